@@ -1,0 +1,20 @@
+"""The channel that only writes a log line: the outbox row is the message."""
+
+from __future__ import annotations
+
+import logging
+
+from sla.ticket import Notification
+
+logger = logging.getLogger("sla.notifications")
+
+
+class LogChannel:
+    async def deliver(self, message: Notification) -> None:
+        recipient = message.recipient
+        address = recipient.email or recipient.phone or "-"
+        logger.info(
+            "%s to %s <%s> via %s [%s]: %s",
+            message.kind, recipient.name, address, message.channel,
+            message.idempotency_key, message.subject,
+        )

@@ -1,0 +1,45 @@
+"""Settings, from environment variables (and an optional ``.env`` file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///.data/app.db"
+    sla_policy_file: Path = Path("policies/default.toml")
+
+    #: Unset: ``make run`` starts an embedded dev server. Set: use that cluster.
+    temporal_address: str | None = None
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "tickets"
+    temporal_tls: bool = False
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_ca: Path | None = None
+    temporal_api_key: SecretStr | None = None
+
+    #: The embedded dev server (only when ``temporal_address`` is unset).
+    temporal_port: int = 7233
+    temporal_ui_port: int = 8233
+    data_dir: Path = Path(".data")
+
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    demo_data: bool = True
+    log_level: str = "INFO"
+
+    @property
+    def effective_temporal_address(self) -> str:
+        return self.temporal_address or f"localhost:{self.temporal_port}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

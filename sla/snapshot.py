@@ -1,0 +1,39 @@
+"""What a running ticket knows about its SLA: a frozen copy taken when the ticket is created.
+
+These are plain dataclasses (not the pydantic policy models) because they travel
+through Temporal's data converter and live inside workflow state; an edit of the
+policy file never changes a ticket that is already running.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SEVERITIES = ("critical", "major", "minor")
+TICKET_TYPES = ("problem", "configuration", "information", "feature_request", "third_party")
+TICKET_CHANNELS = ("api", "email", "web_form", "chat", "phone")
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Someone a message can reach: an escalation level, the assignee, the TAM."""
+
+    role: str
+    name: str
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass
+class PlanSnapshot:
+    """One plan's targets, in seconds per severity, plus the resolved escalation chain."""
+
+    plan: str
+    warn_at: float
+    auto_close_after_seconds: float
+    reopen_window_seconds: float
+    first_response_seconds: dict[str, float] = field(default_factory=dict)
+    update_interval_seconds: dict[str, float] = field(default_factory=dict)
+    resolution_seconds: dict[str, float] = field(default_factory=dict)
+    escalation: list[Contact] = field(default_factory=list)
+    unassigned: Contact | None = None

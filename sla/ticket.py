@@ -1,0 +1,109 @@
+"""The ticket's SLA state and the records it produces (timeline entries, messages).
+
+Plain dataclasses: they are workflow state, the argument of continue-as-new and
+the payload of the projection activity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from sla.clocks import Clock
+from sla.snapshot import Contact, PlanSnapshot
+
+TicketStatus = Literal["open", "waiting_on_customer", "resolution_proposed", "closed"]
+STATUSES: tuple[TicketStatus, ...] = ("open", "waiting_on_customer", "resolution_proposed", "closed")
+
+
+@dataclass
+class TicketDetails:
+    """What the ticket is about; set at creation."""
+
+    ticket_id: str
+    customer_id: int
+    subject: str
+    description: str
+    severity: str
+    type: str
+    channel: str
+    assignee: Contact | None = None
+
+
+@dataclass
+class TimelineEntry:
+    seq: int
+    at: datetime
+    kind: str
+    actor: str
+    detail: str = ""
+
+
+@dataclass
+class Notification:
+    """A message to send once; ``idempotency_key`` is ticket id + event sequence."""
+
+    idempotency_key: str
+    ticket_id: str
+    kind: str
+    recipient: Contact
+    channel: str
+    subject: str
+    body: str
+    created_at: datetime
+
+
+@dataclass
+class TicketState:
+    details: TicketDetails
+    plan: PlanSnapshot
+    created_at: datetime
+    status: TicketStatus = "open"
+    status_since: datetime | None = None
+    clocks: dict[str, Clock] = field(default_factory=dict)
+    escalation_level: int = 0
+    closed_at: datetime | None = None
+    close_reason: str | None = None
+    first_responded_at: datetime | None = None
+    #: Bumped at every change; the projection records which version it wrote.
+    version: int = 0
+    #: Last sequence number handed to a timeline entry or a message.
+    seq: int = 0
+    #: Fingerprint of the create request, so a reused Idempotency-Key with other content is refused.
+    request_fingerprint: str = ""
+    #: The ticket's workflow may complete: closed and past its reopen window.
+    finished: bool = False
+    pending_timeline: list[TimelineEntry] = field(default_factory=list)
+    pending_notifications: list[Notification] = field(default_factory=list)
+
+    @property
+    def ticket_id(self) -> str:
+        return self.details.ticket_id
+
+    @property
+    def breached(self) -> bool:
+        return any(clock.breached_at is not None for clock in self.clocks.values())
+
+
+@dataclass
+class TicketProjection:
+    """What the ``record_ticket`` activity writes: the ticket row and new timeline entries."""
+
+    ticket_id: str
+    customer_id: int
+    version: int
+    status: str
+    severity: str
+    type: str
+    channel: str
+    subject: str
+    plan: str
+    escalation_level: int
+    breached: bool
+    assignee_name: str | None
+    created_at: datetime
+    closed_at: datetime | None
+    close_reason: str | None
+    clocks: dict[str, dict[str, str | float | None]]
+    timeline: list[TimelineEntry] = field(default_factory=list)

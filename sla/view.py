@@ -1,0 +1,85 @@
+"""The live SLA state of a ticket as the API and the Web UI show it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sla.clocks import ClockPublicState
+from sla.snapshot import Contact
+from sla.ticket import TicketState
+
+
+@dataclass
+class ClockView:
+    name: str
+    state: ClockPublicState
+    target_seconds: float
+    due_at: datetime | None
+    remaining_seconds: float
+    warned: bool
+    breached_at: datetime | None
+    stopped_at: datetime | None
+
+
+@dataclass
+class TicketView:
+    ticket_id: str
+    customer_id: int
+    subject: str
+    description: str
+    severity: str
+    type: str
+    channel: str
+    plan: str
+    status: str
+    escalation_level: int
+    escalated_to: Contact | None
+    breached: bool
+    assignee: Contact | None
+    created_at: datetime
+    first_responded_at: datetime | None
+    closed_at: datetime | None
+    close_reason: str | None
+    clocks: list[ClockView]
+    as_of: datetime
+    version: int
+
+
+def view(state: TicketState, now: datetime) -> TicketView:
+    details = state.details
+    level = state.escalation_level
+    return TicketView(
+        ticket_id=details.ticket_id,
+        customer_id=details.customer_id,
+        subject=details.subject,
+        description=details.description,
+        severity=details.severity,
+        type=details.type,
+        channel=details.channel,
+        plan=state.plan.plan,
+        status=state.status,
+        escalation_level=level,
+        escalated_to=state.plan.escalation[level - 1] if level else None,
+        breached=state.breached,
+        assignee=details.assignee,
+        created_at=state.created_at,
+        first_responded_at=state.first_responded_at,
+        closed_at=state.closed_at,
+        close_reason=state.close_reason,
+        clocks=[
+            ClockView(
+                name=clock.name,
+                state=clock.public_state(),
+                target_seconds=clock.target_seconds,
+                due_at=clock.due_at(),
+                remaining_seconds=clock.remaining(now).total_seconds(),
+                warned=clock.warned,
+                breached_at=clock.breached_at,
+                stopped_at=clock.stopped_at,
+            )
+            for clock in state.clocks.values()
+        ],
+        as_of=now,
+        version=state.version,
+    )

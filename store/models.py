@@ -1,0 +1,88 @@
+"""Tables. Tickets, timeline and outbox are written only by the workflow's activities."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class CustomerBase(SQLModel):
+    name: str = Field(min_length=1, max_length=200)
+    plan: str = Field(min_length=1, max_length=64)
+    locale: str = Field(default="en", max_length=16)
+    time_zone: str = Field(default="UTC", max_length=64)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=32)
+    tam_name: str | None = Field(default=None, max_length=200)
+    tam_email: str | None = Field(default=None, max_length=320)
+    tam_phone: str | None = Field(default=None, max_length=32)
+
+
+class Customer(CustomerBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Ticket(SQLModel, table=True):
+    """The projection of a ticket workflow: what lists and filters read."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    subject: str
+    severity: str = Field(index=True)
+    type: str
+    channel: str
+    plan: str
+    status: str = Field(index=True)
+    escalation_level: int = 0
+    breached: bool = Field(default=False, index=True)
+    assignee_name: str | None = None
+    first_response_due: datetime | None = None
+    first_response_state: str | None = None
+    next_update_due: datetime | None = None
+    next_update_state: str | None = None
+    resolution_due: datetime | None = None
+    resolution_state: str | None = None
+    created_at: datetime
+    updated_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+    close_reason: str | None = None
+    #: The workflow state version this row shows; older writes never overwrite newer ones.
+    version: int = 0
+
+
+class TimelineEvent(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("ticket_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: str = Field(foreign_key="ticket.id", index=True)
+    seq: int
+    at: datetime
+    kind: str
+    actor: str
+    detail: str = ""
+
+
+class OutboxMessage(SQLModel, table=True):
+    """Every message the product sends, recorded before it is sent."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(unique=True, max_length=128)
+    ticket_id: str = Field(foreign_key="ticket.id", index=True)
+    kind: str
+    channel: str
+    recipient_role: str
+    recipient_name: str
+    recipient_address: str | None = None
+    subject: str
+    body: str
+    status: str = "pending"
+    attempts: int = 0
+    created_at: datetime
+    sent_at: datetime | None = None

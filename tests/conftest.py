@@ -1,0 +1,58 @@
+"""Shared fixtures: Temporal's time-skipping test server and a fresh database per test."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlalchemy.engine import Engine
+from temporalio.testing import WorkflowEnvironment
+
+from store.db import SessionFactory, create_tables, make_engine, session_factory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_server_path() -> str:
+    path = Path(sys.executable).parent / "temporal-test-server"
+    if not path.exists():
+        pytest.fail("temporal-test-server is missing: run `make test` (installs the test extras)")
+    return str(path)
+
+
+@pytest_asyncio.fixture(scope="session")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=test_server_path())
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    create_tables(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> SessionFactory:
+    return session_factory(engine)
+
+
+@pytest.fixture(scope="session")
+def activity_executor() -> Iterator[ThreadPoolExecutor]:
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        yield executor
+
+
+@pytest.fixture
+def task_queue() -> str:
+    return f"tickets-{uuid.uuid4()}"

@@ -1,0 +1,147 @@
+"""Drives real ticket workflows on the time-skipping test server with a real worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import TypeVar
+
+from sqlmodel import select
+from temporalio.client import WorkflowFailureError, WorkflowHandle
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+
+from channels.log import LogChannel
+from sla.policy import Policy, load_policy, parse_policy
+from sla.snapshot import Contact
+from sla.ticket import TicketDetails
+from sla.view import TicketView
+from store.db import SessionFactory
+from store.models import Customer, OutboxMessage, Ticket, TimelineEvent
+from worker import build_worker
+from workflows.messages import TicketWorkflowInput
+from workflows.ticket import TicketWorkflow
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_POLICY = load_policy(ROOT / "policies" / "default.toml")
+TAM = Contact(role="tam", name="Tess TAM", email="tess@example.com", phone="+15550100")
+
+T = TypeVar("T")
+
+
+async def eventually(check: Callable[[], T], timeout: float = 15.0) -> T:
+    """Poll ``check`` (real time) until it returns something truthy."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s; last result {result!r}")
+        await asyncio.sleep(0.05)
+
+
+@dataclass
+class Harness:
+    env: WorkflowEnvironment
+    sessions: SessionFactory
+    task_queue: str
+    customer_id: int
+    started: list[WorkflowHandle[TicketWorkflow, TicketView]] = field(default_factory=list)
+
+    async def start(
+        self,
+        severity: str = "critical",
+        plan: str = "premium",
+        policy: Policy = DEFAULT_POLICY,
+        assignee: Contact | None = None,
+        max_history_events: int = 5000,
+    ) -> WorkflowHandle[TicketWorkflow, TicketView]:
+        ticket_id = f"TCK-{uuid.uuid4().hex[:10].upper()}"
+        details = TicketDetails(
+            ticket_id=ticket_id, customer_id=self.customer_id, subject="SMTP injections fail",
+            description="every injection times out", severity=severity, type="problem",
+            channel="api", assignee=assignee,
+        )
+        handle = await self.env.client.start_workflow(
+            TicketWorkflow.run,
+            TicketWorkflowInput(details=details, plan=policy.snapshot(plan, TAM),
+                                max_history_events=max_history_events,
+                                upsert_search_attributes=False),
+            id=ticket_id,
+            task_queue=self.task_queue,
+        )
+        self.started.append(handle)
+        await eventually(lambda: self.ticket(ticket_id))
+        return handle
+
+    async def sla(self, handle: WorkflowHandle[TicketWorkflow, TicketView]) -> TicketView:
+        return await handle.query(TicketWorkflow.sla)
+
+    def ticket(self, ticket_id: str) -> Ticket | None:
+        with self.sessions() as session:
+            return session.get(Ticket, ticket_id)
+
+    def outbox(self, ticket_id: str) -> list[OutboxMessage]:
+        with self.sessions() as session:
+            query = select(OutboxMessage).where(OutboxMessage.ticket_id == ticket_id)
+            return list(session.exec(query.order_by(OutboxMessage.id)))  # type: ignore[arg-type]
+
+    def timeline(self, ticket_id: str) -> list[TimelineEvent]:
+        with self.sessions() as session:
+            query = select(TimelineEvent).where(TimelineEvent.ticket_id == ticket_id)
+            return list(session.exec(query.order_by(TimelineEvent.seq)))  # type: ignore[arg-type]
+
+    def kinds(self, ticket_id: str) -> list[str]:
+        return [event.kind for event in self.timeline(ticket_id)]
+
+    async def outbox_kinds(self, ticket_id: str, count: int) -> list[tuple[str, str]]:
+        """Wait for ``count`` sent messages, then return (kind, recipient role) of each."""
+        rows = await eventually(
+            lambda: (rows := self.outbox(ticket_id)) and len(rows) >= count
+            and all(row.status == "sent" for row in rows) and rows
+        )
+        return [(row.kind, row.recipient_role) for row in rows]
+
+    async def sleep(self, duration: timedelta) -> None:
+        await self.env.sleep(duration)
+
+
+@asynccontextmanager
+async def running_harness(
+    env: WorkflowEnvironment,
+    sessions: SessionFactory,
+    task_queue: str,
+    executor: ThreadPoolExecutor,
+) -> AsyncIterator[Harness]:
+    with sessions() as session:
+        customer = Customer(name="Acme", plan="premium", tam_name=TAM.name, tam_email=TAM.email)
+        session.add(customer)
+        session.commit()
+        assert customer.id is not None
+        customer_id = customer.id
+    worker = build_worker(env.client, task_queue, sessions, LogChannel(), executor)
+    async with worker:
+        harness = Harness(env, sessions, task_queue, customer_id)
+        try:
+            yield harness
+        finally:
+            # A ticket left running would fire timers in later tests, with no worker to serve
+            # them, and the test server holds time still while a workflow task is outstanding.
+            for handle in harness.started:
+                with contextlib.suppress(WorkflowFailureError, RPCError):
+                    await handle.terminate("test finished")
+
+
+def policy_from(text: str) -> Policy:
+    return parse_policy(text, Path("test-policy.toml"))
+
+
+Step = Callable[[], Awaitable[None]]

@@ -1,0 +1,61 @@
+"""Arguments of the ticket workflow and its updates: one dataclass each, so they can grow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sla.snapshot import PlanSnapshot
+from sla.ticket import TicketDetails, TicketState
+
+
+@dataclass
+class TicketWorkflowInput:
+    details: TicketDetails
+    plan: PlanSnapshot
+    request_fingerprint: str = ""
+    #: Set by continue-as-new: the whole state, carried over unchanged.
+    carried_state: TicketState | None = None
+    #: Continue as new once the history holds this many events.
+    max_history_events: int = 5000
+    #: Upsert the custom search attributes (the server must have them registered).
+    upsert_search_attributes: bool = True
+
+
+@dataclass
+class OpenTicket:
+    request_fingerprint: str = ""
+
+
+@dataclass
+class AgentResponse:
+    author: str
+    body: str
+    automatic: bool = False
+
+
+@dataclass
+class CustomerReply:
+    body: str
+
+
+@dataclass
+class StatusChange:
+    status: str
+    author: str
+
+
+@dataclass
+class ResolutionProposal:
+    author: str
+    summary: str
+
+
+@dataclass
+class Confirmation:
+    comment: str = ""
+
+
+@dataclass
+class Reopen:
+    actor: str
+    reason: str = ""

@@ -1,0 +1,270 @@
+"""The ticket workflow: one per ticket, its id is the ticket id."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from sla import lifecycle
+    from sla.ticket import Notification, TicketProjection, TicketState
+    from sla.view import TicketView, view
+    from workflows import search_attributes as sa
+    from workflows.messages import (
+        AgentResponse,
+        Confirmation,
+        CustomerReply,
+        OpenTicket,
+        Reopen,
+        ResolutionProposal,
+        StatusChange,
+        TicketWorkflowInput,
+    )
+
+#: Activities retry until they succeed: a database or mail outage delays, never drops.
+ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1),
+                             maximum_interval=timedelta(minutes=1))
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+
+REFUSED = "TransitionRefused"
+IDEMPOTENCY_CONFLICT = "IdempotencyKeyReused"
+
+
+def _refuse(reason: str | None) -> None:
+    if reason is not None:
+        raise ApplicationError(reason, type=REFUSED, non_retryable=True)
+
+
+@workflow.defn
+class TicketWorkflow:
+    """A support ticket and its SLA clocks, from creation until its reopen window ends.
+
+    Updates (each with a validator that refuses illegal changes with a reason):
+    ``open`` (the create call, sent with update-with-start), ``respond`` (agent
+    response, update or automatic acknowledgement), ``customer_reply``,
+    ``set_status`` (open / waiting on customer), ``propose_resolution``,
+    ``confirm``, ``reopen``. Every update answers with the ticket's live view
+    once the database projection holds the change.
+
+    Query: ``sla`` (live view: status, each clock's due time, remaining time and
+    state, escalation level).
+
+    Timers: one at a time, on the nearest of the clocks' warning and due times,
+    the auto-close time, and the end of the reopen window; its summary names it.
+
+    Activities: ``record_ticket`` (the projection: ticket row and timeline) and
+    ``send_notification`` (each warning, breach and escalation, exactly once).
+    """
+
+    @workflow.init
+    def __init__(self, input: TicketWorkflowInput) -> None:
+        if input.carried_state is not None:
+            self.state: TicketState = input.carried_state
+        else:
+            self.state = lifecycle.open_ticket(
+                input.details, input.plan, workflow.now(), input.request_fingerprint
+            )
+        self.projected_version = -1
+        self.input = input
+
+    @workflow.run
+    async def run(self, input: TicketWorkflowInput) -> TicketView:
+        while True:
+            await self._flush()
+            if self.state.finished:
+                break
+            if self._history_is_long():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                await self._flush()
+                workflow.continue_as_new(
+                    TicketWorkflowInput(
+                        details=self.state.details,
+                        plan=self.state.plan,
+                        carried_state=self.state,
+                        max_history_events=input.max_history_events,
+                        upsert_search_attributes=input.upsert_search_attributes,
+                    )
+                )
+            await self._wait_for_change_or_deadline()
+            lifecycle.advance(self.state, workflow.now())
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._flush()
+        return view(self.state, workflow.now())
+
+    async def _wait_for_change_or_deadline(self) -> None:
+        version = self.state.version
+        wakeup = lifecycle.next_wakeup(self.state)
+        timeout = None
+        summary = None
+        if wakeup is not None:
+            timeout = max(wakeup.at - workflow.now(), timedelta(0))
+            summary = wakeup.summary
+        try:
+            await workflow.wait_condition(
+                lambda: self.state.version != version, timeout=timeout, timeout_summary=summary
+            )
+        except asyncio.TimeoutError:
+            pass
+
+    def _history_is_long(self) -> bool:
+        info = workflow.info()
+        return (
+            info.is_continue_as_new_suggested()
+            or info.get_current_history_length() >= self.input.max_history_events
+        )
+
+    async def _flush(self) -> None:
+        """Write the projection, then send the messages, until nothing is pending."""
+        while self.projected_version < self.state.version or self.state.pending_notifications:
+            version = self.state.version
+            timeline = self.state.pending_timeline
+            self.state.pending_timeline = []
+            await workflow.execute_activity(
+                "record_ticket",
+                self._projection(version, timeline),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+                summary=f"record v{version}",
+            )
+            self._upsert_search_attributes()
+            self.projected_version = version
+            while self.state.pending_notifications:
+                notification: Notification = self.state.pending_notifications[0]
+                await workflow.execute_activity(
+                    "send_notification",
+                    notification,
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=ACTIVITY_RETRY,
+                    summary=f"{notification.kind} to {notification.recipient.role}",
+                )
+                self.state.pending_notifications.pop(0)
+
+    def _projection(self, version: int, timeline: list[Any]) -> TicketProjection:
+        now = workflow.now()
+        current = view(self.state, now)
+        return TicketProjection(
+            ticket_id=current.ticket_id,
+            customer_id=current.customer_id,
+            version=version,
+            status=current.status,
+            severity=current.severity,
+            type=current.type,
+            channel=current.channel,
+            subject=current.subject,
+            plan=current.plan,
+            escalation_level=current.escalation_level,
+            breached=current.breached,
+            assignee_name=current.assignee.name if current.assignee else None,
+            created_at=current.created_at,
+            closed_at=current.closed_at,
+            close_reason=current.close_reason,
+            clocks={
+                clock.name: {
+                    "state": clock.state,
+                    "due_at": clock.due_at.isoformat() if clock.due_at else None,
+                    "target_seconds": clock.target_seconds,
+                }
+                for clock in current.clocks
+            },
+            timeline=timeline,
+        )
+
+    def _upsert_search_attributes(self) -> None:
+        if not self.input.upsert_search_attributes:
+            return
+        details = self.state.details
+        workflow.upsert_search_attributes([
+            sa.TICKET_STATUS.value_set(self.state.status),
+            sa.TICKET_SEVERITY.value_set(details.severity),
+            sa.TICKET_PLAN.value_set(self.state.plan.plan),
+            sa.CUSTOMER_ID.value_set(details.customer_id),
+            sa.ESCALATION_LEVEL.value_set(self.state.escalation_level),
+            sa.SLA_BREACHED.value_set(self.state.breached),
+        ])
+
+    async def _changed(self, change: Callable[[], None]) -> TicketView:
+        """Apply a change, then answer once the projection has written it."""
+        try:
+            change()
+        except lifecycle.TransitionRefused as refused:
+            raise ApplicationError(str(refused), type=REFUSED, non_retryable=True) from None
+        version = self.state.version
+        await workflow.wait_condition(lambda: self.projected_version >= version)
+        return view(self.state, workflow.now())
+
+    # --- queries ----------------------------------------------------------------
+
+    @workflow.query
+    def sla(self) -> TicketView:
+        return view(self.state, workflow.now())
+
+    # --- updates ----------------------------------------------------------------
+
+    @workflow.update
+    async def open(self, request: OpenTicket) -> TicketView:
+        if request.request_fingerprint != self.state.request_fingerprint:
+            raise ApplicationError(
+                "this Idempotency-Key was already used for a different ticket",
+                type=IDEMPOTENCY_CONFLICT, non_retryable=True,
+            )
+        return await self._changed(lambda: None)
+
+    @workflow.update
+    async def respond(self, request: AgentResponse) -> TicketView:
+        return await self._changed(lambda: lifecycle.respond(
+            self.state, workflow.now(), request.author, request.body, request.automatic))
+
+    @respond.validator
+    def _validate_respond(self, request: AgentResponse) -> None:
+        _refuse(lifecycle.refusal_respond(self.state))
+
+    @workflow.update
+    async def customer_reply(self, request: CustomerReply) -> TicketView:
+        return await self._changed(
+            lambda: lifecycle.customer_reply(self.state, workflow.now(), request.body))
+
+    @customer_reply.validator
+    def _validate_customer_reply(self, request: CustomerReply) -> None:
+        _refuse(lifecycle.refusal_customer_reply(self.state))
+
+    @workflow.update
+    async def set_status(self, request: StatusChange) -> TicketView:
+        return await self._changed(lambda: lifecycle.set_status(
+            self.state, workflow.now(), request.status, request.author))
+
+    @set_status.validator
+    def _validate_set_status(self, request: StatusChange) -> None:
+        _refuse(lifecycle.refusal_set_status(self.state, request.status))
+
+    @workflow.update
+    async def propose_resolution(self, request: ResolutionProposal) -> TicketView:
+        return await self._changed(lambda: lifecycle.propose_resolution(
+            self.state, workflow.now(), request.author, request.summary))
+
+    @propose_resolution.validator
+    def _validate_propose_resolution(self, request: ResolutionProposal) -> None:
+        _refuse(lifecycle.refusal_propose_resolution(self.state))
+
+    @workflow.update
+    async def confirm(self, request: Confirmation) -> TicketView:
+        return await self._changed(
+            lambda: lifecycle.confirm(self.state, workflow.now(), request.comment))
+
+    @confirm.validator
+    def _validate_confirm(self, request: Confirmation) -> None:
+        _refuse(lifecycle.refusal_confirm(self.state))
+
+    @workflow.update
+    async def reopen(self, request: Reopen) -> TicketView:
+        return await self._changed(lambda: lifecycle.reopen(
+            self.state, workflow.now(), request.actor, request.reason))
+
+    @reopen.validator
+    def _validate_reopen(self, request: Reopen) -> None:
+        _refuse(lifecycle.refusal_reopen(self.state))
