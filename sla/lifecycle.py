@@ -40,16 +40,14 @@ def open_ticket(
         request_fingerprint=fingerprint,
     )
     severity = details.severity
+    # The next-update clock joins at the first agent response (see _restart_update_clock).
     for name, targets in (
         ("first_response", plan.first_response_seconds),
         ("resolution", plan.resolution_seconds),
-        ("next_update", plan.update_interval_seconds),
     ):
         if severity in targets:
-            # The next-update clock only starts with the first agent response.
-            running_since = None if name == "next_update" else now
             state.clocks[name] = Clock(name=name, target_seconds=targets[severity],
-                                       running_since=running_since)
+                                       running_since=now)
     _record(state, now, "created", "customer", f"{severity} {details.type} via {details.channel}")
     return state
 
@@ -299,9 +297,13 @@ def _back_to_open(state: TicketState, now: datetime, detail: str, actor: str = "
 
 
 def _restart_update_clock(state: TicketState, now: datetime) -> None:
-    clock = state.clocks.get("next_update")
-    if clock is not None and state.status in ("open",):
-        clock.restart(now)
+    """Start a fresh update interval, if the plan sets one for this severity."""
+    interval = state.plan.update_interval_seconds.get(state.details.severity)
+    if interval is None or state.status != "open":
+        return
+    clock = state.clocks.setdefault("next_update", Clock(name="next_update",
+                                                         target_seconds=interval))
+    clock.restart(now)
 
 
 def _change_status(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -109,7 +108,7 @@ class TicketWorkflow:
             await workflow.wait_condition(
                 lambda: self.state.version != version, timeout=timeout, timeout_summary=summary
             )
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     def _history_is_long(self) -> bool:
@@ -179,14 +178,17 @@ class TicketWorkflow:
         if not self.input.upsert_search_attributes:
             return
         details = self.state.details
-        workflow.upsert_search_attributes([
-            sa.TICKET_STATUS.value_set(self.state.status),
-            sa.TICKET_SEVERITY.value_set(details.severity),
-            sa.TICKET_PLAN.value_set(self.state.plan.plan),
-            sa.CUSTOMER_ID.value_set(details.customer_id),
-            sa.ESCALATION_LEVEL.value_set(self.state.escalation_level),
-            sa.SLA_BREACHED.value_set(self.state.breached),
-        ])
+        attributes = sa.ticket_attributes(
+            status=self.state.status, severity=details.severity, plan=self.state.plan.plan,
+            customer_id=details.customer_id, escalation_level=self.state.escalation_level,
+            breached=self.state.breached,
+        )
+        current = workflow.info().typed_search_attributes
+        changed = [pair for pair in attributes if current.get(pair.key) != pair.value]
+        if changed:
+            workflow.upsert_search_attributes(
+                [pair.key.value_set(pair.value) for pair in changed]  # type: ignore[arg-type]
+            )
 
     async def _changed(self, change: Callable[[], None]) -> TicketView:
         """Apply a change, then answer once the projection has written it."""

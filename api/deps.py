@@ -1,0 +1,51 @@
+"""Dependencies of the routes, as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from temporalio.client import Client
+
+from config import Settings
+from sla.policy import Policy
+
+
+@dataclass
+class AppResources:
+    """Built once in the app's lifespan: one engine, one Temporal client, one policy."""
+
+    settings: Settings
+    engine: Engine
+    temporal: Client
+    policy: Policy
+
+
+def get_resources(request: Request) -> AppResources:
+    resources: AppResources = request.app.state.resources
+    return resources
+
+
+ResourcesDep = Annotated[AppResources, Depends(get_resources)]
+
+
+def get_session(resources: ResourcesDep) -> Iterator[Session]:
+    with Session(resources.engine) as session:
+        yield session
+
+
+def get_temporal(resources: ResourcesDep) -> Client:
+    return resources.temporal
+
+
+def get_policy(resources: ResourcesDep) -> Policy:
+    return resources.policy
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+TemporalClientDep = Annotated[Client, Depends(get_temporal)]
+PolicyDep = Annotated[Policy, Depends(get_policy)]

@@ -1,0 +1,47 @@
+"""The HTTP API. ``uvicorn api.main:app`` (``make run`` starts it for you)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.deps import AppResources
+from api.errors import install_error_handlers
+from api.routes import customers, health, tickets
+from config import Settings, get_settings
+from sla.policy import load_policy
+from stack.temporal import connect
+from store.db import create_tables, make_engine
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        chosen = settings or get_settings()
+        # An invalid policy stops start-up here, with every problem and its key listed.
+        policy = load_policy(chosen.sla_policy_file)
+        engine = make_engine(chosen.database_url)
+        create_tables(engine)
+        client = await connect(chosen)
+        app.state.resources = AppResources(chosen, engine, client, policy)
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="Support SLA escalation",
+        summary="Every ticket is a durable Temporal workflow whose timers are its SLA deadlines.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(customers.router)
+    app.include_router(tickets.router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+from sqlmodel import select
+
+from api.deps import PolicyDep, SessionDep
+from api.schemas import CustomerCreate, CustomerPublic
+from store.models import Customer
+
+router = APIRouter(prefix="/customers", tags=["customers"])
+
+
+def _invalid(field: str, message: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        detail=[{"loc": ["body", field], "msg": message, "type": "value_error"}],
+    )
+
+
+@router.post("", response_model=CustomerPublic, status_code=status.HTTP_201_CREATED)
+def create_customer(request: CustomerCreate, session: SessionDep, policy: PolicyDep) -> Customer:
+    if request.plan not in policy.plans:
+        raise _invalid("plan", f"unknown plan {request.plan!r}; the SLA policy defines "
+                               f"{', '.join(sorted(policy.plans))}")
+    try:
+        ZoneInfo(request.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _invalid("time_zone", f"{request.time_zone!r} is not an IANA time zone "
+                                    "(e.g. 'Europe/Rome')") from None
+    has_tam = bool(request.tam_name and (request.tam_email or request.tam_phone))
+    if (request.tam_email or request.tam_phone) and not request.tam_name:
+        raise _invalid("tam_name", "a TAM with an email or phone needs a name")
+    if request.tam_name and not has_tam:
+        raise _invalid("tam_email", "a TAM needs an email or a phone number to be reachable")
+    if policy.plan_requires_tam(request.plan) and not has_tam:
+        raise _invalid("tam_name", f"plan {request.plan!r} escalates only to the customer's TAM, "
+                                   "so the customer needs one")
+    customer = Customer.model_validate(request)
+    session.add(customer)
+    session.commit()
+    session.refresh(customer)
+    return customer
+
+
+@router.get("", response_model=list[CustomerPublic])
+def list_customers(
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[Customer]:
+    query = select(Customer).order_by(Customer.id).offset(offset).limit(limit)  # type: ignore[arg-type]
+    return list(session.exec(query))
+
+
+@router.get("/{customer_id}", response_model=CustomerPublic)
+def get_customer(customer_id: int, session: SessionDep) -> Customer:
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no customer {customer_id}")
+    return customer

@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Query, status
+from fastapi.responses import JSONResponse
+from sqlmodel import col, select
+
+from api.deps import PolicyDep, ResourcesDep, SessionDep, TemporalClientDep
+from api.schemas import (
+    ConfirmationCreate,
+    NotificationPublic,
+    ReopenCreate,
+    ReplyCreate,
+    ResolutionCreate,
+    ResponseCreate,
+    Severity,
+    StatusChangeCreate,
+    TicketAccepted,
+    TicketCreate,
+    TicketPublic,
+    TicketSummary,
+    TimelineEventPublic,
+)
+from api.ticket_commands import create_ticket, public, query_ticket, update_ticket
+from sla.ticket import STATUSES
+from store.models import Customer, OutboxMessage, Ticket, TimelineEvent
+from workflows.messages import (
+    AgentResponse,
+    Confirmation,
+    CustomerReply,
+    Reopen,
+    ResolutionProposal,
+    StatusChange,
+)
+from workflows.ticket import TicketWorkflow
+
+router = APIRouter(prefix="/tickets", tags=["tickets"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", min_length=1, max_length=200,
+           description="Retrying a create with the same key returns the same ticket."),
+]
+
+
+@router.post(
+    "",
+    response_model=TicketPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={202: {"model": TicketAccepted,
+                     "description": "accepted; the worker has not answered yet"}},
+)
+async def create(
+    request: TicketCreate,
+    resources: ResourcesDep,
+    session: SessionDep,
+    policy: PolicyDep,
+    idempotency_key: IdempotencyKey = None,
+) -> TicketPublic | JSONResponse:
+    customer = session.get(Customer, request.customer_id)
+    if customer is None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=[{"loc": ["body", "customer_id"], "type": "value_error",
+                     "msg": f"no customer {request.customer_id}"}],
+        )
+    result = await create_ticket(resources.temporal, resources.settings.temporal_task_queue,
+                                 policy, customer, request, idempotency_key)
+    if isinstance(result, str):
+        accepted = TicketAccepted(
+            id=result,
+            detail="the ticket is created and its clocks run; the worker has not confirmed "
+                   "yet, so read it with GET /tickets/{id} in a moment",
+        )
+        return JSONResponse(accepted.model_dump(), status_code=status.HTTP_202_ACCEPTED,
+                            headers={"Location": f"/tickets/{result}"})
+    return public(result)
+
+
+@router.get("", response_model=list[TicketSummary])
+def list_tickets(
+    session: SessionDep,
+    status_filter: Annotated[str | None, Query(alias="status")] = None,
+    severity: Severity | None = None,
+    customer_id: int | None = None,
+    breached: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[Ticket]:
+    """Tickets from the database projection, newest first."""
+    query = select(Ticket)
+    if status_filter is not None:
+        if status_filter not in STATUSES:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                detail=[{"loc": ["query", "status"], "type": "value_error",
+                         "msg": f"status must be one of {', '.join(STATUSES)}"}],
+            )
+        query = query.where(Ticket.status == status_filter)
+    if severity is not None:
+        query = query.where(Ticket.severity == severity)
+    if customer_id is not None:
+        query = query.where(Ticket.customer_id == customer_id)
+    if breached is not None:
+        query = query.where(Ticket.breached == breached)
+    query = query.order_by(col(Ticket.created_at).desc()).offset(offset).limit(limit)
+    return list(session.exec(query))
+
+
+@router.get("/{ticket_id}", response_model=TicketPublic)
+async def get_ticket(ticket_id: str, client: TemporalClientDep) -> TicketPublic:
+    """Live SLA state, read from the ticket's workflow."""
+    return public(await query_ticket(client, ticket_id))
+
+
+@router.post("/{ticket_id}/responses", response_model=TicketPublic)
+async def add_response(
+    ticket_id: str, request: ResponseCreate, client: TemporalClientDep, session: SessionDep
+) -> TicketPublic:
+    """An agent's response or update (the first one stops the first-response clock)."""
+    argument = AgentResponse(author=request.author, body=request.body, automatic=request.automatic)
+    return public(await update_ticket(client, session, ticket_id, TicketWorkflow.respond, argument))
+
+
+@router.post("/{ticket_id}/replies", response_model=TicketPublic)
+async def add_reply(
+    ticket_id: str, request: ReplyCreate, client: TemporalClientDep, session: SessionDep
+) -> TicketPublic:
+    """A customer reply; it ends a wait on the customer."""
+    return public(await update_ticket(client, session, ticket_id, TicketWorkflow.customer_reply,
+                                      CustomerReply(body=request.body)))
+
+
+@router.post("/{ticket_id}/status", response_model=TicketPublic)
+async def change_status(
+    ticket_id: str, request: StatusChangeCreate, client: TemporalClientDep, session: SessionDep
+) -> TicketPublic:
+    """Wait on the customer (pauses the resolution clock) or open again."""
+    return public(await update_ticket(client, session, ticket_id, TicketWorkflow.set_status,
+                                      StatusChange(status=request.status, author=request.author)))
+
+
+@router.post("/{ticket_id}/resolution", response_model=TicketPublic)
+async def propose_resolution(
+    ticket_id: str, request: ResolutionCreate, client: TemporalClientDep, session: SessionDep
+) -> TicketPublic:
+    """The agent proposes a resolution; the resolution clock stops."""
+    argument = ResolutionProposal(author=request.author, summary=request.summary)
+    return public(await update_ticket(client, session, ticket_id,
+                                      TicketWorkflow.propose_resolution, argument))
+
+
+@router.post("/{ticket_id}/confirmation", response_model=TicketPublic)
+async def confirm_resolution(
+    ticket_id: str, request: ConfirmationCreate, client: TemporalClientDep, session: SessionDep
+) -> TicketPublic:
+    """The customer confirms the proposed resolution; the ticket closes."""
+    return public(await update_ticket(client, session, ticket_id, TicketWorkflow.confirm,
+                                      Confirmation(comment=request.comment)))
+
+
+@router.post("/{ticket_id}/reopen", response_model=TicketPublic)
+async def reopen(
+    ticket_id: str, request: ReopenCreate, client: TemporalClientDep, session: SessionDep
+) -> TicketPublic:
+    """Reopen a closed ticket or reject a proposed resolution; the resolution clock resumes."""
+    return public(await update_ticket(client, session, ticket_id, TicketWorkflow.reopen,
+                                      Reopen(actor=request.actor, reason=request.reason)))
+
+
+def _existing(session: SessionDep, ticket_id: str) -> None:
+    if session.get(Ticket, ticket_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no ticket {ticket_id}")
+
+
+@router.get("/{ticket_id}/timeline", response_model=list[TimelineEventPublic])
+def timeline(ticket_id: str, session: SessionDep) -> list[TimelineEvent]:
+    _existing(session, ticket_id)
+    query = select(TimelineEvent).where(TimelineEvent.ticket_id == ticket_id)
+    return list(session.exec(query.order_by(col(TimelineEvent.seq))))
+
+
+@router.get("/{ticket_id}/notifications", response_model=list[NotificationPublic])
+def notifications(ticket_id: str, session: SessionDep) -> list[OutboxMessage]:
+    _existing(session, ticket_id)
+    query = select(OutboxMessage).where(OutboxMessage.ticket_id == ticket_id)
+    return list(session.exec(query.order_by(col(OutboxMessage.id))))

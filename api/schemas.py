@@ -1,0 +1,196 @@
+"""Request and response models of the public API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from store.models import CustomerBase
+
+Severity = Literal["critical", "major", "minor"]
+TicketType = Literal["problem", "configuration", "information", "feature_request", "third_party"]
+TicketChannel = Literal["api", "email", "web_form", "chat", "phone"]
+
+
+def _assume_utc(value: datetime) -> datetime:
+    # SQLite drops the offset; every instant the product stores is UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_assume_utc)]
+Text = Annotated[str, Field(min_length=1, max_length=20_000)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# --- customers ------------------------------------------------------------------
+
+
+class CustomerCreate(CustomerBase):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)  # type: ignore[assignment]
+
+
+class CustomerPublic(CustomerBase):
+    id: int
+    created_at: UtcDatetime
+
+
+# --- tickets --------------------------------------------------------------------
+
+
+class ContactPublic(BaseModel):
+    role: str
+    name: str
+    email: str | None = None
+    phone: str | None = None
+
+
+class AssigneeIn(_Input):
+    name: Name
+    email: str | None = Field(default=None, max_length=320)
+
+
+class TicketCreate(_Input):
+    customer_id: int = Field(gt=0)
+    subject: Annotated[str, Field(min_length=1, max_length=300)]
+    description: Text
+    severity: Severity
+    type: TicketType = "problem"
+    channel: TicketChannel = "api"
+    assignee: AssigneeIn | None = None
+
+
+class ClockPublic(BaseModel):
+    name: str
+    state: Literal["running", "paused", "met", "breached"]
+    due_at: datetime | None
+    remaining_seconds: float
+    target_seconds: float
+    warned: bool
+    breached_at: datetime | None
+    stopped_at: datetime | None
+
+
+class TicketPublic(BaseModel):
+    """A ticket's live SLA state, read from its workflow."""
+
+    id: str
+    customer_id: int
+    subject: str
+    description: str
+    severity: Severity
+    type: TicketType
+    channel: TicketChannel
+    plan: str
+    status: str
+    escalation_level: int
+    escalated_to: ContactPublic | None
+    breached: bool
+    assignee: ContactPublic | None
+    created_at: datetime
+    first_responded_at: datetime | None
+    closed_at: datetime | None
+    close_reason: str | None
+    clocks: list[ClockPublic]
+    as_of: datetime
+
+
+class TicketAccepted(BaseModel):
+    id: str
+    detail: str
+
+
+class TicketSummary(BaseModel):
+    """A ticket as the database projection holds it (for lists and filters)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    customer_id: int
+    subject: str
+    severity: str
+    type: str
+    channel: str
+    plan: str
+    status: str
+    escalation_level: int
+    breached: bool
+    assignee_name: str | None
+    first_response_due: UtcDatetime | None
+    first_response_state: str | None
+    next_update_due: UtcDatetime | None
+    next_update_state: str | None
+    resolution_due: UtcDatetime | None
+    resolution_state: str | None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    closed_at: UtcDatetime | None
+
+
+class ResponseCreate(_Input):
+    author: Name
+    body: Text
+    automatic: bool = Field(
+        default=False, description="An automatic acknowledgement: recorded, but stops no clock."
+    )
+
+
+class ReplyCreate(_Input):
+    body: Text
+
+
+class StatusChangeCreate(_Input):
+    status: Literal["open", "waiting_on_customer"]
+    author: Name
+
+
+class ResolutionCreate(_Input):
+    author: Name
+    summary: Text
+
+
+class ConfirmationCreate(_Input):
+    comment: str = Field(default="", max_length=20_000)
+
+
+class ReopenCreate(_Input):
+    actor: Name = "customer"
+    reason: str = Field(default="", max_length=20_000)
+
+
+class TimelineEventPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    at: UtcDatetime
+    kind: str
+    actor: str
+    detail: str
+
+
+class NotificationPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    idempotency_key: str
+    kind: str
+    channel: str
+    recipient_role: str
+    recipient_name: str
+    recipient_address: str | None
+    subject: str
+    body: str
+    status: str
+    attempts: int
+    created_at: UtcDatetime
+    sent_at: UtcDatetime | None
+
+
+class HealthPublic(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: str
+    temporal: str

@@ -1,0 +1,193 @@
+"""The API's side of the ticket workflow: start it, send it updates, query it."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import timedelta
+from typing import Any
+
+from fastapi import HTTPException, status
+from sqlmodel import Session
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.errors import refusal_to_http
+from api.schemas import ClockPublic, ContactPublic, TicketCreate, TicketPublic
+from sla.policy import Policy
+from sla.snapshot import Contact
+from sla.ticket import TicketDetails
+from sla.view import TicketView
+from store.models import Customer, Ticket
+from workflows import search_attributes as sa
+from workflows.messages import OpenTicket, TicketWorkflowInput
+from workflows.ticket import TicketWorkflow
+
+#: How long a request waits for the worker before answering 202 (the ticket is safe anyway).
+WORKER_ANSWER_TIMEOUT = timedelta(seconds=20)
+
+
+def new_ticket_id(customer_id: int, idempotency_key: str | None) -> str:
+    """Random, or derived from the customer and Idempotency-Key so a retry finds the same ticket."""
+    if idempotency_key is None:
+        return f"TCK-{secrets.token_hex(6).upper()}"
+    digest = hashlib.sha256(f"{customer_id}:{idempotency_key}".encode()).hexdigest()
+    return f"TCK-{digest[:12].upper()}"
+
+
+def fingerprint(request: TicketCreate) -> str:
+    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def public(view: TicketView) -> TicketPublic:
+    def contact(value: Contact | None) -> ContactPublic | None:
+        return ContactPublic(**asdict(value)) if value is not None else None
+
+    return TicketPublic(
+        id=view.ticket_id,
+        customer_id=view.customer_id,
+        subject=view.subject,
+        description=view.description,
+        severity=view.severity,  # type: ignore[arg-type]
+        type=view.type,  # type: ignore[arg-type]
+        channel=view.channel,  # type: ignore[arg-type]
+        plan=view.plan,
+        status=view.status,
+        escalation_level=view.escalation_level,
+        escalated_to=contact(view.escalated_to),
+        breached=view.breached,
+        assignee=contact(view.assignee),
+        created_at=view.created_at,
+        first_responded_at=view.first_responded_at,
+        closed_at=view.closed_at,
+        close_reason=view.close_reason,
+        clocks=[ClockPublic(**asdict(clock)) for clock in view.clocks],
+        as_of=view.as_of,
+    )
+
+
+def customer_tam(customer: Customer) -> Contact | None:
+    if not customer.tam_name or not (customer.tam_email or customer.tam_phone):
+        return None
+    return Contact(role="tam", name=customer.tam_name, email=customer.tam_email,
+                   phone=customer.tam_phone)
+
+
+async def create_ticket(
+    client: Client,
+    task_queue: str,
+    policy: Policy,
+    customer: Customer,
+    request: TicketCreate,
+    idempotency_key: str | None,
+) -> TicketView | str:
+    """Start the ticket's workflow and wait for its row; returns the id alone on a slow worker.
+
+    Update-with-start makes creation one durable step: the workflow exists before
+    anything is written, and its first activity writes the row, so no crash leaves
+    a row without a workflow or a workflow without a row.
+    """
+    assert customer.id is not None
+    if customer.plan not in policy.plans:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=f"customer {customer.id} is on plan {customer.plan!r}, which the SLA policy "
+                   f"does not define (plans: {', '.join(sorted(policy.plans))})",
+        )
+    ticket_id = new_ticket_id(customer.id, idempotency_key)
+    request_fingerprint = fingerprint(request)
+    assignee = (
+        Contact(role="assignee", name=request.assignee.name, email=request.assignee.email)
+        if request.assignee else None
+    )
+    details = TicketDetails(
+        ticket_id=ticket_id, customer_id=customer.id, subject=request.subject,
+        description=request.description, severity=request.severity, type=request.type,
+        channel=request.channel, assignee=assignee,
+    )
+    start = WithStartWorkflowOperation(
+        TicketWorkflow.run,
+        TicketWorkflowInput(details=details, plan=policy.snapshot(customer.plan, customer_tam(customer)),
+                            request_fingerprint=request_fingerprint),
+        id=ticket_id,
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        search_attributes=sa.ticket_attributes(
+            status="open", severity=request.severity, plan=customer.plan,
+            customer_id=customer.id, escalation_level=0, breached=False,
+        ),
+        static_summary=f"{request.severity} · {customer.name} · {request.subject}"[:200],
+    )
+    try:
+        view: TicketView = await asyncio.wait_for(
+            client.execute_update_with_start_workflow(
+                TicketWorkflow.open, OpenTicket(request_fingerprint), start_workflow_operation=start
+            ),
+            timeout=WORKER_ANSWER_TIMEOUT.total_seconds(),
+        )
+    except TimeoutError:
+        return ticket_id
+    except WorkflowUpdateFailedError as error:
+        raise refusal_to_http(error) from None
+    except WorkflowAlreadyStartedError:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail=f"this Idempotency-Key created ticket {ticket_id}, which is closed and "
+                   "archived; use a new key for a new ticket",
+        ) from None
+    return view
+
+
+def ticket_handle(client: Client, ticket_id: str) -> WorkflowHandle[TicketWorkflow, TicketView]:
+    return client.get_workflow_handle_for(TicketWorkflow.run, ticket_id)
+
+
+def _not_found(ticket_id: str) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no ticket {ticket_id}")
+
+
+async def query_ticket(client: Client, ticket_id: str) -> TicketView:
+    try:
+        return await ticket_handle(client, ticket_id).query(TicketWorkflow.sla)
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            raise _not_found(ticket_id) from None
+        raise
+
+
+async def update_ticket(
+    client: Client,
+    session: Session,
+    ticket_id: str,
+    update: Callable[..., Any],
+    argument: Any,
+) -> TicketView:
+    """Send one update; a refused change becomes 409 with the workflow's reason."""
+    try:
+        view: TicketView = await ticket_handle(client, ticket_id).execute_update(update, argument)
+        return view
+    except WorkflowUpdateFailedError as error:
+        raise refusal_to_http(error) from None
+    except RPCError as error:
+        if error.status != RPCStatusCode.NOT_FOUND:
+            raise
+        if session.get(Ticket, ticket_id) is None:
+            raise _not_found(ticket_id) from None
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail=f"ticket {ticket_id} closed and its reopen window has ended; "
+                   "it can no longer change (open a new ticket)",
+        ) from None

@@ -1,0 +1,91 @@
+"""``make run``: the whole stack in the foreground: Temporal, the worker and the API.
+
+Without ``TEMPORAL_ADDRESS`` an embedded dev server starts, persisting to
+``.data/temporal.db``; with it, the worker and the API use that cluster. Ctrl-C
+stops everything in order (API, worker, then the server); data stays on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Iterator
+
+import uvicorn
+from sqlmodel import Session
+
+from config import Settings, get_settings
+from sla.policy import PolicyError, load_policy
+from stack.demo import load_demo_customers
+from stack.temporal import DevServer, connect, ensure_search_attributes
+from store.db import create_tables, make_engine
+from worker import run_worker
+
+logger = logging.getLogger("stack")
+
+
+class _ApiServer(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # The stack owns Ctrl-C: it stops the API, the worker and Temporal in order.
+        yield
+
+
+async def run_stack(settings: Settings) -> None:
+    policy = load_policy(settings.sla_policy_file)
+    engine = make_engine(settings.database_url)
+    create_tables(engine)
+    if settings.demo_data:
+        with Session(engine) as session:
+            added = load_demo_customers(session, policy)
+        if added:
+            logger.info("demo customers added: %s", ", ".join(added))
+    engine.dispose()
+
+    server: DevServer | None = None
+    if settings.temporal_address is None:
+        server = DevServer(settings.data_dir / "temporal.db", settings.temporal_port,
+                           settings.temporal_ui_port, log_file=settings.data_dir / "temporal.log")
+        logger.info("starting the Temporal dev server (data in %s)", server.db_file)
+        await server.start()
+        logger.info("Temporal Web UI: http://localhost:%d", settings.temporal_ui_port)
+    try:
+        client = await connect(settings)
+        await ensure_search_attributes(client, settings.temporal_namespace)
+
+        stop = asyncio.Event()
+        api = _ApiServer(uvicorn.Config("api.main:app", host=settings.api_host,
+                                        port=settings.api_port, log_level="info"))
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, lambda: (stop.set(), setattr(api, "should_exit", True)))
+        worker = asyncio.create_task(run_worker(settings, stop))
+        logger.info("API: http://%s:%d (OpenAPI at /docs)", settings.api_host, settings.api_port)
+        await api.serve()
+        stop.set()
+        await worker
+    finally:
+        if server is not None:
+            logger.info("stopping the Temporal dev server")
+            server.stop()
+
+
+def main() -> None:
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(run_stack(settings))
+    except PolicyError as error:
+        print(error, file=sys.stderr)
+        sys.exit(2)
+    except RuntimeError as error:
+        print(f"cannot start: {error}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
