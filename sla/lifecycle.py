@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sla.clocks import Clock
+from sla.durations import format_duration
 from sla.snapshot import Contact, PlanSnapshot
 from sla.ticket import Notification, TicketDetails, TicketState, TicketStatus, TimelineEntry
 
@@ -96,8 +97,12 @@ def _fire(state: TicketState, at: datetime) -> None:
         return
     auto_close = _auto_close_at(state)
     if auto_close is not None and auto_close <= at:
-        waited = "confirmation" if state.status == "resolution_proposed" else "a customer reply"
-        _close(state, at, f"closed automatically: no {waited} within the auto-close time")
+        wait = format_duration(timedelta(seconds=state.plan.auto_close_after_seconds))
+        if state.status == "resolution_proposed":
+            reason = f"closed automatically: the customer did not confirm the resolution within {wait}"
+        else:
+            reason = f"closed automatically: no customer reply within {wait}"
+        _close(state, at, reason)
         return
     for clock in state.clocks.values():
         warn = clock.warn_due_at(state.plan.warn_at)

@@ -1,0 +1,134 @@
+"""Closing, auto-closing and reopening tickets; illegal changes refused with a reason."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+
+from tests.workflows.harness import Harness, eventually
+from workflows.messages import (
+    AgentResponse,
+    Confirmation,
+    CustomerReply,
+    Reopen,
+    ResolutionProposal,
+    StatusChange,
+)
+from workflows.ticket import REFUSED, TicketWorkflow
+
+
+async def refused(call: object) -> str:
+    with pytest.raises(WorkflowUpdateFailedError) as caught:
+        await call  # type: ignore[misc]
+    cause = caught.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == REFUSED
+    return cause.message
+
+
+async def test_customer_confirmation_closes_the_ticket(harness: Harness) -> None:
+    handle = await harness.start("minor")
+    await handle.execute_update(
+        TicketWorkflow.propose_resolution, ResolutionProposal("ana", "DKIM key rotated")
+    )
+    view = await handle.execute_update(TicketWorkflow.confirm, Confirmation("works, thanks"))
+    assert view.status == "closed"
+    assert view.close_reason == "resolution confirmed by the customer"
+    ticket = harness.ticket(handle.id)
+    assert ticket is not None and ticket.status == "closed"
+
+
+async def test_proposed_resolution_closes_automatically_after_the_wait(harness: Harness) -> None:
+    handle = await harness.start("minor")
+    await handle.execute_update(TicketWorkflow.propose_resolution, ResolutionProposal("ana", "Fixed"))
+    await harness.sleep(timedelta(hours=47))
+    assert (await harness.sla(handle)).status == "resolution_proposed"
+    await harness.sleep(timedelta(hours=2))
+    view = await eventually(lambda: (t := harness.ticket(handle.id)) and t.status == "closed" and t)
+    assert view.close_reason == (
+        "closed automatically: the customer did not confirm the resolution within 2d"
+    )
+
+
+async def test_waiting_on_customer_too_long_closes_the_ticket(harness: Harness) -> None:
+    handle = await harness.start("minor")
+    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Which domain?"))
+    await handle.execute_update(TicketWorkflow.set_status, StatusChange("waiting_on_customer", "ana"))
+    await harness.sleep(timedelta(hours=49))
+    ticket = await eventually(lambda: (t := harness.ticket(handle.id)) and t.status == "closed" and t)
+    assert ticket.close_reason == "closed automatically: no customer reply within 2d"
+    # Waiting paused the 48h resolution clock, so the wait itself breached nothing.
+    assert harness.outbox(handle.id) == []
+
+
+async def test_reopen_resumes_the_resolution_clock_from_where_it_stood(harness: Harness) -> None:
+    handle = await harness.start("critical")  # resolution 2h
+    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "On it"))
+    await harness.sleep(timedelta(minutes=30))
+    await handle.execute_update(TicketWorkflow.propose_resolution, ResolutionProposal("ana", "Fix"))
+    await handle.execute_update(TicketWorkflow.confirm, Confirmation())
+    await harness.sleep(timedelta(days=3))
+    view = await handle.execute_update(TicketWorkflow.reopen, Reopen("customer", "broken again"))
+    assert view.status == "open"
+    resolution = next(c for c in view.clocks if c.name == "resolution")
+    assert resolution.state == "running"
+    assert resolution.remaining_seconds == pytest.approx(90 * 60, abs=5)
+    await harness.sleep(timedelta(minutes=91))
+    sent = await harness.outbox_kinds(handle.id, 3)
+    assert ("escalation", "tam") in sent
+
+
+async def test_customer_reply_to_a_proposed_resolution_reopens_work(harness: Harness) -> None:
+    handle = await harness.start("minor")
+    await handle.execute_update(TicketWorkflow.propose_resolution, ResolutionProposal("ana", "Fix"))
+    view = await handle.execute_update(TicketWorkflow.customer_reply, CustomerReply("Still bouncing"))
+    assert view.status == "open"
+    assert next(c for c in view.clocks if c.name == "resolution").state == "running"
+
+
+async def test_illegal_updates_are_refused_with_a_reason(harness: Harness) -> None:
+    handle = await harness.start("minor")
+    assert "only a proposed resolution can be confirmed" in await refused(
+        handle.execute_update(TicketWorkflow.confirm, Confirmation()))
+    assert "already open" in await refused(
+        handle.execute_update(TicketWorkflow.set_status, StatusChange("open", "ana")))
+    assert "can be reopened" in await refused(
+        handle.execute_update(TicketWorkflow.reopen, Reopen("customer")))
+    await handle.execute_update(TicketWorkflow.propose_resolution, ResolutionProposal("ana", "Fix"))
+    await handle.execute_update(TicketWorkflow.confirm, Confirmation())
+    assert "closed" in await refused(
+        handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "one more thing")))
+    assert "closed" in await refused(
+        handle.execute_update(TicketWorkflow.customer_reply, CustomerReply("hello?")))
+    # Refused updates leave no trace in the history-driven timeline.
+    assert harness.kinds(handle.id) == [
+        "created", "status_resolution_proposed", "resolution_confirmed", "status_closed",
+    ]
+
+
+async def test_ticket_workflow_completes_when_the_reopen_window_ends(harness: Harness) -> None:
+    handle = await harness.start("minor")
+    await handle.execute_update(TicketWorkflow.propose_resolution, ResolutionProposal("ana", "Fix"))
+    await handle.execute_update(TicketWorkflow.confirm, Confirmation())
+    await harness.sleep(timedelta(days=15))
+    final = await handle.result()
+    assert final.status == "closed"
+    ticket = harness.ticket(handle.id)
+    assert ticket is not None and ticket.status == "closed"
+
+
+async def test_long_tickets_continue_as_new_with_their_state(harness: Harness) -> None:
+    handle = await harness.start("critical", max_history_events=40)
+    first_run = (await handle.describe()).run_id
+    for number in range(12):
+        await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", f"update {number}"))
+    description = await handle.describe()
+    assert description.run_id != first_run
+    view = await harness.sla(handle)
+    assert view.first_responded_at is not None
+    assert harness.kinds(handle.id).count("agent_update") == 11
+    await harness.sleep(timedelta(minutes=61))
+    sent = await harness.outbox_kinds(handle.id, 3)
+    assert ("escalation", "tam") in sent
