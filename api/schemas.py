@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from store.models import CustomerBase
 
@@ -14,12 +14,6 @@ TicketType = Literal["problem", "configuration", "information", "feature_request
 TicketChannel = Literal["api", "email", "web_form", "chat", "phone"]
 
 
-def _assume_utc(value: datetime) -> datetime:
-    # SQLite drops the offset; every instant the product stores is UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-UtcDatetime = Annotated[datetime, AfterValidator(_assume_utc)]
 Text = Annotated[str, Field(min_length=1, max_length=20_000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -37,7 +31,7 @@ class CustomerCreate(CustomerBase):
 
 class CustomerPublic(CustomerBase):
     id: int
-    created_at: UtcDatetime
+    created_at: datetime
 
 
 # --- tickets --------------------------------------------------------------------
@@ -121,15 +115,15 @@ class TicketSummary(BaseModel):
     escalation_level: int
     breached: bool
     assignee_name: str | None
-    first_response_due: UtcDatetime | None
+    first_response_due: datetime | None
     first_response_state: str | None
-    next_update_due: UtcDatetime | None
+    next_update_due: datetime | None
     next_update_state: str | None
-    resolution_due: UtcDatetime | None
+    resolution_due: datetime | None
     resolution_state: str | None
-    created_at: UtcDatetime
-    updated_at: UtcDatetime
-    closed_at: UtcDatetime | None
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
 
 
 class ResponseCreate(_Input):
@@ -167,7 +161,7 @@ class TimelineEventPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     seq: int
-    at: UtcDatetime
+    at: datetime
     kind: str
     actor: str
     detail: str
@@ -186,8 +180,8 @@ class NotificationPublic(BaseModel):
     body: str
     status: str
     attempts: int
-    created_at: UtcDatetime
-    sent_at: UtcDatetime | None
+    created_at: datetime
+    sent_at: datetime | None
 
 
 class HealthPublic(BaseModel):

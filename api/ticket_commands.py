@@ -18,6 +18,7 @@ from temporalio.client import (
     WithStartWorkflowOperation,
     WorkflowHandle,
     WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -33,10 +34,6 @@ from store.models import Customer, Ticket
 from workflows import search_attributes as sa
 from workflows.messages import OpenTicket, TicketWorkflowInput
 from workflows.ticket import TicketWorkflow
-
-#: How long a request waits for the worker before answering 202 (the ticket is safe anyway).
-WORKER_ANSWER_TIMEOUT = timedelta(seconds=20)
-
 
 def new_ticket_id(customer_id: int, idempotency_key: str | None) -> str:
     """Random, or derived from the customer and Idempotency-Key so a retry finds the same ticket."""
@@ -92,6 +89,7 @@ async def create_ticket(
     customer: Customer,
     request: TicketCreate,
     idempotency_key: str | None,
+    wait: timedelta,
 ) -> TicketView | str:
     """Start the ticket's workflow and wait for its row; returns the id alone on a slow worker.
 
@@ -136,9 +134,10 @@ async def create_ticket(
             client.execute_update_with_start_workflow(
                 TicketWorkflow.open, OpenTicket(request_fingerprint), start_workflow_operation=start
             ),
-            timeout=WORKER_ANSWER_TIMEOUT.total_seconds(),
+            timeout=wait.total_seconds(),
         )
-    except TimeoutError:
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        # The workflow was started in the same call; the worker will write the row.
         return ticket_id
     except WorkflowUpdateFailedError as error:
         raise refusal_to_http(error) from None

@@ -148,7 +148,7 @@ def _key_path(location: tuple[int | str, ...]) -> str:
             out += f"[{part}]"
         else:
             out += f".{part}" if out else str(part)
-    return out or "(top level)"
+    return out
 
 
 def parse_policy(text: str, path: Path) -> Policy:
@@ -165,7 +165,8 @@ def parse_policy(text: str, path: Path) -> Policy:
             location = _key_path(item["loc"])
             if item["type"] == "extra_forbidden":
                 message = "unknown key (check its spelling)"
-            problems.append(f"{location}: {message}")
+            # Cross-key checks (model validators) carry their key path in the message.
+            problems.append(f"{location}: {message}" if item["loc"] else message)
         raise PolicyError(path, problems) from None
 
 

@@ -27,7 +27,7 @@ from worker import run_worker
 logger = logging.getLogger("stack")
 
 
-class _ApiServer(uvicorn.Server):
+class ApiServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         # The stack owns Ctrl-C: it stops the API, the worker and Temporal in order.
@@ -57,7 +57,7 @@ async def run_stack(settings: Settings) -> None:
         await ensure_search_attributes(client, settings.temporal_namespace)
 
         stop = asyncio.Event()
-        api = _ApiServer(uvicorn.Config("api.main:app", host=settings.api_host,
+        api = ApiServer(uvicorn.Config("api.main:app", host=settings.api_host,
                                         port=settings.api_port, log_level="info"))
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):

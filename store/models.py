@@ -4,12 +4,43 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import UniqueConstraint
+from typing import Any
+
+from sqlalchemy import DateTime, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores instants in UTC and always reads them back timezone-aware.
+
+    SQLite keeps no offset, PostgreSQL does (timestamptz); both read back the same here.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value} would be ambiguous; pass an aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def instant(**kwargs: Any) -> Any:
+    """A datetime field stored as :class:`UtcDateTime`."""
+    return Field(sa_type=UtcDateTime, **kwargs)  # type: ignore[call-overload]
 
 
 class CustomerBase(SQLModel):
@@ -26,7 +57,7 @@ class CustomerBase(SQLModel):
 
 class Customer(CustomerBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = instant(default_factory=utcnow)
 
 
 class Ticket(SQLModel, table=True):
@@ -43,15 +74,15 @@ class Ticket(SQLModel, table=True):
     escalation_level: int = 0
     breached: bool = Field(default=False, index=True)
     assignee_name: str | None = None
-    first_response_due: datetime | None = None
+    first_response_due: datetime | None = instant(default=None)
     first_response_state: str | None = None
-    next_update_due: datetime | None = None
+    next_update_due: datetime | None = instant(default=None)
     next_update_state: str | None = None
-    resolution_due: datetime | None = None
+    resolution_due: datetime | None = instant(default=None)
     resolution_state: str | None = None
-    created_at: datetime
-    updated_at: datetime = Field(default_factory=utcnow)
-    closed_at: datetime | None = None
+    created_at: datetime = instant()
+    updated_at: datetime = instant(default_factory=utcnow)
+    closed_at: datetime | None = instant(default=None)
     close_reason: str | None = None
     #: The workflow state version this row shows; older writes never overwrite newer ones.
     version: int = 0
@@ -63,7 +94,7 @@ class TimelineEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: str = Field(foreign_key="ticket.id", index=True)
     seq: int
-    at: datetime
+    at: datetime = instant()
     kind: str
     actor: str
     detail: str = ""
@@ -84,5 +115,5 @@ class OutboxMessage(SQLModel, table=True):
     body: str
     status: str = "pending"
     attempts: int = 0
-    created_at: datetime
-    sent_at: datetime | None = None
+    created_at: datetime = instant()
+    sent_at: datetime | None = instant(default=None)

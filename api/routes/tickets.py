@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Query, status
@@ -65,8 +66,10 @@ async def create(
             detail=[{"loc": ["body", "customer_id"], "type": "value_error",
                      "msg": f"no customer {request.customer_id}"}],
         )
-    result = await create_ticket(resources.temporal, resources.settings.temporal_task_queue,
-                                 policy, customer, request, idempotency_key)
+    settings = resources.settings
+    result = await create_ticket(resources.temporal, settings.temporal_task_queue, policy,
+                                 customer, request, idempotency_key,
+                                 timedelta(seconds=settings.ticket_create_wait_seconds))
     if isinstance(result, str):
         accepted = TicketAccepted(
             id=result,

@@ -1,0 +1,104 @@
+"""The real stack: Temporal's dev server, the worker and the API on real ports."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+import uvicorn
+
+from api.main import create_app
+from config import Settings
+from stack.__main__ import ApiServer
+from stack.temporal import DevServer, connect, ensure_search_attributes
+from worker import run_worker
+
+HERE = Path(__file__).resolve().parent
+
+pytestmark = pytest.mark.e2e
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest_asyncio.fixture(scope="session")
+async def dev_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[DevServer]:
+    data = tmp_path_factory.mktemp("temporal")
+    server = DevServer(data / "temporal.db", free_port(), ui_port=None,
+                       log_file=data / "temporal.log")
+    await server.start()
+    client = await connect(Settings(temporal_address=server.address))
+    await ensure_search_attributes(client, "default")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def stack_settings(dev_server: DevServer, data: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": f"sqlite:///{data / 'app.db'}",
+        "temporal_address": dev_server.address,
+        "temporal_task_queue": f"e2e-{uuid.uuid4()}",
+        "sla_policy_file": HERE / "fast-policy.toml",
+        "api_port": free_port(),
+        "demo_data": False,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@asynccontextmanager
+async def running_worker(settings: Settings) -> AsyncIterator[None]:
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_worker(settings, stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
+@asynccontextmanager
+async def running_api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    server = ApiServer(uvicorn.Config(create_app(settings), host="127.0.0.1",
+                                      port=settings.api_port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.05)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.api_port}",
+                                     timeout=30) as http:
+            yield http
+    finally:
+        server.should_exit = True
+        await task
+
+
+@dataclass
+class Stack:
+    http: httpx.AsyncClient
+    settings: Settings
+
+
+@pytest_asyncio.fixture(scope="session")
+async def stack(
+    dev_server: DevServer, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Stack]:
+    settings = stack_settings(dev_server, tmp_path_factory.mktemp("stack"))
+    async with running_worker(settings), running_api(settings) as http:
+        yield Stack(http, settings)

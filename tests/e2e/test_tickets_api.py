@@ -1,0 +1,210 @@
+"""The HTTP API against the real stack: dev server, worker, API on real ports."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stack.temporal import DevServer
+from tests.e2e.conftest import Stack, running_api, running_worker, stack_settings
+
+pytestmark = pytest.mark.e2e
+
+
+async def customer(stack: Stack, **overrides: Any) -> int:
+    body = {"name": "Acme", "plan": "fast", "tam_name": "Tess", "tam_email": "tess@example.com"}
+    body.update(overrides)
+    response = await stack.http.post("/customers", json=body)
+    assert response.status_code == 201, response.text
+    customer_id: int = response.json()["id"]
+    return customer_id
+
+
+def ticket_body(customer_id: int, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"customer_id": customer_id, "subject": "SMTP injections fail",
+                            "description": "all of them time out", "severity": "major"}
+    body.update(overrides)
+    return body
+
+
+async def wait_for(predicate: Any, timeout: float = 15) -> Any:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        result = await predicate()
+        if result:
+            return result
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+async def test_health(stack: Stack) -> None:
+    response = await stack.http.get("/health")
+    assert response.json() == {"status": "ok", "database": "ok", "temporal": "ok"}
+
+
+async def test_create_and_read_a_ticket(stack: Stack) -> None:
+    customer_id = await customer(stack)
+    response = await stack.http.post("/tickets", json=ticket_body(customer_id))
+    assert response.status_code == 201, response.text
+    created = response.json()
+    assert created["status"] == "open"
+    clocks = {clock["name"]: clock for clock in created["clocks"]}
+    assert set(clocks) == {"first_response", "resolution"}
+    assert clocks["first_response"]["state"] == "running"
+    created_at = datetime.fromisoformat(created["created_at"])
+    assert datetime.fromisoformat(clocks["first_response"]["due_at"]) == created_at + timedelta(hours=1)
+
+    live = (await stack.http.get(f"/tickets/{created['id']}")).json()
+    assert live["id"] == created["id"]
+    assert 0 < live["clocks"][0]["remaining_seconds"] <= 3600
+
+    listed = (await stack.http.get("/tickets", params={"customer_id": customer_id})).json()
+    assert [row["id"] for row in listed] == [created["id"]]
+    assert listed[0]["first_response_state"] == "running"
+    timeline = (await stack.http.get(f"/tickets/{created['id']}/timeline")).json()
+    assert [event["kind"] for event in timeline] == ["created"]
+
+
+async def test_a_real_breach_escalates_within_a_second_of_the_due_time(stack: Stack) -> None:
+    customer_id = await customer(stack)
+    created = (await stack.http.post(
+        "/tickets", json=ticket_body(customer_id, severity="critical"))).json()
+    first = next(c for c in created["clocks"] if c["name"] == "first_response")
+    due = datetime.fromisoformat(first["due_at"])
+
+    async def escalation() -> dict[str, Any] | None:
+        rows = (await stack.http.get(f"/tickets/{created['id']}/notifications")).json()
+        return next((r for r in rows if r["kind"] == "escalation" and r["status"] == "sent"), None)
+
+    sent = await wait_for(escalation)
+    assert sent["recipient_role"] == "tam"
+    assert sent["recipient_address"] == "tess@example.com"
+    assert sent["idempotency_key"].startswith(created["id"] + ":")
+    lateness = datetime.fromisoformat(sent["sent_at"]) - due
+    assert timedelta(0) <= lateness < timedelta(seconds=1)
+
+    kinds = [r["kind"] for r in (await stack.http.get(
+        f"/tickets/{created['id']}/notifications")).json()]
+    assert kinds == ["sla_warning", "sla_breach", "escalation"]
+    live = (await stack.http.get(f"/tickets/{created['id']}")).json()
+    assert live["escalation_level"] == 1 and live["breached"] is True
+    breached = (await stack.http.get("/tickets", params={"breached": "true",
+                                                         "customer_id": customer_id})).json()
+    assert [row["id"] for row in breached] == [created["id"]]
+
+
+async def test_ticket_life_cycle_through_the_api(stack: Stack) -> None:
+    customer_id = await customer(stack)
+    ticket_id = (await stack.http.post("/tickets", json=ticket_body(customer_id))).json()["id"]
+    base = f"/tickets/{ticket_id}"
+
+    confirm_too_early = await stack.http.post(f"{base}/confirmation", json={})
+    assert confirm_too_early.status_code == 409
+    assert "only a proposed resolution can be confirmed" in confirm_too_early.json()["detail"]
+
+    responded = await stack.http.post(f"{base}/responses", json={"author": "ana", "body": "Hi"})
+    assert responded.status_code == 200
+    assert next(c for c in responded.json()["clocks"]
+                if c["name"] == "first_response")["state"] == "met"
+    waiting = await stack.http.post(f"{base}/status",
+                                    json={"status": "waiting_on_customer", "author": "ana"})
+    assert waiting.json()["status"] == "waiting_on_customer"
+    replied = await stack.http.post(f"{base}/replies", json={"body": "Here are the logs"})
+    assert replied.json()["status"] == "open"
+    proposed = await stack.http.post(f"{base}/resolution",
+                                     json={"author": "ana", "summary": "Pool restarted"})
+    assert proposed.json()["status"] == "resolution_proposed"
+    closed = await stack.http.post(f"{base}/confirmation", json={"comment": "thanks"})
+    assert closed.json()["status"] == "closed"
+    refused = await stack.http.post(f"{base}/responses", json={"author": "ana", "body": "PS"})
+    assert refused.status_code == 409
+    reopened = await stack.http.post(f"{base}/reopen", json={"reason": "bouncing again"})
+    assert reopened.json()["status"] == "open"
+
+    timeline = [e["kind"] for e in (await stack.http.get(f"{base}/timeline")).json()]
+    assert timeline == [
+        "created", "agent_response", "status_waiting_on_customer", "customer_reply",
+        "status_open", "status_resolution_proposed", "resolution_confirmed", "status_closed",
+        "status_open",
+    ]
+
+
+async def test_idempotency_key_returns_the_same_ticket(stack: Stack) -> None:
+    customer_id = await customer(stack)
+    headers = {"Idempotency-Key": "mail-4711"}
+    first = await stack.http.post("/tickets", json=ticket_body(customer_id), headers=headers)
+    again = await stack.http.post("/tickets", json=ticket_body(customer_id), headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    listed = (await stack.http.get("/tickets", params={"customer_id": customer_id})).json()
+    assert len(listed) == 1
+    other = await stack.http.post("/tickets", json=ticket_body(customer_id, subject="Other"),
+                                  headers=headers)
+    assert other.status_code == 422
+    assert "Idempotency-Key" in other.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"severity": "urgent"}, "severity"),
+        ({"type": "question"}, "type"),
+        ({"channel": "fax"}, "channel"),
+        ({"subject": ""}, "subject"),
+        ({"customer_id": 999_999}, "customer_id"),
+        ({"surprise": 1}, "surprise"),
+    ],
+)
+async def test_bad_ticket_input_names_the_field(
+    stack: Stack, change: dict[str, Any], field: str
+) -> None:
+    body = ticket_body(await customer(stack))
+    body.update(change)
+    response = await stack.http.post("/tickets", json=body)
+    assert response.status_code == 422
+    assert any(error["loc"][-1] == field for error in response.json()["detail"])
+
+
+async def test_bad_customer_input_and_unknown_ids(stack: Stack) -> None:
+    plan = await stack.http.post("/customers", json={"name": "X", "plan": "gold"})
+    assert plan.status_code == 422 and "unknown plan 'gold'" in plan.text
+    zone = await stack.http.post("/customers", json={"name": "X", "plan": "fast",
+                                                     "time_zone": "Mars/Olympus"})
+    assert zone.status_code == 422 and "time_zone" in zone.text
+    assert (await stack.http.get("/customers/424242")).status_code == 404
+    for path in ("/tickets/TCK-NOPE", "/tickets/TCK-NOPE/timeline",
+                 "/tickets/TCK-NOPE/notifications"):
+        assert (await stack.http.get(path)).status_code == 404, path
+    missing = await stack.http.post("/tickets/TCK-NOPE/responses",
+                                    json={"author": "ana", "body": "x"})
+    assert missing.status_code == 404
+    not_json = await stack.http.post("/tickets", content=b"{nope",
+                                     headers={"content-type": "application/json"})
+    assert not_json.status_code == 422
+    bad_status = await stack.http.get("/tickets", params={"status": "solved"})
+    assert bad_status.status_code == 422
+
+
+async def test_a_ticket_created_while_no_worker_runs_is_not_lost(
+    dev_server: DevServer, tmp_path: Path
+) -> None:
+    settings = stack_settings(dev_server, tmp_path, ticket_create_wait_seconds=1)
+    async with running_api(settings) as http:
+        customer_id = (await http.post("/customers", json={
+            "name": "Acme", "plan": "fast", "tam_name": "Tess", "tam_email": "t@example.com",
+        })).json()["id"]
+        accepted = await http.post("/tickets", json=ticket_body(customer_id))
+        assert accepted.status_code == 202
+        ticket_id = accepted.json()["id"]
+        assert accepted.headers["location"] == f"/tickets/{ticket_id}"
+        async with running_worker(settings):
+            async def recorded() -> bool:
+                return (await http.get(f"/tickets/{ticket_id}/timeline")).status_code == 200
+
+            await wait_for(recorded)
+            live = (await http.get(f"/tickets/{ticket_id}")).json()
+            assert live["status"] == "open"

@@ -1,0 +1,94 @@
+"""The life cycle as pure functions: no Temporal, exact instants."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from sla import lifecycle
+from sla.clocks import Clock
+from sla.policy import load_policy
+from sla.snapshot import Contact
+from sla.ticket import TicketDetails, TicketState
+
+ROOT = Path(__file__).resolve().parents[2]
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+TAM = Contact(role="tam", name="Tess", email="tess@example.com")
+
+
+def ticket(severity: str = "critical") -> TicketState:
+    policy = load_policy(ROOT / "policies" / "default.toml")
+    details = TicketDetails(ticket_id="TCK-1", customer_id=1, subject="Down", description="x",
+                            severity=severity, type="problem", channel="api")
+    return lifecycle.open_ticket(details, policy.snapshot("premium", TAM), START)
+
+
+def test_clock_pause_and_resume_keeps_used_time() -> None:
+    clock = Clock(name="resolution", target_seconds=7200, running_since=START)
+    clock.pause(START + timedelta(minutes=30))
+    assert clock.due_at() is None
+    assert clock.remaining(START + timedelta(days=1)) == timedelta(minutes=90)
+    clock.resume(START + timedelta(hours=5))
+    assert clock.due_at() == START + timedelta(hours=6, minutes=30)
+    assert clock.warn_due_at(0.75) == START + timedelta(hours=6)
+
+
+def test_first_wakeup_is_the_first_response_warning() -> None:
+    state = ticket()
+    wakeup = lifecycle.next_wakeup(state)
+    assert wakeup == lifecycle.Wakeup(START + timedelta(minutes=22, seconds=30),
+                                      "first response warning")
+
+
+def test_advance_applies_everything_due_in_time_order() -> None:
+    state = ticket()
+    lifecycle.advance(state, START + timedelta(hours=3))
+    kinds = [(n.kind, n.recipient.role, n.created_at - START)
+             for n in state.pending_notifications]
+    assert kinds == [
+        ("sla_warning", "support_lead", timedelta(minutes=22, seconds=30)),
+        ("sla_breach", "support_lead", timedelta(minutes=30)),
+        ("escalation", "tam", timedelta(minutes=30)),
+        ("sla_warning", "support_lead", timedelta(minutes=90)),
+        ("sla_breach", "support_lead", timedelta(hours=2)),
+        ("escalation", "support_lead", timedelta(hours=2)),
+    ]
+    assert state.escalation_level == 2
+    keys = [n.idempotency_key for n in state.pending_notifications]
+    assert len(set(keys)) == len(keys)
+    assert all(key.startswith("TCK-1:") for key in keys)
+
+
+def test_advance_twice_sends_nothing_twice() -> None:
+    state = ticket()
+    lifecycle.advance(state, START + timedelta(hours=3))
+    sent = len(state.pending_notifications)
+    lifecycle.advance(state, START + timedelta(hours=3))
+    assert len(state.pending_notifications) == sent
+
+
+def test_breach_beyond_the_chain_stays_at_the_top_level() -> None:
+    state = ticket()
+    lifecycle.respond(state, START + timedelta(minutes=1), "ana", "hi")
+    lifecycle.advance(state, START + timedelta(hours=5))  # next update and resolution breach
+    assert state.escalation_level == 2
+    escalations = [n.recipient.role for n in state.pending_notifications if n.kind == "escalation"]
+    assert escalations == ["tam", "support_lead"]
+
+
+def test_response_arriving_after_the_due_time_records_the_breach_first() -> None:
+    state = ticket()
+    lifecycle.respond(state, START + timedelta(minutes=45), "ana", "sorry for the wait")
+    assert state.clocks["first_response"].public_state() == "breached"
+    kinds = [entry.kind for entry in state.pending_timeline]
+    assert kinds.index("sla_breach") < kinds.index("agent_response")
+
+
+def test_refusals_explain_themselves() -> None:
+    state = ticket()
+    with pytest.raises(lifecycle.TransitionRefused, match="only a proposed resolution"):
+        lifecycle.confirm(state, START, "")
+    with pytest.raises(lifecycle.TransitionRefused, match="'open' or 'waiting_on_customer'"):
+        lifecycle.set_status(state, START, "closed", "ana")

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from sla.policy import PolicyError, load_policy, parse_policy
+from sla.snapshot import Contact
+
+ROOT = Path(__file__).resolve().parents[2]
+
+ISSUE_EXAMPLE = """
+warn_at = 0.75
+auto_close_after = "48h"
+
+[plans.premium]
+first_response  = { critical = "30m", major = "30m", minor = "30m" }
+update_interval = { critical = "1h" }
+resolution      = { critical = "2h", major = "8h", minor = "48h" }
+escalation      = ["tam", "support_lead"]
+
+[plans.basic]
+first_response = { critical = "24h", major = "24h", minor = "24h" }
+resolution     = { critical = "48h", major = "48h", minor = "48h" }
+escalation     = ["support_lead"]
+
+[contacts.support_lead]
+name = "Support lead"
+email = "lead@example.com"
+"""
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(text, Path("policies/broken.toml"))
+    assert "policies/broken.toml" in str(caught.value)
+    return caught.value.problems
+
+
+def test_the_documented_shape_loads() -> None:
+    policy = parse_policy(ISSUE_EXAMPLE, Path("example.toml"))
+    assert policy.plans["premium"].update_interval["critical"] == timedelta(hours=1)
+    assert policy.auto_close_after == timedelta(hours=48)
+
+
+def test_shipped_default_policy_loads() -> None:
+    policy = load_policy(ROOT / "policies" / "default.toml")
+    assert {"premium", "basic"} <= set(policy.plans)
+
+
+def test_snapshot_resolves_the_tam_and_the_contacts() -> None:
+    policy = parse_policy(ISSUE_EXAMPLE, Path("example.toml"))
+    tam = Contact(role="tam", name="Tess", email="tess@example.com")
+    snapshot = policy.snapshot("premium", tam)
+    assert [c.role for c in snapshot.escalation] == ["tam", "support_lead"]
+    assert snapshot.first_response_seconds == {"critical": 1800, "major": 1800, "minor": 1800}
+    assert snapshot.update_interval_seconds == {"critical": 3600}
+    # Without a TAM the chain starts at the next level.
+    assert [c.role for c in policy.snapshot("premium", None).escalation] == ["support_lead"]
+
+
+def test_errors_name_the_key_and_the_problem() -> None:
+    found = problems(ISSUE_EXAMPLE.replace('critical = "2h"', 'critical = "2 hours"'))
+    assert found == [
+        "plans.premium.resolution.critical: '2 hours' is not a duration; "
+        "write e.g. '90s', '15m', '4h', '2d' or 'PT15M'"
+    ]
+
+
+def test_unknown_keys_and_severities_are_reported() -> None:
+    found = problems(ISSUE_EXAMPLE.replace("warn_at", "warn_att")
+                     .replace('minor = "48h" }', 'trivial = "48h" }'))
+    assert "warn_att: unknown key (check its spelling)" in found
+    assert any(p.startswith("plans.premium.resolution.trivial") for p in found)
+
+
+def test_escalation_names_must_resolve() -> None:
+    found = problems(ISSUE_EXAMPLE.replace('["support_lead"]', '["support_leed"]'))
+    assert found == [
+        "plans.basic.escalation[0]: 'support_leed' is neither 'tam' nor a "
+        "[contacts.support_leed] entry"
+    ]
+
+
+def test_bad_warn_at_and_bad_toml() -> None:
+    assert problems(ISSUE_EXAMPLE.replace("0.75", "1.5")) == [
+        "warn_at: Input should be less than 1"
+    ]
+    assert problems("plans = [")[0].startswith("not valid TOML")
+    assert problems("warn_at = 0.5") == ["plans: Field required"]
+
+
+def test_numbers_are_not_durations() -> None:
+    found = problems(ISSUE_EXAMPLE.replace('auto_close_after = "48h"', "auto_close_after = 48"))
+    assert found == ['auto_close_after: write durations as strings like "30m" or "4h", not 48']
+
+
+def test_missing_file() -> None:
+    with pytest.raises(PolicyError) as caught:
+        load_policy(ROOT / "policies" / "nope.toml")
+    assert "nope.toml" in str(caught.value)
+    assert "cannot read the file" in str(caught.value)
