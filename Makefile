@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint typecheck check clean
+.PHONY: run test lint typecheck record-histories clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -28,6 +28,10 @@ test: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+## record-histories: rewrite tests/histories (only for a deliberate, patched workflow change)
+record-histories: $(TEST_STAMP)
+	RECORD_HISTORIES=1 $(BIN)/pytest tests/workflows/test_replay.py
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

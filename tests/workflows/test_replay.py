@@ -1,0 +1,100 @@
+"""Determinism guard: recorded ticket histories must replay against the current code.
+
+``make record-histories`` (RECORD_HISTORIES=1) rewrites ``tests/histories/`` from the
+scenarios below; do that only for a deliberate, ``workflow.patched``-guarded change.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHandle, WorkflowHistory
+from temporalio.worker import Replayer
+
+from sla.view import TicketView
+from tests.workflows.harness import Harness
+from workflows.messages import (
+    AgentResponse,
+    Confirmation,
+    CustomerReply,
+    Reopen,
+    ResolutionProposal,
+    StatusChange,
+)
+from workflows.sandbox import WORKFLOW_RUNNER
+from workflows.ticket import TicketWorkflow
+
+HISTORIES = Path(__file__).resolve().parents[1] / "histories"
+Handle = WorkflowHandle[TicketWorkflow, TicketView]
+
+
+def replayer() -> Replayer:
+    return Replayer(workflows=[TicketWorkflow], workflow_runner=WORKFLOW_RUNNER)
+
+
+async def life_cycle(harness: Harness) -> Handle:
+    """Breach and escalation, responses, a wait on the customer, closure and reopening."""
+    handle = await harness.start("critical")
+    await harness.sleep(timedelta(minutes=31))
+    await harness.outbox_kinds(handle.id, 3)
+    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Investigating"))
+    await handle.execute_update(TicketWorkflow.respond, AgentResponse("bot", "ack", True))
+    await handle.execute_update(TicketWorkflow.set_status, StatusChange("waiting_on_customer", "ana"))
+    await harness.sleep(timedelta(hours=1))
+    await handle.execute_update(TicketWorkflow.customer_reply, CustomerReply("logs attached"))
+    await handle.execute_update(TicketWorkflow.propose_resolution, ResolutionProposal("ana", "Fix"))
+    await handle.execute_update(TicketWorkflow.confirm, Confirmation("thanks"))
+    await handle.execute_update(TicketWorkflow.reopen, Reopen("customer", "again"))
+    return handle
+
+
+async def auto_close_and_complete(harness: Harness) -> Handle:
+    handle = await harness.start("minor")
+    await handle.execute_update(TicketWorkflow.propose_resolution, ResolutionProposal("ana", "Fix"))
+    await harness.sleep(timedelta(days=17))
+    await handle.result()
+    return handle
+
+
+async def continued_as_new(harness: Harness) -> Handle:
+    handle = await harness.start("critical", max_history_events=40)
+    for number in range(8):
+        await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", f"u{number}"))
+    return handle
+
+
+SCENARIOS: dict[str, Callable[[Harness], Awaitable[Handle]]] = {
+    "life_cycle": life_cycle,
+    "auto_close_and_complete": auto_close_and_complete,
+    "continued_as_new": continued_as_new,
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+async def test_fresh_history_replays(harness: Harness, name: str) -> None:
+    handle = await SCENARIOS[name](harness)
+    history = await handle.fetch_history()
+    await replayer().replay_workflow(history)
+    if os.environ.get("RECORD_HISTORIES") == "1":
+        HISTORIES.mkdir(exist_ok=True)
+        (HISTORIES / f"{name}.json").write_text(history.to_json())
+
+
+def recorded() -> list[Path]:
+    return sorted(HISTORIES.glob("*.json"))
+
+
+def test_recorded_histories_exist() -> None:
+    assert {path.stem for path in recorded()} >= set(SCENARIOS), (
+        "missing recorded histories: run `make record-histories`"
+    )
+
+
+@pytest.mark.parametrize("path", recorded(), ids=lambda path: path.stem)
+async def test_recorded_history_replays_on_current_code(path: Path) -> None:
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    await replayer().replay_workflow(history)
