@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -27,7 +27,7 @@ class NotificationActivities:
             query = select(OutboxMessage).where(
                 OutboxMessage.idempotency_key == message.idempotency_key
             )
-            row = session.scalars(query).first()
+            row = session.exec(query).first()
             if row is not None:
                 return row
             recipient = message.recipient
@@ -49,7 +49,7 @@ class NotificationActivities:
             except IntegrityError:
                 # A concurrent attempt inserted it first; use that row.
                 session.rollback()
-                existing = session.scalars(query).first()
+                existing = session.exec(query).first()
                 assert existing is not None
                 return existing
             return row

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlmodel import col, select
 from temporalio import activity
 
 from sla.ticket import TicketProjection
@@ -59,13 +59,12 @@ class ProjectionActivities:
                 ticket.updated_at = datetime.now(UTC)
                 session.add(ticket)
             if projection.timeline:
-                recorded = set(session.scalars(
+                recorded = set(session.exec(
                     select(TimelineEvent.seq).where(
                         TimelineEvent.ticket_id == projection.ticket_id,
-                        TimelineEvent.seq.in_([e.seq for e in projection.timeline]),  # type: ignore[attr-defined]
+                        col(TimelineEvent.seq).in_([e.seq for e in projection.timeline]),
                     )
                 ))
-                session.flush()
                 for entry in projection.timeline:
                     if entry.seq not in recorded:
                         session.add(TimelineEvent(ticket_id=projection.ticket_id, seq=entry.seq,

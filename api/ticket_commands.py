@@ -6,10 +6,9 @@ import asyncio
 import hashlib
 import json
 import secrets
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import timedelta
-from typing import Any
+from typing import TypeVar
 
 from fastapi import HTTPException, status
 from sqlmodel import Session
@@ -23,6 +22,7 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
 
 from api.errors import refusal_to_http
 from api.schemas import ClockPublic, ContactPublic, TicketCreate, TicketPublic
@@ -34,6 +34,9 @@ from store.models import Customer, Ticket
 from workflows import search_attributes as sa
 from workflows.messages import OpenTicket, TicketWorkflowInput
 from workflows.ticket import TicketWorkflow
+
+Argument = TypeVar("Argument")
+
 
 def new_ticket_id(customer_id: int, idempotency_key: str | None) -> str:
     """Random, or derived from the customer and Idempotency-Key so a retry finds the same ticket."""
@@ -57,9 +60,9 @@ def public(view: TicketView) -> TicketPublic:
         customer_id=view.customer_id,
         subject=view.subject,
         description=view.description,
-        severity=view.severity,  # type: ignore[arg-type]
-        type=view.type,  # type: ignore[arg-type]
-        channel=view.channel,  # type: ignore[arg-type]
+        severity=view.severity,
+        type=view.type,
+        channel=view.channel,
         plan=view.plan,
         status=view.status,
         escalation_level=view.escalation_level,
@@ -171,8 +174,8 @@ async def update_ticket(
     client: Client,
     session: Session,
     ticket_id: str,
-    update: Callable[..., Any],
-    argument: Any,
+    update: UpdateMethodMultiParam[[TicketWorkflow, Argument], TicketView],
+    argument: Argument,
 ) -> TicketView:
     """Send one update; a refused change becomes 409 with the workflow's reason."""
     try:

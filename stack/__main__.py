@@ -60,8 +60,13 @@ async def run_stack(settings: Settings) -> None:
         api = ApiServer(uvicorn.Config("api.main:app", host=settings.api_host,
                                         port=settings.api_port, log_level="info"))
         loop = asyncio.get_running_loop()
+
+        def shut_down() -> None:
+            stop.set()
+            api.should_exit = True
+
         for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, lambda: (stop.set(), setattr(api, "should_exit", True)))
+            loop.add_signal_handler(signum, shut_down)
         worker = asyncio.create_task(run_worker(settings, stop))
         logger.info("API: http://%s:%d (OpenAPI at /docs)", settings.api_host, settings.api_port)
         await api.serve()

@@ -164,7 +164,7 @@ class DevServer:
                 client = await Client.connect(self.address)
                 await client.service_client.check_health()
                 return
-            except Exception:  # noqa: BLE001 - not up yet; any failure means try again
+            except Exception:
                 await asyncio.sleep(0.25)
         self.stop()
         raise RuntimeError(f"the Temporal dev server did not start within {timeout:.0f}s")

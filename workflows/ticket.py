@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -104,12 +105,10 @@ class TicketWorkflow:
         if wakeup is not None:
             timeout = max(wakeup.at - workflow.now(), timedelta(0))
             summary = wakeup.summary
-        try:
+        with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(
                 lambda: self.state.version != version, timeout=timeout, timeout_summary=summary
             )
-        except TimeoutError:
-            pass
 
     def _history_is_long(self) -> bool:
         info = workflow.info()
@@ -187,7 +186,7 @@ class TicketWorkflow:
         changed = [pair for pair in attributes if current.get(pair.key) != pair.value]
         if changed:
             workflow.upsert_search_attributes(
-                [pair.key.value_set(pair.value) for pair in changed]  # type: ignore[arg-type]
+                [pair.key.value_set(pair.value) for pair in changed]
             )
 
     async def _changed(self, change: Callable[[], None]) -> TicketView:

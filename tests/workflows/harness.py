@@ -104,11 +104,25 @@ class Harness:
 
     async def outbox_kinds(self, ticket_id: str, count: int) -> list[tuple[str, str]]:
         """Wait for ``count`` sent messages, then return (kind, recipient role) of each."""
-        rows = await eventually(
-            lambda: (rows := self.outbox(ticket_id)) and len(rows) >= count
-            and all(row.status == "sent" for row in rows) and rows
-        )
-        return [(row.kind, row.recipient_role) for row in rows]
+
+        def sent() -> list[tuple[str, str]]:
+            rows = self.outbox(ticket_id)
+            if len(rows) < count or any(row.status != "sent" for row in rows):
+                return []
+            return [(row.kind, row.recipient_role) for row in rows]
+
+        return await eventually(sent)
+
+    async def ticket_when(self, ticket_id: str, condition: Callable[[Ticket], bool]) -> Ticket:
+        """Wait until the projected ticket row satisfies ``condition``."""
+
+        def matching() -> Ticket | None:
+            ticket = self.ticket(ticket_id)
+            return ticket if ticket is not None and condition(ticket) else None
+
+        found = await eventually(matching)
+        assert found is not None
+        return found
 
     async def sleep(self, duration: timedelta) -> None:
         await self.env.sleep(duration)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.workflows.harness import Harness, eventually
+from tests.workflows.harness import Harness
 from workflows.messages import AgentResponse, CustomerReply, ResolutionProposal, StatusChange
 from workflows.ticket import TicketWorkflow
 
@@ -90,8 +90,7 @@ async def test_each_further_breach_escalates_one_more_level(harness: Harness) ->
     view = await harness.sla(handle)
     assert view.escalation_level == 2
     assert view.escalated_to is not None and view.escalated_to.role == "support_lead"
-    ticket = await eventually(lambda: (t := harness.ticket(handle.id)) and t.escalation_level == 2
-                              and t)
+    ticket = await harness.ticket_when(handle.id, lambda t: t.escalation_level == 2)
     assert ticket.resolution_state == "breached"
 
 

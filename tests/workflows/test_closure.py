@@ -8,7 +8,7 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from tests.workflows.harness import Harness, eventually
+from tests.workflows.harness import Harness
 from workflows.messages import (
     AgentResponse,
     Confirmation,
@@ -46,7 +46,7 @@ async def test_proposed_resolution_closes_automatically_after_the_wait(harness: 
     await harness.sleep(timedelta(hours=47))
     assert (await harness.sla(handle)).status == "resolution_proposed"
     await harness.sleep(timedelta(hours=2))
-    view = await eventually(lambda: (t := harness.ticket(handle.id)) and t.status == "closed" and t)
+    view = await harness.ticket_when(handle.id, lambda t: t.status == "closed")
     assert view.close_reason == (
         "closed automatically: the customer did not confirm the resolution within 2d"
     )
@@ -57,7 +57,7 @@ async def test_waiting_on_customer_too_long_closes_the_ticket(harness: Harness) 
     await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Which domain?"))
     await handle.execute_update(TicketWorkflow.set_status, StatusChange("waiting_on_customer", "ana"))
     await harness.sleep(timedelta(hours=49))
-    ticket = await eventually(lambda: (t := harness.ticket(handle.id)) and t.status == "closed" and t)
+    ticket = await harness.ticket_when(handle.id, lambda t: t.status == "closed")
     assert ticket.close_reason == "closed automatically: no customer reply within 2d"
     # Waiting paused the 48h resolution clock, so the wait itself breached nothing.
     assert harness.outbox(handle.id) == []
