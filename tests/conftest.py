@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
 from temporalio.testing import WorkflowEnvironment
 
 from store.db import SessionFactory, create_tables, make_engine, session_factory
+from tests.postgres import temporary_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,9 +36,29 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
         await env.shutdown()
 
 
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with temporary_postgres() as url:
+        yield url
+
+
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
     engine = make_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    create_tables(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """The same test on SQLite and on PostgreSQL, each with empty tables."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'app.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    SQLModel.metadata.drop_all(engine)
     create_tables(engine)
     yield engine
     engine.dispose()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import select
 from temporalio.testing import ActivityEnvironment
 
@@ -11,7 +13,7 @@ from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
 from sla.snapshot import Contact
 from sla.ticket import Notification, TicketProjection, TimelineEntry
-from store.db import SessionFactory
+from store.db import SessionFactory, session_factory
 from store.models import Customer, OutboxMessage, Ticket, TimelineEvent
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -34,6 +36,12 @@ def projection(version: int, status: str, timeline: list[TimelineEntry]) -> Tick
                                    "target_seconds": 1800.0}},
         timeline=timeline,
     )
+
+
+@pytest.fixture
+def sessions(any_engine: Engine) -> SessionFactory:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return session_factory(any_engine)
 
 
 def add_customer(sessions: SessionFactory) -> None:

@@ -208,3 +208,22 @@ async def test_a_ticket_created_while_no_worker_runs_is_not_lost(
             await wait_for(recorded)
             live = (await http.get(f"/tickets/{ticket_id}")).json()
             assert live["status"] == "open"
+
+
+async def test_the_stack_runs_on_postgresql(
+    dev_server: DevServer, postgres_url: str, tmp_path: Path
+) -> None:
+    settings = stack_settings(dev_server, tmp_path, database_url=postgres_url)
+    async with running_worker(settings), running_api(settings) as http:
+        customer_id = (await http.post("/customers", json={
+            "name": "Acme", "plan": "fast", "tam_name": "Tess", "tam_email": "t@example.com",
+        })).json()["id"]
+        created = await http.post("/tickets", json=ticket_body(customer_id))
+        assert created.status_code == 201, created.text
+        ticket_id = created.json()["id"]
+        await http.post(f"/tickets/{ticket_id}/responses", json={"author": "ana", "body": "Hi"})
+        listed = (await http.get("/tickets", params={"customer_id": customer_id})).json()
+        assert [(row["id"], row["first_response_state"]) for row in listed] == [(ticket_id, "met")]
+        timeline = (await http.get(f"/tickets/{ticket_id}/timeline")).json()
+        assert [event["kind"] for event in timeline] == ["created", "agent_response"]
+        assert (await http.get("/health")).json()["database"] == "ok"
