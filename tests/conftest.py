@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
 from temporalio.testing import WorkflowEnvironment
 
 from store.db import SessionFactory, create_tables, make_engine, session_factory
-from tests.postgres import temporary_postgres
+from tests.postgres import new_database, temporary_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,9 +55,8 @@ def any_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engin
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'app.db'}"
     else:
-        url = request.getfixturevalue("postgres_url")
+        url = new_database(request.getfixturevalue("postgres_url"))
     engine = make_engine(url)
-    SQLModel.metadata.drop_all(engine)
     create_tables(engine)
     yield engine
     engine.dispose()

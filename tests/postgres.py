@@ -13,11 +13,13 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 
 def _binary(name: str) -> str | None:
@@ -65,3 +67,13 @@ def temporary_postgres() -> Iterator[str]:
         subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
                        check=False, capture_output=True)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def new_database(server_url: str) -> str:
+    """A fresh, empty database on the test server; returns its URL."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return server_url.rsplit("/", 1)[0] + f"/{name}"

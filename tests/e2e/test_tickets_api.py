@@ -11,6 +11,7 @@ import pytest
 
 from stack.temporal import DevServer
 from tests.e2e.conftest import Stack, running_api, running_worker, stack_settings
+from tests.postgres import new_database
 
 pytestmark = pytest.mark.e2e
 
@@ -213,7 +214,7 @@ async def test_a_ticket_created_while_no_worker_runs_is_not_lost(
 async def test_the_stack_runs_on_postgresql(
     dev_server: DevServer, postgres_url: str, tmp_path: Path
 ) -> None:
-    settings = stack_settings(dev_server, tmp_path, database_url=postgres_url)
+    settings = stack_settings(dev_server, tmp_path, database_url=new_database(postgres_url))
     async with running_worker(settings), running_api(settings) as http:
         customer_id = (await http.post("/customers", json={
             "name": "Acme", "plan": "fast", "tam_name": "Tess", "tam_email": "t@example.com",
