@@ -31,7 +31,7 @@ test: $(TEST_STAMP)
 
 ## record-histories: rewrite tests/histories (only for a deliberate, patched workflow change)
 record-histories: $(TEST_STAMP)
-	RECORD_HISTORIES=1 $(BIN)/pytest tests/workflows/test_replay.py
+	RECORD_HISTORIES=1 $(BIN)/pytest tests/workflows/test_replay.py tests/e2e/test_tickets_api.py -k "replay or life_cycle"
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
