@@ -25,7 +25,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
 from api.errors import refusal_to_http
-from api.schemas import ClockPublic, ContactPublic, TicketCreate, TicketPublic
+from api.schemas import TicketCreate, TicketPublic
 from sla.policy import Policy
 from sla.snapshot import Contact
 from sla.ticket import TicketDetails
@@ -52,30 +52,9 @@ def fingerprint(request: TicketCreate) -> str:
 
 
 def public(view: TicketView) -> TicketPublic:
-    def contact(value: Contact | None) -> ContactPublic | None:
-        return ContactPublic(**asdict(value)) if value is not None else None
-
-    return TicketPublic(
-        id=view.ticket_id,
-        customer_id=view.customer_id,
-        subject=view.subject,
-        description=view.description,
-        severity=view.severity,
-        type=view.type,
-        channel=view.channel,
-        plan=view.plan,
-        status=view.status,
-        escalation_level=view.escalation_level,
-        escalated_to=contact(view.escalated_to),
-        breached=view.breached,
-        assignee=contact(view.assignee),
-        created_at=view.created_at,
-        first_responded_at=view.first_responded_at,
-        closed_at=view.closed_at,
-        close_reason=view.close_reason,
-        clocks=[ClockPublic(**asdict(clock)) for clock in view.clocks],
-        as_of=view.as_of,
-    )
+    fields = asdict(view)
+    fields["id"] = fields.pop("ticket_id")
+    return TicketPublic.model_validate(fields)
 
 
 def customer_tam(customer: Customer) -> Contact | None:
