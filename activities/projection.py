@@ -7,19 +7,9 @@ from datetime import UTC, datetime
 from sqlmodel import col, select
 from temporalio import activity
 
-from sla.ticket import TicketProjection
+from sla.view import TicketProjection
 from store.db import SessionFactory
 from store.models import Ticket, TimelineEvent
-
-
-def _due(projection: TicketProjection, clock: str) -> datetime | None:
-    value = projection.clocks.get(clock, {}).get("due_at")
-    return datetime.fromisoformat(value) if isinstance(value, str) else None
-
-
-def _state(projection: TicketProjection, clock: str) -> str | None:
-    value = projection.clocks.get(clock, {}).get("state")
-    return value if isinstance(value, str) else None
 
 
 class ProjectionActivities:
@@ -33,41 +23,40 @@ class ProjectionActivities:
         Idempotent: a retried call finds its timeline entries by (ticket, seq) and
         never lets an older version overwrite a newer row.
         """
+        view = projection.view
         with self.sessions() as session:
-            ticket = session.get(Ticket, projection.ticket_id)
+            ticket = session.get(Ticket, view.ticket_id)
             if ticket is None:
-                ticket = Ticket(id=projection.ticket_id, customer_id=projection.customer_id,
-                                subject=projection.subject, severity=projection.severity,
-                                type=projection.type, channel=projection.channel,
-                                plan=projection.plan, status=projection.status,
-                                created_at=projection.created_at, version=-1)
-            if projection.version >= ticket.version:
-                ticket.status = projection.status
-                ticket.severity = projection.severity
-                ticket.escalation_level = projection.escalation_level
-                ticket.breached = projection.breached
-                ticket.assignee_name = projection.assignee_name
-                ticket.closed_at = projection.closed_at
-                ticket.close_reason = projection.close_reason
-                ticket.first_response_due = _due(projection, "first_response")
-                ticket.first_response_state = _state(projection, "first_response")
-                ticket.next_update_due = _due(projection, "next_update")
-                ticket.next_update_state = _state(projection, "next_update")
-                ticket.resolution_due = _due(projection, "resolution")
-                ticket.resolution_state = _state(projection, "resolution")
-                ticket.version = projection.version
+                ticket = Ticket(id=view.ticket_id, customer_id=view.customer_id,
+                                subject=view.subject, severity=view.severity, type=view.type,
+                                channel=view.channel, plan=view.plan, status=view.status,
+                                created_at=view.created_at, version=-1)
+            if view.version >= ticket.version:
+                ticket.status = view.status
+                ticket.severity = view.severity
+                ticket.escalation_level = view.escalation_level
+                ticket.breached = view.breached
+                ticket.assignee_name = view.assignee.name if view.assignee else None
+                ticket.closed_at = view.closed_at
+                ticket.close_reason = view.close_reason
+                clocks = {clock.name: clock for clock in view.clocks}
+                for name in ("first_response", "next_update", "resolution"):
+                    clock = clocks.get(name)
+                    setattr(ticket, f"{name}_due", clock.due_at if clock else None)
+                    setattr(ticket, f"{name}_state", clock.state if clock else None)
+                ticket.version = view.version
                 ticket.updated_at = datetime.now(UTC)
                 session.add(ticket)
             if projection.timeline:
                 recorded = set(session.exec(
                     select(TimelineEvent.seq).where(
-                        TimelineEvent.ticket_id == projection.ticket_id,
+                        TimelineEvent.ticket_id == view.ticket_id,
                         col(TimelineEvent.seq).in_([e.seq for e in projection.timeline]),
                     )
                 ))
                 for entry in projection.timeline:
                     if entry.seq not in recorded:
-                        session.add(TimelineEvent(ticket_id=projection.ticket_id, seq=entry.seq,
+                        session.add(TimelineEvent(ticket_id=view.ticket_id, seq=entry.seq,
                                                   at=entry.at, kind=entry.kind,
                                                   actor=entry.actor, detail=entry.detail))
             session.commit()

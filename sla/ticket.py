@@ -85,25 +85,3 @@ class TicketState:
     def breached(self) -> bool:
         return any(clock.breached_at is not None for clock in self.clocks.values())
 
-
-@dataclass
-class TicketProjection:
-    """What the ``record_ticket`` activity writes: the ticket row and new timeline entries."""
-
-    ticket_id: str
-    customer_id: int
-    version: int
-    status: str
-    severity: str
-    type: str
-    channel: str
-    subject: str
-    plan: str
-    escalation_level: int
-    breached: bool
-    assignee_name: str | None
-    created_at: datetime
-    closed_at: datetime | None
-    close_reason: str | None
-    clocks: dict[str, dict[str, str | float | None]]
-    timeline: list[TimelineEntry] = field(default_factory=list)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sla.clocks import ClockPublicState
 from sla.snapshot import Contact
-from sla.ticket import TicketState
+from sla.ticket import TicketState, TimelineEntry
 
 
 @dataclass
@@ -83,3 +83,11 @@ def view(state: TicketState, now: datetime) -> TicketView:
         as_of=now,
         version=state.version,
     )
+
+
+@dataclass
+class TicketProjection:
+    """What the ``record_ticket`` activity writes: the ticket row and the new timeline entries."""
+
+    view: TicketView
+    timeline: list[TimelineEntry] = field(default_factory=list)

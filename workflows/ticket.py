@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -13,8 +12,8 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from sla import lifecycle
-    from sla.ticket import Notification, TicketProjection, TicketState
-    from sla.view import TicketView, view
+    from sla.ticket import Notification, TicketState
+    from sla.view import TicketProjection, TicketView, view
     from workflows import search_attributes as sa
     from workflows.messages import (
         AgentResponse,
@@ -125,7 +124,7 @@ class TicketWorkflow:
             self.state.pending_timeline = []
             await workflow.execute_activity(
                 "record_ticket",
-                self._projection(version, timeline),
+                TicketProjection(view=view(self.state, workflow.now()), timeline=timeline),
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
                 retry_policy=ACTIVITY_RETRY,
                 summary=f"record v{version}",
@@ -142,36 +141,6 @@ class TicketWorkflow:
                     summary=f"{notification.kind} to {notification.recipient.role}",
                 )
                 self.state.pending_notifications.pop(0)
-
-    def _projection(self, version: int, timeline: list[Any]) -> TicketProjection:
-        now = workflow.now()
-        current = view(self.state, now)
-        return TicketProjection(
-            ticket_id=current.ticket_id,
-            customer_id=current.customer_id,
-            version=version,
-            status=current.status,
-            severity=current.severity,
-            type=current.type,
-            channel=current.channel,
-            subject=current.subject,
-            plan=current.plan,
-            escalation_level=current.escalation_level,
-            breached=current.breached,
-            assignee_name=current.assignee.name if current.assignee else None,
-            created_at=current.created_at,
-            closed_at=current.closed_at,
-            close_reason=current.close_reason,
-            clocks={
-                clock.name: {
-                    "state": clock.state,
-                    "due_at": clock.due_at.isoformat() if clock.due_at else None,
-                    "target_seconds": clock.target_seconds,
-                }
-                for clock in current.clocks
-            },
-            timeline=timeline,
-        )
 
     def _upsert_search_attributes(self) -> None:
         if not self.input.upsert_search_attributes:

@@ -12,7 +12,8 @@ from temporalio.testing import ActivityEnvironment
 from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
 from sla.snapshot import Contact
-from sla.ticket import Notification, TicketProjection, TimelineEntry
+from sla.ticket import Notification, TimelineEntry
+from sla.view import ClockView, TicketProjection, TicketView
 from store.db import SessionFactory, session_factory
 from store.models import Customer, OutboxMessage, Ticket, TimelineEvent
 
@@ -28,14 +29,19 @@ class RecordingChannel:
 
 
 def projection(version: int, status: str, timeline: list[TimelineEntry]) -> TicketProjection:
-    return TicketProjection(
-        ticket_id="TCK-1", customer_id=1, version=version, status=status, severity="critical",
-        type="problem", channel="api", subject="Down", plan="premium", escalation_level=0,
-        breached=False, assignee_name=None, created_at=NOW, closed_at=None, close_reason=None,
-        clocks={"first_response": {"state": "running", "due_at": "2026-03-02T09:30:00+00:00",
-                                   "target_seconds": 1800.0}},
-        timeline=timeline,
+    first_response = ClockView(
+        name="first_response", state="running", target_seconds=1800,
+        due_at=datetime(2026, 3, 2, 9, 30, tzinfo=UTC), remaining_seconds=1800, warned=False,
+        breached_at=None, stopped_at=None,
     )
+    view = TicketView(
+        ticket_id="TCK-1", customer_id=1, subject="Down", description="x", severity="critical",
+        type="problem", channel="api", plan="premium", status=status, escalation_level=0,
+        escalated_to=None, breached=False, assignee=None, created_at=NOW,
+        first_responded_at=None, closed_at=None, close_reason=None, clocks=[first_response],
+        as_of=NOW, version=version,
+    )
+    return TicketProjection(view=view, timeline=timeline)
 
 
 @pytest.fixture
