@@ -32,8 +32,8 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
-    #: How long POST /tickets waits for the worker before answering 202 Accepted.
-    ticket_create_wait_seconds: float = Field(default=20, gt=0)
+    #: How long a request waits for the worker: then POST /tickets answers 202, a change 503.
+    worker_wait_seconds: float = Field(default=20, gt=0)
     demo_data: bool = True
     log_level: str = "INFO"
 

@@ -155,11 +155,21 @@ async def update_ticket(
     ticket_id: str,
     update: UpdateMethodMultiParam[[TicketWorkflow, Argument], TicketView],
     argument: Argument,
+    wait: timedelta,
 ) -> TicketView:
     """Send one update; a refused change becomes 409 with the workflow's reason."""
     try:
-        view: TicketView = await ticket_handle(client, ticket_id).execute_update(update, argument)
+        view: TicketView = await asyncio.wait_for(
+            ticket_handle(client, ticket_id).execute_update(update, argument),
+            timeout=wait.total_seconds(),
+        )
         return view
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail="the ticket's worker did not answer in time; the change may still apply "
+                   f"when it does: check GET /tickets/{ticket_id} before retrying",
+        ) from None
     except WorkflowUpdateFailedError as error:
         raise refusal_to_http(error) from None
     except RPCError as error:

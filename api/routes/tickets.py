@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Header, HTTPException, Query, status
 from fastapi.responses import JSONResponse
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
+from temporalio.workflow import UpdateMethodMultiParam
 
-from api.deps import PolicyDep, ResourcesDep, SessionDep, TemporalClientDep
+from api.deps import AppResources, PolicyDep, ResourcesDep, SessionDep, TemporalClientDep
 from api.schemas import (
     ConfirmationCreate,
     NotificationPublic,
@@ -25,6 +26,7 @@ from api.schemas import (
 )
 from api.ticket_commands import create_ticket, public, query_ticket, update_ticket
 from sla.ticket import STATUSES
+from sla.view import TicketView
 from store.models import Customer, OutboxMessage, Ticket, TimelineEvent
 from workflows.messages import (
     AgentResponse,
@@ -37,6 +39,8 @@ from workflows.messages import (
 from workflows.ticket import TicketWorkflow
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
+
+Argument = TypeVar("Argument")
 
 IdempotencyKey = Annotated[
     str | None,
@@ -69,7 +73,7 @@ async def create(
     settings = resources.settings
     result = await create_ticket(resources.temporal, settings.temporal_task_queue, policy,
                                  customer, request, idempotency_key,
-                                 timedelta(seconds=settings.ticket_create_wait_seconds))
+                                 timedelta(seconds=settings.worker_wait_seconds))
     if isinstance(result, str):
         accepted = TicketAccepted(
             id=result,
@@ -117,59 +121,69 @@ async def get_ticket(ticket_id: str, client: TemporalClientDep) -> TicketPublic:
     return public(await query_ticket(client, ticket_id))
 
 
+async def _apply(
+    resources: AppResources,
+    session: Session,
+    ticket_id: str,
+    update: UpdateMethodMultiParam[[TicketWorkflow, Argument], TicketView],
+    argument: Argument,
+) -> TicketPublic:
+    wait = timedelta(seconds=resources.settings.worker_wait_seconds)
+    return public(await update_ticket(resources.temporal, session, ticket_id, update, argument, wait))
+
+
 @router.post("/{ticket_id}/responses", response_model=TicketPublic)
 async def add_response(
-    ticket_id: str, request: ResponseCreate, client: TemporalClientDep, session: SessionDep
+    ticket_id: str, request: ResponseCreate, resources: ResourcesDep, session: SessionDep
 ) -> TicketPublic:
     """An agent's response or update (the first one stops the first-response clock)."""
     argument = AgentResponse(author=request.author, body=request.body, automatic=request.automatic)
-    return public(await update_ticket(client, session, ticket_id, TicketWorkflow.respond, argument))
+    return await _apply(resources, session, ticket_id, TicketWorkflow.respond, argument)
 
 
 @router.post("/{ticket_id}/replies", response_model=TicketPublic)
 async def add_reply(
-    ticket_id: str, request: ReplyCreate, client: TemporalClientDep, session: SessionDep
+    ticket_id: str, request: ReplyCreate, resources: ResourcesDep, session: SessionDep
 ) -> TicketPublic:
     """A customer reply; it ends a wait on the customer."""
-    return public(await update_ticket(client, session, ticket_id, TicketWorkflow.customer_reply,
-                                      CustomerReply(body=request.body)))
+    argument = CustomerReply(body=request.body)
+    return await _apply(resources, session, ticket_id, TicketWorkflow.customer_reply, argument)
 
 
 @router.post("/{ticket_id}/status", response_model=TicketPublic)
 async def change_status(
-    ticket_id: str, request: StatusChangeCreate, client: TemporalClientDep, session: SessionDep
+    ticket_id: str, request: StatusChangeCreate, resources: ResourcesDep, session: SessionDep
 ) -> TicketPublic:
     """Wait on the customer (pauses the resolution clock) or open again."""
-    return public(await update_ticket(client, session, ticket_id, TicketWorkflow.set_status,
-                                      StatusChange(status=request.status, author=request.author)))
+    argument = StatusChange(status=request.status, author=request.author)
+    return await _apply(resources, session, ticket_id, TicketWorkflow.set_status, argument)
 
 
 @router.post("/{ticket_id}/resolution", response_model=TicketPublic)
 async def propose_resolution(
-    ticket_id: str, request: ResolutionCreate, client: TemporalClientDep, session: SessionDep
+    ticket_id: str, request: ResolutionCreate, resources: ResourcesDep, session: SessionDep
 ) -> TicketPublic:
     """The agent proposes a resolution; the resolution clock stops."""
     argument = ResolutionProposal(author=request.author, summary=request.summary)
-    return public(await update_ticket(client, session, ticket_id,
-                                      TicketWorkflow.propose_resolution, argument))
+    return await _apply(resources, session, ticket_id, TicketWorkflow.propose_resolution, argument)
 
 
 @router.post("/{ticket_id}/confirmation", response_model=TicketPublic)
 async def confirm_resolution(
-    ticket_id: str, request: ConfirmationCreate, client: TemporalClientDep, session: SessionDep
+    ticket_id: str, request: ConfirmationCreate, resources: ResourcesDep, session: SessionDep
 ) -> TicketPublic:
     """The customer confirms the proposed resolution; the ticket closes."""
-    return public(await update_ticket(client, session, ticket_id, TicketWorkflow.confirm,
-                                      Confirmation(comment=request.comment)))
+    argument = Confirmation(comment=request.comment)
+    return await _apply(resources, session, ticket_id, TicketWorkflow.confirm, argument)
 
 
 @router.post("/{ticket_id}/reopen", response_model=TicketPublic)
 async def reopen(
-    ticket_id: str, request: ReopenCreate, client: TemporalClientDep, session: SessionDep
+    ticket_id: str, request: ReopenCreate, resources: ResourcesDep, session: SessionDep
 ) -> TicketPublic:
     """Reopen a closed ticket or reject a proposed resolution; the resolution clock resumes."""
-    return public(await update_ticket(client, session, ticket_id, TicketWorkflow.reopen,
-                                      Reopen(actor=request.actor, reason=request.reason)))
+    argument = Reopen(actor=request.actor, reason=request.reason)
+    return await _apply(resources, session, ticket_id, TicketWorkflow.reopen, argument)
 
 
 def _existing(session: SessionDep, ticket_id: str) -> None:

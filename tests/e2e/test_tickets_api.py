@@ -207,7 +207,7 @@ async def test_bad_customer_input_and_unknown_ids(stack: Stack) -> None:
 async def test_a_ticket_created_while_no_worker_runs_is_not_lost(
     dev_server: DevServer, tmp_path: Path
 ) -> None:
-    settings = stack_settings(dev_server, tmp_path, ticket_create_wait_seconds=1)
+    settings = stack_settings(dev_server, tmp_path, worker_wait_seconds=1)
     async with running_api(settings) as http:
         customer_id = (await http.post("/customers", json={
             "name": "Acme", "plan": "fast", "tam_name": "Tess", "tam_email": "t@example.com",
@@ -216,6 +216,10 @@ async def test_a_ticket_created_while_no_worker_runs_is_not_lost(
         assert accepted.status_code == 202
         ticket_id = accepted.json()["id"]
         assert accepted.headers["location"] == f"/tickets/{ticket_id}"
+        change = await http.post(f"/tickets/{ticket_id}/responses",
+                                 json={"author": "ana", "body": "hello"})
+        assert change.status_code == 503
+        assert "did not answer in time" in change.json()["detail"]
         async with running_worker(settings):
             async def recorded() -> bool:
                 return (await http.get(f"/tickets/{ticket_id}/timeline")).status_code == 200
