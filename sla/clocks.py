@@ -1,42 +1,19 @@
 """SLA clocks: how much of a target is used, when it is due, when to warn.
 
-All arithmetic on time goes through a :class:`Calendar`, so business-hour
-calendars can replace :class:`AlwaysOpen` without touching the clock logic.
+All arithmetic on time goes through the clock's calendar (``sla.calendars``):
+24/7 when the clock has none, business hours when it has one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal, Protocol
+from typing import Literal
+
+from sla.calendars import Calendar, CalendarSpec, calendar_for
 
 ClockName = Literal["first_response", "next_update", "resolution"]
 ClockPublicState = Literal["running", "paused", "met", "breached"]
-
-
-class Calendar(Protocol):
-    """Counts SLA time: only the time a calendar is open counts towards a target."""
-
-    def add(self, start: datetime, duration: timedelta) -> datetime:
-        """The instant at which ``duration`` of counted time has passed since ``start``."""
-        ...
-
-    def elapsed(self, start: datetime, end: datetime) -> timedelta:
-        """Counted time between two instants (zero when ``end`` is not after ``start``)."""
-        ...
-
-
-class AlwaysOpen:
-    """The 24/7 calendar: every second counts."""
-
-    def add(self, start: datetime, duration: timedelta) -> datetime:
-        return start + duration
-
-    def elapsed(self, start: datetime, end: datetime) -> timedelta:
-        return max(end - start, timedelta(0))
-
-
-ALWAYS_OPEN = AlwaysOpen()
 
 
 @dataclass
@@ -51,10 +28,15 @@ class Clock:
     name: str
     target_seconds: float
     running_since: datetime | None = None
+    #: Where the clock counts only business hours; None counts every second.
+    calendar: CalendarSpec | None = None
     used_seconds: float = 0.0
     stopped_at: datetime | None = None
     warned: bool = False
     breached_at: datetime | None = None
+
+    def counting(self) -> Calendar:
+        return calendar_for(self.calendar)
 
     @property
     def running(self) -> bool:
@@ -71,41 +53,41 @@ class Clock:
             return "met"
         return "running" if self.running else "paused"
 
-    def used(self, now: datetime, calendar: Calendar = ALWAYS_OPEN) -> timedelta:
+    def used(self, now: datetime) -> timedelta:
         used = timedelta(seconds=self.used_seconds)
         if self.running_since is not None:
-            used += calendar.elapsed(self.running_since, now)
+            used += self.counting().elapsed(self.running_since, now)
         return used
 
-    def remaining(self, now: datetime, calendar: Calendar = ALWAYS_OPEN) -> timedelta:
-        return timedelta(seconds=self.target_seconds) - self.used(now, calendar)
+    def remaining(self, now: datetime) -> timedelta:
+        return timedelta(seconds=self.target_seconds) - self.used(now)
 
-    def _instant_at_fraction(self, fraction: float, calendar: Calendar) -> datetime | None:
+    def _instant_at_fraction(self, fraction: float) -> datetime | None:
         if self.running_since is None:
             return None
         left = timedelta(seconds=self.target_seconds * fraction - self.used_seconds)
-        return calendar.add(self.running_since, max(left, timedelta(0)))
+        return self.counting().add(self.running_since, max(left, timedelta(0)))
 
-    def due_at(self, calendar: Calendar = ALWAYS_OPEN) -> datetime | None:
+    def due_at(self) -> datetime | None:
         """When the clock breaches if it keeps running; None while paused or stopped."""
-        return self._instant_at_fraction(1.0, calendar)
+        return self._instant_at_fraction(1.0)
 
-    def warn_due_at(self, warn_at: float, calendar: Calendar = ALWAYS_OPEN) -> datetime | None:
+    def warn_due_at(self, warn_at: float) -> datetime | None:
         if self.warned or self.breached_at is not None:
             return None
-        return self._instant_at_fraction(warn_at, calendar)
+        return self._instant_at_fraction(warn_at)
 
-    def pause(self, now: datetime, calendar: Calendar = ALWAYS_OPEN) -> None:
+    def pause(self, now: datetime) -> None:
         if self.running_since is not None:
-            self.used_seconds = self.used(now, calendar).total_seconds()
+            self.used_seconds = self.used(now).total_seconds()
             self.running_since = None
 
     def resume(self, now: datetime) -> None:
         if self.running_since is None and not self.stopped:
             self.running_since = now
 
-    def stop(self, now: datetime, calendar: Calendar = ALWAYS_OPEN) -> None:
-        self.pause(now, calendar)
+    def stop(self, now: datetime) -> None:
+        self.pause(now)
         if self.stopped_at is None:
             self.stopped_at = now
 
