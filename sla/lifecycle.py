@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sla.clocks import Clock
 from sla.durations import format_duration
 from sla.snapshot import Contact, PlanSnapshot
+from sla.targets import start_clock
 from sla.ticket import Notification, TicketDetails, TicketState, TicketStatus, TimelineEntry
 
 CLOCK_LABELS = {
@@ -42,13 +43,10 @@ def open_ticket(
     )
     severity = details.severity
     # The next-update clock joins at the first agent response (see _restart_update_clock).
-    for name, targets in (
-        ("first_response", plan.first_response_seconds),
-        ("resolution", plan.resolution_seconds),
-    ):
-        if severity in targets:
-            state.clocks[name] = Clock(name=name, target_seconds=targets[severity],
-                                       running_since=now)
+    for name in ("first_response", "resolution"):
+        target = plan.target_for(name, severity)
+        if target is not None:
+            state.clocks[name] = start_clock(name, target, plan.calendar, now)
     _record(state, now, "created", "customer", f"{severity} {details.type} via {details.channel}")
     return state
 
@@ -303,11 +301,14 @@ def _back_to_open(state: TicketState, now: datetime, detail: str, actor: str = "
 
 def _restart_update_clock(state: TicketState, now: datetime) -> None:
     """Start a fresh update interval, if the plan sets one for this severity."""
-    interval = state.plan.update_interval_seconds.get(state.details.severity)
+    interval = state.plan.target_for("next_update", state.details.severity)
     if interval is None or state.status != "open":
         return
-    clock = state.clocks.setdefault("next_update", Clock(name="next_update",
-                                                         target_seconds=interval))
+    fresh = start_clock("next_update", interval, state.plan.calendar, now)
+    clock = state.clocks.setdefault("next_update", fresh)
+    # Business days give a different number of counted seconds from each start.
+    clock.target_seconds = fresh.target_seconds
+    clock.calendar = fresh.calendar
     clock.restart(now)
 
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sla.calendars import CalendarSpec
+from sla.targets import TargetSpec
+
 SEVERITIES = ("critical", "major", "minor")
 TICKET_TYPES = ("problem", "configuration", "information", "feature_request", "third_party")
 TICKET_CHANNELS = ("api", "email", "web_form", "chat", "phone")
@@ -37,3 +40,19 @@ class PlanSnapshot:
     resolution_seconds: dict[str, float] = field(default_factory=dict)
     escalation: list[Contact] = field(default_factory=list)
     unassigned: Contact | None = None
+    #: The plan's business calendar (None: 24/7), holidays resolved into dates.
+    calendar: CalendarSpec | None = None
+    #: Clock name -> severity -> target. Snapshots taken before targets had kinds
+    #: carry only the ``*_seconds`` tables above (elapsed time); see ``target_for``.
+    targets: dict[str, dict[str, TargetSpec]] = field(default_factory=dict)
+
+    def target_for(self, clock: str, severity: str) -> TargetSpec | None:
+        if self.targets:
+            return self.targets.get(clock, {}).get(severity)
+        legacy = {
+            "first_response": self.first_response_seconds,
+            "next_update": self.update_interval_seconds,
+            "resolution": self.resolution_seconds,
+        }[clock]
+        seconds = legacy.get(severity)
+        return TargetSpec(kind="elapsed", seconds=seconds) if seconds is not None else None
