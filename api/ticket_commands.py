@@ -7,7 +7,7 @@ import hashlib
 import json
 import secrets
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from fastapi import HTTPException, status
@@ -99,7 +99,9 @@ async def create_ticket(
     )
     start = WithStartWorkflowOperation(
         TicketWorkflow.run,
-        TicketWorkflowInput(details=details, plan=policy.snapshot(customer.plan, customer_tam(customer)),
+        TicketWorkflowInput(details=details,
+                            plan=policy.snapshot(customer.plan, customer_tam(customer),
+                                                 datetime.now(UTC)),
                             request_fingerprint=request_fingerprint),
         id=ticket_id,
         task_queue=task_queue,

@@ -18,20 +18,53 @@ Example (the default ships in ``policies/default.toml``)::
 
 from __future__ import annotations
 
+import re
 import tomllib
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from sla.calendars import ALWAYS_OPEN_NAME, CalendarSpec
 from sla.durations import DurationError, parse_duration
 from sla.snapshot import Contact, PlanSnapshot
+from sla.targets import TargetSpec, parse_target
 
 Severity = Literal["critical", "major", "minor"]
 
 #: The escalation name that stands for the customer's own Technical Account Manager.
 TAM = "tam"
+
+
+def _target(value: Any) -> TargetSpec:
+    if isinstance(value, TargetSpec):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"write targets as strings like \"30m\" or \"4 business hours\", not {value!r}")
+    try:
+        return parse_target(value)
+    except DurationError as error:
+        raise ValueError(str(error)) from None
+
+
+_HOURS = re.compile(r"^(?P<start>\d{1,2}):(?P<start_min>\d{2})-(?P<end>\d{1,2}):(?P<end_min>\d{2})$")
+
+
+def _hours(value: Any) -> tuple[int, int]:
+    """``"09:00-18:00"`` as minutes after midnight; ``"22:00-06:00"`` is an overnight shift."""
+    match = _HOURS.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"{value!r} is not opening hours; write e.g. \"09:00-18:00\"")
+    start = int(match["start"]) * 60 + int(match["start_min"])
+    end = int(match["end"]) * 60 + int(match["end_min"])
+    if int(match["start_min"]) > 59 or int(match["end_min"]) > 59 or start >= 24 * 60 or end > 24 * 60:
+        raise ValueError(f"{value!r} is not a time of day range between 00:00 and 24:00")
+    if start == end:
+        raise ValueError(f"{value!r} opens and closes at the same time")
+    return start, end
 
 
 def _duration(value: Any) -> timedelta:
@@ -46,6 +79,11 @@ def _duration(value: Any) -> timedelta:
 
 
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
+Target = Annotated[TargetSpec, BeforeValidator(_target)]
+Hours = Annotated[tuple[int, int], BeforeValidator(_hours)]
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+#: Public holidays are resolved for this many years around a ticket's creation.
+HOLIDAY_YEARS_BEFORE, HOLIDAY_YEARS_AFTER = 1, 3
 
 
 class _Strict(BaseModel):
@@ -64,10 +102,80 @@ class ContactPolicy(_Strict):
         return self
 
 
+class HolidaysPolicy(_Strict):
+    country: str = Field(min_length=2, max_length=3)
+    subdivision: str | None = None
+
+    @model_validator(mode="after")
+    def _known(self) -> HolidaysPolicy:
+        supported = holidays.list_supported_countries()
+        if self.country not in supported:
+            raise ValueError(f"{self.country!r} is not a country the holidays package knows "
+                             "(use ISO 3166 codes such as 'IT', 'ID', 'RU', 'CO')")
+        if self.subdivision is not None and self.subdivision not in supported[self.country]:
+            raise ValueError(f"{self.subdivision!r} is not a subdivision of {self.country}; "
+                             f"known: {', '.join(supported[self.country])}")
+        return self
+
+
+class CalendarPolicy(_Strict):
+    """Weekly opening hours in a time zone, minus holidays and closed dates, plus exceptions."""
+
+    time_zone: str
+    #: Shorthand for the same hours Monday to Friday (a weekday key overrides it).
+    weekdays: list[Hours] | None = None
+    monday: list[Hours] | None = None
+    tuesday: list[Hours] | None = None
+    wednesday: list[Hours] | None = None
+    thursday: list[Hours] | None = None
+    friday: list[Hours] | None = None
+    saturday: list[Hours] | None = None
+    sunday: list[Hours] | None = None
+    holidays: HolidaysPolicy | None = None
+    closed: list[date] = Field(default_factory=list)
+    open: dict[date, list[Hours]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _usable(self) -> CalendarPolicy:
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"time_zone: {self.time_zone!r} is not an IANA time zone "
+                             "(e.g. 'Europe/Rome')") from None
+        if not any(self.week()):
+            raise ValueError("the calendar is never open: give weekdays or a day's hours")
+        return self
+
+    def week(self) -> list[list[tuple[int, int]]]:
+        shorthand = self.weekdays or []
+        out = []
+        for index, day in enumerate(WEEKDAYS):
+            hours = getattr(self, day)
+            out.append(list(hours) if hours is not None else list(shorthand) if index < 5 else [])
+        return out
+
+    def spec(self, name: str, at: datetime) -> CalendarSpec:
+        closed = {day.isoformat() for day in self.closed}
+        if self.holidays is not None:
+            years = range(at.year - HOLIDAY_YEARS_BEFORE, at.year + HOLIDAY_YEARS_AFTER + 1)
+            found = holidays.country_holidays(self.holidays.country,
+                                              subdiv=self.holidays.subdivision, years=years)
+            closed |= {day.isoformat() for day in found}
+        return CalendarSpec(
+            name=name,
+            time_zone=self.time_zone,
+            weekly=[[list(hours) for hours in day] for day in self.week()],
+            closed_dates=sorted(closed),
+            open_exceptions={day.isoformat(): [list(hours) for hours in opening]
+                             for day, opening in sorted(self.open.items())},
+        )
+
+
 class PlanPolicy(_Strict):
-    first_response: dict[Severity, Duration] = Field(default_factory=dict)
-    update_interval: dict[Severity, Duration] = Field(default_factory=dict)
-    resolution: dict[Severity, Duration] = Field(default_factory=dict)
+    calendar: str = ALWAYS_OPEN_NAME
+    first_response: dict[Severity, Target] = Field(default_factory=dict)
+    update_interval: dict[Severity, Target] = Field(default_factory=dict)
+    resolution: dict[Severity, Target] = Field(default_factory=dict)
     escalation: list[str] = Field(min_length=1)
 
 
@@ -78,12 +186,20 @@ class Policy(_Strict):
     reopen_window: Duration = timedelta(days=14)
     #: Contact warned about tickets that have no assignee; defaults to the plan's first level.
     unassigned: str | None = None
+    calendars: dict[str, CalendarPolicy] = Field(default_factory=dict)
     plans: dict[str, PlanPolicy] = Field(min_length=1)
     contacts: dict[str, ContactPolicy] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _names_resolve(self) -> Policy:
+        if ALWAYS_OPEN_NAME in self.calendars:
+            raise ValueError(f"calendars.{ALWAYS_OPEN_NAME}: the name is built in (always open)")
         for plan_name, plan in self.plans.items():
+            if plan.calendar != ALWAYS_OPEN_NAME and plan.calendar not in self.calendars:
+                raise ValueError(
+                    f"plans.{plan_name}.calendar: {plan.calendar!r} is neither '24x7' nor a "
+                    f"[calendars.{plan.calendar}] entry"
+                )
             for level, name in enumerate(plan.escalation):
                 if name != TAM and name not in self.contacts:
                     raise ValueError(
@@ -98,8 +214,14 @@ class Policy(_Strict):
         """True when the plan's chain would be empty for a customer without a TAM."""
         return all(name == TAM for name in self.plans[plan].escalation)
 
-    def snapshot(self, plan: str, tam: Contact | None) -> PlanSnapshot:
-        """Freeze one plan for a ticket; ``tam`` is the customer's TAM, if they have one."""
+    def calendar_spec(self, name: str, at: datetime) -> CalendarSpec | None:
+        """A named calendar as data, holidays resolved around ``at``; None for 24x7."""
+        if name == ALWAYS_OPEN_NAME:
+            return None
+        return self.calendars[name].spec(name, at)
+
+    def snapshot(self, plan: str, tam: Contact | None, at: datetime) -> PlanSnapshot:
+        """Freeze one plan for a ticket created at ``at``; ``tam`` is the customer's TAM."""
         chosen = self.plans[plan]
         chain: list[Contact] = []
         for name in chosen.escalation:
@@ -116,19 +238,19 @@ class Policy(_Strict):
             unassigned = Contact(role=self.unassigned, name=contact.name, email=contact.email,
                                  phone=contact.phone)
 
-        def seconds(targets: dict[Severity, timedelta]) -> dict[str, float]:
-            return {severity: target.total_seconds() for severity, target in targets.items()}
-
         return PlanSnapshot(
             plan=plan,
             warn_at=self.warn_at,
             auto_close_after_seconds=self.auto_close_after.total_seconds(),
             reopen_window_seconds=self.reopen_window.total_seconds(),
-            first_response_seconds=seconds(chosen.first_response),
-            update_interval_seconds=seconds(chosen.update_interval),
-            resolution_seconds=seconds(chosen.resolution),
             escalation=chain,
             unassigned=unassigned,
+            calendar=self.calendar_spec(chosen.calendar, at),
+            targets={
+                "first_response": {str(k): v for k, v in chosen.first_response.items()},
+                "next_update": {str(k): v for k, v in chosen.update_interval.items()},
+                "resolution": {str(k): v for k, v in chosen.resolution.items()},
+            },
         )
 
 

@@ -22,7 +22,7 @@ def ticket(severity: str = "critical") -> TicketState:
     policy = load_policy(ROOT / "policies" / "default.toml")
     details = TicketDetails(ticket_id="TCK-1", customer_id=1, subject="Down", description="x",
                             severity=severity, type="problem", channel="api")
-    return lifecycle.open_ticket(details, policy.snapshot("premium", TAM), START)
+    return lifecycle.open_ticket(details, policy.snapshot("premium", TAM, START), START)
 
 
 def test_clock_pause_and_resume_keeps_used_time() -> None:

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from sla.policy import PolicyError, load_policy, parse_policy
 from sla.snapshot import Contact
+from sla.targets import TargetSpec
 
 ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 ISSUE_EXAMPLE = """
 warn_at = 0.75
@@ -40,7 +42,7 @@ def problems(text: str) -> list[str]:
 
 def test_the_documented_shape_loads() -> None:
     policy = parse_policy(ISSUE_EXAMPLE, Path("example.toml"))
-    assert policy.plans["premium"].update_interval["critical"] == timedelta(hours=1)
+    assert policy.plans["premium"].update_interval["critical"] == TargetSpec("elapsed", 3600)
     assert policy.auto_close_after == timedelta(hours=48)
 
 
@@ -52,19 +54,23 @@ def test_shipped_default_policy_loads() -> None:
 def test_snapshot_resolves_the_tam_and_the_contacts() -> None:
     policy = parse_policy(ISSUE_EXAMPLE, Path("example.toml"))
     tam = Contact(role="tam", name="Tess", email="tess@example.com")
-    snapshot = policy.snapshot("premium", tam)
+    snapshot = policy.snapshot("premium", tam, NOW)
     assert [c.role for c in snapshot.escalation] == ["tam", "support_lead"]
-    assert snapshot.first_response_seconds == {"critical": 1800, "major": 1800, "minor": 1800}
-    assert snapshot.update_interval_seconds == {"critical": 3600}
+    half_hour = TargetSpec(kind="elapsed", seconds=1800)
+    assert snapshot.targets["first_response"] == {"critical": half_hour, "major": half_hour,
+                                                  "minor": half_hour}
+    assert snapshot.targets["next_update"] == {"critical": TargetSpec(kind="elapsed", seconds=3600)}
+    assert snapshot.calendar is None
     # Without a TAM the chain starts at the next level.
-    assert [c.role for c in policy.snapshot("premium", None).escalation] == ["support_lead"]
+    assert [c.role for c in policy.snapshot("premium", None, NOW).escalation] == ["support_lead"]
 
 
 def test_errors_name_the_key_and_the_problem() -> None:
     found = problems(ISSUE_EXAMPLE.replace('critical = "2h"', 'critical = "2 hours"'))
     assert found == [
-        "plans.premium.resolution.critical: '2 hours' is not a duration; "
-        "write e.g. '90s', '15m', '4h', '2d' or 'PT15M'"
+        "plans.premium.resolution.critical: '2 hours' is not a target; write elapsed time "
+        "('30m', '4h', '2d', '3 calendar days'), business time ('4 business hours', "
+        "'45 business minutes') or '2 business days'"
     ]
 
 

@@ -22,5 +22,5 @@ def test_invalid_policy_stops_start_up_naming_file_key_and_problem(tmp_path: Pat
                               capture_output=True, text=True, timeout=60)
     assert finished.returncode == 2
     assert str(policy) in finished.stderr
-    assert "plans.premium.first_response.critical: 'soon' is not a duration" in finished.stderr
+    assert "plans.premium.first_response.critical: 'soon' is not a target" in finished.stderr
     assert not (tmp_path / "data").exists()

@@ -72,7 +72,8 @@ class Harness:
         )
         handle = await self.env.client.start_workflow(
             TicketWorkflow.run,
-            TicketWorkflowInput(details=details, plan=policy.snapshot(plan, TAM),
+            TicketWorkflowInput(details=details,
+                                plan=policy.snapshot(plan, TAM, await self.env.get_current_time()),
                                 max_history_events=max_history_events,
                                 upsert_search_attributes=False),
             id=ticket_id,
