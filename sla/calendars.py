@@ -38,6 +38,8 @@ class Calendar(Protocol):
         """Counted time between two instants (zero when ``end`` is not after ``start``)."""
         ...
 
+    def is_open(self, instant: datetime) -> bool: ...
+
 
 class AlwaysOpen:
     """The 24/7 calendar: every second counts."""
@@ -47,6 +49,9 @@ class AlwaysOpen:
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
         return max(end - start, timedelta(0))
+
+    def is_open(self, instant: datetime) -> bool:
+        return True
 
 
 ALWAYS_OPEN = AlwaysOpen()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sla.calendars import calendar_for
 from sla.clocks import Clock
 from sla.durations import format_duration
 from sla.snapshot import Contact, PlanSnapshot
@@ -133,8 +134,7 @@ def _breach(state: TicketState, clock: Clock, at: datetime) -> None:
     chain = state.plan.escalation
     if not chain:
         return
-    state.escalation_level = min(state.escalation_level + 1, len(chain))
-    contact = chain[state.escalation_level - 1]
+    contact = _next_escalation_point(state, at)
     _record(state, at, "escalated", "system",
             f"level {state.escalation_level}: {contact.name} ({contact.role})")
     _notify(state, at, "escalation", contact,
@@ -142,6 +142,27 @@ def _breach(state: TicketState, clock: Clock, at: datetime) -> None:
             f"Ticket {state.ticket_id} ({state.details.severity}, plan {state.plan.plan}): "
             f"{state.details.subject}. The {label} target has passed; "
             f"escalation level {state.escalation_level}.")
+
+
+def _next_escalation_point(state: TicketState, at: datetime) -> Contact:
+    """Raise the level and return whom to tell.
+
+    A level whose contact is outside their calendar (the TAM after hours) is passed
+    over rather than waited for; when every remaining level is, the on-call contact
+    is told, or, without one, the top of the chain.
+    """
+    chain = state.plan.escalation
+    # Past the top of the chain, the top level is told again.
+    first = min(state.escalation_level + 1, len(chain))
+    for level in range(first, len(chain) + 1):
+        contact = chain[level - 1]
+        if calendar_for(contact.calendar).is_open(at):
+            state.escalation_level = level
+            return contact
+        _record(state, at, "escalation_skipped", "system",
+                f"level {level}: {contact.name} ({contact.role}) is outside their hours")
+    state.escalation_level = len(chain)
+    return state.plan.on_call or chain[-1]
 
 
 def _assignee_or_queue(state: TicketState) -> Contact:

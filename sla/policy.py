@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -94,6 +95,8 @@ class ContactPolicy(_Strict):
     name: str = Field(min_length=1)
     email: str | None = None
     phone: str | None = None
+    #: The contact is an escalation point only while this calendar is open.
+    calendar: str | None = None
 
     @model_validator(mode="after")
     def _reachable(self) -> ContactPolicy:
@@ -173,6 +176,8 @@ class CalendarPolicy(_Strict):
 
 class PlanPolicy(_Strict):
     calendar: str = ALWAYS_OPEN_NAME
+    #: The customer's TAM is an escalation point only while this calendar is open.
+    tam_calendar: str | None = None
     first_response: dict[Severity, Target] = Field(default_factory=dict)
     update_interval: dict[Severity, Target] = Field(default_factory=dict)
     resolution: dict[Severity, Target] = Field(default_factory=dict)
@@ -186,6 +191,8 @@ class Policy(_Strict):
     reopen_window: Duration = timedelta(days=14)
     #: Contact warned about tickets that have no assignee; defaults to the plan's first level.
     unassigned: str | None = None
+    #: Contact told when a breach finds every escalation level outside its calendar.
+    on_call: str | None = None
     calendars: dict[str, CalendarPolicy] = Field(default_factory=dict)
     plans: dict[str, PlanPolicy] = Field(min_length=1)
     contacts: dict[str, ContactPolicy] = Field(default_factory=dict)
@@ -194,20 +201,27 @@ class Policy(_Strict):
     def _names_resolve(self) -> Policy:
         if ALWAYS_OPEN_NAME in self.calendars:
             raise ValueError(f"calendars.{ALWAYS_OPEN_NAME}: the name is built in (always open)")
-        for plan_name, plan in self.plans.items():
-            if plan.calendar != ALWAYS_OPEN_NAME and plan.calendar not in self.calendars:
+        def check_calendar(key: str, name: str | None) -> None:
+            if name is not None and name != ALWAYS_OPEN_NAME and name not in self.calendars:
                 raise ValueError(
-                    f"plans.{plan_name}.calendar: {plan.calendar!r} is neither '24x7' nor a "
-                    f"[calendars.{plan.calendar}] entry"
+                    f"{key}: {name!r} is neither '24x7' nor a [calendars.{name}] entry"
                 )
+
+        for contact_name, contact in self.contacts.items():
+            check_calendar(f"contacts.{contact_name}.calendar", contact.calendar)
+        for plan_name, plan in self.plans.items():
+            check_calendar(f"plans.{plan_name}.calendar", plan.calendar)
+            check_calendar(f"plans.{plan_name}.tam_calendar", plan.tam_calendar)
             for level, name in enumerate(plan.escalation):
                 if name != TAM and name not in self.contacts:
                     raise ValueError(
                         f"plans.{plan_name}.escalation[{level}]: {name!r} is neither 'tam' "
                         f"nor a [contacts.{name}] entry"
                     )
-        if self.unassigned is not None and self.unassigned not in self.contacts:
-            raise ValueError(f"unassigned: {self.unassigned!r} is not a [contacts] entry")
+        for key in ("unassigned", "on_call"):
+            name = getattr(self, key)
+            if name is not None and name not in self.contacts:
+                raise ValueError(f"{key}: {name!r} is not a [contacts] entry")
         return self
 
     def plan_requires_tam(self, plan: str) -> bool:
@@ -223,20 +237,22 @@ class Policy(_Strict):
     def snapshot(self, plan: str, tam: Contact | None, at: datetime) -> PlanSnapshot:
         """Freeze one plan for a ticket created at ``at``; ``tam`` is the customer's TAM."""
         chosen = self.plans[plan]
+
+        def contact(name: str | None) -> Contact | None:
+            if name is None:
+                return None
+            found = self.contacts[name]
+            return Contact(role=name, name=found.name, email=found.email, phone=found.phone,
+                           calendar=self.calendar_spec(found.calendar or ALWAYS_OPEN_NAME, at))
+
         chain: list[Contact] = []
         for name in chosen.escalation:
-            if name == TAM:
-                if tam is not None:
-                    chain.append(tam)
-                continue
-            contact = self.contacts[name]
-            chain.append(Contact(role=name, name=contact.name, email=contact.email,
-                                 phone=contact.phone))
-        unassigned = None
-        if self.unassigned is not None:
-            contact = self.contacts[self.unassigned]
-            unassigned = Contact(role=self.unassigned, name=contact.name, email=contact.email,
-                                 phone=contact.phone)
+            if name != TAM:
+                chain.append(contact(name))  # type: ignore[arg-type]
+            elif tam is not None:
+                tam_hours = self.calendar_spec(chosen.tam_calendar or ALWAYS_OPEN_NAME, at)
+                chain.append(replace(tam, calendar=tam_hours))
+        unassigned = contact(self.unassigned)
 
         return PlanSnapshot(
             plan=plan,
@@ -245,6 +261,7 @@ class Policy(_Strict):
             reopen_window_seconds=self.reopen_window.total_seconds(),
             escalation=chain,
             unassigned=unassigned,
+            on_call=contact(self.on_call),
             calendar=self.calendar_spec(chosen.calendar, at),
             targets={
                 "first_response": {str(k): v for k, v in chosen.first_response.items()},

@@ -25,6 +25,8 @@ class Contact:
     name: str
     email: str | None = None
     phone: str | None = None
+    #: When the contact can be an escalation point; None means always.
+    calendar: CalendarSpec | None = None
 
 
 @dataclass
@@ -40,6 +42,8 @@ class PlanSnapshot:
     resolution_seconds: dict[str, float] = field(default_factory=dict)
     escalation: list[Contact] = field(default_factory=list)
     unassigned: Contact | None = None
+    #: Told when a breach finds no escalation level within its calendar.
+    on_call: Contact | None = None
     #: The plan's business calendar (None: 24/7), holidays resolved into dates.
     calendar: CalendarSpec | None = None
     #: Clock name -> severity -> target. Snapshots taken before targets had kinds

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from sla import lifecycle
 from sla.clocks import Clock
-from sla.policy import load_policy
+from sla.policy import load_policy, parse_policy
 from sla.snapshot import Contact
 from sla.ticket import TicketDetails, TicketState
+from tests.sla.test_policy import OFFICE
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -92,3 +94,54 @@ def test_refusals_explain_themselves() -> None:
         lifecycle.confirm(state, START, "")
     with pytest.raises(lifecycle.TransitionRefused, match="'open' or 'waiting_on_customer'"):
         lifecycle.set_status(state, START, "closed", "ana")
+
+
+def office_ticket(created: datetime, severity: str = "critical") -> TicketState:
+    policy = parse_policy(OFFICE, Path("office.toml"))
+    details = TicketDetails(ticket_id="TCK-2", customer_id=1, subject="Down", description="x",
+                            severity=severity, type="problem", channel="api")
+    return lifecycle.open_ticket(details, policy.snapshot("premium", TAM, created), created)
+
+
+ROME = ZoneInfo("Europe/Rome")
+
+
+def test_business_hours_clock_does_not_run_at_night() -> None:
+    # Friday 17:00 in Rome, 4 business hours: 1h on Friday, then Saturday 09-12.
+    state = office_ticket(datetime(2026, 3, 6, 17, tzinfo=ROME))
+    first_response = state.clocks["first_response"]
+    assert first_response.due_at() == datetime(2026, 3, 7, 12, tzinfo=ROME)
+    assert first_response.used(datetime(2026, 3, 7, 8, tzinfo=ROME)) == timedelta(hours=1)
+    lifecycle.advance(state, datetime(2026, 3, 7, 11, 59, tzinfo=ROME))
+    assert first_response.breached_at is None
+    # Started on Saturday 12:30, after closing: the 4 hours are Monday 09:00-13:00.
+    weekend = office_ticket(datetime(2026, 3, 7, 12, 30, tzinfo=ROME))
+    assert weekend.clocks["first_response"].due_at() == datetime(2026, 3, 9, 13, tzinfo=ROME)
+
+
+def test_tam_outside_their_hours_is_passed_over_for_the_next_level() -> None:
+    # Minor tickets have 3 calendar days: a breach in office hours reaches the TAM,
+    # a breach at night goes past the TAM to the next level.
+    state = office_ticket(datetime(2026, 3, 6, 17, tzinfo=ROME), severity="minor")  # 3 days
+    lifecycle.advance(state, datetime(2026, 3, 9, 17, 1, tzinfo=ROME))  # Monday 17:00, TAM in
+    assert [n.recipient.role for n in state.pending_notifications if n.kind == "escalation"] == [
+        "tam"]
+    night = office_ticket(datetime(2026, 3, 6, 22, tzinfo=ROME), severity="minor")
+    lifecycle.advance(night, datetime(2026, 3, 9, 23, tzinfo=ROME))  # Monday 22:00, TAM out
+    assert night.escalation_level == 2
+    assert [n.recipient.role for n in night.pending_notifications if n.kind == "escalation"] == [
+        "support_lead"]
+    assert "escalation_skipped" in [entry.kind for entry in night.pending_timeline]
+
+
+def test_when_every_level_is_out_the_on_call_contact_is_told() -> None:
+    policy_text = OFFICE.replace('name = "Support lead"', 'name = "Support lead"\ncalendar = "rome_office"')
+    policy = parse_policy(policy_text, Path("office.toml"))
+    created = datetime(2026, 3, 6, 22, tzinfo=ROME)
+    details = TicketDetails(ticket_id="TCK-3", customer_id=1, subject="Down", description="x",
+                            severity="minor", type="problem", channel="api")
+    state = lifecycle.open_ticket(details, policy.snapshot("premium", TAM, created), created)
+    lifecycle.advance(state, datetime(2026, 3, 9, 23, tzinfo=ROME))
+    escalations = [n.recipient.role for n in state.pending_notifications if n.kind == "escalation"]
+    assert escalations == ["night_desk"]
+    assert state.escalation_level == 2

@@ -107,3 +107,83 @@ def test_missing_file() -> None:
         load_policy(ROOT / "policies" / "nope.toml")
     assert "nope.toml" in str(caught.value)
     assert "cannot read the file" in str(caught.value)
+
+
+OFFICE = """
+on_call = "night_desk"
+
+[calendars.rome_office]
+time_zone = "Europe/Rome"
+weekdays = ["09:00-13:00", "14:00-18:00"]
+saturday = ["09:00-12:00"]
+holidays = { country = "IT" }
+closed = ["2026-08-14"]
+open = { "2026-12-27" = ["10:00-14:00"] }
+
+[plans.premium]
+calendar = "rome_office"
+tam_calendar = "rome_office"
+first_response = { critical = "4 business hours", major = "2 business days", minor = "3 calendar days" }
+escalation = ["tam", "support_lead"]
+
+[contacts.support_lead]
+name = "Support lead"
+email = "lead@example.com"
+
+[contacts.night_desk]
+name = "Night desk"
+phone = "+390200000000"
+"""
+
+
+def test_calendars_resolve_into_the_snapshot_with_holidays() -> None:
+    policy = parse_policy(OFFICE, Path("office.toml"))
+    tam = Contact(role="tam", name="Tess", email="tess@example.com")
+    snapshot = policy.snapshot("premium", tam, NOW)
+    calendar = snapshot.calendar
+    assert calendar is not None and calendar.time_zone == "Europe/Rome"
+    assert calendar.weekly[0] == [[540, 780], [840, 1080]]
+    assert calendar.weekly[5] == [[540, 720]] and calendar.weekly[6] == []
+    assert "2026-12-25" in calendar.closed_dates  # Christmas, from the holidays package
+    assert "2027-08-15" in calendar.closed_dates  # Ferragosto, a year ahead
+    assert "2026-08-14" in calendar.closed_dates  # listed in the policy
+    assert calendar.open_exceptions == {"2026-12-27": [[600, 840]]}
+    assert snapshot.escalation[0].calendar == calendar
+    assert snapshot.escalation[1].calendar is None
+    assert snapshot.on_call is not None and snapshot.on_call.role == "night_desk"
+    targets = snapshot.targets["first_response"]
+    assert targets["critical"] == TargetSpec("business", 4 * 3600)
+    assert targets["major"] == TargetSpec("business_days", days=2)
+    assert targets["minor"] == TargetSpec("elapsed", 3 * 86400)
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (('time_zone = "Europe/Rome"', 'time_zone = "Europe/Roma"'),
+         "calendars.rome_office: time_zone: 'Europe/Roma' is not an IANA time zone"),
+        (('saturday = ["09:00-12:00"]', 'saturday = ["9-12"]'),
+         "calendars.rome_office.saturday[0]: '9-12' is not opening hours"),
+        (('country = "IT"', 'country = "XX"'),
+         "calendars.rome_office.holidays: 'XX' is not a country the holidays package knows"),
+        (('calendar = "rome_office"', 'calendar = "rome"'),
+         "plans.premium.calendar: 'rome' is neither '24x7' nor a [calendars.rome] entry"),
+        (('"4 business hours"', '"4 working hours"'),
+         "plans.premium.first_response.critical: '4 working hours' is not a target"),
+        (('"2 business days"', '"1.5 business days"'),
+         "plans.premium.first_response.major: '1.5 business days': business days must be a whole"),
+        (('on_call = "night_desk"', 'on_call = "nobody"'),
+         "on_call: 'nobody' is not a [contacts] entry"),
+    ],
+)
+def test_calendar_mistakes_are_named(change: tuple[str, str], problem: str) -> None:
+    found = problems(OFFICE.replace(*change))
+    assert any(p.startswith(problem) for p in found), found
+
+
+def test_a_calendar_that_is_never_open_is_refused() -> None:
+    text = OFFICE.replace('weekdays = ["09:00-13:00", "14:00-18:00"]\n', "").replace(
+        'saturday = ["09:00-12:00"]\n', "")
+    assert problems(text) == [
+        "calendars.rome_office: the calendar is never open: give weekdays or a day's hours"
+    ]
