@@ -30,6 +30,9 @@ class Clock:
     running_since: datetime | None = None
     #: Where the clock counts only business hours; None counts every second.
     calendar: CalendarSpec | None = None
+    #: A ranged target's expected time (0: no range); passing it escalates before the breach.
+    expected_seconds: float = 0.0
+    expected_missed: bool = False
     used_seconds: float = 0.0
     stopped_at: datetime | None = None
     warned: bool = False
@@ -62,20 +65,30 @@ class Clock:
     def remaining(self, now: datetime) -> timedelta:
         return timedelta(seconds=self.target_seconds) - self.used(now)
 
-    def _instant_at_fraction(self, fraction: float) -> datetime | None:
+    def _instant_at(self, counted_seconds: float) -> datetime | None:
         if self.running_since is None:
             return None
-        left = timedelta(seconds=self.target_seconds * fraction - self.used_seconds)
+        left = timedelta(seconds=counted_seconds - self.used_seconds)
         return self.counting().add(self.running_since, max(left, timedelta(0)))
+
+    def _instant_at_fraction(self, fraction: float) -> datetime | None:
+        return self._instant_at(self.target_seconds * fraction)
+
+    def expected_due_at(self) -> datetime | None:
+        """When a ranged target's expected time passes; None without a range or once missed."""
+        if not self.expected_seconds or self.expected_missed or self.breached_at is not None:
+            return None
+        return self._instant_at(self.expected_seconds)
 
     def due_at(self) -> datetime | None:
         """When the clock breaches if it keeps running; None while paused or stopped."""
         return self._instant_at_fraction(1.0)
 
     def warn_due_at(self, warn_at: float) -> datetime | None:
+        """The warning comes at ``warn_at`` of the expected time of a range, else of the target."""
         if self.warned or self.breached_at is not None:
             return None
-        return self._instant_at_fraction(warn_at)
+        return self._instant_at((self.expected_seconds or self.target_seconds) * warn_at)
 
     def pause(self, now: datetime) -> None:
         if self.running_since is not None:
@@ -102,4 +115,5 @@ class Clock:
         self.running_since = now
         self.stopped_at = None
         self.warned = False
+        self.expected_missed = False
         self.breached_at = None

@@ -68,6 +68,9 @@ def next_wakeup(state: TicketState) -> Wakeup | None:
             warn = clock.warn_due_at(state.plan.warn_at)
             if warn is not None:
                 candidates.append(Wakeup(warn, f"{label} warning"))
+            expected = clock.expected_due_at()
+            if expected is not None:
+                candidates.append(Wakeup(expected, f"{label} expected time"))
             due = clock.due_at()
             if due is not None and clock.breached_at is None:
                 candidates.append(Wakeup(due, f"{label} due"))
@@ -108,6 +111,10 @@ def _fire(state: TicketState, at: datetime) -> None:
         if warn is not None and warn <= at:
             _warn(state, clock, at)
             return
+        expected = clock.expected_due_at()
+        if expected is not None and expected <= at:
+            _miss_expected(state, clock, at)
+            return
         due = clock.due_at()
         if due is not None and clock.breached_at is None and due <= at:
             _breach(state, clock, at)
@@ -124,6 +131,13 @@ def _warn(state: TicketState, clock: Clock, at: datetime) -> None:
             f"[{state.ticket_id}] {label} due soon", detail)
 
 
+def _miss_expected(state: TicketState, clock: Clock, at: datetime) -> None:
+    clock.expected_missed = True
+    label = CLOCK_LABELS[clock.name]
+    _record(state, at, "sla_expected_missed", "system", f"{label} expected time passed")
+    _escalate(state, at, f"{label} expected time passed", f"the expected {label} time")
+
+
 def _breach(state: TicketState, clock: Clock, at: datetime) -> None:
     clock.breached_at = at
     label = CLOCK_LABELS[clock.name]
@@ -131,16 +145,19 @@ def _breach(state: TicketState, clock: Clock, at: datetime) -> None:
     _notify(state, at, "sla_breach", _assignee_or_queue(state),
             f"[{state.ticket_id}] {label} SLA breached",
             f"The {label} target of {state.details.subject!r} has passed.")
-    chain = state.plan.escalation
-    if not chain:
+    _escalate(state, at, f"{label} SLA breached", f"the {label} target")
+
+
+def _escalate(state: TicketState, at: datetime, reason: str, what: str) -> None:
+    if not state.plan.escalation:
         return
     contact = _next_escalation_point(state, at)
     _record(state, at, "escalated", "system",
             f"level {state.escalation_level}: {contact.name} ({contact.role})")
     _notify(state, at, "escalation", contact,
-            f"[{state.ticket_id}] escalated to you: {label} SLA breached",
+            f"[{state.ticket_id}] escalated to you: {reason}",
             f"Ticket {state.ticket_id} ({state.details.severity}, plan {state.plan.plan}): "
-            f"{state.details.subject}. The {label} target has passed; "
+            f"{state.details.subject}. {what[0].upper()}{what[1:]} has passed; "
             f"escalation level {state.escalation_level}.")
 
 

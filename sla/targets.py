@@ -34,16 +34,33 @@ class TargetSpec:
     kind: TargetKind
     seconds: float = 0.0
     days: int = 0
+    #: For a range (``"1h..3h"``): the expected time; missing it escalates, the maximum breaches.
+    expected_seconds: float = 0.0
 
     def describe(self) -> str:
         if self.kind == "business_days":
             return f"{self.days} business day{'s' if self.days != 1 else ''}"
-        text = format_duration(timedelta(seconds=self.seconds))
-        return f"{text} of business time" if self.kind == "business" else text
+
+        def text(seconds: float) -> str:
+            return format_duration(timedelta(seconds=seconds))
+
+        span = text(self.seconds)
+        if self.expected_seconds:
+            span = f"{text(self.expected_seconds)} expected, {span} at most"
+        return f"{span} of business time" if self.kind == "business" else span
 
 
 def parse_target(text: str) -> TargetSpec:
-    """Read a target; raises :class:`DurationError` naming the accepted forms."""
+    """Read a target or a range (``"1h..3h"``); raises :class:`DurationError` naming the forms."""
+    if isinstance(text, str) and ".." in text:
+        low_text, high_text = text.split("..", 1)
+        low, high = parse_target(low_text), parse_target(high_text)
+        if low.kind != high.kind or low.kind == "business_days":
+            raise DurationError(f"{text!r}: both ends of a range must be elapsed time or both "
+                                "business time ('1h..3h', '2 business hours..4 business hours')")
+        if low.seconds >= high.seconds:
+            raise DurationError(f"{text!r}: the expected time must be shorter than the maximum")
+        return TargetSpec(kind=low.kind, seconds=high.seconds, expected_seconds=low.seconds)
     if isinstance(text, str):
         business = _BUSINESS.match(text)
         if business:
@@ -91,4 +108,5 @@ def start_clock(
         target_seconds=target_seconds(target, counted_in, now),
         running_since=now if running else None,
         calendar=counted_in,
+        expected_seconds=target.expected_seconds,
     )
