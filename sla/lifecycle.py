@@ -22,7 +22,10 @@ CLOCK_LABELS = {
     "first_response": "first response",
     "next_update": "next update",
     "resolution": "resolution",
+    "study": "study",
 }
+#: Clocks that run until a resolution (or, for a study, its outcome) is proposed.
+RESOLVING = ("resolution", "study", "next_update")
 
 
 class TransitionRefused(Exception):
@@ -44,8 +47,8 @@ def open_ticket(
     )
     severity = details.severity
     # The next-update clock joins at the first agent response (see _restart_update_clock).
-    for name in ("first_response", "resolution"):
-        target = plan.target_for(name, severity)
+    for name in ("first_response", "resolution", "study"):
+        target = plan.target_for(name, severity, details.type, details.channel)
         if target is not None:
             state.clocks[name] = start_clock(name, target, plan.calendar, now)
     _record(state, now, "created", "customer", f"{severity} {details.type} via {details.channel}")
@@ -255,7 +258,7 @@ def set_status(state: TicketState, now: datetime, status: str, author: str) -> N
     _refuse_if(refusal_set_status(state, status))
     if status == "waiting_on_customer":
         _change_status(state, now, "waiting_on_customer", f"agent:{author}", "waiting on customer")
-        for name in ("resolution", "next_update"):
+        for name in RESOLVING:
             if name in state.clocks:
                 state.clocks[name].pause(now)
     else:
@@ -281,7 +284,7 @@ def propose_resolution(state: TicketState, now: datetime, author: str, summary: 
             state.clocks["first_response"].stop(now)
     if state.details.assignee is None:
         state.details.assignee = Contact(role="assignee", name=author)
-    for name in ("resolution", "next_update"):
+    for name in RESOLVING:
         if name in state.clocks:
             state.clocks[name].stop(now)
     _change_status(state, now, "resolution_proposed", f"agent:{author}", summary)
@@ -329,17 +332,18 @@ def _refuse_if(reason: str | None) -> None:
 def _back_to_open(state: TicketState, now: datetime, detail: str, actor: str = "system") -> None:
     was = state.status
     _change_status(state, now, "open", actor, detail)
-    resolution = state.clocks.get("resolution")
-    if resolution is not None:
-        # Reopening resumes the resolution clock from where it stood, never from zero.
-        resolution.unstop(now)
+    for name in ("resolution", "study"):
+        if name in state.clocks:
+            # Reopening resumes the clock from where it stood, never from zero.
+            state.clocks[name].unstop(now)
     if was in ("resolution_proposed", "closed") or state.first_responded_at is not None:
         _restart_update_clock(state, now)
 
 
 def _restart_update_clock(state: TicketState, now: datetime) -> None:
     """Start a fresh update interval, if the plan sets one for this severity."""
-    interval = state.plan.target_for("next_update", state.details.severity)
+    details = state.details
+    interval = state.plan.target_for("next_update", details.severity, details.type, details.channel)
     if interval is None or state.status != "open":
         return
     fresh = start_clock("next_update", interval, state.plan.calendar, now)

@@ -31,7 +31,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from sla.calendars import ALWAYS_OPEN_NAME, CalendarSpec
 from sla.durations import DurationError, parse_duration
-from sla.snapshot import Contact, PlanSnapshot
+from sla.snapshot import SEVERITIES, Contact, PlanSnapshot, TargetTable, TypeRules
 from sla.targets import TargetSpec, parse_target
 
 Severity = Literal["critical", "major", "minor"]
@@ -81,6 +81,27 @@ def _duration(value: Any) -> timedelta:
 
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
 Target = Annotated[TargetSpec, BeforeValidator(_target)]
+NO_TARGET = "none"
+
+
+def _optional_target(value: Any) -> TargetSpec | None:
+    return None if value == NO_TARGET else _target(value)
+
+
+def _per_severity(value: Any) -> Any:
+    """One target for every severity may be written as a plain string."""
+    if isinstance(value, str):
+        return dict.fromkeys(SEVERITIES, value)
+    return value
+
+
+OptionalTarget = Annotated[TargetSpec | None, BeforeValidator(_optional_target)]
+#: Severity -> target (or "none"); a plain string sets every severity.
+Table = Annotated[dict[Severity, OptionalTarget], BeforeValidator(_per_severity)]
+TicketType = Literal["problem", "configuration", "information", "feature_request", "third_party"]
+TicketChannel = Literal["api", "email", "web_form", "chat", "phone"]
+CLOCK_KEYS = {"first_response": "first_response", "update_interval": "next_update",
+              "resolution": "resolution", "study": "study"}
 Hours = Annotated[tuple[int, int], BeforeValidator(_hours)]
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 #: Public holidays are resolved for this many years around a ticket's creation.
@@ -174,14 +195,41 @@ class CalendarPolicy(_Strict):
         )
 
 
-class PlanPolicy(_Strict):
+class Targets(_Strict):
+    first_response: Table | None = None
+    update_interval: Table | None = None
+    resolution: Table | None = None
+
+    def table(self) -> TargetTable:
+        out: TargetTable = {}
+        for key, clock in CLOCK_KEYS.items():
+            value = getattr(self, key, None)
+            if value is not None:
+                out[clock] = {str(severity): target for severity, target in value.items()}
+        return out
+
+
+class TypePolicy(Targets):
+    """An issue type's own rules: ``sla = false`` for none at all, or its own targets."""
+
+    sla: bool = True
+    #: A study clock (e.g. 48h to study a feature request); stops when an outcome is proposed.
+    study: Table | None = None
+
+
+class IntakePolicy(_Strict):
+    #: Fields a ticket of this type must carry in ``intake`` (e.g. Keybe's failure report).
+    required: list[str] = Field(min_length=1)
+
+
+class PlanPolicy(Targets):
     calendar: str = ALWAYS_OPEN_NAME
     #: The customer's TAM is an escalation point only while this calendar is open.
     tam_calendar: str | None = None
-    first_response: dict[Severity, Target] = Field(default_factory=dict)
-    update_interval: dict[Severity, Target] = Field(default_factory=dict)
-    resolution: dict[Severity, Target] = Field(default_factory=dict)
     escalation: list[str] = Field(min_length=1)
+    #: Every ticket on this plan is an emergency: its severity is critical whatever was asked.
+    emergency: bool = False
+    types: dict[TicketType, TypePolicy] = Field(default_factory=dict)
 
 
 class Policy(_Strict):
@@ -194,6 +242,11 @@ class Policy(_Strict):
     #: Contact told when a breach finds every escalation level outside its calendar.
     on_call: str | None = None
     calendars: dict[str, CalendarPolicy] = Field(default_factory=dict)
+    #: Issue-type rules for every plan (a plan's own ``types`` entry overrides key by key).
+    types: dict[TicketType, TypePolicy] = Field(default_factory=dict)
+    #: Targets that hold on a channel whatever the plan (e.g. web form and email: 24h).
+    channels: dict[TicketChannel, Targets] = Field(default_factory=dict)
+    intake: dict[TicketType, IntakePolicy] = Field(default_factory=dict)
     plans: dict[str, PlanPolicy] = Field(min_length=1)
     contacts: dict[str, ContactPolicy] = Field(default_factory=dict)
 
@@ -263,12 +316,29 @@ class Policy(_Strict):
             unassigned=unassigned,
             on_call=contact(self.on_call),
             calendar=self.calendar_spec(chosen.calendar, at),
-            targets={
-                "first_response": {str(k): v for k, v in chosen.first_response.items()},
-                "next_update": {str(k): v for k, v in chosen.update_interval.items()},
-                "resolution": {str(k): v for k, v in chosen.resolution.items()},
-            },
+            targets=chosen.table(),
+            types=self._type_rules(chosen),
+            channels={str(channel): targets.table() for channel, targets in self.channels.items()},
+            emergency=chosen.emergency,
         )
+
+    def _type_rules(self, plan: PlanPolicy) -> dict[str, TypeRules]:
+        rules = {}
+        for type_name in {*self.types, *plan.types}:
+            merged: dict[str, Any] = {}
+            for source in (self.types.get(type_name), plan.types.get(type_name)):
+                if source is not None:
+                    merged.update({key: getattr(source, key) for key in source.model_fields_set})
+            rule = TypePolicy.model_construct(**merged)
+            rules[str(type_name)] = TypeRules(sla=merged.get("sla", True), targets=rule.table())
+        return rules
+
+    def missing_intake(self, ticket_type: str, intake: dict[str, str]) -> list[str]:
+        """Required intake fields of the type that are absent or blank."""
+        rule = self.intake.get(ticket_type)  # type: ignore[call-overload]
+        if rule is None:
+            return []
+        return [name for name in rule.required if not intake.get(name, "").strip()]
 
 
 class PolicyError(Exception):

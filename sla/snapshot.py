@@ -29,6 +29,18 @@ class Contact:
     calendar: CalendarSpec | None = None
 
 
+#: A target table: clock name -> severity -> target; None means "no target" explicitly.
+TargetTable = dict[str, dict[str, TargetSpec | None]]
+
+
+@dataclass
+class TypeRules:
+    """What an issue type changes: no SLA at all, or its own targets (with a study clock)."""
+
+    sla: bool = True
+    targets: TargetTable = field(default_factory=dict)
+
+
 @dataclass
 class PlanSnapshot:
     """One plan's targets, in seconds per severity, plus the resolved escalation chain."""
@@ -48,15 +60,34 @@ class PlanSnapshot:
     calendar: CalendarSpec | None = None
     #: Clock name -> severity -> target. Snapshots taken before targets had kinds
     #: carry only the ``*_seconds`` tables above (elapsed time); see ``target_for``.
-    targets: dict[str, dict[str, TargetSpec]] = field(default_factory=dict)
+    targets: TargetTable = field(default_factory=dict)
+    #: Issue type -> its rules (policy-wide rules merged with the plan's own).
+    types: dict[str, TypeRules] = field(default_factory=dict)
+    #: Channel -> targets that hold whatever the plan (e.g. web form: 24h first response).
+    channels: dict[str, TargetTable] = field(default_factory=dict)
+    #: Every ticket on the plan is treated as an emergency (critical severity).
+    emergency: bool = False
 
-    def target_for(self, clock: str, severity: str) -> TargetSpec | None:
+    def effective_severity(self, severity: str) -> str:
+        return "critical" if self.emergency else severity
+
+    def target_for(
+        self, clock: str, severity: str, type: str = "problem", channel: str = "api"
+    ) -> TargetSpec | None:
+        """The target of one clock: type without SLA, then channel, type and plan tables."""
+        rules = self.types.get(type)
+        if rules is not None and not rules.sla:
+            return None
+        for table in (self.channels.get(channel, {}), rules.targets if rules else {}, self.targets):
+            by_severity = table.get(clock, {})
+            if severity in by_severity:
+                return by_severity[severity]
         if self.targets:
-            return self.targets.get(clock, {}).get(severity)
+            return None
         legacy = {
             "first_response": self.first_response_seconds,
             "next_update": self.update_interval_seconds,
             "resolution": self.resolution_seconds,
-        }[clock]
+        }.get(clock, {})
         seconds = legacy.get(severity)
         return TargetSpec(kind="elapsed", seconds=seconds) if seconds is not None else None

@@ -42,7 +42,7 @@ def problems(text: str) -> list[str]:
 
 def test_the_documented_shape_loads() -> None:
     policy = parse_policy(ISSUE_EXAMPLE, Path("example.toml"))
-    assert policy.plans["premium"].update_interval["critical"] == TargetSpec("elapsed", 3600)
+    assert policy.plans["premium"].update_interval == {"critical": TargetSpec("elapsed", 3600)}
     assert policy.auto_close_after == timedelta(hours=48)
 
 
