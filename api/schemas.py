@@ -57,6 +57,11 @@ class TicketCreate(_Input):
     type: TicketType = "problem"
     channel: TicketChannel = "api"
     assignee: AssigneeIn | None = None
+    intake: dict[Annotated[str, Field(min_length=1, max_length=64)],
+                 Annotated[str, Field(max_length=2000)]] = Field(
+        default_factory=dict, max_length=50,
+        description="Structured intake fields; the policy may require some per ticket type.",
+    )
 
 
 class ClockPublic(BaseModel):
@@ -91,6 +96,7 @@ class TicketPublic(BaseModel):
     closed_at: datetime | None
     close_reason: str | None
     clocks: list[ClockPublic]
+    intake: dict[str, str]
     as_of: datetime
 
 

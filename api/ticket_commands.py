@@ -86,6 +86,15 @@ async def create_ticket(
             detail=f"customer {customer.id} is on plan {customer.plan!r}, which the SLA policy "
                    f"does not define (plans: {', '.join(sorted(policy.plans))})",
         )
+    missing = policy.missing_intake(request.type, request.intake)
+    if missing:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=[{"loc": ["body", "intake", name], "type": "missing",
+                     "msg": f"required for {request.type} tickets"} for name in missing],
+        )
+    plan = policy.snapshot(customer.plan, customer_tam(customer), datetime.now(UTC))
+    severity = plan.effective_severity(request.severity)
     ticket_id = new_ticket_id(customer.id, idempotency_key)
     request_fingerprint = fingerprint(request)
     assignee = (
@@ -94,24 +103,22 @@ async def create_ticket(
     )
     details = TicketDetails(
         ticket_id=ticket_id, customer_id=customer.id, subject=request.subject,
-        description=request.description, severity=request.severity, type=request.type,
-        channel=request.channel, assignee=assignee,
+        description=request.description, severity=severity, type=request.type,
+        channel=request.channel, assignee=assignee, intake=dict(request.intake),
     )
     start = WithStartWorkflowOperation(
         TicketWorkflow.run,
-        TicketWorkflowInput(details=details,
-                            plan=policy.snapshot(customer.plan, customer_tam(customer),
-                                                 datetime.now(UTC)),
+        TicketWorkflowInput(details=details, plan=plan,
                             request_fingerprint=request_fingerprint),
         id=ticket_id,
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         search_attributes=sa.ticket_attributes(
-            status="open", severity=request.severity, plan=customer.plan,
+            status="open", severity=severity, plan=customer.plan,
             customer_id=customer.id, escalation_level=0, breached=False,
         ),
-        static_summary=f"{request.severity} · {customer.name} · {request.subject}"[:200],
+        static_summary=f"{severity} · {customer.name} · {request.subject}"[:200],
     )
     try:
         view: TicketView = await asyncio.wait_for(

@@ -29,6 +29,8 @@ class TicketDetails:
     type: str
     channel: str
     assignee: Contact | None = None
+    #: Structured intake fields (e.g. a failure report's affected users, module, device).
+    intake: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -44,6 +44,7 @@ class TicketView:
     clocks: list[ClockView]
     as_of: datetime
     version: int
+    intake: dict[str, str] = field(default_factory=dict)
 
 
 def view(state: TicketState, now: datetime) -> TicketView:
@@ -82,6 +83,7 @@ def view(state: TicketState, now: datetime) -> TicketView:
         ],
         as_of=now,
         version=state.version,
+        intake=dict(details.intake),
     )
 
 
