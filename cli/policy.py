@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,10 +26,11 @@ def check(path: Path) -> int:
     return 0
 
 
-def _when(instant: datetime | None, zone: ZoneInfo) -> str:
+def _when(instant: datetime | None, zone: tzinfo) -> str:
     if instant is None:
         return "-"
-    return f"{instant.astimezone(zone):%a %Y-%m-%d %H:%M %Z} ({instant.astimezone(UTC):%H:%M} UTC)"
+    local = f"{instant.astimezone(zone):%a %Y-%m-%d %H:%M %Z}"
+    return local if zone is UTC else f"{local} ({instant.astimezone(UTC):%H:%M} UTC)"
 
 
 def explain(
@@ -44,7 +45,7 @@ def explain(
     details = TicketDetails(ticket_id="EXPLAIN", customer_id=0, subject="", description="",
                             severity=effective, type=ticket_type, channel=channel)
     state = lifecycle.open_ticket(details, snapshot, at)
-    zone = ZoneInfo(snapshot.calendar.time_zone) if snapshot.calendar else UTC
+    zone: tzinfo = ZoneInfo(snapshot.calendar.time_zone) if snapshot.calendar else UTC
     lines = [f"plan {plan}, {effective} {ticket_type} via {channel}, opened {_when(at, zone)}"]
     if effective != severity:
         lines.append(f"  (the plan treats every ticket as an emergency: {severity} -> {effective})")

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sla.calendars import calendar_for
 from sla.clocks import Clock
 from sla.durations import format_duration
-from sla.snapshot import Contact, PlanSnapshot
+from sla.snapshot import NEVER, Contact, PlanSnapshot
 from sla.targets import start_clock
 from sla.ticket import Notification, TicketDetails, TicketState, TicketStatus, TimelineEntry
 
@@ -83,10 +83,20 @@ def next_wakeup(state: TicketState) -> Wakeup | None:
     return min(candidates, key=lambda wakeup: wakeup.at, default=None)
 
 
+def _auto_close_wait(state: TicketState) -> float:
+    plan = state.plan
+    if state.status == "resolution_proposed" and plan.auto_confirm_after_seconds is not None:
+        return plan.auto_confirm_after_seconds
+    return plan.auto_close_after_seconds
+
+
 def _auto_close_at(state: TicketState) -> datetime | None:
-    if state.status in ("waiting_on_customer", "resolution_proposed") and state.status_since:
-        return state.status_since + timedelta(seconds=state.plan.auto_close_after_seconds)
-    return None
+    if state.status not in ("waiting_on_customer", "resolution_proposed") or not state.status_since:
+        return None
+    wait = _auto_close_wait(state)
+    if wait == NEVER:
+        return None
+    return state.status_since + timedelta(seconds=wait)
 
 
 def advance(state: TicketState, now: datetime) -> None:
@@ -102,7 +112,7 @@ def _fire(state: TicketState, at: datetime) -> None:
         return
     auto_close = _auto_close_at(state)
     if auto_close is not None and auto_close <= at:
-        wait = format_duration(timedelta(seconds=state.plan.auto_close_after_seconds))
+        wait = format_duration(timedelta(seconds=_auto_close_wait(state)))
         if state.status == "resolution_proposed":
             reason = f"closed automatically: the customer did not confirm the resolution within {wait}"
         else:

@@ -31,7 +31,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from sla.calendars import ALWAYS_OPEN_NAME, CalendarSpec
 from sla.durations import DurationError, parse_duration
-from sla.snapshot import SEVERITIES, Contact, PlanSnapshot, TargetTable, TypeRules
+from sla.snapshot import NEVER, SEVERITIES, Contact, PlanSnapshot, TargetTable, TypeRules
 from sla.targets import TargetSpec, parse_target
 
 Severity = Literal["critical", "major", "minor"]
@@ -80,6 +80,9 @@ def _duration(value: Any) -> timedelta:
 
 
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
+#: A duration, or "none" for never.
+OptionalDuration = Annotated[timedelta | None, BeforeValidator(
+    lambda value: None if value == "none" else _duration(value))]
 Target = Annotated[TargetSpec, BeforeValidator(_target)]
 NO_TARGET = "none"
 
@@ -234,7 +237,11 @@ class PlanPolicy(Targets):
 
 class Policy(_Strict):
     warn_at: float = Field(default=0.75, gt=0, lt=1)
-    auto_close_after: Duration = timedelta(hours=48)
+    #: Waiting on the customer this long closes the ticket ("none": never).
+    auto_close_after: OptionalDuration = timedelta(hours=48)
+    #: A proposed resolution unconfirmed this long closes ("none": only the customer closes it).
+    #: Defaults to ``auto_close_after``.
+    auto_confirm_after: OptionalDuration = None
     #: How long a closed ticket can still be reopened before its workflow completes.
     reopen_window: Duration = timedelta(days=14)
     #: Contact warned about tickets that have no assignee; defaults to the plan's first level.
@@ -310,7 +317,10 @@ class Policy(_Strict):
         return PlanSnapshot(
             plan=plan,
             warn_at=self.warn_at,
-            auto_close_after_seconds=self.auto_close_after.total_seconds(),
+            auto_close_after_seconds=_seconds_or_never(self.auto_close_after),
+            auto_confirm_after_seconds=_seconds_or_never(
+                self.auto_confirm_after if "auto_confirm_after" in self.model_fields_set
+                else self.auto_close_after),
             reopen_window_seconds=self.reopen_window.total_seconds(),
             escalation=chain,
             unassigned=unassigned,
@@ -339,6 +349,10 @@ class Policy(_Strict):
         if rule is None:
             return []
         return [name for name in rule.required if not intake.get(name, "").strip()]
+
+
+def _seconds_or_never(value: timedelta | None) -> float:
+    return value.total_seconds() if value is not None else NEVER
 
 
 class PolicyError(Exception):

@@ -15,6 +15,8 @@ from sla.targets import TargetSpec
 SEVERITIES = ("critical", "major", "minor")
 TICKET_TYPES = ("problem", "configuration", "information", "feature_request", "third_party")
 TICKET_CHANNELS = ("api", "email", "web_form", "chat", "phone")
+#: A wait of zero seconds stands for "never" in the snapshot.
+NEVER = 0.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class PlanSnapshot:
     auto_close_after_seconds: float
     reopen_window_seconds: float
     first_response_seconds: dict[str, float] = field(default_factory=dict)
+    #: Unconfirmed proposed resolutions close after this (NEVER: only on confirmation);
+    #: None (older snapshots) means the same as ``auto_close_after_seconds``.
+    auto_confirm_after_seconds: float | None = None
     update_interval_seconds: dict[str, float] = field(default_factory=dict)
     resolution_seconds: dict[str, float] = field(default_factory=dict)
     escalation: list[Contact] = field(default_factory=list)
