@@ -158,6 +158,10 @@ def _breach(state: TicketState, clock: Clock, at: datetime) -> None:
     _notify(state, at, "sla_breach", _assignee_or_queue(state),
             f"[{state.ticket_id}] {label} SLA breached",
             f"The {label} target of {state.details.subject!r} has passed.")
+    investigation = state.plan.investigation_level
+    if clock.name == "resolution" and investigation:
+        # Everyone at that level is brought in at once: levels below are passed over.
+        state.escalation_level = max(state.escalation_level, investigation - 1)
     _escalate(state, at, f"{label} SLA breached", f"the {label} target")
 
 

@@ -232,6 +232,9 @@ class PlanPolicy(Targets):
     escalation: list[str] = Field(min_length=1)
     #: Every ticket on this plan is an emergency: its severity is critical whatever was asked.
     emergency: bool = False
+    #: A breached resolution escalates straight to this level of the chain (e.g. "every
+    #: involved team investigates"), not merely one level up.
+    investigation: str | None = None
     types: dict[TicketType, TypePolicy] = Field(default_factory=dict)
 
 
@@ -272,6 +275,9 @@ class Policy(_Strict):
         for plan_name, plan in self.plans.items():
             check_calendar(f"plans.{plan_name}.calendar", plan.calendar)
             check_calendar(f"plans.{plan_name}.tam_calendar", plan.tam_calendar)
+            if plan.investigation is not None and plan.investigation not in plan.escalation:
+                raise ValueError(f"plans.{plan_name}.investigation: {plan.investigation!r} is not "
+                                 "in the plan's escalation chain")
             for level, name in enumerate(plan.escalation):
                 if name != TAM and name not in self.contacts:
                     raise ValueError(
@@ -330,6 +336,8 @@ class Policy(_Strict):
             types=self._type_rules(chosen),
             channels={str(channel): targets.table() for channel, targets in self.channels.items()},
             emergency=chosen.emergency,
+            investigation_level=(chosen.escalation.index(chosen.investigation) + 1
+                                 if chosen.investigation else 0),
         )
 
     def _type_rules(self, plan: PlanPolicy) -> dict[str, TypeRules]:

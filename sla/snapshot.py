@@ -72,6 +72,8 @@ class PlanSnapshot:
     channels: dict[str, TargetTable] = field(default_factory=dict)
     #: Every ticket on the plan is treated as an emergency (critical severity).
     emergency: bool = False
+    #: Level (1-based) a breached resolution escalates straight to; 0: one level up.
+    investigation_level: int = 0
 
     def effective_severity(self, severity: str) -> str:
         return "critical" if self.emergency else severity
