@@ -15,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from store.db import SessionFactory, create_tables, make_engine, session_factory
 from tests.postgres import new_database, temporary_postgres
+from tests.workflows.harness import Harness, running_harness
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,3 +77,14 @@ def activity_executor() -> Iterator[ThreadPoolExecutor]:
 @pytest.fixture
 def task_queue() -> str:
     return f"tickets-{uuid.uuid4()}"
+
+
+@pytest_asyncio.fixture
+async def harness(
+    time_skipping_env: WorkflowEnvironment,
+    sessions: SessionFactory,
+    task_queue: str,
+    activity_executor: ThreadPoolExecutor,
+) -> AsyncIterator[Harness]:
+    async with running_harness(time_skipping_env, sessions, task_queue, activity_executor) as h:
+        yield h

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -22,7 +22,7 @@ from channels.log import LogChannel
 from sla.policy import Policy, load_policy, parse_policy
 from sla.snapshot import Contact
 from sla.ticket import TicketDetails
-from sla.view import TicketView
+from sla.view import ClockView, TicketView
 from store.db import SessionFactory
 from store.models import Customer, OutboxMessage, Ticket, TimelineEvent
 from worker import build_worker
@@ -63,17 +63,21 @@ class Harness:
         policy: Policy = DEFAULT_POLICY,
         assignee: Contact | None = None,
         max_history_events: int = 5000,
+        ticket_type: str = "problem",
+        channel: str = "api",
     ) -> WorkflowHandle[TicketWorkflow, TicketView]:
+        """Open a ticket now (the test server's time), as ``POST /tickets`` would."""
         ticket_id = f"TCK-{uuid.uuid4().hex[:10].upper()}"
+        snapshot = policy.snapshot(plan, TAM, await self.env.get_current_time())
         details = TicketDetails(
             ticket_id=ticket_id, customer_id=self.customer_id, subject="SMTP injections fail",
-            description="every injection times out", severity=severity, type="problem",
-            channel="api", assignee=assignee,
+            description="every injection times out",
+            severity=snapshot.effective_severity(severity), type=ticket_type, channel=channel,
+            assignee=assignee,
         )
         handle = await self.env.client.start_workflow(
             TicketWorkflow.run,
-            TicketWorkflowInput(details=details,
-                                plan=policy.snapshot(plan, TAM, await self.env.get_current_time()),
+            TicketWorkflowInput(details=details, plan=snapshot,
                                 max_history_events=max_history_events,
                                 upsert_search_attributes=False),
             id=ticket_id,
@@ -127,6 +131,15 @@ class Harness:
 
     async def sleep(self, duration: timedelta) -> None:
         await self.env.sleep(duration)
+
+    async def sleep_until(self, instant: datetime) -> None:
+        now = await self.env.get_current_time()
+        assert instant >= now, f"{instant} is already past ({now})"
+        await self.env.sleep(instant - now)
+
+    async def clock(self, handle: WorkflowHandle[TicketWorkflow, TicketView], name: str) -> ClockView:
+        view = await self.sla(handle)
+        return next(clock for clock in view.clocks if clock.name == name)
 
 
 @asynccontextmanager

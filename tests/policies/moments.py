@@ -1,0 +1,60 @@
+"""Concrete instants for policy tests: the next Friday evening, holiday, change of clocks.
+
+The time-skipping test server only moves forward, so each test asks for the next such
+instant after the server's current time and states the document's promise from there.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sla.calendars import CalendarSpec
+from sla.policy import Policy, load_policy
+
+POLICIES = Path(__file__).resolve().parents[2] / "policies"
+MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)
+
+
+def policy(name: str) -> Policy:
+    return load_policy(POLICIES / f"{name}.toml")
+
+
+def next_weekday(after: datetime, weekday: int, at: time, zone: ZoneInfo) -> datetime:
+    """The first ``weekday`` at local time ``at`` that is at least a day after ``after``."""
+    day = after.astimezone(zone).date() + timedelta(days=1)
+    while day.weekday() != weekday:
+        day += timedelta(days=1)
+    return datetime.combine(day, at, tzinfo=zone)
+
+
+def next_weekday_holiday(after: datetime, calendar: CalendarSpec) -> date:
+    """The next closed date (public holiday) that falls Monday to Friday."""
+    start = after.astimezone(ZoneInfo(calendar.time_zone)).date() + timedelta(days=1)
+    for text in calendar.closed_dates:
+        day = date.fromisoformat(text)
+        if day >= start and day.weekday() < SATURDAY:
+            return day
+    raise AssertionError("no weekday holiday ahead in the snapshot")
+
+
+def next_clock_change(after: datetime, zone: ZoneInfo) -> date:
+    """The next local date on which the zone's UTC offset changes."""
+    day = after.astimezone(zone).date() + timedelta(days=1)
+    for _ in range(400):
+        start = datetime.combine(day, time(0), tzinfo=zone)
+        end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+        if start.utcoffset() != end.utcoffset():
+            return day
+        day += timedelta(days=1)
+    raise AssertionError(f"{zone} does not change its clocks")
+
+
+def close_to(actual: datetime | None, expected: datetime, seconds: float = 2) -> bool:
+    """Equal but for the real milliseconds a test spends between two server instants."""
+    return actual is not None and abs(actual - expected) <= timedelta(seconds=seconds)
+
+
+def utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
