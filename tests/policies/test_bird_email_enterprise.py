@@ -1,0 +1,82 @@
+"""Bird Enterprise Email support, as the document promises it (policies/bird-email-enterprise.toml).
+
+Non-critical problems are answered during business hours; for a critical problem an agent
+calls back within 15 minutes, 24/7/365, and then sends updates at agreed intervals; the TAM
+is the escalation point during business hours.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from tests.policies.moments import (
+    FRIDAY,
+    SATURDAY,
+    close_to,
+    next_clock_change,
+    next_weekday,
+    policy,
+)
+from tests.workflows.harness import Harness
+from workflows.messages import AgentResponse
+from workflows.ticket import TicketWorkflow
+
+ROME = ZoneInfo("Europe/Rome")
+BIRD = policy("bird-email-enterprise")
+
+
+async def test_a_critical_problem_on_saturday_night_is_called_back_within_15_minutes(
+    harness: Harness,
+) -> None:
+    saturday = next_weekday(await harness.env.get_current_time(), SATURDAY, time(23), ROME)
+    await harness.sleep_until(saturday)
+    handle = await harness.start("critical", plan="enterprise", policy=BIRD)
+    first = await harness.clock(handle, "first_response")
+    assert close_to(first.due_at, saturday + timedelta(minutes=15))  # 24/7, not office hours
+
+    await harness.sleep(timedelta(minutes=16))
+    sent = await harness.outbox_kinds(handle.id, 3)
+    # The TAM is no escalation point at 23:15 on a Saturday: the duty engineer is told.
+    assert sent[-1] == ("escalation", "duty_engineer")
+    assert "escalation_skipped" in harness.kinds(handle.id)
+
+
+async def test_a_non_critical_problem_on_friday_evening_is_answered_on_monday(
+    harness: Harness,
+) -> None:
+    friday = next_weekday(await harness.env.get_current_time(), FRIDAY, time(17), ROME)
+    await harness.sleep_until(friday)
+    handle = await harness.start("major", plan="enterprise", policy=BIRD)
+    first = await harness.clock(handle, "first_response")
+    monday = friday.date() + timedelta(days=3)
+    calendar = BIRD.snapshot("enterprise", None, friday).calendar
+    assert calendar is not None
+    if monday.isoformat() not in calendar.closed_dates:
+        # 17-18 on Friday, then 09-16 on Monday: eight business hours.
+        assert close_to(first.due_at, datetime.combine(monday, time(16), tzinfo=ROME))
+        await harness.sleep_until(datetime.combine(monday, time(16, 1), tzinfo=ROME))
+        sent = await harness.outbox_kinds(handle.id, 3)
+        assert sent[-1] == ("escalation", "tam")  # in office hours the TAM is told
+    else:
+        assert first.due_at is not None and first.due_at.astimezone(ROME).date() > monday
+
+
+async def test_updates_follow_real_hours_the_night_the_clocks_change(harness: Harness) -> None:
+    change = next_clock_change(await harness.env.get_current_time(), ROME)
+    # 01:30 exists on both nights the clocks change in Rome (they change at 02:00 / 03:00).
+    opened = datetime.combine(change, time(1, 30), tzinfo=ROME)
+    await harness.sleep_until(opened)
+    handle = await harness.start("critical", plan="enterprise", policy=BIRD)
+    view = await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "On it"))
+    responded = view.as_of
+    update = next(c for c in view.clocks if c.name == "next_update")
+    # An hourly update is an hour of real time, whatever the wall clock says.
+    assert close_to(update.due_at, responded + timedelta(hours=1))
+    assert update.due_at is not None
+    wall = update.due_at.astimezone(ROME)
+    offset_changed = opened.utcoffset() != wall.utcoffset()
+    assert offset_changed
+    expected_wall = (responded.astimezone(UTC) + timedelta(hours=1)).astimezone(ROME)
+    assert (wall.hour, wall.minute) == (expected_wall.hour, expected_wall.minute)
+    assert wall.hour in (2, 3)  # 03:30 in spring (02:30 does not exist), 02:30 again in autumn
