@@ -246,3 +246,17 @@ async def test_the_stack_runs_on_postgresql(
         timeline = (await http.get(f"/tickets/{ticket_id}/timeline")).json()
         assert [event["kind"] for event in timeline] == ["created", "agent_response"]
         assert (await http.get("/health")).json()["database"] == "ok"
+
+
+async def test_missing_intake_fields_are_listed(dev_server: DevServer, tmp_path: Path) -> None:
+    keybe = Path(__file__).resolve().parents[2] / "policies" / "keybe.toml"
+    settings = stack_settings(dev_server, tmp_path, sla_policy_file=keybe)
+    async with running_api(settings) as http:
+        customer_id = (await http.post("/customers", json={"name": "Tienda", "plan": "standard"})
+                       ).json()["id"]
+        body = ticket_body(customer_id, intake={"module": "Chats", "device": "PC"})
+        response = await http.post("/tickets", json=body)
+        assert response.status_code == 422
+        missing = [error["loc"][-1] for error in response.json()["detail"]]
+        assert missing == ["affected_users", "failure_time", "checks_done", "evidence_url"]
+        assert (await http.get("/tickets", params={"customer_id": customer_id})).json() == []

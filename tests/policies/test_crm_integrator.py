@@ -1,0 +1,75 @@
+"""The CRM integrator's support tiers, as the document promises them (policies/crm-integrator.toml).
+
+Engagement time: Flow 7+ business days, Basic up to 2 business days, Premium up to 4
+business hours, VIP up to 2 hours; no resolution time on any tier.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from tests.policies.moments import FRIDAY, MONDAY, SATURDAY, THURSDAY, close_to, next_weekday, policy
+from tests.workflows.harness import Harness
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+CRM = policy("crm-integrator")
+
+
+def working_days(after: date, count: int, closed: set[str]) -> date:
+    """The ``count``-th weekday that is not a public holiday after ``after``."""
+    day = after
+    while count:
+        day += timedelta(days=1)
+        if day.weekday() < 5 and day.isoformat() not in closed:
+            count -= 1
+    return day
+
+
+def closed_dates(at: datetime) -> set[str]:
+    calendar = CRM.snapshot("basic", None, at).calendar
+    assert calendar is not None
+    return set(calendar.closed_dates)
+
+
+async def test_vip_engagement_is_two_hours_even_on_saturday_night(harness: Harness) -> None:
+    saturday = next_weekday(await harness.env.get_current_time(), SATURDAY, time(22), MOSCOW)
+    await harness.sleep_until(saturday)
+    handle = await harness.start("minor", plan="vip", policy=CRM)
+    view = await harness.sla(handle)
+    assert [clock.name for clock in view.clocks] == ["first_response"]  # no resolution time
+    assert close_to(view.clocks[0].due_at, saturday + timedelta(hours=2))
+
+
+async def test_premium_engagement_is_four_business_hours(harness: Harness) -> None:
+    friday = next_weekday(await harness.env.get_current_time(), FRIDAY, time(17), MOSCOW)
+    await harness.sleep_until(friday)
+    handle = await harness.start("minor", plan="premium", policy=CRM)
+    first = await harness.clock(handle, "first_response")
+    # One hour on Friday, three on the next working day from 09:00.
+    next_day = working_days(friday.date(), 1, closed_dates(friday))
+    assert close_to(first.due_at, datetime.combine(next_day, time(12), tzinfo=MOSCOW))
+
+
+async def test_basic_engagement_is_two_business_days(harness: Harness) -> None:
+    thursday = next_weekday(await harness.env.get_current_time(), THURSDAY, time(15), MOSCOW)
+    await harness.sleep_until(thursday)
+    handle = await harness.start("minor", plan="basic", policy=CRM)
+    first = await harness.clock(handle, "first_response")
+    due_day = working_days(thursday.date(), 2, closed_dates(thursday))
+    assert close_to(first.due_at, datetime.combine(due_day, time(15), tzinfo=MOSCOW))
+
+
+async def test_flow_engagement_is_seven_business_days_and_escalates_after(
+    harness: Harness,
+) -> None:
+    monday = next_weekday(await harness.env.get_current_time(), MONDAY, time(10), MOSCOW)
+    await harness.sleep_until(monday)
+    handle = await harness.start("minor", plan="flow", policy=CRM)
+    first = await harness.clock(handle, "first_response")
+    due = datetime.combine(working_days(monday.date(), 7, closed_dates(monday)), time(10),
+                           tzinfo=MOSCOW)
+    assert close_to(first.due_at, due)
+    await harness.sleep_until(due + timedelta(minutes=1))
+    sent = await harness.outbox_kinds(handle.id, 3)
+    assert sent[-1] == ("escalation", "support_manager")

@@ -1,0 +1,76 @@
+"""Keybe customer care, as the document promises it (policies/keybe.toml).
+
+Emergencies (the customer's operation stopped) are resolved in 1h, at most 3h; requirements
+get a 48h study time and no estimate; Prime treats every ticket as an emergency; the other
+tiers resolve in 2h, 4h, 24h and 48h; a failure report carries six fields.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.policies.moments import close_to, policy
+from tests.workflows.harness import Harness
+
+KEYBE = policy("keybe")
+
+
+async def test_an_emergency_escalates_at_one_hour_and_breaches_at_three(
+    harness: Harness,
+) -> None:
+    handle = await harness.start("critical", plan="standard", policy=KEYBE)
+    resolution = await harness.clock(handle, "resolution")
+    created = (await harness.sla(handle)).created_at
+    assert close_to(resolution.due_at, created + timedelta(hours=3))
+
+    await harness.sleep(timedelta(hours=1, minutes=1))
+    sent = await harness.outbox_kinds(handle.id, 2)
+    assert sent == [("sla_warning", "customer_care_lead"), ("escalation", "customer_care_lead")]
+    assert "sla_expected_missed" in harness.kinds(handle.id)
+    assert (await harness.clock(handle, "resolution")).state == "running"  # not yet breached
+
+    await harness.sleep(timedelta(hours=2))
+    sent = await harness.outbox_kinds(handle.id, 4)
+    assert sent[2:] == [("sla_breach", "customer_care_lead"),
+                        ("escalation", "head_of_customer_care")]
+
+
+async def test_prime_treats_every_ticket_as_an_emergency(harness: Harness) -> None:
+    handle = await harness.start("minor", plan="prime", policy=KEYBE)
+    view = await harness.sla(handle)
+    assert view.severity == "critical"
+    resolution = next(c for c in view.clocks if c.name == "resolution")
+    assert close_to(resolution.due_at, view.created_at + timedelta(hours=3))
+    await harness.sleep(timedelta(hours=1, minutes=1))
+    assert ("escalation", "customer_care_lead") in await harness.outbox_kinds(handle.id, 2)
+
+
+@pytest.mark.parametrize(
+    ("plan", "resolution"),
+    [("premium", timedelta(hours=2)), ("standard", timedelta(hours=4)),
+     ("preferred", timedelta(hours=24)), ("on_demand", timedelta(hours=48))],
+)
+async def test_resolution_time_by_tier(harness: Harness, plan: str, resolution: timedelta) -> None:
+    handle = await harness.start("major", plan=plan, policy=KEYBE)
+    clock = await harness.clock(handle, "resolution")
+    created = (await harness.sla(handle)).created_at
+    assert close_to(clock.due_at, created + resolution)
+
+
+async def test_a_requirement_gets_a_48_hour_study_and_no_estimate(harness: Harness) -> None:
+    handle = await harness.start("minor", plan="standard", policy=KEYBE,
+                                 ticket_type="feature_request")
+    view = await harness.sla(handle)
+    assert [clock.name for clock in view.clocks] == ["study"]
+    assert close_to(view.clocks[0].due_at, view.created_at + timedelta(hours=48))
+    await harness.sleep(timedelta(hours=48, minutes=1))
+    sent = await harness.outbox_kinds(handle.id, 3)
+    assert sent[-1] == ("escalation", "customer_care_lead")
+
+
+def test_a_failure_report_needs_its_six_fields() -> None:
+    assert KEYBE.missing_intake("problem", {"module": "Chats", "device": " "}) == [
+        "affected_users", "device", "failure_time", "checks_done", "evidence_url"]
+    assert KEYBE.missing_intake("feature_request", {}) == []
