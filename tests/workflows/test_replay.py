@@ -15,6 +15,7 @@ import pytest
 from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.worker import Replayer
 
+from sla.policy import load_policy
 from sla.view import TicketView
 from tests.workflows.harness import Harness
 from workflows.messages import (
@@ -28,7 +29,8 @@ from workflows.messages import (
 from workflows.sandbox import WORKFLOW_RUNNER
 from workflows.ticket import TicketWorkflow
 
-HISTORIES = Path(__file__).resolve().parents[1] / "histories"
+ROOT = Path(__file__).resolve().parents[2]
+HISTORIES = ROOT / "tests" / "histories"
 Handle = WorkflowHandle[TicketWorkflow, TicketView]
 
 
@@ -67,7 +69,22 @@ async def continued_as_new(harness: Harness) -> Handle:
     return handle
 
 
+async def calendars_and_ranges(harness: Harness) -> Handle:
+    """Business-hour clocks with holidays, a ranged target, a study clock, TAM hours."""
+    office = load_policy(ROOT / "policies" / "bird-email-enterprise.toml")
+    await harness.start("major", plan="enterprise", policy=office)
+    critical = await harness.start("critical", plan="enterprise", policy=office)
+    keybe = load_policy(ROOT / "policies" / "keybe.toml")
+    await harness.start("minor", plan="standard", policy=keybe, ticket_type="feature_request")
+    handle = await harness.start("critical", plan="standard", policy=keybe)
+    await harness.sleep(timedelta(hours=4))
+    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Fixed"))
+    await critical.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Calling back"))
+    return handle
+
+
 SCENARIOS: dict[str, Callable[[Harness], Awaitable[Handle]]] = {
+    "calendars_and_ranges": calendars_and_ranges,
     "life_cycle": life_cycle,
     "auto_close_and_complete": auto_close_and_complete,
     "continued_as_new": continued_as_new,
