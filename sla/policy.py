@@ -260,36 +260,6 @@ class Policy(_Strict):
     plans: dict[str, PlanPolicy] = Field(min_length=1)
     contacts: dict[str, ContactPolicy] = Field(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _names_resolve(self) -> Policy:
-        if ALWAYS_OPEN_NAME in self.calendars:
-            raise ValueError(f"calendars.{ALWAYS_OPEN_NAME}: the name is built in (always open)")
-        def check_calendar(key: str, name: str | None) -> None:
-            if name is not None and name != ALWAYS_OPEN_NAME and name not in self.calendars:
-                raise ValueError(
-                    f"{key}: {name!r} is neither '24x7' nor a [calendars.{name}] entry"
-                )
-
-        for contact_name, contact in self.contacts.items():
-            check_calendar(f"contacts.{contact_name}.calendar", contact.calendar)
-        for plan_name, plan in self.plans.items():
-            check_calendar(f"plans.{plan_name}.calendar", plan.calendar)
-            check_calendar(f"plans.{plan_name}.tam_calendar", plan.tam_calendar)
-            if plan.investigation is not None and plan.investigation not in plan.escalation:
-                raise ValueError(f"plans.{plan_name}.investigation: {plan.investigation!r} is not "
-                                 "in the plan's escalation chain")
-            for level, name in enumerate(plan.escalation):
-                if name != TAM and name not in self.contacts:
-                    raise ValueError(
-                        f"plans.{plan_name}.escalation[{level}]: {name!r} is neither 'tam' "
-                        f"nor a [contacts.{name}] entry"
-                    )
-        for key in ("unassigned", "on_call"):
-            name = getattr(self, key)
-            if name is not None and name not in self.contacts:
-                raise ValueError(f"{key}: {name!r} is not a [contacts] entry")
-        return self
-
     def plan_requires_tam(self, plan: str) -> bool:
         """True when the plan's chain would be empty for a customer without a TAM."""
         return all(name == TAM for name in self.plans[plan].escalation)
@@ -372,6 +342,50 @@ class PolicyError(Exception):
         super().__init__(f"invalid SLA policy {path}:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
+def _table_of(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    value = raw.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def reference_problems(raw: dict[str, Any]) -> list[str]:
+    """Names that point nowhere: escalation levels, calendars, contacts.
+
+    Checked on the raw file, so they are reported together with every other problem.
+    """
+    contacts, calendars = _table_of(raw, "contacts"), _table_of(raw, "calendars")
+    problems = []
+    if ALWAYS_OPEN_NAME in calendars:
+        problems.append(f"calendars.{ALWAYS_OPEN_NAME}: the name is built in (always open)")
+
+    def check_calendar(key: str, name: Any) -> None:
+        if isinstance(name, str) and name != ALWAYS_OPEN_NAME and name not in calendars:
+            problems.append(f"{key}: {name!r} is neither '24x7' nor a [calendars.{name}] entry")
+
+    for contact_name, contact in contacts.items():
+        if isinstance(contact, dict):
+            check_calendar(f"contacts.{contact_name}.calendar", contact.get("calendar"))
+    for plan_name, plan in _table_of(raw, "plans").items():
+        if not isinstance(plan, dict):
+            continue
+        check_calendar(f"plans.{plan_name}.calendar", plan.get("calendar"))
+        check_calendar(f"plans.{plan_name}.tam_calendar", plan.get("tam_calendar"))
+        chain = plan.get("escalation")
+        chain = chain if isinstance(chain, list) else []
+        for level, name in enumerate(chain):
+            if isinstance(name, str) and name != TAM and name not in contacts:
+                problems.append(f"plans.{plan_name}.escalation[{level}]: {name!r} is neither "
+                                f"'tam' nor a [contacts.{name}] entry")
+        investigation = plan.get("investigation")
+        if isinstance(investigation, str) and investigation not in chain:
+            problems.append(f"plans.{plan_name}.investigation: {investigation!r} is not in the "
+                            "plan's escalation chain")
+    for key in ("unassigned", "on_call"):
+        name = raw.get(key)
+        if isinstance(name, str) and name not in contacts:
+            problems.append(f"{key}: {name!r} is not a [contacts] entry")
+    return problems
+
+
 def _key_path(location: tuple[int | str, ...]) -> str:
     out = ""
     for part in location:
@@ -387,18 +401,21 @@ def parse_policy(text: str, path: Path) -> Policy:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise PolicyError(path, [f"not valid TOML: {error}"]) from None
+    problems = []
+    policy = None
     try:
-        return Policy.model_validate(raw)
+        policy = Policy.model_validate(raw)
     except ValidationError as error:
-        problems = []
         for item in error.errors():
             message = item["msg"].removeprefix("Value error, ")
             location = _key_path(item["loc"])
             if item["type"] == "extra_forbidden":
                 message = "unknown key (check its spelling)"
-            # Cross-key checks (model validators) carry their key path in the message.
             problems.append(f"{location}: {message}" if item["loc"] else message)
-        raise PolicyError(path, problems) from None
+    problems += reference_problems(raw)
+    if problems or policy is None:
+        raise PolicyError(path, problems)
+    return policy
 
 
 def load_policy(path: Path) -> Policy:

@@ -23,7 +23,7 @@ def test_check_lists_every_problem_with_its_key(
     broken = tmp_path / "broken.toml"
     broken.write_text(
         'warn_at = 3\n[calendars.office]\ntime_zone = "Mars/Base"\nweekdays = ["9-5"]\n'
-        '[plans.gold]\nfirst_response = "soon"\nescalation = ["lead"]\n'
+        '[plans.gold]\ncalendar = "office"\nfirst_response = "soon"\nescalation = ["lead"]\n'
     )
     assert main(["check", str(broken)]) == 1
     err = capsys.readouterr().err
@@ -31,6 +31,8 @@ def test_check_lists_every_problem_with_its_key(
     assert "warn_at: Input should be less than 1" in err
     assert "calendars.office.weekdays[0]: '9-5' is not opening hours" in err
     assert "plans.gold.first_response.critical: 'soon' is not a target" in err
+    # Names that point nowhere are reported alongside, not after the rest is fixed.
+    assert "plans.gold.escalation[0]: 'lead' is neither 'tam' nor a [contacts.lead] entry" in err
 
 
 def test_explain_prints_each_clock_in_the_calendar_zone(
