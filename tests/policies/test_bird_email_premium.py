@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from tests.policies.moments import FRIDAY, close_to, next_weekday, next_weekday_holiday, policy
 from tests.workflows.harness import Harness
 from workflows.messages import Confirmation, ResolutionProposal
@@ -32,10 +34,14 @@ def working_days_after(day: date, closed: set[str]) -> list[date]:
     return days
 
 
-async def test_a_friday_evening_ticket_is_answered_on_monday_afternoon(harness: Harness) -> None:
+@pytest.mark.parametrize("ticket_type", ["problem", "configuration", "information"])
+async def test_a_friday_evening_ticket_is_answered_on_monday_afternoon(
+    harness: Harness, ticket_type: str
+) -> None:
+    """Problems, configuration requests and information requests all follow this flow."""
     friday = next_weekday(await harness.env.get_current_time(), FRIDAY, time(17), JAKARTA)
     await harness.sleep_until(friday)
-    handle = await harness.start("major", plan="premium", policy=BIRD)
+    handle = await harness.start("major", plan="premium", policy=BIRD, ticket_type=ticket_type)
     first = await harness.clock(handle, "first_response")
     # One business hour on Friday (17-18), seven on Monday (09-16).
     monday = friday.date() + timedelta(days=3)
