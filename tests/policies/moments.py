@@ -39,6 +39,16 @@ def next_weekday_holiday(after: datetime, calendar: CalendarSpec) -> date:
     raise AssertionError("no weekday holiday ahead in the snapshot")
 
 
+def working_day(after: date, count: int, closed: set[str]) -> date:
+    """The ``count``-th weekday after ``after`` that is not a closed date (an independent count)."""
+    day = after
+    while count:
+        day += timedelta(days=1)
+        if day.weekday() < SATURDAY and day.isoformat() not in closed:
+            count -= 1
+    return day
+
+
 def next_clock_change(after: datetime, zone: ZoneInfo) -> date:
     """The next local date on which the zone's UTC offset changes."""
     day = after.astimezone(zone).date() + timedelta(days=1)

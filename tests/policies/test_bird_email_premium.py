@@ -11,7 +11,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.policies.moments import FRIDAY, close_to, next_weekday, next_weekday_holiday, policy
+from tests.policies.moments import (
+    FRIDAY,
+    close_to,
+    next_weekday,
+    next_weekday_holiday,
+    policy,
+    working_day,
+)
 from tests.workflows.harness import Harness
 from workflows.messages import Confirmation, ResolutionProposal
 from workflows.ticket import TicketWorkflow
@@ -22,16 +29,6 @@ BIRD = policy("bird-email-premium")
 
 def at(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=JAKARTA)
-
-
-def working_days_after(day: date, closed: set[str]) -> list[date]:
-    """Weekdays that are not public holidays, after ``day``, in order (an independent count)."""
-    days: list[date] = []
-    while len(days) < 10:
-        day += timedelta(days=1)
-        if day.weekday() < 5 and day.isoformat() not in closed:
-            days.append(day)
-    return days
 
 
 @pytest.mark.parametrize("ticket_type", ["problem", "configuration", "information"])
@@ -48,7 +45,7 @@ async def test_a_friday_evening_ticket_is_answered_on_monday_afternoon(
     calendar = BIRD.snapshot("premium", None, friday).calendar
     assert calendar is not None
     # Monday, unless Monday is a public holiday: then the next working day.
-    expected_day = working_days_after(friday.date(), set(calendar.closed_dates))[0]
+    expected_day = working_day(friday.date(), 1, set(calendar.closed_dates))
     assert expected_day == monday or monday.isoformat() in calendar.closed_dates
     assert close_to(first.due_at, at(expected_day, 16))
 
@@ -73,7 +70,7 @@ async def test_public_holidays_do_not_count(harness: Harness) -> None:
     await harness.sleep_until(at(day_before, 17))
     handle = await harness.start("minor", plan="premium", policy=BIRD)
     first = await harness.clock(handle, "first_response")
-    next_working_day = working_days_after(day_before, closed)[0]
+    next_working_day = working_day(day_before, 1, closed)
     assert next_working_day > holiday
     assert close_to(first.due_at, at(next_working_day, 16))
 

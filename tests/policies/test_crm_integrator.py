@@ -6,24 +6,23 @@ business hours, VIP up to 2 hours; no resolution time on any tier.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.policies.moments import FRIDAY, MONDAY, SATURDAY, THURSDAY, close_to, next_weekday, policy
+from tests.policies.moments import (
+    FRIDAY,
+    MONDAY,
+    SATURDAY,
+    THURSDAY,
+    close_to,
+    next_weekday,
+    policy,
+    working_day,
+)
 from tests.workflows.harness import Harness
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 CRM = policy("crm-integrator")
-
-
-def working_days(after: date, count: int, closed: set[str]) -> date:
-    """The ``count``-th weekday that is not a public holiday after ``after``."""
-    day = after
-    while count:
-        day += timedelta(days=1)
-        if day.weekday() < 5 and day.isoformat() not in closed:
-            count -= 1
-    return day
 
 
 def closed_dates(at: datetime) -> set[str]:
@@ -47,7 +46,7 @@ async def test_premium_engagement_is_four_business_hours(harness: Harness) -> No
     handle = await harness.start("minor", plan="premium", policy=CRM)
     first = await harness.clock(handle, "first_response")
     # One hour on Friday, three on the next working day from 09:00.
-    next_day = working_days(friday.date(), 1, closed_dates(friday))
+    next_day = working_day(friday.date(), 1, closed_dates(friday))
     assert close_to(first.due_at, datetime.combine(next_day, time(12), tzinfo=MOSCOW))
 
 
@@ -56,7 +55,7 @@ async def test_basic_engagement_is_two_business_days(harness: Harness) -> None:
     await harness.sleep_until(thursday)
     handle = await harness.start("minor", plan="basic", policy=CRM)
     first = await harness.clock(handle, "first_response")
-    due_day = working_days(thursday.date(), 2, closed_dates(thursday))
+    due_day = working_day(thursday.date(), 2, closed_dates(thursday))
     assert close_to(first.due_at, datetime.combine(due_day, time(15), tzinfo=MOSCOW))
 
 
@@ -67,7 +66,7 @@ async def test_flow_engagement_is_seven_business_days_and_escalates_after(
     await harness.sleep_until(monday)
     handle = await harness.start("minor", plan="flow", policy=CRM)
     first = await harness.clock(handle, "first_response")
-    due = datetime.combine(working_days(monday.date(), 7, closed_dates(monday)), time(10),
+    due = datetime.combine(working_day(monday.date(), 7, closed_dates(monday)), time(10),
                            tzinfo=MOSCOW)
     assert close_to(first.due_at, due)
     await harness.sleep_until(due + timedelta(minutes=1))
