@@ -33,10 +33,10 @@ from sla.policy_fields import (
     ContactPolicy,
     Duration,
     OptionalDuration,
+    StrictModel,
     Table,
     TicketChannel,
     TicketType,
-    _Strict,
 )
 from sla.snapshot import NEVER, Contact, PlanSnapshot, TargetTable, TypeRules
 
@@ -44,7 +44,7 @@ from sla.snapshot import NEVER, Contact, PlanSnapshot, TargetTable, TypeRules
 TAM = "tam"
 
 
-class Targets(_Strict):
+class Targets(StrictModel):
     first_response: Table | None = None
     update_interval: Table | None = None
     resolution: Table | None = None
@@ -66,7 +66,7 @@ class TypePolicy(Targets):
     study: Table | None = None
 
 
-class IntakePolicy(_Strict):
+class IntakePolicy(StrictModel):
     #: Fields a ticket of this type must carry in ``intake`` (e.g. Keybe's failure report).
     required: list[str] = Field(min_length=1)
 
@@ -84,7 +84,7 @@ class PlanPolicy(Targets):
     types: dict[TicketType, TypePolicy] = Field(default_factory=dict)
 
 
-class Policy(_Strict):
+class Policy(StrictModel):
     warn_at: float = Field(default=0.75, gt=0, lt=1)
     #: Waiting on the customer this long closes the ticket ("none": never).
     auto_close_after: OptionalDuration = timedelta(hours=48)

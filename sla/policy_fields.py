@@ -92,11 +92,11 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 HOLIDAY_YEARS_BEFORE, HOLIDAY_YEARS_AFTER = 1, 3
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class ContactPolicy(_Strict):
+class ContactPolicy(StrictModel):
     name: str = Field(min_length=1)
     email: str | None = None
     phone: str | None = None
@@ -110,7 +110,7 @@ class ContactPolicy(_Strict):
         return self
 
 
-class HolidaysPolicy(_Strict):
+class HolidaysPolicy(StrictModel):
     country: str = Field(min_length=2, max_length=3)
     subdivision: str | None = None
 
@@ -126,7 +126,7 @@ class HolidaysPolicy(_Strict):
         return self
 
 
-class CalendarPolicy(_Strict):
+class CalendarPolicy(StrictModel):
     """Weekly opening hours in a time zone, minus holidays and closed dates, plus exceptions."""
 
     time_zone: str
