@@ -1,0 +1,181 @@
+"""What happens as time passes: warnings, expected times, breaches, escalation, auto-close.
+
+``advance(state, now)`` applies everything due by ``now`` in time order;
+``next_wakeup(state)`` says when the next thing falls due, so the workflow waits for
+exactly that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sla.calendars import calendar_for
+from sla.clocks import Clock
+from sla.durations import format_duration
+from sla.records import close, notify, record
+from sla.snapshot import NEVER, Contact
+from sla.ticket import TicketState
+
+CLOCK_LABELS = {
+    "first_response": "first response",
+    "next_update": "next update",
+    "resolution": "resolution",
+    "study": "study",
+}
+
+@dataclass(frozen=True)
+class Wakeup:
+    at: datetime
+    summary: str
+
+
+
+
+def next_wakeup(state: TicketState) -> Wakeup | None:
+    """The nearest instant at which :func:`advance` has something to do."""
+    candidates: list[Wakeup] = []
+    if state.status == "closed":
+        if not state.finished and state.closed_at is not None:
+            end = state.closed_at + timedelta(seconds=state.plan.reopen_window_seconds)
+            candidates.append(Wakeup(end, "reopen window ends"))
+    else:
+        for clock in state.clocks.values():
+            label = CLOCK_LABELS[clock.name]
+            warn = clock.warn_due_at(state.plan.warn_at)
+            if warn is not None:
+                candidates.append(Wakeup(warn, f"{label} warning"))
+            expected = clock.expected_due_at()
+            if expected is not None:
+                candidates.append(Wakeup(expected, f"{label} expected time"))
+            due = clock.due_at()
+            if due is not None and clock.breached_at is None:
+                candidates.append(Wakeup(due, f"{label} due"))
+        auto_close = _auto_close_at(state)
+        if auto_close is not None:
+            candidates.append(Wakeup(auto_close, "auto-close"))
+    return min(candidates, key=lambda wakeup: wakeup.at, default=None)
+
+
+def _auto_close_wait(state: TicketState) -> float:
+    plan = state.plan
+    if state.status == "resolution_proposed" and plan.auto_confirm_after_seconds is not None:
+        return plan.auto_confirm_after_seconds
+    return plan.auto_close_after_seconds
+
+
+def _auto_close_at(state: TicketState) -> datetime | None:
+    if state.status not in ("waiting_on_customer", "resolution_proposed") or not state.status_since:
+        return None
+    wait = _auto_close_wait(state)
+    if wait == NEVER:
+        return None
+    return state.status_since + timedelta(seconds=wait)
+
+
+def advance(state: TicketState, now: datetime) -> None:
+    """Apply everything due by ``now``, in time order: warnings, breaches, auto-close."""
+    while (wakeup := next_wakeup(state)) is not None and wakeup.at <= now:
+        _fire(state, wakeup.at)
+
+
+def _fire(state: TicketState, at: datetime) -> None:
+    if state.status == "closed":
+        state.finished = True
+        state.version += 1
+        return
+    auto_close = _auto_close_at(state)
+    if auto_close is not None and auto_close <= at:
+        wait = format_duration(timedelta(seconds=_auto_close_wait(state)))
+        if state.status == "resolution_proposed":
+            reason = f"closed automatically: the customer did not confirm the resolution within {wait}"
+        else:
+            reason = f"closed automatically: no customer reply within {wait}"
+        close(state, at, reason)
+        return
+    for clock in state.clocks.values():
+        warn = clock.warn_due_at(state.plan.warn_at)
+        if warn is not None and warn <= at:
+            _warn(state, clock, at)
+            return
+        expected = clock.expected_due_at()
+        if expected is not None and expected <= at:
+            _miss_expected(state, clock, at)
+            return
+        due = clock.due_at()
+        if due is not None and clock.breached_at is None and due <= at:
+            _breach(state, clock, at)
+            return
+
+
+def _warn(state: TicketState, clock: Clock, at: datetime) -> None:
+    clock.warned = True
+    label = CLOCK_LABELS[clock.name]
+    due = clock.due_at()
+    detail = f"{label} clock at {round(state.plan.warn_at * 100)}%, due {due:%Y-%m-%d %H:%M:%S %Z}"
+    record(state, at, "sla_warning", "system", detail)
+    notify(state, at, "sla_warning", assignee_or_queue(state),
+            f"[{state.ticket_id}] {label} due soon", detail)
+
+
+def _miss_expected(state: TicketState, clock: Clock, at: datetime) -> None:
+    clock.expected_missed = True
+    label = CLOCK_LABELS[clock.name]
+    record(state, at, "sla_expected_missed", "system", f"{label} expected time passed")
+    _escalate(state, at, f"{label} expected time passed", f"the expected {label} time")
+
+
+def _breach(state: TicketState, clock: Clock, at: datetime) -> None:
+    clock.breached_at = at
+    label = CLOCK_LABELS[clock.name]
+    record(state, at, "sla_breach", "system", f"{label} clock breached")
+    notify(state, at, "sla_breach", assignee_or_queue(state),
+            f"[{state.ticket_id}] {label} SLA breached",
+            f"The {label} target of {state.details.subject!r} has passed.")
+    investigation = state.plan.investigation_level
+    if clock.name == "resolution" and investigation:
+        # Everyone at that level is brought in at once: levels below are passed over.
+        state.escalation_level = max(state.escalation_level, investigation - 1)
+    _escalate(state, at, f"{label} SLA breached", f"the {label} target")
+
+
+def _escalate(state: TicketState, at: datetime, reason: str, what: str) -> None:
+    if not state.plan.escalation:
+        return
+    contact = _next_escalation_point(state, at)
+    record(state, at, "escalated", "system",
+            f"level {state.escalation_level}: {contact.name} ({contact.role})")
+    notify(state, at, "escalation", contact,
+            f"[{state.ticket_id}] escalated to you: {reason}",
+            f"Ticket {state.ticket_id} ({state.details.severity}, plan {state.plan.plan}): "
+            f"{state.details.subject}. {what[0].upper()}{what[1:]} has passed; "
+            f"escalation level {state.escalation_level}.")
+
+
+def _next_escalation_point(state: TicketState, at: datetime) -> Contact:
+    """Raise the level and return whom to tell.
+
+    A level whose contact is outside their calendar (the TAM after hours) is passed
+    over rather than waited for; when every remaining level is, the on-call contact
+    is told, or, without one, the top of the chain.
+    """
+    chain = state.plan.escalation
+    # Past the top of the chain, the top level is told again.
+    first = min(state.escalation_level + 1, len(chain))
+    for level in range(first, len(chain) + 1):
+        contact = chain[level - 1]
+        if calendar_for(contact.calendar).is_open(at):
+            state.escalation_level = level
+            return contact
+        record(state, at, "escalation_skipped", "system",
+                f"level {level}: {contact.name} ({contact.role}) is outside their hours")
+    state.escalation_level = len(chain)
+    return state.plan.on_call or chain[-1]
+
+
+def assignee_or_queue(state: TicketState) -> Contact:
+    if state.details.assignee is not None:
+        return state.details.assignee
+    if state.plan.unassigned is not None:
+        return state.plan.unassigned
+    return state.plan.escalation[0]
