@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sla.calendars import calendar_for
 from sla.clocks import Clock
 from sla.durations import format_duration
+from sla.paging import page, page_next_level, paging_due_at
 from sla.records import close, notify, record
 from sla.snapshot import NEVER, Contact
 from sla.ticket import TicketState
@@ -22,6 +23,7 @@ CLOCK_LABELS = {
     "next_update": "next update",
     "resolution": "resolution",
     "study": "study",
+    "callback": "callback",
 }
 
 @dataclass(frozen=True)
@@ -54,6 +56,9 @@ def next_wakeup(state: TicketState) -> Wakeup | None:
         auto_close = _auto_close_at(state)
         if auto_close is not None:
             candidates.append(Wakeup(auto_close, "auto-close"))
+        paging = paging_due_at(state)
+        if paging is not None:
+            candidates.append(Wakeup(paging, "page the next level"))
     return min(candidates, key=lambda wakeup: wakeup.at, default=None)
 
 
@@ -93,6 +98,10 @@ def _fire(state: TicketState, at: datetime) -> None:
             reason = f"closed automatically: no customer reply within {wait}"
         close(state, at, reason)
         return
+    paging = paging_due_at(state)
+    if paging is not None and paging <= at:
+        page_next_level(state, at)
+        return
     for clock in state.clocks.values():
         warn = clock.warn_due_at(state.plan.warn_at)
         if warn is not None and warn <= at:
@@ -129,6 +138,9 @@ def _breach(state: TicketState, clock: Clock, at: datetime) -> None:
     clock.breached_at = at
     label = CLOCK_LABELS[clock.name]
     record(state, at, "sla_breach", "system", f"{label} clock breached")
+    if clock.name == "callback":
+        page(state, at, 1, "the emergency callback is overdue")
+        return
     notify(state, at, "sla_breach", assignee_or_queue(state),
             f"[{state.ticket_id}] {label} SLA breached",
             f"The {label} target of {state.details.subject!r} has passed.")

@@ -8,13 +8,16 @@ the workflow hands those to activities.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sla.clocks import Clock
 from sla.deadlines import CLOCK_LABELS, Wakeup, advance, next_wakeup
+from sla.durations import format_duration
+from sla.paging import emergency_of, page, stop_paging
 from sla.records import change_status, close, record
 from sla.snapshot import Contact, PlanSnapshot
-from sla.targets import start_clock
-from sla.ticket import TicketDetails, TicketState
+from sla.targets import TargetSpec, start_clock
+from sla.ticket import EmergencyCall, TicketDetails, TicketState
 
 __all__ = [
     "CLOCK_LABELS", "RESOLVING", "TransitionRefused", "Wakeup", "advance", "next_wakeup",
@@ -56,15 +59,26 @@ def refusal_respond(state: TicketState) -> str | None:
 
 
 def respond(
-    state: TicketState, now: datetime, author: str, body: str, automatic: bool = False
+    state: TicketState, now: datetime, author: str, body: str, automatic: bool = False,
+    workaround: bool = False,
 ) -> None:
-    """An agent's response or update. Automatic acknowledgements stop no clock."""
+    """An agent's response or update. Automatic acknowledgements stop no clock; a
+    workaround lowers urgency: the update clock stops while the ticket stays open."""
     _refuse_if(refusal_respond(state))
     advance(state, now)
     _refuse_if(refusal_respond(state))
     if automatic:
         record(state, now, "automatic_acknowledgement", f"system:{author}", body)
         return
+    first = _answered(state, now, author)
+    record(state, now, "agent_response" if first else "agent_update", f"agent:{author}", body)
+    if workaround:
+        _workaround(state, now, author)
+    _restart_update_clock(state, now)
+
+
+def _answered(state: TicketState, now: datetime, author: str) -> bool:
+    """A human answered: the first response clock stops. True for the first answer."""
     if state.details.assignee is None:
         state.details.assignee = Contact(role="assignee", name=author)
     first = state.first_responded_at is None
@@ -72,8 +86,122 @@ def respond(
         state.first_responded_at = now
         if "first_response" in state.clocks:
             state.clocks["first_response"].stop(now)
-    record(state, now, "agent_response" if first else "agent_update", f"agent:{author}", body)
+    return first
+
+
+def _workaround(state: TicketState, now: datetime, author: str) -> None:
+    state.workaround_at = now
+    if "next_update" in state.clocks:
+        state.clocks["next_update"].stop(now)
+    record(state, now, "workaround", f"agent:{author}",
+           "a workaround is in place: updates are no longer timed until resolution")
+
+
+# --- the emergency line ------------------------------------------------------------
+
+
+def refusal_record_call(state: TicketState) -> str | None:
+    if state.status == "closed":
+        return "the ticket is closed; an emergency call opens a new ticket"
+    return None
+
+
+def record_call(state: TicketState, now: datetime, call: EmergencyCall) -> None:
+    """A call to the emergency line: a callback is owed, unless one already is.
+
+    The same call twice (same call id) is recorded once.
+    """
+    _refuse_if(refusal_record_call(state))
+    advance(state, now)
+    _refuse_if(refusal_record_call(state))
+    emergency = emergency_of(state)
+    if any(known.call_id == call.call_id for known in emergency.calls):
+        return
+    emergency.calls.append(call)
+    record(state, now, "emergency_call", f"caller:{call.contact_name}",
+           f"{call.source} call from {call.contact_name} ({call.company_name}, "
+           f"{call.contact_phone}, {call.contact_email}): {call.description}")
+    pending = state.clocks.get("callback")
+    if pending is not None and not pending.stopped:
+        record(state, now, "callback_already_pending", "system",
+               "a callback is already owed for an earlier call; no second clock")
+        return
+    # The clock starts when the call was taken (the form may be posted a little later).
+    started = min(call.taken_at, now)
+    state.clocks["callback"] = Clock(name="callback", target_seconds=state.plan.callback_seconds,
+                                     running_since=started)
+    emergency.callback_made_at = emergency.callback_outcome = emergency.callback_by = None
+    emergency.page_level, emergency.next_page_at = 0, None
+    emergency.acknowledged_level = emergency.acknowledged_by = emergency.acknowledged_at = None
+    if call.unknown_caller:
+        page(state, now, 1, f"emergency call from an unknown number {call.contact_phone}")
+    advance(state, now)
+
+
+def refusal_record_callback(state: TicketState) -> str | None:
+    clock = state.clocks.get("callback")
+    if clock is None or clock.stopped:
+        return "no callback is owed on this ticket"
+    return None
+
+
+def record_callback(
+    state: TicketState, now: datetime, agent: str, outcome: str, notes: str
+) -> None:
+    _refuse_if(refusal_record_callback(state))
+    advance(state, now)
+    state.clocks["callback"].stop(now)
+    stop_paging(state)
+    emergency = emergency_of(state)
+    emergency.callback_made_at, emergency.callback_outcome = now, outcome
+    emergency.callback_by = agent
+    _answered(state, now, agent)
+    record(state, now, "callback_made", f"agent:{agent}", f"{outcome}: {notes}".rstrip(": "))
+    if outcome == "workaround":
+        _workaround(state, now, agent)
     _restart_update_clock(state, now)
+
+
+def refusal_acknowledge(state: TicketState, level: int) -> str | None:
+    emergency = state.emergency
+    if emergency is None or emergency.page_level == 0:
+        return "nobody has been paged on this ticket"
+    if emergency.acknowledged_level is not None:
+        return f"already acknowledged by {emergency.acknowledged_by} at level " \
+            f"{emergency.acknowledged_level}"
+    if not 1 <= level <= emergency.page_level:
+        return f"level {level} has not been paged (paged up to level {emergency.page_level})"
+    return None
+
+
+def acknowledge(state: TicketState, now: datetime, level: int, by: str) -> None:
+    _refuse_if(refusal_acknowledge(state, level))
+    advance(state, now)
+    _refuse_if(refusal_acknowledge(state, level))
+    emergency = emergency_of(state)
+    emergency.acknowledged_level, emergency.acknowledged_by = level, by
+    emergency.acknowledged_at = now
+    stop_paging(state)
+    record(state, now, "page_acknowledged", f"agent:{by}", f"level {level}")
+
+
+def refusal_set_update_interval(state: TicketState) -> str | None:
+    if state.status == "closed":
+        return "the ticket is closed"
+    return None
+
+
+def set_update_interval(state: TicketState, now: datetime, seconds: float, author: str) -> None:
+    """The update interval agreed with the customer; a running update clock restarts on it."""
+    _refuse_if(refusal_set_update_interval(state))
+    advance(state, now)
+    _refuse_if(refusal_set_update_interval(state))
+    state.update_interval_seconds = seconds
+    record(state, now, "update_interval_agreed", f"agent:{author}",
+           f"updates every {format_duration(timedelta(seconds=seconds))}")
+    clock = state.clocks.get("next_update")
+    if clock is not None and clock.running:
+        _restart_update_clock(state, now)
 
 
 def refusal_customer_reply(state: TicketState) -> str | None:
@@ -171,6 +299,8 @@ def reopen(state: TicketState, now: datetime, actor: str, reason: str) -> None:
     _refuse_if(refusal_reopen(state))
     state.closed_at = None
     state.close_reason = None
+    # Broken again: a workaround no longer holds, updates are timed again.
+    state.workaround_at = None
     _back_to_open(state, now, f"reopened: {reason}" if reason else "reopened", actor=actor)
 
 
@@ -194,10 +324,15 @@ def _back_to_open(state: TicketState, now: datetime, detail: str, actor: str = "
 
 
 def _restart_update_clock(state: TicketState, now: datetime) -> None:
-    """Start a fresh update interval, if the plan sets one for this severity."""
+    """Start a fresh update interval: the one agreed for the ticket, else the plan's."""
     details = state.details
-    interval = state.plan.target_for("next_update", details.severity, details.type, details.channel)
-    if interval is None or state.status != "open":
+    if state.update_interval_seconds is not None:
+        interval: TargetSpec | None = TargetSpec(kind="elapsed",
+                                                 seconds=state.update_interval_seconds)
+    else:
+        interval = state.plan.target_for("next_update", details.severity, details.type,
+                                         details.channel)
+    if interval is None or state.status != "open" or state.workaround_at is not None:
         return
     fresh = start_clock("next_update", interval, state.plan.calendar, now)
     clock = state.clocks.setdefault("next_update", fresh)

@@ -71,6 +71,22 @@ class IntakePolicy(StrictModel):
     required: list[str] = Field(min_length=1)
 
 
+class EmergencyPolicy(StrictModel):
+    """The emergency line (Bird Enterprise's Emergency Number 1)."""
+
+    #: An agent calls back within this, 24/7, whatever the plan's calendar.
+    callback_within: Duration = timedelta(minutes=15)
+    #: A missed callback pages the TAM and the on-call contact, then the next level this often.
+    page_every: Duration = timedelta(minutes=10)
+    #: Plan of the tickets opened for calls from numbers no customer has.
+    unknown_caller_plan: str | None = None
+    #: What the telephony tells a caller whose number no customer has.
+    unknown_caller_message: str = (
+        "We could not match your number to a customer. Please write to support by email; "
+        "our on-call engineer has been alerted."
+    )
+
+
 class PlanPolicy(Targets):
     calendar: str = ALWAYS_OPEN_NAME
     #: The customer's TAM is an escalation point only while this calendar is open.
@@ -103,6 +119,7 @@ class Policy(StrictModel):
     #: Targets that hold on a channel whatever the plan (e.g. web form and email: 24h).
     channels: dict[TicketChannel, Targets] = Field(default_factory=dict)
     intake: dict[TicketType, IntakePolicy] = Field(default_factory=dict)
+    emergency: EmergencyPolicy = Field(default_factory=EmergencyPolicy)
     plans: dict[str, PlanPolicy] = Field(min_length=1)
     contacts: dict[str, ContactPolicy] = Field(default_factory=dict)
 
@@ -154,6 +171,8 @@ class Policy(StrictModel):
             emergency=chosen.emergency,
             investigation_level=(chosen.escalation.index(chosen.investigation) + 1
                                  if chosen.investigation else 0),
+            callback_seconds=self.emergency.callback_within.total_seconds(),
+            page_every_seconds=self.emergency.page_every.total_seconds(),
         )
 
     def _type_rules(self, plan: PlanPolicy) -> dict[str, TypeRules]:
@@ -229,6 +248,9 @@ def reference_problems(raw: dict[str, Any]) -> list[str]:
         name = raw.get(key)
         if isinstance(name, str) and name not in contacts:
             problems.append(f"{key}: {name!r} is not a [contacts] entry")
+    unknown_plan = _table_of(raw, "emergency").get("unknown_caller_plan")
+    if isinstance(unknown_plan, str) and unknown_plan not in _table_of(raw, "plans"):
+        problems.append(f"emergency.unknown_caller_plan: {unknown_plan!r} is not a [plans] entry")
     return problems
 
 

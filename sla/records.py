@@ -41,10 +41,15 @@ def record(state: TicketState, at: datetime, kind: str, actor: str, detail: str)
 
 
 def notify(
-    state: TicketState, at: datetime, kind: str, recipient: Contact, subject: str, body: str
+    state: TicketState, at: datetime, kind: str, recipient: Contact, subject: str, body: str,
+    urgent: bool = False,
 ) -> None:
+    """Queue one message; ``urgent`` ones go to the phone where the recipient has one."""
     seq = _next_seq(state)
-    channel = "email" if recipient.email else "sms" if recipient.phone else "log"
+    if urgent and recipient.phone:
+        channel = "sms"
+    else:
+        channel = "email" if recipient.email else "sms" if recipient.phone else "log"
     state.pending_notifications.append(
         Notification(
             idempotency_key=f"{state.ticket_id}:{seq}",

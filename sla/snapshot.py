@@ -74,6 +74,9 @@ class PlanSnapshot:
     emergency: bool = False
     #: Level (1-based) a breached resolution escalates straight to; 0: one level up.
     investigation_level: int = 0
+    #: Emergency line: the callback owed after a call (24/7), and how often a missed one pages.
+    callback_seconds: float = 900.0
+    page_every_seconds: float = 600.0
 
     def effective_severity(self, severity: str) -> str:
         return "critical" if self.emergency else severity

@@ -57,6 +57,46 @@ class Notification:
 
 
 @dataclass
+class EmergencyCall:
+    """A call to the emergency line, from the representative's intake form or the telephony."""
+
+    call_id: str
+    taken_at: datetime
+    source: str
+    company_name: str
+    contact_name: str
+    contact_phone: str
+    contact_email: str
+    description: str
+    #: The number is no customer's: support is alerted at once.
+    unknown_caller: bool = False
+
+
+@dataclass
+class Page:
+    level: int
+    contact: Contact
+    at: datetime
+
+
+@dataclass
+class EmergencyState:
+    """Calls, the callback owed for them, and the paging when it is missed."""
+
+    calls: list[EmergencyCall] = field(default_factory=list)
+    callback_made_at: datetime | None = None
+    callback_outcome: str | None = None
+    callback_by: str | None = None
+    #: Level paged last (0: nobody paged); paging stops at acknowledgement or callback.
+    page_level: int = 0
+    next_page_at: datetime | None = None
+    pages: list[Page] = field(default_factory=list)
+    acknowledged_level: int | None = None
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+
+
+@dataclass
 class TicketState:
     details: TicketDetails
     plan: PlanSnapshot
@@ -78,6 +118,11 @@ class TicketState:
     finished: bool = False
     pending_timeline: list[TimelineEntry] = field(default_factory=list)
     pending_notifications: list[Notification] = field(default_factory=list)
+    emergency: EmergencyState | None = None
+    #: The update interval agreed with the customer for this ticket (overrides the plan's).
+    update_interval_seconds: float | None = None
+    #: A workaround is in place: urgency is lowered, the update clock stops.
+    workaround_at: datetime | None = None
 
     @property
     def ticket_id(self) -> str:

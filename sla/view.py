@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sla.clocks import ClockPublicState
 from sla.snapshot import Contact
-from sla.ticket import TicketState, TimelineEntry
+from sla.ticket import EmergencyState, TicketState, TimelineEntry
 
 
 @dataclass
@@ -45,6 +45,9 @@ class TicketView:
     as_of: datetime
     version: int
     intake: dict[str, str] = field(default_factory=dict)
+    emergency: EmergencyState | None = None
+    update_interval_seconds: float | None = None
+    workaround_at: datetime | None = None
 
 
 def view(state: TicketState, now: datetime) -> TicketView:
@@ -84,6 +87,9 @@ def view(state: TicketState, now: datetime) -> TicketView:
         as_of=now,
         version=state.version,
         intake=dict(details.intake),
+        emergency=state.emergency,
+        update_interval_seconds=state.update_interval_seconds,
+        workaround_at=state.workaround_at,
     )
 
 

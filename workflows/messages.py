@@ -31,6 +31,26 @@ class AgentResponse:
     author: str
     body: str
     automatic: bool = False
+    workaround: bool = False
+
+
+@dataclass
+class CallbackReport:
+    agent: str
+    outcome: str
+    notes: str = ""
+
+
+@dataclass
+class PageAcknowledgement:
+    level: int
+    by: str
+
+
+@dataclass
+class UpdateIntervalChange:
+    seconds: float
+    author: str
 
 
 @dataclass

@@ -12,18 +12,21 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from sla import lifecycle
-    from sla.ticket import Notification, TicketState
+    from sla.ticket import EmergencyCall, Notification, TicketState
     from sla.view import TicketProjection, TicketView, view
     from workflows import search_attributes as sa
     from workflows.messages import (
         AgentResponse,
+        CallbackReport,
         Confirmation,
         CustomerReply,
         OpenTicket,
+        PageAcknowledgement,
         Reopen,
         ResolutionProposal,
         StatusChange,
         TicketWorkflowInput,
+        UpdateIntervalChange,
     )
 
 #: Activities retry until they succeed: a database or mail outage delays, never drops.
@@ -48,14 +51,16 @@ class TicketWorkflow:
     ``open`` (the create call, sent with update-with-start), ``respond`` (agent
     response, update or automatic acknowledgement), ``customer_reply``,
     ``set_status`` (open / waiting on customer), ``propose_resolution``,
-    ``confirm``, ``reopen``. Every update answers with the ticket's live view
+    ``confirm``, ``reopen``; for the emergency line ``record_call``, ``record_callback``,
+    ``acknowledge`` (a page) and ``set_update_interval``. Every update answers with the ticket's live view
     once the database projection holds the change.
 
     Query: ``sla`` (live view: status, each clock's due time, remaining time and
     state, escalation level).
 
-    Timers: one at a time, on the nearest of the clocks' warning and due times,
-    the auto-close time, and the end of the reopen window; its summary names it.
+    Timers: one at a time, on the nearest of the clocks' warning and due times (the
+    emergency callback among them), the next page, the auto-close time, and the end
+    of the reopen window; its summary names it (e.g. "callback due").
 
     Activities: ``record_ticket`` (the projection: ticket row and timeline) and
     ``send_notification`` (each warning, breach and escalation, exactly once).
@@ -188,7 +193,8 @@ class TicketWorkflow:
     @workflow.update
     async def respond(self, request: AgentResponse) -> TicketView:
         return await self._changed(lambda: lifecycle.respond(
-            self.state, workflow.now(), request.author, request.body, request.automatic))
+            self.state, workflow.now(), request.author, request.body, request.automatic,
+            request.workaround))
 
     @respond.validator
     def _validate_respond(self, request: AgentResponse) -> None:
@@ -238,3 +244,38 @@ class TicketWorkflow:
     @reopen.validator
     def _validate_reopen(self, request: Reopen) -> None:
         _refuse(lifecycle.refusal_reopen(self.state))
+
+    @workflow.update
+    async def record_call(self, call: EmergencyCall) -> TicketView:
+        return await self._changed(lambda: lifecycle.record_call(self.state, workflow.now(), call))
+
+    @record_call.validator
+    def _validate_record_call(self, call: EmergencyCall) -> None:
+        _refuse(lifecycle.refusal_record_call(self.state))
+
+    @workflow.update
+    async def record_callback(self, report: CallbackReport) -> TicketView:
+        return await self._changed(lambda: lifecycle.record_callback(
+            self.state, workflow.now(), report.agent, report.outcome, report.notes))
+
+    @record_callback.validator
+    def _validate_record_callback(self, report: CallbackReport) -> None:
+        _refuse(lifecycle.refusal_record_callback(self.state))
+
+    @workflow.update
+    async def acknowledge(self, request: PageAcknowledgement) -> TicketView:
+        return await self._changed(lambda: lifecycle.acknowledge(
+            self.state, workflow.now(), request.level, request.by))
+
+    @acknowledge.validator
+    def _validate_acknowledge(self, request: PageAcknowledgement) -> None:
+        _refuse(lifecycle.refusal_acknowledge(self.state, request.level))
+
+    @workflow.update
+    async def set_update_interval(self, request: UpdateIntervalChange) -> TicketView:
+        return await self._changed(lambda: lifecycle.set_update_interval(
+            self.state, workflow.now(), request.seconds, request.author))
+
+    @set_update_interval.validator
+    def _validate_set_update_interval(self, request: UpdateIntervalChange) -> None:
+        _refuse(lifecycle.refusal_set_update_interval(self.state))

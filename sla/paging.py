@@ -1,0 +1,64 @@
+"""Paging for a missed emergency callback: at once, then up the chain until acknowledged.
+
+Level 1 pages the customer's TAM and the on-call contact together (emergencies do not
+wait for office hours); each further level, every ``page_every``, pages the next contact
+of the plan's chain above the TAM, and the top is paged again until someone acknowledges
+or the callback is made.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sla.records import notify, record
+from sla.snapshot import Contact
+from sla.ticket import EmergencyState, Page, TicketState
+
+
+def page_targets(state: TicketState, level: int) -> list[Contact]:
+    chain = state.plan.escalation
+    if level == 1:
+        first = [contact for contact in chain if contact.role == "tam"]
+        if state.plan.on_call is not None:
+            first.append(state.plan.on_call)
+        return first or chain[:1]
+    above_tam = [contact for contact in chain if contact.role != "tam"] or chain
+    return [above_tam[min(level - 2, len(above_tam) - 1)]]
+
+
+def emergency_of(state: TicketState) -> EmergencyState:
+    if state.emergency is None:
+        state.emergency = EmergencyState()
+    return state.emergency
+
+
+def page(state: TicketState, at: datetime, level: int, reason: str) -> None:
+    emergency = emergency_of(state)
+    targets = page_targets(state, level)
+    for contact in targets:
+        emergency.pages.append(Page(level=level, contact=contact, at=at))
+        notify(state, at, "page", contact,
+               f"[{state.ticket_id}] EMERGENCY: {reason}",
+               f"Ticket {state.ticket_id} ({state.details.subject}): {reason}. "
+               f"Acknowledge with POST /tickets/{state.ticket_id}/escalations/{level}/ack.",
+               urgent=True)
+    emergency.page_level = level
+    emergency.next_page_at = at + timedelta(seconds=state.plan.page_every_seconds)
+    record(state, at, "paged", "system",
+           f"level {level}: " + ", ".join(f"{c.name} ({c.role})" for c in targets))
+
+
+def paging_due_at(state: TicketState) -> datetime | None:
+    emergency = state.emergency
+    if emergency is None or emergency.acknowledged_level is not None:
+        return None
+    return emergency.next_page_at
+
+
+def page_next_level(state: TicketState, at: datetime) -> None:
+    page(state, at, emergency_of(state).page_level + 1, "the callback is still missing")
+
+
+def stop_paging(state: TicketState) -> None:
+    if state.emergency is not None:
+        state.emergency.next_page_at = None
