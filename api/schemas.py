@@ -75,6 +75,39 @@ class ClockPublic(BaseModel):
     stopped_at: datetime | None
 
 
+class CallPublic(BaseModel):
+    call_id: str
+    taken_at: datetime
+    source: str
+    company_name: str
+    contact_name: str
+    contact_phone: str
+    contact_email: str
+    description: str
+    unknown_caller: bool
+
+
+class PagePublic(BaseModel):
+    level: int
+    contact: ContactPublic
+    at: datetime
+
+
+class EmergencyPublic(BaseModel):
+    """Calls to the emergency line, the callback owed and the pages sent for it."""
+
+    calls: list[CallPublic]
+    callback_made_at: datetime | None
+    callback_outcome: str | None
+    callback_by: str | None
+    page_level: int
+    next_page_at: datetime | None
+    pages: list[PagePublic]
+    acknowledged_level: int | None
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+
+
 class TicketPublic(BaseModel):
     """A ticket's live SLA state, read from its workflow."""
 
@@ -97,6 +130,9 @@ class TicketPublic(BaseModel):
     close_reason: str | None
     clocks: list[ClockPublic]
     intake: dict[str, str]
+    emergency: EmergencyPublic | None
+    update_interval_seconds: float | None
+    workaround_at: datetime | None
     as_of: datetime
 
 
@@ -137,6 +173,11 @@ class ResponseCreate(_Input):
     body: Text
     automatic: bool = Field(
         default=False, description="An automatic acknowledgement: recorded, but stops no clock."
+    )
+    workaround: bool = Field(
+        default=False,
+        description="A workaround is in place: urgency drops and the update clock stops; the "
+                    "ticket stays open until the customer confirms a resolution.",
     )
 
 

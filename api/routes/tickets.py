@@ -137,7 +137,8 @@ async def add_response(
     ticket_id: str, request: ResponseCreate, resources: ResourcesDep, session: SessionDep
 ) -> TicketPublic:
     """An agent's response or update (the first one stops the first-response clock)."""
-    argument = AgentResponse(author=request.author, body=request.body, automatic=request.automatic)
+    argument = AgentResponse(author=request.author, body=request.body, automatic=request.automatic,
+                             workaround=request.workaround)
     return await _apply(resources, session, ticket_id, TicketWorkflow.respond, argument)
 
 
