@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8000, ge=1, le=65535)
     #: How long a request waits for the worker: then POST /tickets answers 202, a change 503.
     worker_wait_seconds: float = Field(default=20, gt=0)
+    #: Verifies X-Twilio-Signature on the telephony webhook; without it the webhook answers 503.
+    twilio_auth_token: SecretStr | None = None
+    #: The public URL the telephony provider calls (behind a proxy the API sees another one).
+    public_base_url: str | None = None
     demo_data: bool = True
     log_level: str = "INFO"
 

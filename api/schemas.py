@@ -235,3 +235,47 @@ class HealthPublic(BaseModel):
     status: Literal["ok", "degraded"]
     database: str
     temporal: str
+
+
+# --- the emergency line -------------------------------------------------------------
+
+Phone = Annotated[str, Field(min_length=3, max_length=32, pattern=r"^\+?[0-9][0-9 ()./-]{2,}$")]
+Email = Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class EmergencyCallCreate(_Input):
+    """What the representative takes on the phone."""
+
+    company_name: Name
+    contact_name: Name
+    contact_phone: Phone
+    contact_email: Email
+    description: Text
+    ticket_id: str | None = Field(default=None, max_length=64,
+                                  description="The ticket the caller names, if any.")
+    taken_at: datetime | None = Field(default=None,
+                                      description="When the call was taken (default: now).")
+
+
+class EmergencyCallAccepted(BaseModel):
+    call_id: str
+    ticket_id: str
+    ticket_created: bool
+    unknown_caller: bool
+    callback_due_at: datetime | None
+
+
+class CallbackCreate(_Input):
+    agent: Name
+    outcome: Literal["reached", "no_answer", "workaround"]
+    notes: str = Field(default="", max_length=20_000)
+
+
+class AcknowledgementCreate(_Input):
+    by: Name
+
+
+class UpdateIntervalCreate(_Input):
+    interval: str = Field(min_length=2, max_length=32,
+                          description="Agreed with the customer: '30m', '2h', 'PT45M'.")
+    author: Name

@@ -28,7 +28,7 @@ from api.errors import refusal_to_http
 from api.schemas import TicketCreate, TicketPublic
 from sla.policy import Policy
 from sla.snapshot import Contact
-from sla.ticket import TicketDetails
+from sla.ticket import EmergencyCall, TicketDetails
 from sla.view import TicketView
 from store.models import Customer, Ticket
 from workflows import search_attributes as sa
@@ -72,8 +72,11 @@ async def create_ticket(
     request: TicketCreate,
     idempotency_key: str | None,
     wait: timedelta,
+    call: EmergencyCall | None = None,
 ) -> TicketView | str:
     """Start the ticket's workflow and wait for its row; returns the id alone on a slow worker.
+
+    With ``call``, the ticket is opened by an emergency call, recorded in the same step.
 
     Update-with-start makes creation one durable step: the workflow exists before
     anything is written, and its first activity writes the row, so no crash leaves
@@ -120,13 +123,14 @@ async def create_ticket(
         ),
         static_summary=f"{severity} · {customer.name} · {request.subject}"[:200],
     )
+    if call is not None:
+        first_update = client.execute_update_with_start_workflow(
+            TicketWorkflow.record_call, call, start_workflow_operation=start)
+    else:
+        first_update = client.execute_update_with_start_workflow(
+            TicketWorkflow.open, OpenTicket(request_fingerprint), start_workflow_operation=start)
     try:
-        view: TicketView = await asyncio.wait_for(
-            client.execute_update_with_start_workflow(
-                TicketWorkflow.open, OpenTicket(request_fingerprint), start_workflow_operation=start
-            ),
-            timeout=wait.total_seconds(),
-        )
+        view: TicketView = await asyncio.wait_for(first_update, timeout=wait.total_seconds())
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
         # The workflow was started in the same call; the worker will write the row.
         return ticket_id

@@ -3,13 +3,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Header, HTTPException, Query, status
+from fastapi import APIRouter, Header, HTTPException, Path, Query, status
 from fastapi.responses import JSONResponse
 from sqlmodel import Session, col, select
 from temporalio.workflow import UpdateMethodMultiParam
 
 from api.deps import AppResources, PolicyDep, ResourcesDep, SessionDep, TemporalClientDep
 from api.schemas import (
+    AcknowledgementCreate,
+    CallbackCreate,
     ConfirmationCreate,
     NotificationPublic,
     ReopenCreate,
@@ -23,18 +25,23 @@ from api.schemas import (
     TicketPublic,
     TicketSummary,
     TimelineEventPublic,
+    UpdateIntervalCreate,
 )
 from api.ticket_commands import create_ticket, public, query_ticket, update_ticket
+from sla.durations import DurationError, parse_duration
 from sla.ticket import STATUSES
 from sla.view import TicketView
 from store.models import Customer, OutboxMessage, Ticket, TimelineEvent
 from workflows.messages import (
     AgentResponse,
+    CallbackReport,
     Confirmation,
     CustomerReply,
+    PageAcknowledgement,
     Reopen,
     ResolutionProposal,
     StatusChange,
+    UpdateIntervalChange,
 )
 from workflows.ticket import TicketWorkflow
 
@@ -185,6 +192,44 @@ async def reopen(
     """Reopen a closed ticket or reject a proposed resolution; the resolution clock resumes."""
     argument = Reopen(actor=request.actor, reason=request.reason)
     return await _apply(resources, session, ticket_id, TicketWorkflow.reopen, argument)
+
+
+@router.post("/{ticket_id}/callbacks", response_model=TicketPublic)
+async def record_callback(
+    ticket_id: str, request: CallbackCreate, resources: ResourcesDep, session: SessionDep
+) -> TicketPublic:
+    """The agent called back after an emergency call: the callback clock is met, paging stops,
+    and the agreed update interval starts (a ``workaround`` outcome stops update timing)."""
+    argument = CallbackReport(agent=request.agent, outcome=request.outcome, notes=request.notes)
+    return await _apply(resources, session, ticket_id, TicketWorkflow.record_callback, argument)
+
+
+@router.post("/{ticket_id}/escalations/{level}/ack", response_model=TicketPublic)
+async def acknowledge_page(
+    ticket_id: str,
+    level: Annotated[int, Path(ge=1, le=50)],
+    request: AcknowledgementCreate,
+    resources: ResourcesDep,
+    session: SessionDep,
+) -> TicketPublic:
+    """Someone paged for a missed callback takes it: the pages stop."""
+    argument = PageAcknowledgement(level=level, by=request.by)
+    return await _apply(resources, session, ticket_id, TicketWorkflow.acknowledge, argument)
+
+
+@router.post("/{ticket_id}/update-interval", response_model=TicketPublic)
+async def agree_update_interval(
+    ticket_id: str, request: UpdateIntervalCreate, resources: ResourcesDep, session: SessionDep
+) -> TicketPublic:
+    """The update interval agreed with the customer for this ticket."""
+    try:
+        interval = parse_duration(request.interval)
+    except DurationError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
+            "loc": ["body", "interval"], "type": "value_error", "msg": str(error)}]) from None
+    argument = UpdateIntervalChange(seconds=interval.total_seconds(), author=request.author)
+    return await _apply(resources, session, ticket_id, TicketWorkflow.set_update_interval,
+                        argument)
 
 
 def _existing(session: SessionDep, ticket_id: str) -> None:

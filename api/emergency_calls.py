@@ -1,0 +1,121 @@
+"""Routing a call to the emergency line to its ticket, creating one when there is none."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from fastapi import HTTPException, status
+from sqlmodel import Session, col, func, select
+
+from api.deps import AppResources
+from api.schemas import TicketCreate
+from api.ticket_commands import create_ticket, update_ticket
+from sla.ticket import EmergencyCall
+from sla.view import TicketView
+from store.models import Customer, Ticket
+from workflows.ticket import TicketWorkflow
+
+UNKNOWN_CALLERS = "Unknown callers"
+
+
+def normalize_phone(value: str) -> str:
+    """Digits only, with the leading + kept: "+39 02-000 0001" and "+39020000001" match."""
+    digits = re.sub(r"\D", "", value)
+    return f"+{digits}" if value.strip().startswith("+") else digits
+
+
+def find_customer(session: Session, phone: str, email: str, company: str) -> Customer | None:
+    """The caller's customer: by phone, then email, then company name."""
+    wanted = normalize_phone(phone)
+    customers = list(session.exec(select(Customer).order_by(col(Customer.id))))
+    for customer in customers:
+        if customer.phone and wanted and normalize_phone(customer.phone) == wanted:
+            return customer
+    for customer in customers:
+        if email and customer.email and customer.email.lower() == email.lower():
+            return customer
+    company_name = company.strip().lower()
+    matches = [c for c in customers if company_name and c.name.strip().lower() == company_name]
+    return matches[0] if len(matches) == 1 else None
+
+
+def unknown_callers(session: Session, resources: AppResources) -> Customer:
+    """The customer that holds tickets of calls from numbers nobody has, made on first use."""
+    found = session.exec(select(Customer).where(func.lower(Customer.name) ==
+                                                UNKNOWN_CALLERS.lower())).first()
+    if found is not None:
+        return found
+    policy = resources.policy
+    plan = policy.emergency.unknown_caller_plan or next(iter(policy.plans))
+    customer = Customer(name=UNKNOWN_CALLERS, plan=plan)
+    session.add(customer)
+    session.commit()
+    session.refresh(customer)
+    return customer
+
+
+def latest_open_ticket(session: Session, customer_id: int) -> Ticket | None:
+    query = (select(Ticket).where(Ticket.customer_id == customer_id, Ticket.status != "closed")
+             .order_by(col(Ticket.created_at).desc()))
+    return session.exec(query).first()
+
+
+@dataclass
+class RoutedCall:
+    ticket_id: str
+    created: bool
+    view: TicketView | None
+
+
+async def route_call(
+    resources: AppResources,
+    session: Session,
+    call: EmergencyCall,
+    ticket_id: str | None = None,
+    customer: Customer | None = None,
+) -> RoutedCall:
+    """Record the call on the named ticket, else the customer's latest open ticket, else a new
+    critical ticket; a caller no customer matches gets one too, and support is paged at once."""
+    wait = timedelta(seconds=resources.settings.worker_wait_seconds)
+    if ticket_id is not None:
+        named = session.get(Ticket, ticket_id)
+        if named is None:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                detail=[{"loc": ["body", "ticket_id"], "type": "value_error",
+                         "msg": f"no ticket {ticket_id}"}])
+        customer = customer or session.get(Customer, named.customer_id)
+        if named.status != "closed":
+            return await _record_on(resources, session, named.id, call, wait)
+    customer = customer or find_customer(session, call.contact_phone, call.contact_email,
+                                         call.company_name)
+    if customer is None:
+        call.unknown_caller = True
+        customer = unknown_callers(session, resources)
+    elif (open_ticket := latest_open_ticket(session, customer.id or 0)) is not None:
+        return await _record_on(resources, session, open_ticket.id, call, wait)
+    request = TicketCreate(
+        customer_id=customer.id or 0,
+        subject=f"Emergency call: {call.company_name}"[:300],
+        description=call.description,
+        severity="critical",
+        type="problem",
+        channel="phone",
+    )
+    result = await create_ticket(resources.temporal, resources.settings.temporal_task_queue,
+                                 resources.policy, customer, request, f"call:{call.call_id}",
+                                 wait, call=call)
+    if isinstance(result, str):
+        return RoutedCall(result, True, None)
+    return RoutedCall(result.ticket_id, True, result)
+
+
+async def _record_on(
+    resources: AppResources, session: Session, ticket_id: str, call: EmergencyCall,
+    wait: timedelta,
+) -> RoutedCall:
+    view = await update_ticket(resources.temporal, session, ticket_id, TicketWorkflow.record_call,
+                               call, wait)
+    return RoutedCall(ticket_id, False, view)

@@ -1,0 +1,129 @@
+"""The emergency line: the representative's intake form and the telephony webhook."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Request, Response, status
+from fastapi.responses import JSONResponse
+from twilio.request_validator import RequestValidator
+from twilio.twiml.voice_response import VoiceResponse
+
+from api.deps import ResourcesDep, SessionDep
+from api.emergency_calls import find_customer, normalize_phone, route_call
+from api.schemas import EmergencyCallAccepted, EmergencyCallCreate, TicketAccepted
+from sla.ticket import EmergencyCall
+from sla.view import TicketView
+
+router = APIRouter(tags=["emergency line"])
+
+#: A call may be posted this long after it was taken; a time further ahead is a mistake.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _accepted(call: EmergencyCall, ticket_id: str, created: bool,
+              view: TicketView | None) -> EmergencyCallAccepted:
+    due = None
+    if view is not None:
+        due = next((clock.due_at for clock in view.clocks if clock.name == "callback"), None)
+    return EmergencyCallAccepted(call_id=call.call_id, ticket_id=ticket_id, ticket_created=created,
+                                 unknown_caller=call.unknown_caller, callback_due_at=due)
+
+
+@router.post(
+    "/emergency-calls",
+    response_model=EmergencyCallAccepted,
+    status_code=status.HTTP_201_CREATED,
+    responses={202: {"model": TicketAccepted, "description": "recorded; worker not answering"}},
+)
+async def take_call(
+    request: EmergencyCallCreate,
+    resources: ResourcesDep,
+    session: SessionDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+) -> EmergencyCallAccepted | JSONResponse:
+    """Record a call to the emergency line; the callback clock starts (24/7).
+
+    The call goes to the named ticket, else the caller's latest open ticket (matched by
+    phone, email or company), else a new critical ticket. The same call posted twice (same
+    Idempotency-Key, or the same form) is recorded once.
+    """
+    now = datetime.now(UTC)
+    taken_at = request.taken_at or now
+    if taken_at.tzinfo is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
+            "loc": ["body", "taken_at"], "type": "value_error",
+            "msg": "give a time zone offset, e.g. 2026-03-06T17:00:00+01:00"}])
+    if taken_at > now + CLOCK_SKEW:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
+            "loc": ["body", "taken_at"], "type": "value_error", "msg": "is in the future"}])
+    form = request.model_dump(mode="json", exclude={"taken_at"})
+    call_id = "intake:" + (idempotency_key or hashlib.sha256(
+        json.dumps(form, sort_keys=True).encode()).hexdigest()[:24])
+    call = EmergencyCall(
+        call_id=call_id, taken_at=taken_at, source="intake",
+        company_name=request.company_name, contact_name=request.contact_name,
+        contact_phone=request.contact_phone, contact_email=request.contact_email,
+        description=request.description,
+    )
+    routed = await route_call(resources, session, call, ticket_id=request.ticket_id)
+    if routed.view is None:
+        body = TicketAccepted(id=routed.ticket_id, detail="the call is recorded and the callback "
+                              "clock runs; the worker has not confirmed yet")
+        return JSONResponse(body.model_dump(), status_code=status.HTTP_202_ACCEPTED,
+                            headers={"Location": f"/tickets/{routed.ticket_id}"})
+    return _accepted(call, routed.ticket_id, routed.created, routed.view)
+
+
+def _spoken(ticket_id: str) -> str:
+    # Read out one character at a time: "T C K dash 4 F ...".
+    return " ".join("dash" if char == "-" else char for char in ticket_id)
+
+
+@router.post("/telephony/voice", response_class=Response,
+             responses={200: {"content": {"application/xml": {}}, "description": "TwiML"},
+                        403: {"description": "missing or wrong X-Twilio-Signature"}})
+async def emergency_number(
+    request: Request,
+    resources: ResourcesDep,
+    session: SessionDep,
+    signature: Annotated[str | None, Header(alias="X-Twilio-Signature")] = None,
+) -> Response:
+    """Twilio's voice webhook for Emergency Number 1: record the call, answer with TwiML."""
+    token = resources.settings.twilio_auth_token
+    if token is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            detail="telephony is not configured (TWILIO_AUTH_TOKEN)")
+    params = {key: str(value) for key, value in (await request.form()).items()}
+    url = str(request.url)
+    if resources.settings.public_base_url:
+        url = resources.settings.public_base_url.rstrip("/") + request.url.path
+        if request.url.query:
+            url += f"?{request.url.query}"
+    if not signature or not RequestValidator(token.get_secret_value()).validate(
+            url, params, signature):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="invalid X-Twilio-Signature")
+    call_sid, caller = params.get("CallSid", "").strip(), params.get("From", "").strip()
+    if not call_sid or not caller:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            detail="CallSid and From are required")
+    customer = find_customer(session, caller, "", "")
+    call = EmergencyCall(
+        call_id=f"call:{call_sid}", taken_at=datetime.now(UTC), source="telephony",
+        company_name=customer.name if customer else "unknown", contact_name="caller",
+        contact_phone=normalize_phone(caller) or caller,
+        contact_email=(customer.email or "") if customer else "",
+        description=f"Call to the emergency number {params.get('To', '')} from {caller}",
+    )
+    routed = await route_call(resources, session, call, customer=customer)
+    minutes = round(resources.policy.emergency.callback_within.total_seconds() / 60)
+    spoken_within = f"{minutes} minutes" if minutes < 120 or minutes % 60 else f"{minutes // 60} hours"
+    answer = VoiceResponse()
+    if call.unknown_caller:
+        answer.say(resources.policy.emergency.unknown_caller_message)
+    answer.say(f"Your ticket reference is {_spoken(routed.ticket_id)}. "
+               f"An engineer will call you back within {spoken_within}.")
+    return Response(content=str(answer), media_type="application/xml")
