@@ -16,15 +16,19 @@ from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.worker import Replayer
 
 from sla.policy import load_policy
+from sla.ticket import EmergencyCall
 from sla.view import TicketView
 from tests.workflows.harness import Harness
 from workflows.messages import (
     AgentResponse,
+    CallbackReport,
     Confirmation,
     CustomerReply,
+    PageAcknowledgement,
     Reopen,
     ResolutionProposal,
     StatusChange,
+    UpdateIntervalChange,
 )
 from workflows.sandbox import WORKFLOW_RUNNER
 from workflows.ticket import TicketWorkflow
@@ -83,7 +87,28 @@ async def calendars_and_ranges(harness: Harness) -> Handle:
     return handle
 
 
+async def emergency_line(harness: Harness) -> Handle:
+    """Two calls, a missed callback paged up the chain, an acknowledgement, a callback."""
+    office = load_policy(ROOT / "policies" / "bird-email-enterprise.toml")
+    handle = await harness.start("critical", plan="enterprise", policy=office)
+    now = await harness.env.get_current_time()
+    for call_id in ("CA-1", "CA-1", "CA-2"):
+        await handle.execute_update(TicketWorkflow.record_call, EmergencyCall(
+            call_id=call_id, taken_at=now, source="intake", company_name="Acme",
+            contact_name="Rita", contact_phone="+390200000001", contact_email="r@acme.example",
+            description="down"))
+    await harness.sleep(timedelta(minutes=27))
+    await handle.execute_update(TicketWorkflow.acknowledge, PageAcknowledgement(2, "dan"))
+    await handle.execute_update(TicketWorkflow.record_callback, CallbackReport("dan", "reached"))
+    await handle.execute_update(TicketWorkflow.set_update_interval,
+                                UpdateIntervalChange(1800, "dan"))
+    await handle.execute_update(TicketWorkflow.respond,
+                                AgentResponse("dan", "relay switched", workaround=True))
+    return handle
+
+
 SCENARIOS: dict[str, Callable[[Harness], Awaitable[Handle]]] = {
+    "emergency_line": emergency_line,
     "calendars_and_ranges": calendars_and_ranges,
     "life_cycle": life_cycle,
     "auto_close_and_complete": auto_close_and_complete,
