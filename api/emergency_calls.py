@@ -56,10 +56,13 @@ def unknown_callers(session: Session, resources: AppResources) -> Customer:
     return customer
 
 
-def latest_open_ticket(session: Session, customer_id: int) -> Ticket | None:
-    query = (select(Ticket).where(Ticket.customer_id == customer_id, Ticket.status != "closed")
-             .order_by(col(Ticket.created_at).desc()))
-    return session.exec(query).first()
+def latest_open_ticket(
+    session: Session, customer_id: int, critical_only: bool = False
+) -> Ticket | None:
+    query = select(Ticket).where(Ticket.customer_id == customer_id, Ticket.status != "closed")
+    if critical_only:
+        query = query.where(Ticket.severity == "critical")
+    return session.exec(query.order_by(col(Ticket.created_at).desc())).first()
 
 
 @dataclass
@@ -75,9 +78,11 @@ async def route_call(
     call: EmergencyCall,
     ticket_id: str | None = None,
     customer: Customer | None = None,
+    critical_only: bool = False,
 ) -> RoutedCall:
-    """Record the call on the named ticket, else the customer's latest open ticket, else a new
-    critical ticket; a caller no customer matches gets one too, and support is paged at once."""
+    """Record the call on the named ticket, else the customer's latest open ticket (only a
+    critical one with ``critical_only``), else a new critical ticket; a caller no customer
+    matches gets one too, and support is paged at once."""
     wait = timedelta(seconds=resources.settings.worker_wait_seconds)
     if ticket_id is not None:
         named = session.get(Ticket, ticket_id)
@@ -94,7 +99,7 @@ async def route_call(
     if customer is None:
         call.unknown_caller = True
         customer = unknown_callers(session, resources)
-    elif (open_ticket := latest_open_ticket(session, customer.id or 0)) is not None:
+    elif (open_ticket := latest_open_ticket(session, customer.id or 0, critical_only)) is not None:
         return await _record_on(resources, session, open_ticket.id, call, wait)
     request = TicketCreate(
         customer_id=customer.id or 0,

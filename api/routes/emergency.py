@@ -118,7 +118,8 @@ async def emergency_number(
         contact_email=(customer.email or "") if customer else "",
         description=f"Call to the emergency number {params.get('To', '')} from {caller}",
     )
-    routed = await route_call(resources, session, call, customer=customer)
+    # The caller dialled the emergency number: their open critical ticket, or a new one.
+    routed = await route_call(resources, session, call, customer=customer, critical_only=True)
     minutes = round(resources.policy.emergency.callback_within.total_seconds() / 60)
     spoken_within = f"{minutes} minutes" if minutes < 120 or minutes % 60 else f"{minutes // 60} hours"
     answer = VoiceResponse()

@@ -150,3 +150,20 @@ async def test_callback_acknowledgement_and_interval_through_the_api(line: Stack
     assert agreed.json()["update_interval_seconds"] == 1800
     update = next(c for c in agreed.json()["clocks"] if c["name"] == "next_update")
     assert update["target_seconds"] == 1800 and update["state"] == "running"
+
+
+async def test_the_emergency_number_opens_a_critical_ticket_beside_a_minor_one(
+    line: Stack,
+) -> None:
+    customer_id = await customer(line, "+390211110005")
+    minor = (await line.http.post("/tickets", json={
+        "customer_id": customer_id, "subject": "Question about DKIM", "description": "how?",
+        "severity": "minor"})).json()["id"]
+    form = {"CallSid": "CA-beside-minor", "From": "+390211110005", "To": "+3120000000"}
+    assert (await signed_call(line.http, form)).status_code == 200
+    tickets = (await line.http.get("/tickets", params={"customer_id": customer_id})).json()
+    critical = [row["id"] for row in tickets if row["severity"] == "critical"]
+    assert len(critical) == 1 and critical[0] != minor
+    # The representative's form, naming nothing, goes to the latest open ticket: the critical one.
+    routed = await line.http.post("/emergency-calls", json=intake("+390211110005"))
+    assert routed.json()["ticket_id"] == critical[0]
