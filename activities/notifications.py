@@ -1,4 +1,13 @@
-"""``send_notification``: records a message in the outbox, then delivers it once."""
+"""``send_notification``: records a message in the outbox, then delivers it once.
+
+The outbox row is written before the first attempt (its idempotency key is unique) and
+moves pending -> sending -> sent. A retry that finds it ``sent`` sends nothing. A retry
+that finds it ``sending`` may follow a crash after the provider accepted the message, so
+it resends with the same idempotency key (the email's Message-ID, the HTTP
+``Idempotency-Key``) for the provider to recognise. Where a provider cannot (plain SMTP),
+that window (between the provider's acceptance and our commit) is the one place a
+duplicate can still arise; receivers that collapse messages by Message-ID hide it.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +15,17 @@ import asyncio
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import Session, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from channels import NotificationChannel
+from channels import NotificationChannel, PermanentDeliveryError
 from sla.ticket import Notification
 from store.db import SessionFactory
-from store.models import OutboxMessage
+from store.models import DeliveryAttempt, OutboxMessage
+
+#: The channel of a message whose recipient has no address on any of the role's channels.
+UNDELIVERABLE = "undeliverable"
 
 
 class NotificationActivities:
@@ -31,6 +43,8 @@ class NotificationActivities:
             if row is not None:
                 return row
             recipient = message.recipient
+            address = recipient.email if message.channel == "email" else recipient.phone \
+                if message.channel in ("sms", "voice") else recipient.email or recipient.phone
             row = OutboxMessage(
                 idempotency_key=message.idempotency_key,
                 ticket_id=message.ticket_id,
@@ -38,7 +52,7 @@ class NotificationActivities:
                 channel=message.channel,
                 recipient_role=recipient.role,
                 recipient_name=recipient.name,
-                recipient_address=recipient.email or recipient.phone,
+                recipient_address=address,
                 subject=message.subject,
                 body=message.body,
                 created_at=message.created_at,
@@ -56,26 +70,70 @@ class NotificationActivities:
 
     @activity.defn(name="send_notification")
     async def send_notification(self, message: Notification) -> str:
-        """Returns the outbox status; a message already sent is not sent again."""
+        """Returns the outbox status: ``sent``, ``failed`` (permanent) or ``undeliverable``.
+
+        A transient failure raises, so the activity's retry policy tries again.
+        """
         # Database work runs in a thread: the activity's event loop also serves delivery.
         row = await asyncio.to_thread(self._outbox_row, message)
-        if row.status == "sent":
-            return "sent"
-        await asyncio.to_thread(self._mark, row.id, None)
-        await self.channel.deliver(message)
-        await asyncio.to_thread(self._mark, row.id, "sent")
+        if row.status in ("sent", "failed", UNDELIVERABLE):
+            return row.status
+        assert row.id is not None
+        if message.channel == UNDELIVERABLE:
+            await asyncio.to_thread(self._finish, row.id, UNDELIVERABLE, None,
+                                    f"{message.recipient.name} has no address on any channel")
+            return UNDELIVERABLE
+        attempt = await asyncio.to_thread(self._start_attempt, row.id)
+        try:
+            reference = await self.channel.deliver(message)
+        except PermanentDeliveryError as error:
+            await asyncio.to_thread(self._finish, row.id, "failed", None, str(error), attempt)
+            return "failed"
+        except Exception as error:
+            await asyncio.to_thread(self._record_attempt, row.id, attempt, "retrying",
+                                    f"{error.__class__.__name__}: {error}")
+            raise
+        await asyncio.to_thread(self._finish, row.id, "sent", reference, "", attempt)
         return "sent"
 
-    def _mark(self, row_id: int | None, status: str | None) -> None:
-        """Count an attempt (``status`` None) or record the outcome."""
+    def _start_attempt(self, row_id: int) -> int:
         with self.sessions() as session:
-            stored = session.get(OutboxMessage, row_id)
-            if stored is None:
-                raise ApplicationError(f"outbox row {row_id} vanished", non_retryable=True)
-            if status is None:
-                stored.attempts += 1
-            else:
-                stored.status = status
-                stored.sent_at = datetime.now(UTC)
+            stored = self._stored(session, row_id)
+            stored.attempts += 1
+            stored.status = "sending"
             session.add(stored)
             session.commit()
+            return stored.attempts
+
+    def _record_attempt(self, row_id: int, attempt: int, outcome: str, detail: str) -> None:
+        with self.sessions() as session:
+            stored = self._stored(session, row_id)
+            stored.last_error = detail or stored.last_error
+            session.add(stored)
+            session.add(DeliveryAttempt(outbox_id=row_id, ticket_id=stored.ticket_id,
+                                        attempt=attempt, at=datetime.now(UTC),
+                                        channel=stored.channel, outcome=outcome, detail=detail))
+            session.commit()
+
+    def _finish(self, row_id: int, status: str, reference: str | None, detail: str,
+                attempt: int | None = None) -> None:
+        with self.sessions() as session:
+            stored = self._stored(session, row_id)
+            stored.status = status
+            stored.provider_ref = reference
+            if status == "sent":
+                stored.sent_at = datetime.now(UTC)
+            else:
+                stored.last_error = detail
+            session.add(stored)
+            session.add(DeliveryAttempt(outbox_id=row_id, ticket_id=stored.ticket_id,
+                                        attempt=attempt or stored.attempts, at=datetime.now(UTC),
+                                        channel=stored.channel, outcome=status, detail=detail))
+            session.commit()
+
+    @staticmethod
+    def _stored(session: Session, row_id: int) -> OutboxMessage:
+        stored = session.get(OutboxMessage, row_id)
+        if stored is None:
+            raise ApplicationError(f"outbox row {row_id} vanished", non_retryable=True)
+        return stored

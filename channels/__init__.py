@@ -1,4 +1,9 @@
-"""Delivery channels: one small protocol, one module per implementation."""
+"""Delivery channels: one small protocol, one module per implementation.
+
+A channel raises :class:`PermanentDeliveryError` for a failure that a retry cannot mend
+(a bad address, a 4xx from the provider): the activity records it and does not retry.
+Any other exception is transient and retried with backoff by the activity's policy.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,13 @@ from typing import Protocol
 from sla.ticket import Notification
 
 
-class NotificationChannel(Protocol):
-    """Delivers one message. Raise to have the activity retry; the outbox keeps the record."""
+class PermanentDeliveryError(Exception):
+    """The provider refused the message for good; the message says why."""
 
-    async def deliver(self, message: Notification) -> None: ...
+
+class NotificationChannel(Protocol):
+    """Delivers one message, passing its idempotency key to the provider where it can."""
+
+    async def deliver(self, message: Notification) -> str:
+        """Returns the provider's reference for the accepted message."""
+        ...

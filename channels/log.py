@@ -1,4 +1,4 @@
-"""The channel that only writes a log line: the outbox row is the message."""
+"""The channel that only writes a log line: used where no real channel is configured."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ logger = logging.getLogger("sla.notifications")
 
 
 class LogChannel:
-    async def deliver(self, message: Notification) -> None:
+    async def deliver(self, message: Notification) -> str:
         recipient = message.recipient
         address = recipient.email or recipient.phone or "-"
         logger.info(
@@ -18,3 +18,4 @@ class LogChannel:
             message.kind, recipient.name, address, message.channel,
             message.idempotency_key, message.subject,
         )
+        return f"log:{message.idempotency_key}"

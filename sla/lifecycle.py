@@ -17,7 +17,7 @@ from sla.paging import emergency_of, page, stop_paging
 from sla.records import change_status, close, record
 from sla.snapshot import Contact, PlanSnapshot
 from sla.targets import TargetSpec, start_clock
-from sla.ticket import EmergencyCall, TicketDetails, TicketState
+from sla.ticket import EmergencyCall, Notification, TicketDetails, TicketState
 
 __all__ = [
     "CLOCK_LABELS", "RESOLVING", "TransitionRefused", "Wakeup", "advance", "next_wakeup",
@@ -340,3 +340,11 @@ def _restart_update_clock(state: TicketState, now: datetime) -> None:
     clock.target_seconds = fresh.target_seconds
     clock.calendar = fresh.calendar
     clock.restart(now)
+
+
+def message_not_delivered(state: TicketState, now: datetime, message: Notification,
+                          status: str) -> None:
+    """A message failed for good or had nowhere to go: the ticket's timeline says so."""
+    record(state, now, f"message_{status}", "system",
+           f"{message.kind} to {message.recipient.name} ({message.recipient.role}) "
+           f"via {message.channel}")

@@ -113,7 +113,23 @@ class OutboxMessage(SQLModel, table=True):
     recipient_address: str | None = None
     subject: str
     body: str
+    #: pending -> sending -> sent; or failed (permanent), undeliverable (no address).
     status: str = "pending"
     attempts: int = 0
+    last_error: str | None = None
+    provider_ref: str | None = None
     created_at: datetime = instant()
     sent_at: datetime | None = instant(default=None)
+
+
+class DeliveryAttempt(SQLModel, table=True):
+    """One try at sending an outbox message, and how it went."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    outbox_id: int = Field(foreign_key="outboxmessage.id", index=True)
+    ticket_id: str = Field(index=True)
+    attempt: int
+    at: datetime = instant()
+    channel: str
+    outcome: str
+    detail: str = ""

@@ -138,14 +138,18 @@ class TicketWorkflow:
             self.projected_version = version
             while self.state.pending_notifications:
                 notification: Notification = self.state.pending_notifications[0]
-                await workflow.execute_activity(
+                outcome = await workflow.execute_activity(
                     "send_notification",
                     notification,
                     start_to_close_timeout=ACTIVITY_TIMEOUT,
                     retry_policy=ACTIVITY_RETRY,
                     summary=f"{notification.kind} to {notification.recipient.role}",
+                    result_type=str,
                 )
                 self.state.pending_notifications.pop(0)
+                if outcome != "sent":
+                    lifecycle.message_not_delivered(self.state, workflow.now(), notification,
+                                                    outcome)
 
     def _upsert_search_attributes(self) -> None:
         if not self.input.upsert_search_attributes:

@@ -24,8 +24,9 @@ class RecordingChannel:
     def __init__(self) -> None:
         self.delivered: list[str] = []
 
-    async def deliver(self, message: Notification) -> None:
+    async def deliver(self, message: Notification) -> str:
         self.delivered.append(message.idempotency_key)
+        return message.idempotency_key
 
 
 def projection(version: int, status: str, timeline: list[TimelineEntry]) -> TicketProjection:
