@@ -34,8 +34,27 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8000, ge=1, le=65535)
     #: How long a request waits for the worker: then POST /tickets answers 202, a change 503.
     worker_wait_seconds: float = Field(default=20, gt=0)
-    #: Verifies X-Twilio-Signature on the telephony webhook; without it the webhook answers 503.
+    #: Email: unset SMTP_HOST logs emails instead of sending them.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_from: str = "support@example.com"
+    message_id_domain: str = "sla.example.com"
+
+    #: SMS and voice through a Twilio-compatible API; unset TWILIO_ACCOUNT_SID logs them.
+    twilio_account_sid: str | None = None
+    twilio_from_number: str | None = None
+    twilio_api_base_url: str = "https://api.twilio.com"
+    #: Authenticates SMS/voice requests and verifies X-Twilio-Signature on the telephony
+    #: webhook (without it the webhook answers 503).
     twilio_auth_token: SecretStr | None = None
+
+    #: Chat webhook (Slack-compatible JSON, HMAC-SHA256 signed); unset logs chat messages.
+    chat_webhook_url: str | None = None
+    chat_webhook_secret: SecretStr | None = None
     #: The public URL the telephony provider calls (behind a proxy the API sees another one).
     public_base_url: str | None = None
     demo_data: bool = True

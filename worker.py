@@ -11,18 +11,51 @@ import contextlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
 from channels import NotificationChannel
-from channels.log import LogChannel
+from channels.email import EmailChannel, EmailSettings
+from channels.http_providers import (
+    ChatSettings,
+    ChatWebhookChannel,
+    SmsChannel,
+    TwilioSettings,
+    VoiceChannel,
+)
+from channels.router import ChannelRouter
 from config import Settings, get_settings
 from stack.temporal import connect
 from store.db import SessionFactory, create_tables, make_engine, session_factory
 from workflows.sandbox import WORKFLOW_RUNNER
 from workflows.ticket import TicketWorkflow
+
+
+def build_channels(settings: Settings, http: httpx.AsyncClient) -> ChannelRouter:
+    """The configured channels; any channel left unconfigured logs its messages instead."""
+    channels: dict[str, NotificationChannel] = {}
+    if settings.smtp_host:
+        channels["email"] = EmailChannel(EmailSettings(
+            host=settings.smtp_host, port=settings.smtp_port, starttls=settings.smtp_starttls,
+            implicit_tls=settings.smtp_tls, username=settings.smtp_username,
+            password=settings.smtp_password, sender=settings.mail_from,
+            message_id_domain=settings.message_id_domain,
+        ))
+    if settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from_number:
+        twilio = TwilioSettings(account_sid=settings.twilio_account_sid,
+                                auth_token=settings.twilio_auth_token,
+                                from_number=settings.twilio_from_number,
+                                base_url=settings.twilio_api_base_url)
+        channels["sms"] = SmsChannel(twilio, http)
+        channels["voice"] = VoiceChannel(twilio, http)
+    if settings.chat_webhook_url and settings.chat_webhook_secret:
+        channels["chat"] = ChatWebhookChannel(
+            ChatSettings(webhook_url=settings.chat_webhook_url,
+                         secret=settings.chat_webhook_secret), http)
+    return ChannelRouter(channels)
 
 
 def build_worker(
@@ -49,13 +82,14 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     create_tables(engine)
     client = await connect(settings)
     with ThreadPoolExecutor(max_workers=16) as executor:
-        worker = build_worker(client, settings.temporal_task_queue, session_factory(engine),
-                              LogChannel(), executor)
-        async with worker:
-            logging.getLogger(__name__).info(
-                "worker serving task queue %r on %s", settings.temporal_task_queue,
-                settings.effective_temporal_address)
-            await (stop or asyncio.Event()).wait()
+        async with httpx.AsyncClient() as http:
+            worker = build_worker(client, settings.temporal_task_queue, session_factory(engine),
+                                  build_channels(settings, http), executor)
+            async with worker:
+                logging.getLogger(__name__).info(
+                    "worker serving task queue %r on %s", settings.temporal_task_queue,
+                    settings.effective_temporal_address)
+                await (stop or asyncio.Event()).wait()
     engine.dispose()
 
 
