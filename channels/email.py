@@ -76,7 +76,10 @@ class EmailChannel:
                 timeout=settings.timeout_seconds,
             )
         except aiosmtplib.SMTPRecipientsRefused as refused:
-            raise PermanentDeliveryError(f"recipient refused: {refused.recipients}") from None
+            reasons = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in refused.recipients)
+            if all(500 <= r.code < 600 for r in refused.recipients):
+                raise PermanentDeliveryError(f"recipient refused: {reasons}") from None
+            raise RuntimeError(f"recipient deferred: {reasons}") from None
         except aiosmtplib.SMTPResponseException as error:
             if 500 <= error.code < 600:
                 raise PermanentDeliveryError(f"SMTP {error.code}: {error.message}") from None
