@@ -20,12 +20,10 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from channels import NotificationChannel, PermanentDeliveryError
+from sla.records import UNDELIVERABLE
 from sla.ticket import Notification
 from store.db import SessionFactory
 from store.models import DeliveryAttempt, OutboxMessage
-
-#: The channel of a message whose recipient has no address on any of the role's channels.
-UNDELIVERABLE = "undeliverable"
 
 
 class NotificationActivities:

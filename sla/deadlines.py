@@ -14,7 +14,7 @@ from sla.calendars import calendar_for
 from sla.clocks import Clock
 from sla.durations import format_duration
 from sla.paging import page, page_next_level, paging_due_at
-from sla.records import close, notify, record
+from sla.records import close, facts, notify, record, tell_customer
 from sla.snapshot import NEVER, Contact
 from sla.ticket import TicketState
 
@@ -97,6 +97,10 @@ def _fire(state: TicketState, at: datetime) -> None:
         else:
             reason = f"closed automatically: no customer reply within {wait}"
         close(state, at, reason)
+        tell_customer(state, at, "closed_automatically", "your ticket is closed", reason,
+                      reason=reason)
+        tell_customer(state, at, "feedback_request", "how did we do?",
+                      "Your ticket is closed. Tell us how we did by replying to this message.")
         return
     paging = paging_due_at(state)
     if paging is not None and paging <= at:
@@ -124,14 +128,16 @@ def _warn(state: TicketState, clock: Clock, at: datetime) -> None:
     detail = f"{label} clock at {round(state.plan.warn_at * 100)}%, due {due:%Y-%m-%d %H:%M:%S %Z}"
     record(state, at, "sla_warning", "system", detail)
     notify(state, at, "sla_warning", assignee_or_queue(state),
-            f"[{state.ticket_id}] {label} due soon", detail)
+           f"[{state.ticket_id}] {label} due soon", detail,
+           facts=facts(state, clock=clock.name, due_at=due))
 
 
 def _miss_expected(state: TicketState, clock: Clock, at: datetime) -> None:
     clock.expected_missed = True
     label = CLOCK_LABELS[clock.name]
     record(state, at, "sla_expected_missed", "system", f"{label} expected time passed")
-    _escalate(state, at, f"{label} expected time passed", f"the expected {label} time")
+    _escalate(state, at, f"{label} expected time passed", f"the expected {label} time",
+              clock.name)
 
 
 def _breach(state: TicketState, clock: Clock, at: datetime) -> None:
@@ -142,16 +148,17 @@ def _breach(state: TicketState, clock: Clock, at: datetime) -> None:
         page(state, at, 1, "the emergency callback is overdue")
         return
     notify(state, at, "sla_breach", assignee_or_queue(state),
-            f"[{state.ticket_id}] {label} SLA breached",
-            f"The {label} target of {state.details.subject!r} has passed.")
+           f"[{state.ticket_id}] {label} SLA breached",
+           f"The {label} target of {state.details.subject!r} has passed.",
+           facts=facts(state, clock=clock.name, breached_at=at))
     investigation = state.plan.investigation_level
     if clock.name == "resolution" and investigation:
         # Everyone at that level is brought in at once: levels below are passed over.
         state.escalation_level = max(state.escalation_level, investigation - 1)
-    _escalate(state, at, f"{label} SLA breached", f"the {label} target")
+    _escalate(state, at, f"{label} SLA breached", f"the {label} target", clock.name)
 
 
-def _escalate(state: TicketState, at: datetime, reason: str, what: str) -> None:
+def _escalate(state: TicketState, at: datetime, reason: str, what: str, clock: str) -> None:
     if not state.plan.escalation:
         return
     contact = _next_escalation_point(state, at)
@@ -161,7 +168,8 @@ def _escalate(state: TicketState, at: datetime, reason: str, what: str) -> None:
             f"[{state.ticket_id}] escalated to you: {reason}",
             f"Ticket {state.ticket_id} ({state.details.severity}, plan {state.plan.plan}): "
             f"{state.details.subject}. {what[0].upper()}{what[1:]} has passed; "
-            f"escalation level {state.escalation_level}.")
+            f"escalation level {state.escalation_level}.",
+           facts=facts(state, clock=clock, level=state.escalation_level, reason=reason))
 
 
 def _next_escalation_point(state: TicketState, at: datetime) -> Contact:

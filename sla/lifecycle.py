@@ -14,7 +14,7 @@ from sla.clocks import Clock
 from sla.deadlines import CLOCK_LABELS, Wakeup, advance, next_wakeup
 from sla.durations import format_duration
 from sla.paging import emergency_of, page, stop_paging
-from sla.records import change_status, close, record
+from sla.records import change_status, close, record, tell_customer
 from sla.snapshot import Contact, PlanSnapshot
 from sla.targets import TargetSpec, start_clock
 from sla.ticket import EmergencyCall, Notification, TicketDetails, TicketState
@@ -46,6 +46,9 @@ def open_ticket(
         if target is not None:
             state.clocks[name] = start_clock(name, target, plan.calendar, now)
     record(state, now, "created", "customer", f"{severity} {details.type} via {details.channel}")
+    dues = {f"{name}_due": clock.due_at() for name, clock in state.clocks.items()}
+    tell_customer(state, now, "ticket_received", f"we received your request: {details.subject}",
+                  "We have received your request and are on it.", **dues)
     return state
 
 
@@ -133,6 +136,10 @@ def record_call(state: TicketState, now: datetime, call: EmergencyCall) -> None:
     emergency.callback_made_at = emergency.callback_outcome = emergency.callback_by = None
     emergency.page_level, emergency.next_page_at = 0, None
     emergency.acknowledged_level = emergency.acknowledged_by = emergency.acknowledged_at = None
+    callback_due = state.clocks["callback"].due_at()
+    tell_customer(state, now, "callback_due", "an engineer will call you back",
+                  f"An engineer will call you back by {callback_due:%Y-%m-%d %H:%M} UTC.",
+                  callback_due=callback_due)
     if call.unknown_caller:
         page(state, now, 1, f"emergency call from an unknown number {call.contact_phone}")
     advance(state, now)
@@ -269,6 +276,8 @@ def propose_resolution(state: TicketState, now: datetime, author: str, summary: 
         if name in state.clocks:
             state.clocks[name].stop(now)
     change_status(state, now, "resolution_proposed", f"agent:{author}", summary)
+    tell_customer(state, now, "resolution_proposed", "a resolution is proposed",
+                  f"{summary}\n\nPlease confirm that it solves your problem.", summary=summary)
 
 
 def refusal_confirm(state: TicketState) -> str | None:
@@ -283,6 +292,8 @@ def confirm(state: TicketState, now: datetime, comment: str) -> None:
     _refuse_if(refusal_confirm(state))
     record(state, now, "resolution_confirmed", "customer", comment)
     close(state, now, "resolution confirmed by the customer")
+    tell_customer(state, now, "feedback_request", "how did we do?",
+                  "Your ticket is closed. Tell us how we did by replying to this message.")
 
 
 def refusal_reopen(state: TicketState) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sla.records import notify, record
+from sla.records import facts, notify, record
 from sla.snapshot import Contact
 from sla.ticket import EmergencyState, Page, TicketState
 
@@ -41,7 +41,7 @@ def page(state: TicketState, at: datetime, level: int, reason: str) -> None:
                f"[{state.ticket_id}] EMERGENCY: {reason}",
                f"Ticket {state.ticket_id} ({state.details.subject}): {reason}. "
                f"Acknowledge with POST /tickets/{state.ticket_id}/escalations/{level}/ack.",
-               urgent=True)
+               urgent=True, facts=facts(state, level=level, reason=reason))
     emergency.page_level = level
     emergency.next_page_at = at + timedelta(seconds=state.plan.page_every_seconds)
     record(state, at, "paged", "system",

@@ -30,6 +30,7 @@ from sla.calendars import ALWAYS_OPEN_NAME, CalendarSpec
 from sla.policy_fields import (
     CLOCK_KEYS,
     CalendarPolicy,
+    Channel,
     ContactPolicy,
     Duration,
     OptionalDuration,
@@ -120,6 +121,9 @@ class Policy(StrictModel):
     channels: dict[TicketChannel, Targets] = Field(default_factory=dict)
     intake: dict[TicketType, IntakePolicy] = Field(default_factory=dict)
     emergency: EmergencyPolicy = Field(default_factory=EmergencyPolicy)
+    #: Role (a contact name, "tam", "assignee", "customer", "default") -> its channels;
+    #: "urgent" -> the channels of pages.
+    delivery: dict[str, list[Channel]] = Field(default_factory=dict)
     plans: dict[str, PlanPolicy] = Field(min_length=1)
     contacts: dict[str, ContactPolicy] = Field(default_factory=dict)
 
@@ -133,8 +137,14 @@ class Policy(StrictModel):
             return None
         return self.calendars[name].spec(name, at)
 
-    def snapshot(self, plan: str, tam: Contact | None, at: datetime) -> PlanSnapshot:
-        """Freeze one plan for a ticket created at ``at``; ``tam`` is the customer's TAM."""
+    def snapshot(
+        self, plan: str, tam: Contact | None, at: datetime, customer: Contact | None = None
+    ) -> PlanSnapshot:
+        """Freeze one plan for a ticket created at ``at``.
+
+        ``tam`` is the customer's TAM; ``customer`` the customer's own contact, who is told
+        of receipt, proposed resolutions and closure when given.
+        """
         chosen = self.plans[plan]
 
         def contact(name: str | None) -> Contact | None:
@@ -142,7 +152,8 @@ class Policy(StrictModel):
                 return None
             found = self.contacts[name]
             return Contact(role=name, name=found.name, email=found.email, phone=found.phone,
-                           calendar=self.calendar_spec(found.calendar or ALWAYS_OPEN_NAME, at))
+                           calendar=self.calendar_spec(found.calendar or ALWAYS_OPEN_NAME, at),
+                           chat=found.chat, locale=found.locale, time_zone=found.time_zone)
 
         chain: list[Contact] = []
         for name in chosen.escalation:
@@ -173,6 +184,8 @@ class Policy(StrictModel):
                                  if chosen.investigation else 0),
             callback_seconds=self.emergency.callback_within.total_seconds(),
             page_every_seconds=self.emergency.page_every.total_seconds(),
+            delivery={role: list(channels) for role, channels in self.delivery.items()},
+            customer=customer,
         )
 
     def _type_rules(self, plan: PlanPolicy) -> dict[str, TypeRules]:

@@ -84,6 +84,7 @@ OptionalTarget = Annotated[TargetSpec | None, BeforeValidator(_optional_target)]
 Table = Annotated[dict[Severity, OptionalTarget], BeforeValidator(_per_severity)]
 TicketType = Literal["problem", "configuration", "information", "feature_request", "third_party"]
 TicketChannel = Literal["api", "email", "web_form", "chat", "phone"]
+Channel = Literal["email", "sms", "voice", "chat"]
 CLOCK_KEYS = {"first_response": "first_response", "update_interval": "next_update",
               "resolution": "resolution", "study": "study"}
 Hours = Annotated[tuple[int, int], BeforeValidator(_hours)]
@@ -100,13 +101,22 @@ class ContactPolicy(StrictModel):
     name: str = Field(min_length=1)
     email: str | None = None
     phone: str | None = None
+    #: Address on the chat webhook, e.g. "#support" or "@lead".
+    chat: str | None = None
     #: The contact is an escalation point only while this calendar is open.
     calendar: str | None = None
+    #: Language of the contact's messages and the zone their times are shown in.
+    locale: str = "en"
+    time_zone: str = "UTC"
 
     @model_validator(mode="after")
     def _reachable(self) -> ContactPolicy:
-        if not self.email and not self.phone:
-            raise ValueError("a contact needs an email or a phone number")
+        if not self.email and not self.phone and not self.chat:
+            raise ValueError("a contact needs an email, a phone number or a chat address")
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"time_zone: {self.time_zone!r} is not an IANA time zone") from None
         return self
 
 

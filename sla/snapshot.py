@@ -29,6 +29,15 @@ class Contact:
     phone: str | None = None
     #: When the contact can be an escalation point; None means always.
     calendar: CalendarSpec | None = None
+    #: Address on the chat webhook (a channel or a mention, e.g. "#support").
+    chat: str | None = None
+    #: For messages: the recipient's language and the zone their times are shown in.
+    locale: str = "en"
+    time_zone: str = "UTC"
+
+    def address(self, channel: str) -> str | None:
+        return {"email": self.email, "sms": self.phone, "voice": self.phone,
+                "chat": self.chat}.get(channel)
 
 
 #: A target table: clock name -> severity -> target; None means "no target" explicitly.
@@ -77,6 +86,11 @@ class PlanSnapshot:
     #: Emergency line: the callback owed after a call (24/7), and how often a missed one pages.
     callback_seconds: float = 900.0
     page_every_seconds: float = 600.0
+    #: Role -> the channels its messages go out on ("urgent": pages); empty: one channel,
+    #: email where there is an address (the behaviour before roles had channels).
+    delivery: dict[str, list[str]] = field(default_factory=dict)
+    #: The customer's contact, told of receipt, proposals, closure; None: not told.
+    customer: Contact | None = None
 
     def effective_severity(self, severity: str) -> str:
         return "critical" if self.emergency else severity

@@ -54,6 +54,9 @@ class Notification:
     subject: str
     body: str
     created_at: datetime
+    #: What the message's template is rendered from (times as ISO-8601 UTC); the subject
+    #: and body above are the English fallback.
+    facts: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from sqlmodel import col, select
 from temporalio.testing import ActivityEnvironment
 
-from activities.notifications import UNDELIVERABLE, NotificationActivities
+from activities.notifications import NotificationActivities
 from channels import NotificationChannel
 from channels.email import EmailChannel, EmailSettings
 from channels.http_providers import (
@@ -23,6 +23,7 @@ from channels.http_providers import (
     VoiceChannel,
 )
 from channels.router import ChannelRouter
+from sla.records import UNDELIVERABLE
 from sla.snapshot import Contact
 from sla.ticket import Notification
 from store.db import SessionFactory
