@@ -14,6 +14,8 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///.data/app.db"
     sla_policy_file: Path = Path("policies/default.toml")
+    #: Message templates, one directory per language (see templates/en).
+    templates_dir: Path = Path("templates")
 
     #: Unset: ``make run`` starts an embedded dev server. Set: use that cluster.
     temporal_address: str | None = None

@@ -27,6 +27,7 @@ from channels.http_providers import (
     VoiceChannel,
 )
 from channels.router import ChannelRouter
+from channels.templates import MessageTemplates
 from config import Settings, get_settings
 from stack.temporal import connect
 from store.db import SessionFactory, create_tables, make_engine, session_factory
@@ -64,9 +65,10 @@ def build_worker(
     sessions: SessionFactory,
     channel: NotificationChannel,
     executor: ThreadPoolExecutor,
+    templates: MessageTemplates | None = None,
 ) -> Worker:
     projection = ProjectionActivities(sessions)
-    notifications = NotificationActivities(sessions, channel)
+    notifications = NotificationActivities(sessions, channel, templates)
     return Worker(
         client,
         task_queue=task_queue,
@@ -84,7 +86,8 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     with ThreadPoolExecutor(max_workers=16) as executor:
         async with httpx.AsyncClient() as http:
             worker = build_worker(client, settings.temporal_task_queue, session_factory(engine),
-                                  build_channels(settings, http), executor)
+                                  build_channels(settings, http), executor,
+                                  MessageTemplates(settings.templates_dir))
             async with worker:
                 logging.getLogger(__name__).info(
                     "worker serving task queue %r on %s", settings.temporal_task_queue,

@@ -20,6 +20,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from channels import NotificationChannel, PermanentDeliveryError
+from channels.templates import MessageTemplates
 from sla.records import UNDELIVERABLE
 from sla.ticket import Notification
 from store.db import SessionFactory
@@ -27,9 +28,13 @@ from store.models import DeliveryAttempt, OutboxMessage
 
 
 class NotificationActivities:
-    def __init__(self, sessions: SessionFactory, channel: NotificationChannel) -> None:
+    def __init__(
+        self, sessions: SessionFactory, channel: NotificationChannel,
+        templates: MessageTemplates | None = None,
+    ) -> None:
         self.sessions = sessions
         self.channel = channel
+        self.templates = templates
 
     def _outbox_row(self, message: Notification) -> OutboxMessage:
         """The message's outbox row, inserted on the first attempt (the key is unique)."""
@@ -72,6 +77,8 @@ class NotificationActivities:
 
         A transient failure raises, so the activity's retry policy tries again.
         """
+        if self.templates is not None:
+            message = self.templates.render(message)
         # Database work runs in a thread: the activity's event loop also serves delivery.
         row = await asyncio.to_thread(self._outbox_row, message)
         if row.status in ("sent", "failed", UNDELIVERABLE):

@@ -61,7 +61,16 @@ def customer_tam(customer: Customer) -> Contact | None:
     if not customer.tam_name or not (customer.tam_email or customer.tam_phone):
         return None
     return Contact(role="tam", name=customer.tam_name, email=customer.tam_email,
-                   phone=customer.tam_phone)
+                   phone=customer.tam_phone, locale=customer.locale,
+                   time_zone=customer.time_zone)
+
+
+def customer_contact(customer: Customer) -> Contact | None:
+    """The customer's own contact, in their language and time zone, if they have one."""
+    if not customer.email and not customer.phone:
+        return None
+    return Contact(role="customer", name=customer.name, email=customer.email,
+                   phone=customer.phone, locale=customer.locale, time_zone=customer.time_zone)
 
 
 async def create_ticket(
@@ -96,7 +105,8 @@ async def create_ticket(
             detail=[{"loc": ["body", "intake", name], "type": "missing",
                      "msg": f"required for {request.type} tickets"} for name in missing],
         )
-    plan = policy.snapshot(customer.plan, customer_tam(customer), datetime.now(UTC))
+    plan = policy.snapshot(customer.plan, customer_tam(customer), datetime.now(UTC),
+                           customer=customer_contact(customer))
     severity = plan.effective_severity(request.severity)
     ticket_id = new_ticket_id(customer.id, idempotency_key)
     request_fingerprint = fingerprint(request)

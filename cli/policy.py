@@ -8,6 +8,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from channels.templates import MessageTemplates
 from sla import lifecycle
 from sla.calendars import CalendarNeverOpen
 from sla.policy import Policy, PolicyError, load_policy
@@ -15,14 +16,25 @@ from sla.snapshot import SEVERITIES, TICKET_CHANNELS, TICKET_TYPES, Contact
 from sla.ticket import TicketDetails
 
 
-def check(path: Path) -> int:
+def check(path: Path, templates: Path) -> int:
+    """The policy, and the message templates it sends with: every problem, exit status 1."""
+    failed = False
     try:
         policy = load_policy(path)
     except PolicyError as error:
         print(error, file=sys.stderr)
+        failed = True
+    template_problems = MessageTemplates(templates).check() if templates.is_dir() else [
+        f"{templates}: no such directory"]
+    if template_problems:
+        print(f"message templates {templates}:", file=sys.stderr)
+        for problem in template_problems:
+            print(f"  - {problem}", file=sys.stderr)
+        failed = True
+    if failed:
         return 1
     print(f"{path}: OK ({len(policy.plans)} plans: {', '.join(policy.plans)}; "
-          f"{len(policy.calendars)} calendars)")
+          f"{len(policy.calendars)} calendars; templates in {templates} render)")
     return 0
 
 
@@ -85,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     check_command = commands.add_parser("check", help="validate a policy file")
     check_command.add_argument("file", type=Path)
+    check_command.add_argument("--templates", type=Path, default=Path("templates"),
+                               help="message templates to render (default: templates)")
     explain_command = commands.add_parser("explain", help="print each clock's due time")
     explain_command.add_argument("file", type=Path)
     explain_command.add_argument("--plan", required=True)
@@ -95,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                                  help="when the ticket is opened, ISO-8601 with an offset")
     args = parser.parse_args(argv)
     if args.command == "check":
-        return check(args.file)
+        return check(args.file, args.templates)
     try:
         policy = load_policy(args.file)
     except PolicyError as error:

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import uvicorn
 from sqlmodel import Session
 
+from channels.templates import MessageTemplates
 from config import Settings, get_settings
 from sla.policy import PolicyError, load_policy
 from stack.demo import load_demo_customers
@@ -36,6 +37,9 @@ class ApiServer(uvicorn.Server):
 
 async def run_stack(settings: Settings) -> None:
     policy = load_policy(settings.sla_policy_file)
+    template_problems = MessageTemplates(settings.templates_dir).check()
+    if template_problems:
+        raise RuntimeError("message templates do not render:\n  - " + "\n  - ".join(template_problems))
     engine = make_engine(settings.database_url)
     create_tables(engine)
     if settings.demo_data:

@@ -1,0 +1,127 @@
+"""Message templates: one Jinja2 file per message kind and language, editable without code.
+
+``templates/<locale>/<kind>.txt`` starts with a ``Subject:`` line, then a blank line and
+the body. ``labels.json`` names the clocks in that language. A language that lacks a
+kind falls back to English, as does a locale the templates do not know (``pt-BR`` looks
+for ``pt_br``, then ``pt``, then ``en``). Times (ISO-8601 in the message's facts) are
+shown in the recipient's time zone with the ``when`` filter.
+
+``check()`` renders every template with sample values and strict undefined names, so a
+broken template fails ``policy check`` and start-up, not a send at 3 a.m.; at send time a
+template that still fails falls back to the plain English text the workflow wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, Undefined
+
+from sla.ticket import Notification
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LOCALE = "en"
+KINDS = ("ticket_received", "callback_due", "resolution_proposed", "closed_automatically",
+         "feedback_request", "sla_warning", "sla_breach", "escalation", "page")
+SAMPLE_FACTS = {
+    "ticket_id": "TCK-0123456789AB", "subject": "SMTP injections time out", "severity": "critical",
+    "plan": "premium", "status": "open", "first_response_due": "2026-03-06T16:30:00+00:00",
+    "resolution_due": "2026-03-06T18:00:00+00:00", "callback_due": "2026-03-06T16:15:00+00:00",
+    "due_at": "2026-03-06T16:30:00+00:00", "breached_at": "2026-03-06T16:30:00+00:00",
+    "clock": "first_response", "level": "1", "reason": "the first response target passed",
+    "summary": "We restarted the MTA pool.",
+}
+
+
+def locale_directory(locale: str) -> str:
+    return locale.strip().lower().replace("-", "_") or DEFAULT_LOCALE
+
+
+class MessageTemplates:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def locales(self) -> list[str]:
+        return sorted(path.name for path in self.root.iterdir() if path.is_dir())
+
+    def _resolve(self, locale: str) -> str:
+        wanted = locale_directory(locale)
+        for candidate in (wanted, wanted.split("_")[0]):
+            if (self.root / candidate).is_dir():
+                return candidate
+        return DEFAULT_LOCALE
+
+    def _environment(self, locale: str, time_zone: str, strict: bool) -> Environment:
+        environment = Environment(
+            loader=FileSystemLoader([str(self.root / locale), str(self.root / DEFAULT_LOCALE)]),
+            undefined=StrictUndefined if strict else Undefined,
+            autoescape=False,
+            keep_trailing_newline=False,
+        )
+        labels = self._labels(locale)
+        zone = ZoneInfo(time_zone)
+
+        def when(value: str) -> str:
+            instant = datetime.fromisoformat(str(value)).astimezone(zone)
+            return f"{instant:%Y-%m-%d %H:%M} ({instant.tzname()})"
+
+        environment.filters["when"] = when
+        environment.filters["label"] = lambda clock: labels.get(str(clock), str(clock))
+        return environment
+
+    def _labels(self, locale: str) -> dict[str, str]:
+        labels: dict[str, str] = {}
+        for directory in (DEFAULT_LOCALE, locale):
+            path = self.root / directory / "labels.json"
+            if path.exists():
+                labels.update(json.loads(path.read_text(encoding="utf-8")))
+        return labels
+
+    def _render(self, kind: str, locale: str, time_zone: str, values: dict[str, Any],
+                strict: bool) -> tuple[str, str]:
+        environment = self._environment(locale, time_zone, strict)
+        text = environment.get_template(f"{kind}.txt").render(**values).strip()
+        first, _, body = text.partition("\n")
+        if not first.startswith("Subject:"):
+            raise TemplateError(f"{kind}.txt must start with a 'Subject:' line")
+        return first.removeprefix("Subject:").strip(), body.strip() + "\n"
+
+    def render(self, message: Notification) -> Notification:
+        """The message in its recipient's language; unchanged without facts or on failure."""
+        if not message.facts or message.kind not in KINDS:
+            return message
+        recipient = message.recipient
+        locale = self._resolve(recipient.locale)
+        try:
+            subject, body = self._render(message.kind, locale, recipient.time_zone,
+                                         {**message.facts, "recipient": recipient.name}, False)
+        except (TemplateError, OSError, ValueError) as error:
+            logger.error("template %s/%s failed (%s); sending the English text", locale,
+                         message.kind, error)
+            return message
+        return replace(message, subject=subject, body=body)
+
+    def check(self) -> list[str]:
+        """Every problem with the templates, one line each (empty when all render)."""
+        if not (self.root / DEFAULT_LOCALE).is_dir():
+            return [f"{self.root}: no '{DEFAULT_LOCALE}' templates to fall back on"]
+        problems = []
+        for locale in self.locales():
+            for kind in KINDS:
+                path = self.root / locale / f"{kind}.txt"
+                if locale == DEFAULT_LOCALE and not path.exists():
+                    problems.append(f"{path}: missing")
+                    continue
+                try:
+                    self._render(kind, locale, "Europe/Rome",
+                                 {**SAMPLE_FACTS, "recipient": "Ana"}, True)
+                except (TemplateError, OSError, ValueError) as error:
+                    problems.append(f"{path}: {error}")
+        return problems
