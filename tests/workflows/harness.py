@@ -18,7 +18,9 @@ from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from channels import NotificationChannel
 from channels.log import LogChannel
+from channels.templates import MessageTemplates
 from sla.policy import Policy, load_policy, parse_policy
 from sla.snapshot import Contact
 from sla.ticket import TicketDetails
@@ -65,10 +67,11 @@ class Harness:
         max_history_events: int = 5000,
         ticket_type: str = "problem",
         channel: str = "api",
+        customer: Contact | None = None,
     ) -> WorkflowHandle[TicketWorkflow, TicketView]:
         """Open a ticket now (the test server's time), as ``POST /tickets`` would."""
         ticket_id = f"TCK-{uuid.uuid4().hex[:10].upper()}"
-        snapshot = policy.snapshot(plan, TAM, await self.env.get_current_time())
+        snapshot = policy.snapshot(plan, TAM, await self.env.get_current_time(), customer)
         details = TicketDetails(
             ticket_id=ticket_id, customer_id=self.customer_id, subject="SMTP injections fail",
             description="every injection times out",
@@ -148,6 +151,8 @@ async def running_harness(
     sessions: SessionFactory,
     task_queue: str,
     executor: ThreadPoolExecutor,
+    channel: NotificationChannel | None = None,
+    templates: MessageTemplates | None = None,
 ) -> AsyncIterator[Harness]:
     with sessions() as session:
         customer = Customer(name="Acme", plan="premium", tam_name=TAM.name, tam_email=TAM.email)
@@ -155,7 +160,8 @@ async def running_harness(
         session.commit()
         assert customer.id is not None
         customer_id = customer.id
-    worker = build_worker(env.client, task_queue, sessions, LogChannel(), executor)
+    worker = build_worker(env.client, task_queue, sessions, channel or LogChannel(), executor,
+                          templates)
     async with worker:
         harness = Harness(env, sessions, task_queue, customer_id)
         try:
