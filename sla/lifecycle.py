@@ -217,11 +217,18 @@ def refusal_customer_reply(state: TicketState) -> str | None:
     return None
 
 
-def customer_reply(state: TicketState, now: datetime, body: str) -> None:
-    """A reply from the customer: it ends a wait on them and answers a proposed resolution."""
+def customer_reply(state: TicketState, now: datetime, body: str, message_id: str = "") -> None:
+    """A reply from the customer: it ends a wait on them and answers a proposed resolution.
+
+    A reply whose email Message-ID was already recorded (a redelivered mail) changes nothing.
+    """
     _refuse_if(refusal_customer_reply(state))
+    if message_id and message_id in state.received_messages:
+        return
     advance(state, now)
     _refuse_if(refusal_customer_reply(state))
+    if message_id:
+        state.received_messages.append(message_id)
     record(state, now, "customer_reply", "customer", body)
     if state.status in ("waiting_on_customer", "resolution_proposed"):
         _back_to_open(state, now, "the customer replied")

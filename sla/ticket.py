@@ -126,6 +126,8 @@ class TicketState:
     update_interval_seconds: float | None = None
     #: A workaround is in place: urgency is lowered, the update clock stops.
     workaround_at: datetime | None = None
+    #: Message-IDs of customer emails already recorded, so a redelivered mail counts once.
+    received_messages: list[str] = field(default_factory=list)
 
     @property
     def ticket_id(self) -> str:

@@ -56,6 +56,7 @@ class UpdateIntervalChange:
 @dataclass
 class CustomerReply:
     body: str
+    message_id: str = ""
 
 
 @dataclass

@@ -207,7 +207,8 @@ class TicketWorkflow:
     @workflow.update
     async def customer_reply(self, request: CustomerReply) -> TicketView:
         return await self._changed(
-            lambda: lifecycle.customer_reply(self.state, workflow.now(), request.body))
+            lambda: lifecycle.customer_reply(self.state, workflow.now(), request.body,
+                                             request.message_id))
 
     @customer_reply.validator
     def _validate_customer_reply(self, request: CustomerReply) -> None:
