@@ -227,6 +227,8 @@ class NotificationPublic(BaseModel):
     body: str
     status: str
     attempts: int
+    last_error: str | None
+    provider_ref: str | None
     created_at: datetime
     sent_at: datetime | None
 

@@ -31,7 +31,7 @@ from api.ticket_commands import create_ticket, public, query_ticket, update_tick
 from sla.durations import DurationError, parse_duration
 from sla.ticket import STATUSES
 from sla.view import TicketView
-from store.models import Customer, OutboxMessage, Ticket, TimelineEvent
+from store.models import Customer, DeliveryAttempt, OutboxMessage, Ticket, TimelineEvent
 from workflows.messages import (
     AgentResponse,
     CallbackReport,
@@ -238,10 +238,23 @@ def _existing(session: SessionDep, ticket_id: str) -> None:
 
 
 @router.get("/{ticket_id}/timeline", response_model=list[TimelineEventPublic])
-def timeline(ticket_id: str, session: SessionDep) -> list[TimelineEvent]:
+def timeline(ticket_id: str, session: SessionDep) -> list[TimelineEventPublic]:
+    """The ticket's events, with every delivery attempt of its messages, in time order."""
     _existing(session, ticket_id)
-    query = select(TimelineEvent).where(TimelineEvent.ticket_id == ticket_id)
-    return list(session.exec(query.order_by(col(TimelineEvent.seq))))
+    events = [TimelineEventPublic.model_validate(event) for event in session.exec(
+        select(TimelineEvent).where(TimelineEvent.ticket_id == ticket_id))]
+    attempts = session.exec(
+        select(DeliveryAttempt, OutboxMessage)
+        .join(OutboxMessage, col(OutboxMessage.id) == col(DeliveryAttempt.outbox_id))
+        .where(DeliveryAttempt.ticket_id == ticket_id))
+    for attempt, message in attempts:
+        # A message's key is "<ticket>:<seq>": its attempts sit at the message's place.
+        seq = int(message.idempotency_key.rsplit(":", 1)[-1])
+        detail = f"{message.kind} to {message.recipient_name} via {attempt.channel}, " \
+            f"attempt {attempt.attempt}" + (f": {attempt.detail}" if attempt.detail else "")
+        events.append(TimelineEventPublic(seq=seq, at=attempt.at, kind=f"delivery_{attempt.outcome}",
+                                          actor="system", detail=detail))
+    return sorted(events, key=lambda event: (event.at, event.seq))
 
 
 @router.get("/{ticket_id}/notifications", response_model=list[NotificationPublic])

@@ -98,6 +98,9 @@ async def test_a_real_breach_escalates_within_a_second_of_the_due_time(stack: St
     assert kinds == ["sla_warning", "sla_breach", "escalation"]
     live = (await stack.http.get(f"/tickets/{created['id']}")).json()
     assert live["escalation_level"] == 1 and live["breached"] is True
+    timeline = (await stack.http.get(f"/tickets/{created['id']}/timeline")).json()
+    attempts = [event["detail"] for event in timeline if event["kind"] == "delivery_sent"]
+    assert "escalation to Tess via email, attempt 1" in attempts
     breached = (await stack.http.get("/tickets", params={"breached": "true",
                                                          "customer_id": customer_id})).json()
     assert [row["id"] for row in breached] == [created["id"]]

@@ -145,3 +145,38 @@ def test_when_every_level_is_out_the_on_call_contact_is_told() -> None:
     escalations = [n.recipient.role for n in state.pending_notifications if n.kind == "escalation"]
     assert escalations == ["night_desk"]
     assert state.escalation_level == 2
+
+
+DELIVERY = """
+unassigned = "support_lead"
+
+[delivery]
+support_lead = ["email", "chat"]
+tam = ["chat"]
+urgent = ["sms", "voice"]
+
+[plans.premium]
+first_response = "30m"
+escalation = ["tam", "support_lead"]
+
+[contacts.support_lead]
+name = "Support lead"
+email = "lead@example.com"
+chat = "#support"
+"""
+
+
+def test_roles_get_each_of_their_channels_and_the_unreachable_are_recorded() -> None:
+    policy = parse_policy(DELIVERY, Path("delivery.toml"))
+    details = TicketDetails(ticket_id="TCK-4", customer_id=1, subject="Down", description="x",
+                            severity="major", type="problem", channel="api")
+    state = lifecycle.open_ticket(details, policy.snapshot("premium", TAM, START), START)
+    lifecycle.advance(state, START + timedelta(minutes=31))
+    sent = [(n.kind, n.recipient.role, n.channel) for n in state.pending_notifications]
+    assert sent == [
+        ("sla_warning", "support_lead", "email"), ("sla_warning", "support_lead", "chat"),
+        ("sla_breach", "support_lead", "email"), ("sla_breach", "support_lead", "chat"),
+        # The TAM's role goes to chat only, and the TAM has no chat address.
+        ("escalation", "tam", "undeliverable"),
+    ]
+    assert len({n.idempotency_key for n in state.pending_notifications}) == 5
