@@ -62,6 +62,15 @@ def next_wakeup(state: TicketState) -> Wakeup | None:
     return min(candidates, key=lambda wakeup: wakeup.at, default=None)
 
 
+def next_due(state: TicketState) -> tuple[datetime, str] | None:
+    """The nearest due time of a running, unbreached clock, and the clock's name."""
+    if state.status == "closed":
+        return None
+    dues = [(due, clock.name) for clock in state.clocks.values()
+            if clock.breached_at is None and (due := clock.due_at()) is not None]
+    return min(dues, default=None)
+
+
 def _auto_close_wait(state: TicketState) -> float:
     plan = state.plan
     if state.status == "resolution_proposed" and plan.auto_confirm_after_seconds is not None:

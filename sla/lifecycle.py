@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sla.clocks import Clock
-from sla.deadlines import CLOCK_LABELS, Wakeup, advance, next_wakeup
+from sla.deadlines import CLOCK_LABELS, Wakeup, advance, next_due, next_wakeup
 from sla.durations import format_duration
 from sla.paging import emergency_of, page, stop_paging
 from sla.records import change_status, close, record, tell_customer
@@ -20,8 +20,8 @@ from sla.targets import TargetSpec, start_clock
 from sla.ticket import EmergencyCall, Notification, TicketDetails, TicketState
 
 __all__ = [
-    "CLOCK_LABELS", "RESOLVING", "TransitionRefused", "Wakeup", "advance", "next_wakeup",
-    "open_ticket",
+    "CLOCK_LABELS", "RESOLVING", "TransitionRefused", "Wakeup", "advance", "next_due",
+    "next_wakeup", "open_ticket",
 ]
 
 #: Clocks that run until a resolution (or, for a study, its outcome) is proposed.

@@ -38,6 +38,7 @@ def _next_seq(state: TicketState) -> int:
 
 def record(state: TicketState, at: datetime, kind: str, actor: str, detail: str) -> None:
     state.version += 1
+    state.last_event = f"{at:%Y-%m-%d %H:%M} UTC {kind.replace('_', ' ')}: {detail}"[:300]
     state.pending_timeline.append(
         TimelineEntry(seq=_next_seq(state), at=at, kind=kind, actor=actor, detail=detail)
     )

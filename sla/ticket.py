@@ -128,6 +128,8 @@ class TicketState:
     workaround_at: datetime | None = None
     #: Message-IDs of customer emails already recorded, so a redelivered mail counts once.
     received_messages: list[str] = field(default_factory=list)
+    #: The latest timeline entry, in words (for the Web UI).
+    last_event: str = ""
 
     @property
     def ticket_id(self) -> str:

@@ -99,3 +99,27 @@ class TicketProjection:
 
     view: TicketView
     timeline: list[TimelineEntry] = field(default_factory=list)
+
+
+def current_details(state: TicketState) -> str:
+    """The ticket at a glance, for the Web UI's "current details" of its workflow (Markdown)."""
+    details = state.details
+    lines = [
+        f"**{details.ticket_id}**: {details.subject}",
+        f"status **{state.status}** · {details.severity} {details.type} · plan {state.plan.plan}"
+        f" · escalation level {state.escalation_level}"
+        + (" · **SLA breached**" if state.breached else ""),
+        "",
+    ]
+    for clock in state.clocks.values():
+        due = clock.due_at()
+        when = f", due {due:%Y-%m-%d %H:%M} UTC" if due is not None else ""
+        lines.append(f"- {clock.name.replace('_', ' ')}: {clock.public_state()}{when}")
+    if state.emergency is not None and state.emergency.page_level:
+        emergency = state.emergency
+        acknowledged = (f", acknowledged by {emergency.acknowledged_by}"
+                        if emergency.acknowledged_by else "")
+        lines.append(f"- paging: level {emergency.page_level}{acknowledged}")
+    if state.last_event:
+        lines += ["", f"last event: {state.last_event}"]
+    return "\n".join(lines)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from sla import lifecycle
     from sla.ticket import EmergencyCall, Notification, TicketState
-    from sla.view import TicketProjection, TicketView, view
+    from sla.view import TicketProjection, TicketView, current_details, view
     from workflows import search_attributes as sa
     from workflows.messages import (
         AgentResponse,
@@ -36,6 +37,25 @@ ACTIVITY_TIMEOUT = timedelta(seconds=30)
 
 REFUSED = "TransitionRefused"
 IDEMPOTENCY_CONFLICT = "IdempotencyKeyReused"
+
+
+#: Patch id: tickets also publish TicketId, TicketType, NextDueAt and NextDueClock.
+SEARCH_ATTRIBUTES_V2 = "search-attributes-next-due"
+
+
+def _same(current: object, wanted: object) -> bool:
+    """Visibility may store datetimes at a coarser precision than ours."""
+    if isinstance(current, datetime) and isinstance(wanted, datetime):
+        return abs(current - wanted) < timedelta(milliseconds=1)
+    return current == wanted
+
+
+def _activity_summary(message: Notification) -> str:
+    """E.g. "page Tess (tam) level 2 via sms"."""
+    level = f" level {message.facts['level']}" if "level" in message.facts else ""
+    recipient = message.recipient
+    return f"{message.kind.replace('_', ' ')} {recipient.name} ({recipient.role}){level} " \
+        f"via {message.channel}"
 
 
 def _refuse(reason: str | None) -> None:
@@ -108,7 +128,7 @@ class TicketWorkflow:
         summary = None
         if wakeup is not None:
             timeout = max(wakeup.at - workflow.now(), timedelta(0))
-            summary = wakeup.summary
+            summary = f"{wakeup.summary} {wakeup.at:%Y-%m-%d %H:%M} UTC"
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(
                 lambda: self.state.version != version, timeout=timeout, timeout_summary=summary
@@ -135,6 +155,7 @@ class TicketWorkflow:
                 summary=f"record v{version}",
             )
             self._upsert_search_attributes()
+            workflow.set_current_details(current_details(self.state))
             self.projected_version = version
             while self.state.pending_notifications:
                 notification: Notification = self.state.pending_notifications[0]
@@ -143,7 +164,7 @@ class TicketWorkflow:
                     notification,
                     start_to_close_timeout=ACTIVITY_TIMEOUT,
                     retry_policy=ACTIVITY_RETRY,
-                    summary=f"{notification.kind} to {notification.recipient.role}",
+                    summary=_activity_summary(notification),
                     result_type=str,
                 )
                 self.state.pending_notifications.pop(0)
@@ -155,17 +176,28 @@ class TicketWorkflow:
         if not self.input.upsert_search_attributes:
             return
         details = self.state.details
+        # Tickets started before the next-due attributes existed keep upserting the
+        # original set, so their histories replay unchanged.
+        with_next_due = workflow.patched(SEARCH_ATTRIBUTES_V2)
+        next_due = lifecycle.next_due(self.state) if with_next_due else None
         attributes = sa.ticket_attributes(
             status=self.state.status, severity=details.severity, plan=self.state.plan.plan,
             customer_id=details.customer_id, escalation_level=self.state.escalation_level,
             breached=self.state.breached,
+            ticket_id=details.ticket_id if with_next_due else None,
+            ticket_type=details.type if with_next_due else None,
+            next_due=next_due,
         )
         current = workflow.info().typed_search_attributes
-        changed = [pair for pair in attributes if current.get(pair.key) != pair.value]
-        if changed:
-            workflow.upsert_search_attributes(
-                [pair.key.value_set(pair.value) for pair in changed]
-            )
+        updates: list[SearchAttributeUpdate[Any]] = [
+            pair.key.value_set(pair.value) for pair in attributes
+            if not _same(current.get(pair.key), pair.value)
+        ]
+        if with_next_due and next_due is None:
+            updates += [key.value_unset() for key in (sa.NEXT_DUE_AT, sa.NEXT_DUE_CLOCK)
+                        if current.get(key) is not None]
+        if updates:
+            workflow.upsert_search_attributes(updates)
 
     async def _changed(self, change: Callable[[], None]) -> TicketView:
         """Apply a change, then answer once the projection has written it."""
