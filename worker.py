@@ -29,7 +29,7 @@ from channels.http_providers import (
 from channels.router import ChannelRouter
 from channels.templates import MessageTemplates
 from config import Settings, get_settings
-from stack.temporal import connect
+from stack.temporal import connect, require_search_attributes
 from store.db import SessionFactory, create_tables, make_engine, session_factory
 from workflows.sandbox import WORKFLOW_RUNNER
 from workflows.ticket import TicketWorkflow
@@ -83,6 +83,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     engine = make_engine(settings.database_url)
     create_tables(engine)
     client = await connect(settings)
+    await require_search_attributes(client, settings.temporal_namespace)
     with ThreadPoolExecutor(max_workers=16) as executor:
         async with httpx.AsyncClient() as http:
             worker = build_worker(client, settings.temporal_task_queue, session_factory(engine),

@@ -44,6 +44,8 @@ class ProjectionActivities:
                     clock = clocks.get(name)
                     setattr(ticket, f"{name}_due", clock.due_at if clock else None)
                     setattr(ticket, f"{name}_state", clock.state if clock else None)
+                ticket.next_due_at = view.next_due_at
+                ticket.next_due_clock = view.next_due_clock
                 ticket.version = view.version
                 ticket.updated_at = datetime.now(UTC)
                 session.add(ticket)

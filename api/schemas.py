@@ -133,6 +133,8 @@ class TicketPublic(BaseModel):
     emergency: EmergencyPublic | None
     update_interval_seconds: float | None
     workaround_at: datetime | None
+    next_due_at: datetime | None
+    next_due_clock: str | None
     as_of: datetime
 
 
@@ -163,9 +165,27 @@ class TicketSummary(BaseModel):
     next_update_state: str | None
     resolution_due: datetime | None
     resolution_state: str | None
+    next_due_at: datetime | None
+    next_due_clock: str | None
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
+
+
+class TicketVisibilityRow(BaseModel):
+    """A ticket as Temporal's visibility store sees it (``GET /tickets?source=temporal``)."""
+
+    id: str
+    customer_id: int | None
+    type: str | None
+    severity: str | None
+    plan: str | None
+    status: str | None
+    escalation_level: int | None
+    breached: bool | None
+    next_due_at: datetime | None
+    next_due_clock: str | None
+    started_at: datetime | None
 
 
 class ResponseCreate(_Input):

@@ -130,8 +130,14 @@ async def create_ticket(
         search_attributes=sa.ticket_attributes(
             status="open", severity=severity, plan=customer.plan,
             customer_id=customer.id, escalation_level=0, breached=False,
+            ticket_id=ticket_id, ticket_type=request.type,
         ),
-        static_summary=f"{severity} · {customer.name} · {request.subject}"[:200],
+        static_summary=f"{request.subject} · {customer.name} · {severity}"[:200],
+        static_details=(
+            f"**{request.subject}**\n\ncustomer {customer.name} (#{customer.id}) · plan "
+            f"{customer.plan} · {severity} {request.type} via {request.channel}\n\n"
+            f"{request.description[:1000]}"
+        ),
     )
     if call is not None:
         first_update = client.execute_update_with_start_workflow(

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sla.clocks import ClockPublicState
+from sla.deadlines import next_due
 from sla.snapshot import Contact
 from sla.ticket import EmergencyState, TicketState, TimelineEntry
 
@@ -48,11 +49,14 @@ class TicketView:
     emergency: EmergencyState | None = None
     update_interval_seconds: float | None = None
     workaround_at: datetime | None = None
+    next_due_at: datetime | None = None
+    next_due_clock: str | None = None
 
 
 def view(state: TicketState, now: datetime) -> TicketView:
     details = state.details
     level = state.escalation_level
+    upcoming = next_due(state)
     return TicketView(
         ticket_id=details.ticket_id,
         customer_id=details.customer_id,
@@ -90,6 +94,8 @@ def view(state: TicketState, now: datetime) -> TicketView:
         emergency=state.emergency,
         update_interval_seconds=state.update_interval_seconds,
         workaround_at=state.workaround_at,
+        next_due_at=upcoming[0] if upcoming else None,
+        next_due_clock=upcoming[1] if upcoming else None,
     )
 
 

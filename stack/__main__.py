@@ -21,7 +21,12 @@ from channels.templates import MessageTemplates
 from config import Settings, get_settings
 from sla.policy import PolicyError, load_policy
 from stack.demo import load_demo_customers
-from stack.temporal import DevServer, connect, ensure_search_attributes
+from stack.temporal import (
+    DevServer,
+    connect,
+    ensure_search_attributes,
+    require_search_attributes,
+)
 from store.db import create_tables, make_engine
 from worker import run_worker
 
@@ -58,7 +63,11 @@ async def run_stack(settings: Settings) -> None:
         logger.info("Temporal Web UI: http://localhost:%d", settings.temporal_ui_port)
     try:
         client = await connect(settings)
-        await ensure_search_attributes(client, settings.temporal_namespace)
+        if server is not None:
+            # Our own server: register what it lacks (say, after an upgrade added one). An
+            # external cluster is the operator's: the worker names what is missing instead.
+            await ensure_search_attributes(client, settings.temporal_namespace)
+        await require_search_attributes(client, settings.temporal_namespace)
 
         stop = asyncio.Event()
         api = ApiServer(uvicorn.Config("api.main:app", host=settings.api_host,

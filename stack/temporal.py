@@ -67,22 +67,44 @@ async def connect(settings: Settings) -> Client:
     )
 
 
-async def ensure_search_attributes(client: Client, namespace: str) -> None:
-    """Add the ticket search attributes the namespace lacks (no-op when all exist)."""
+async def missing_search_attributes(client: Client, namespace: str) -> list[str]:
     listed = await client.operator_service.list_search_attributes(
         ListSearchAttributesRequest(namespace=namespace)
     )
     known = set(listed.custom_attributes) | set(listed.system_attributes)
-    missing = {
-        key.name: IndexedValueType.ValueType(key.indexed_value_type.value)
-        for key in search_attributes.ALL
-        if key.name not in known
-    }
+    return [key.name for key in search_attributes.ALL if key.name not in known]
+
+
+def create_commands(names: list[str], namespace: str) -> list[str]:
+    """The CLI commands that register the named search attributes on a cluster."""
+    types = {key.name: _CLI_TYPE_NAMES[key.indexed_value_type] for key in search_attributes.ALL}
+    return [f"temporal operator search-attribute create --namespace {namespace} "
+            f"--name {name} --type {types[name]}" for name in names]
+
+
+async def ensure_search_attributes(client: Client, namespace: str) -> None:
+    """Add the ticket search attributes the namespace lacks (for servers we start ourselves)."""
+    missing = await missing_search_attributes(client, namespace)
     if missing:
-        await client.operator_service.add_search_attributes(
-            AddSearchAttributesRequest(namespace=namespace, search_attributes=missing)
-        )
+        await client.operator_service.add_search_attributes(AddSearchAttributesRequest(
+            namespace=namespace,
+            search_attributes={
+                key.name: IndexedValueType.ValueType(key.indexed_value_type.value)
+                for key in search_attributes.ALL if key.name in missing
+            },
+        ))
         logger.info("registered search attributes %s", ", ".join(sorted(missing)))
+
+
+async def require_search_attributes(client: Client, namespace: str) -> None:
+    """Refuse to run workflows that would upsert attributes the cluster does not know."""
+    missing = await missing_search_attributes(client, namespace)
+    if missing:
+        raise RuntimeError(
+            f"namespace {namespace!r} lacks the search attributes {', '.join(missing)}; "
+            "ticket workflows would retry forever. Create them with:\n  "
+            + "\n  ".join(create_commands(missing, namespace))
+        )
 
 
 def temporal_cli() -> str:
@@ -97,7 +119,8 @@ def temporal_cli() -> str:
 
 
 def dev_server_command(
-    db_file: Path, port: int, ui_port: int | None, namespace: str = "default"
+    db_file: Path, port: int, ui_port: int | None, namespace: str = "default",
+    with_search_attributes: bool = True,
 ) -> list[str]:
     command = [
         temporal_cli(), "server", "start-dev",
@@ -112,7 +135,7 @@ def dev_server_command(
     if namespace != "default":
         command += ["--namespace", namespace]
     command += ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
-    for key in search_attributes.ALL:
+    for key in search_attributes.ALL if with_search_attributes else ():
         command += ["--search-attribute", f"{key.name}={_CLI_TYPE_NAMES[key.indexed_value_type]}"]
     return command
 
@@ -127,8 +150,10 @@ class DevServer:
     """The embedded Temporal dev server as a child process."""
 
     def __init__(
-        self, db_file: Path, port: int, ui_port: int | None, log_file: Path | None = None
+        self, db_file: Path, port: int, ui_port: int | None, log_file: Path | None = None,
+        with_search_attributes: bool = True,
     ) -> None:
+        self.with_search_attributes = with_search_attributes
         self.db_file = db_file
         self.port = port
         self.ui_port = ui_port
@@ -148,7 +173,8 @@ class DevServer:
         self.db_file.parent.mkdir(parents=True, exist_ok=True)
         output = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
-            dev_server_command(self.db_file, self.port, self.ui_port),
+            dev_server_command(self.db_file, self.port, self.ui_port,
+                               with_search_attributes=self.with_search_attributes),
             stdout=output, stderr=subprocess.STDOUT,
             # Its own process group: Ctrl-C reaches us, and we stop it in order.
             start_new_session=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, UniqueConstraint
+from sqlalchemy import DateTime, Index, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -63,6 +63,9 @@ class Customer(CustomerBase, table=True):
 class Ticket(SQLModel, table=True):
     """The projection of a ticket workflow: what lists and filters read."""
 
+    # The queue page reads open tickets by next due time.
+    __table_args__ = (Index("ix_ticket_status_next_due_at", "status", "next_due_at"),)
+
     id: str = Field(primary_key=True, max_length=64)
     customer_id: int = Field(foreign_key="customer.id", index=True)
     subject: str
@@ -80,6 +83,8 @@ class Ticket(SQLModel, table=True):
     next_update_state: str | None = None
     resolution_due: datetime | None = instant(default=None)
     resolution_state: str | None = None
+    next_due_at: datetime | None = instant(default=None)
+    next_due_clock: str | None = None
     created_at: datetime = instant()
     updated_at: datetime = instant(default_factory=utcnow)
     closed_at: datetime | None = instant(default=None)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, status
 from fastapi.responses import JSONResponse
@@ -24,10 +24,12 @@ from api.schemas import (
     TicketCreate,
     TicketPublic,
     TicketSummary,
+    TicketVisibilityRow,
     TimelineEventPublic,
     UpdateIntervalCreate,
 )
 from api.ticket_commands import create_ticket, public, query_ticket, update_ticket
+from api.visibility import list_from_visibility
 from sla.durations import DurationError, parse_duration
 from sla.ticket import STATUSES
 from sla.view import TicketView
@@ -92,25 +94,32 @@ async def create(
     return public(result)
 
 
-@router.get("", response_model=list[TicketSummary])
-def list_tickets(
+@router.get("", response_model=list[TicketSummary] | list[TicketVisibilityRow])
+async def list_tickets(
     session: SessionDep,
+    client: TemporalClientDep,
     status_filter: Annotated[str | None, Query(alias="status")] = None,
     severity: Severity | None = None,
     customer_id: int | None = None,
     breached: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[Ticket]:
-    """Tickets from the database projection, newest first."""
+    source: Annotated[Literal["database", "temporal"], Query(
+        description="database: the projection (default); temporal: Temporal's visibility "
+                    "store, through the tickets' search attributes")] = "database",
+) -> list[Ticket] | list[TicketVisibilityRow]:
+    """Tickets, newest first, from the database projection or from Temporal visibility."""
+    if status_filter is not None and status_filter not in STATUSES:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=[{"loc": ["query", "status"], "type": "value_error",
+                     "msg": f"status must be one of {', '.join(STATUSES)}"}],
+        )
+    if source == "temporal":
+        return await list_from_visibility(client, status_filter, severity, customer_id,
+                                          breached, limit, offset)
     query = select(Ticket)
     if status_filter is not None:
-        if status_filter not in STATUSES:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                detail=[{"loc": ["query", "status"], "type": "value_error",
-                         "msg": f"status must be one of {', '.join(STATUSES)}"}],
-            )
         query = query.where(Ticket.status == status_filter)
     if severity is not None:
         query = query.where(Ticket.severity == severity)

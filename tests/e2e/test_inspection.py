@@ -1,0 +1,89 @@
+"""What operators see in Temporal: search attributes, summaries, current details."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio.client import Client
+
+from config import Settings
+from stack.temporal import DevServer, connect, require_search_attributes
+from tests.e2e.conftest import Stack, free_port
+from worker import run_worker
+
+pytestmark = pytest.mark.e2e
+
+
+async def until(check: Any, timeout: float = 15) -> Any:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if result := await check():
+            return result
+        await asyncio.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+async def test_a_ticket_reads_like_a_ticket_in_temporal(stack: Stack) -> None:
+    customer = (await stack.http.post("/customers", json={
+        "name": "Visible Co", "plan": "fast", "tam_name": "Tess",
+        "tam_email": "tess@example.com"})).json()
+    created = (await stack.http.post("/tickets", json={
+        "customer_id": customer["id"], "subject": "Webhooks delayed", "description": "by 5 min",
+        "severity": "major", "type": "configuration"})).json()
+    ticket_id = created["id"]
+    first_due = datetime.fromisoformat(created["clocks"][0]["due_at"])
+
+    async def listed() -> list[dict[str, Any]]:
+        rows = (await stack.http.get("/tickets", params={
+            "source": "temporal", "customer_id": customer["id"]})).json()
+        return [row for row in rows if row["next_due_at"]]
+
+    [row] = await until(listed)
+    assert (row["id"], row["type"], row["severity"], row["status"], row["plan"]) == (
+        ticket_id, "configuration", "major", "open", "fast")
+    assert row["next_due_clock"] == "first_response"
+    assert abs(datetime.fromisoformat(row["next_due_at"]) - first_due) < timedelta(seconds=1)
+    [db_row] = (await stack.http.get("/tickets", params={"customer_id": customer["id"]})).json()
+    assert db_row["next_due_clock"] == "first_response"
+
+    client = await connect(stack.settings)
+    due_before = (first_due + timedelta(minutes=1)).isoformat()
+    query = (f"TicketSeverity = 'major' AND SlaBreached = false AND NextDueAt < '{due_before}'"
+             f" AND CustomerId = {customer['id']}")
+    assert [w.id async for w in client.list_workflows(query)] == [ticket_id]
+
+    handle = client.get_workflow_handle(ticket_id)
+    description = await handle.describe()
+    assert await description.static_summary() == "Webhooks delayed · Visible Co · major"
+    assert "plan fast" in (await description.static_details() or "")
+    metadata = await handle.query("__temporal_workflow_metadata")
+    details = metadata.current_details
+    assert f"**{ticket_id}**: Webhooks delayed" in details
+    assert "first response: running, due" in details
+    assert "last event:" in details and "created" in details
+
+
+async def test_the_worker_refuses_a_cluster_without_the_search_attributes(
+    tmp_path: Path,
+) -> None:
+    bare = DevServer(tmp_path / "bare.db", free_port(), ui_port=None,
+                     with_search_attributes=False)
+    await bare.start()
+    try:
+        settings = Settings(temporal_address=bare.address,
+                            database_url=f"sqlite:///{tmp_path / 'app.db'}")
+        with pytest.raises(RuntimeError) as refused:
+            await run_worker(settings)
+        message = str(refused.value)
+        assert "lacks the search attributes" in message
+        assert ("temporal operator search-attribute create --namespace default "
+                "--name NextDueAt --type Datetime") in message
+        client = await Client.connect(bare.address)
+        with pytest.raises(RuntimeError):
+            await require_search_attributes(client, "default")
+    finally:
+        bare.stop()
