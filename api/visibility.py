@@ -10,10 +10,11 @@ from workflows.ticket import TicketWorkflow
 
 
 def visibility_query(
-    status: str | None, severity: str | None, customer_id: int | None, breached: bool | None
+    task_queue: str, status: str | None, severity: str | None, customer_id: int | None,
+    breached: bool | None,
 ) -> str:
     """The List Filter the Web UI would take for the same question."""
-    clauses = [f"WorkflowType = '{TicketWorkflow.__name__}'"]
+    clauses = [f"WorkflowType = '{TicketWorkflow.__name__}'", f"TaskQueue = '{task_queue}'"]
     if status is not None:
         clauses.append(f"{sa.TICKET_STATUS.name} = '{status}'")
     if severity is not None:
@@ -26,10 +27,11 @@ def visibility_query(
 
 
 async def list_from_visibility(
-    client: Client, status: str | None, severity: str | None, customer_id: int | None,
-    breached: bool | None, limit: int, offset: int,
+    client: Client, task_queue: str, status: str | None, severity: str | None,
+    customer_id: int | None, breached: bool | None, limit: int, offset: int,
 ) -> list[TicketVisibilityRow]:
-    query = visibility_query(status, severity, customer_id, breached)
+    # Our task queue: another deployment's tickets may share the namespace.
+    query = visibility_query(task_queue, status, severity, customer_id, breached)
     rows = []
     async for execution in client.list_workflows(query, limit=offset + limit):
         found = execution.typed_search_attributes

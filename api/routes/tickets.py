@@ -97,7 +97,7 @@ async def create(
 @router.get("", response_model=list[TicketSummary] | list[TicketVisibilityRow])
 async def list_tickets(
     session: SessionDep,
-    client: TemporalClientDep,
+    resources: ResourcesDep,
     status_filter: Annotated[str | None, Query(alias="status")] = None,
     severity: Severity | None = None,
     customer_id: int | None = None,
@@ -116,8 +116,9 @@ async def list_tickets(
                      "msg": f"status must be one of {', '.join(STATUSES)}"}],
         )
     if source == "temporal":
-        return await list_from_visibility(client, status_filter, severity, customer_id,
-                                          breached, limit, offset)
+        return await list_from_visibility(
+            resources.temporal, resources.settings.temporal_task_queue, status_filter, severity,
+            customer_id, breached, limit, offset)
     query = select(Ticket)
     if status_filter is not None:
         query = query.where(Ticket.status == status_filter)

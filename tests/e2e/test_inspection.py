@@ -53,7 +53,8 @@ async def test_a_ticket_reads_like_a_ticket_in_temporal(stack: Stack) -> None:
     client = await connect(stack.settings)
     due_before = (first_due + timedelta(minutes=1)).isoformat()
     query = (f"TicketSeverity = 'major' AND SlaBreached = false AND NextDueAt < '{due_before}'"
-             f" AND CustomerId = {customer['id']}")
+             f" AND CustomerId = {customer['id']}"
+             f" AND TaskQueue = '{stack.settings.temporal_task_queue}'")
     assert [w.id async for w in client.list_workflows(query)] == [ticket_id]
 
     handle = client.get_workflow_handle(ticket_id)
