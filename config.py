@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     temporal_ui_port: int = 8233
     data_dir: Path = Path(".data")
 
+    #: Where operators open the Temporal Web UI (links from the queue page).
+    temporal_ui_url: str | None = None
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     #: How long a request waits for the worker: then POST /tickets answers 202, a change 503.
@@ -61,6 +63,10 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
     demo_data: bool = True
     log_level: str = "INFO"
+
+    @property
+    def effective_temporal_ui_url(self) -> str:
+        return (self.temporal_ui_url or f"http://localhost:{self.temporal_ui_port}").rstrip("/")
 
     @property
     def effective_temporal_address(self) -> str:

@@ -1,0 +1,93 @@
+"""Server-rendered pages for agents: the queue of open tickets, and a ticket."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlmodel import col, func, select
+
+from api.deps import ResourcesDep, SessionDep, TemporalClientDep
+from api.ticket_commands import public, query_ticket
+from store.models import Customer, Ticket
+
+router = APIRouter(tags=["pages"])
+PAGE_SIZE = 50
+_pages = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "pages"),
+                     autoescape=select_autoescape(["html"]))
+
+
+@dataclass
+class QueueRow:
+    id: str
+    subject: str
+    severity: str
+    customer: str
+    plan: str
+    clock: str | None
+    due: datetime | None
+    left: str
+    breached: bool
+    page_url: str
+    workflow_url: str
+
+
+def time_left(due: datetime | None, now: datetime) -> str:
+    if due is None:
+        return "-"
+    seconds = int((due - now).total_seconds())
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    days, seconds = divmod(seconds, 86400)
+    text = str(timedelta(seconds=seconds)).zfill(8)
+    return f"{sign}{days}d {text}" if days else f"{sign}{text}"
+
+
+def workflow_url(resources: ResourcesDep, ticket_id: str) -> str:
+    settings = resources.settings
+    return (f"{settings.effective_temporal_ui_url}/namespaces/"
+            f"{quote(settings.temporal_namespace)}/workflows/{quote(ticket_id)}")
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def queue(
+    session: SessionDep,
+    resources: ResourcesDep,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> HTMLResponse:
+    """Open tickets by next due time; breached ones (already overdue) first; 50 a page."""
+    now = datetime.now(UTC)
+    open_tickets = select(Ticket).where(Ticket.status != "closed")
+    total = session.exec(select(func.count()).select_from(open_tickets.subquery())).one()
+    query = (select(Ticket, Customer).join(Customer, col(Customer.id) == col(Ticket.customer_id))
+             .where(Ticket.status != "closed")
+             .order_by(col(Ticket.breached).desc(), col(Ticket.next_due_at).is_(None),
+                       col(Ticket.next_due_at), col(Ticket.created_at))
+             .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
+    rows = [
+        QueueRow(id=ticket.id, subject=ticket.subject, severity=ticket.severity,
+                 customer=customer.name, plan=ticket.plan, clock=ticket.next_due_clock,
+                 due=ticket.next_due_at, left=time_left(ticket.next_due_at, now),
+                 breached=ticket.breached, page_url=f"/queue/tickets/{quote(ticket.id)}",
+                 workflow_url=workflow_url(resources, ticket.id))
+        for ticket, customer in session.exec(query)
+    ]
+    html = _pages.get_template("queue.html").render(
+        rows=rows, total=total, page=page, pages=max(1, math.ceil(total / PAGE_SIZE)), now=now)
+    return HTMLResponse(html)
+
+
+@router.get("/queue/tickets/{ticket_id}", response_class=HTMLResponse)
+async def ticket_page(ticket_id: str, client: TemporalClientDep,
+                      resources: ResourcesDep) -> HTMLResponse:
+    """A ticket's live state, read from its workflow."""
+    ticket = public(await query_ticket(client, ticket_id))
+    html = _pages.get_template("ticket.html").render(
+        ticket=ticket, workflow_url=workflow_url(resources, ticket_id))
+    return HTMLResponse(html)
