@@ -1,0 +1,87 @@
+"""Headless Chromium (Debian's package) driven by Playwright, against the real stack.
+
+Playwright's own browser download cannot work here, so the tests launch the system
+Chromium through ``executable_path``; where it is missing and we may install it
+(root, apt-get) it is installed. Set SKIP_BROWSER_TESTS=1 to skip them explicitly where
+no browser can be installed; otherwise a missing browser is a failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, async_playwright
+
+from config import Settings
+from stack.temporal import DevServer
+from tests.e2e.conftest import free_port, running_api, running_worker, stack_settings
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]
+
+
+def chromium_path() -> str:
+    if os.environ.get("SKIP_BROWSER_TESTS") == "1":
+        pytest.skip("SKIP_BROWSER_TESTS=1: browser tests skipped on purpose")
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None and os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], check=False,
+                       capture_output=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        found = shutil.which("chromium")
+    if found is None:
+        pytest.fail("Chromium is missing and could not be installed; set SKIP_BROWSER_TESTS=1 "
+                    "to skip the browser tests on purpose")
+    return found
+
+
+@pytest_asyncio.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    executable = chromium_path()
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=executable,
+                                                    args=CHROMIUM_FLAGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@dataclass
+class UiStack:
+    http: httpx.AsyncClient
+    settings: Settings
+    api_url: str
+    ui_url: str
+
+
+@pytest_asyncio.fixture(scope="session")
+async def ui_stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[UiStack]:
+    """The dev server with its Web UI, a worker and the API."""
+    data = tmp_path_factory.mktemp("ui")
+    ui_port = free_port()
+    server = DevServer(data / "temporal.db", free_port(), ui_port=ui_port,
+                       log_file=data / "temporal.log")
+    await server.start()
+    ui_url = f"http://127.0.0.1:{ui_port}"
+    settings = stack_settings(server, data, temporal_ui_url=ui_url)
+    try:
+        async with running_worker(settings), running_api(settings) as http:
+            yield UiStack(http, settings, f"http://127.0.0.1:{settings.api_port}", ui_url)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,98 @@
+"""What people see in a browser: the Temporal Web UI's ticket workflow, and /queue."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.browser.conftest import UiStack
+from tests.e2e.test_tickets_api import wait_for
+
+pytestmark = pytest.mark.browser
+
+
+async def shown(page: Page, text: str, timeout: float = 30) -> None:
+    """Wait until ``text`` is in the page or one of its frames."""
+    for _ in range(int(timeout * 4)):
+        for frame in page.frames:
+            if text in await frame.inner_text("body"):
+                return
+        await page.wait_for_timeout(250)
+    raise AssertionError(f"{text!r} not shown")
+
+
+async def open_tickets(stack: UiStack, name: str) -> dict[str, str]:
+    customer = (await stack.http.post("/customers", json={
+        "name": name, "plan": "fast", "tam_name": "Tess", "tam_email": "t@example.com"})).json()
+    ids = {}
+    for severity in ("minor", "critical"):
+        ids[severity] = (await stack.http.post("/tickets", json={
+            "customer_id": customer["id"], "subject": f"{severity} problem at {name}",
+            "description": "x", "severity": severity})).json()["id"]
+    return ids
+
+
+async def test_the_web_ui_finds_a_ticket_and_shows_its_summary_and_details(
+    browser: Browser, ui_stack: UiStack, artifacts: Path
+) -> None:
+    ids = await open_tickets(ui_stack, "Browser Co")
+    ticket_id = ids["minor"]
+    page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+    query = quote(f"TicketId = '{ticket_id}'")
+    await page.goto(f"{ui_stack.ui_url}/namespaces/default/workflows?query={query}")
+    link = page.get_by_role("link", name=ticket_id)
+    await expect(link).to_be_visible(timeout=30_000)
+    await page.screenshot(path=str(artifacts / "temporal-ui-search.png"), full_page=True)
+    await link.first.click()
+    # Timers are named after what they wait for.
+    await expect(page.get_by_text("first response warning").first).to_be_visible(timeout=30_000)
+    await page.screenshot(path=str(artifacts / "temporal-ui-ticket.png"), full_page=True)
+    await page.get_by_text("User Metadata", exact=True).first.click()
+    # The UI renders summary and details as Markdown inside sandboxed frames.
+    await shown(page, "minor problem at Browser Co · Browser Co · minor")
+    await shown(page, "customer Browser Co (#1) · plan fast")
+    await shown(page, "first response: running, due")
+    await page.screenshot(path=str(artifacts / "temporal-ui-metadata.png"), full_page=True)
+    await page.close()
+
+
+async def test_the_queue_orders_by_due_time_and_highlights_breaches(
+    browser: Browser, ui_stack: UiStack, artifacts: Path
+) -> None:
+    ids = await open_tickets(ui_stack, "Queue Browser Co")
+
+    async def breached() -> bool:
+        return bool((await ui_stack.http.get(f"/tickets/{ids['critical']}")).json()["breached"])
+
+    await wait_for(breached)
+    page = await browser.new_page(viewport={"width": 1400, "height": 900})
+    await page.goto(f"{ui_stack.api_url}/queue")
+    rows = await page.locator("tr.ticket").evaluate_all(
+        """rows => rows.map(row => ({id: row.dataset.ticket,
+                                     breached: row.classList.contains('breached'),
+                                     due: row.querySelector('td[data-due]')?.dataset.due}))""")
+    order = [row["id"] for row in rows]
+    assert order.index(ids["critical"]) < order.index(ids["minor"])
+    # Breached tickets first; the rest by next due time.
+    flags = [row["breached"] for row in rows]
+    assert flags == sorted(flags, reverse=True)
+    waiting = [row["due"] for row in rows if not row["breached"]]
+    assert waiting == sorted(waiting)
+    critical = page.locator(f'tr[data-ticket="{ids["critical"]}"]')
+    await expect(critical).to_have_class("ticket breached")
+    background = await critical.evaluate("row => getComputedStyle(row).backgroundColor")
+    assert background == "rgb(253, 232, 232)"
+    # The browser counts down (its next due clock is the resolution, an hour away).
+    left = critical.locator("td.left")
+    await expect(left).to_have_text(re.compile(r"^00:5\d:\d\d$"))
+    before = await left.inner_text()
+    await page.wait_for_timeout(1500)
+    assert await left.inner_text() < before
+    await page.screenshot(path=str(artifacts / "queue.png"), full_page=True)
+    await critical.get_by_role("link", name=ids["critical"]).click()
+    await expect(page.get_by_text("SLA breached")).to_be_visible()
+    await page.close()
