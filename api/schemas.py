@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.scrub import MaskedSecretPublic
 from store.models import CustomerBase
 
 Severity = Literal["critical", "major", "minor"]
@@ -136,6 +137,8 @@ class TicketPublic(BaseModel):
     next_due_at: datetime | None
     next_due_clock: str | None
     as_of: datetime
+    #: Secrets found in what this request sent, masked before anything was stored.
+    masked: list[MaskedSecretPublic] = []
 
 
 class TicketAccepted(BaseModel):
@@ -280,6 +283,7 @@ class EmergencyCallCreate(_Input):
 
 
 class EmergencyCallAccepted(BaseModel):
+    masked: list[MaskedSecretPublic] = []
     call_id: str
     ticket_id: str
     ticket_created: bool

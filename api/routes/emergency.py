@@ -15,6 +15,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from api.deps import ResourcesDep, SessionDep
 from api.emergency_calls import find_customer, normalize_phone, route_call
 from api.schemas import EmergencyCallAccepted, EmergencyCallCreate, TicketAccepted
+from api.scrub import Scrubber
 from sla.ticket import EmergencyCall
 from sla.view import TicketView
 
@@ -60,6 +61,8 @@ async def take_call(
     if taken_at > now + CLOCK_SKEW:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
             "loc": ["body", "taken_at"], "type": "value_error", "msg": "is in the future"}])
+    scrub = Scrubber()
+    request = request.model_copy(update={"description": scrub("description", request.description)})
     form = request.model_dump(mode="json", exclude={"taken_at"})
     call_id = "intake:" + (idempotency_key or hashlib.sha256(
         json.dumps(form, sort_keys=True).encode()).hexdigest()[:24])
@@ -75,7 +78,9 @@ async def take_call(
                               "clock runs; the worker has not confirmed yet")
         return JSONResponse(body.model_dump(), status_code=status.HTTP_202_ACCEPTED,
                             headers={"Location": f"/tickets/{routed.ticket_id}"})
-    return _accepted(call, routed.ticket_id, routed.created, routed.view)
+    accepted = _accepted(call, routed.ticket_id, routed.created, routed.view)
+    accepted.masked = scrub.masked
+    return accepted
 
 
 def _spoken(ticket_id: str) -> str:

@@ -11,6 +11,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from api.deps import ResourcesDep, SessionDep
 from api.inbound_mail import address_of, clean_subject, customer_by_address, referenced_ticket
 from api.schemas import TicketCreate
+from api.scrub import MaskedSecretPublic, Scrubber
 from api.ticket_commands import create_ticket, update_ticket
 from store.models import Customer
 from workflows.messages import CustomerReply
@@ -35,6 +36,7 @@ class InboundEmail(BaseModel):
 
 
 class InboundResult(BaseModel):
+    masked: list[MaskedSecretPublic] = []
     ticket_id: str
     action: Literal["reply", "new_ticket"]
     detail: str
@@ -47,6 +49,9 @@ async def inbound_email(
     """A reply from the customer's own address joins its ticket (matched by In-Reply-To,
     References or the subject's ``[TCK-…]``); from another address, or to a closed ticket, it
     opens a new ticket. A mail that names no ticket opens one for the sender's customer."""
+    scrub = Scrubber()
+    mail = mail.model_copy(update={"text": scrub("text", mail.text),
+                                   "subject": scrub("subject", mail.subject)})
     address = address_of(mail.sender)
     ticket = referenced_ticket(session, mail.subject, mail.in_reply_to, mail.references)
     wait = timedelta(seconds=resources.settings.worker_wait_seconds)
@@ -58,7 +63,7 @@ async def inbound_email(
             await update_ticket(resources.temporal, session, ticket.id,
                                 TicketWorkflow.customer_reply,
                                 CustomerReply(body=mail.text, message_id=mail.message_id), wait)
-            return InboundResult(ticket_id=ticket.id, action="reply",
+            return InboundResult(ticket_id=ticket.id, action="reply", masked=scrub.masked,
                                  detail=f"recorded as the customer's reply on {ticket.id}")
         why = (f"a reply from {address}, not the customer's address, to {ticket.id}"
                if not own_address else f"a reply to {ticket.id}, which is closed")
@@ -78,5 +83,5 @@ async def inbound_email(
                                  resources.policy, customer, request, f"mail:{mail.message_id}",
                                  wait)
     ticket_id = result if isinstance(result, str) else result.ticket_id
-    return InboundResult(ticket_id=ticket_id, action="new_ticket",
+    return InboundResult(ticket_id=ticket_id, action="new_ticket", masked=scrub.masked,
                          detail=f"opened a new ticket: {why}")

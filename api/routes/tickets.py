@@ -28,6 +28,7 @@ from api.schemas import (
     TimelineEventPublic,
     UpdateIntervalCreate,
 )
+from api.scrub import Scrubber
 from api.ticket_commands import create_ticket, public, query_ticket, update_ticket
 from api.visibility import list_from_visibility
 from sla.durations import DurationError, parse_duration
@@ -72,6 +73,12 @@ async def create(
     policy: PolicyDep,
     idempotency_key: IdempotencyKey = None,
 ) -> TicketPublic | JSONResponse:
+    scrub = Scrubber()
+    request = request.model_copy(update={
+        "subject": scrub("subject", request.subject),
+        "description": scrub("description", request.description),
+        "intake": {name: scrub(f"intake.{name}", value) for name, value in request.intake.items()},
+    })
     customer = session.get(Customer, request.customer_id)
     if customer is None:
         raise HTTPException(
@@ -91,7 +98,9 @@ async def create(
         )
         return JSONResponse(accepted.model_dump(), status_code=status.HTTP_202_ACCEPTED,
                             headers={"Location": f"/tickets/{result}"})
-    return public(result)
+    created = public(result)
+    created.masked = scrub.masked
+    return created
 
 
 @router.get("", response_model=list[TicketSummary] | list[TicketVisibilityRow])
@@ -144,9 +153,13 @@ async def _apply(
     ticket_id: str,
     update: UpdateMethodMultiParam[[TicketWorkflow, Argument], TicketView],
     argument: Argument,
+    scrub: Scrubber | None = None,
 ) -> TicketPublic:
     wait = timedelta(seconds=resources.settings.worker_wait_seconds)
-    return public(await update_ticket(resources.temporal, session, ticket_id, update, argument, wait))
+    result = public(await update_ticket(resources.temporal, session, ticket_id, update, argument,
+                                        wait))
+    result.masked = scrub.masked if scrub else []
+    return result
 
 
 @router.post("/{ticket_id}/responses", response_model=TicketPublic)
@@ -154,9 +167,10 @@ async def add_response(
     ticket_id: str, request: ResponseCreate, resources: ResourcesDep, session: SessionDep
 ) -> TicketPublic:
     """An agent's response or update (the first one stops the first-response clock)."""
-    argument = AgentResponse(author=request.author, body=request.body, automatic=request.automatic,
-                             workaround=request.workaround)
-    return await _apply(resources, session, ticket_id, TicketWorkflow.respond, argument)
+    scrub = Scrubber()
+    argument = AgentResponse(author=request.author, body=scrub("body", request.body),
+                             automatic=request.automatic, workaround=request.workaround)
+    return await _apply(resources, session, ticket_id, TicketWorkflow.respond, argument, scrub)
 
 
 @router.post("/{ticket_id}/replies", response_model=TicketPublic)
@@ -164,8 +178,10 @@ async def add_reply(
     ticket_id: str, request: ReplyCreate, resources: ResourcesDep, session: SessionDep
 ) -> TicketPublic:
     """A customer reply; it ends a wait on the customer."""
-    argument = CustomerReply(body=request.body)
-    return await _apply(resources, session, ticket_id, TicketWorkflow.customer_reply, argument)
+    scrub = Scrubber()
+    argument = CustomerReply(body=scrub("body", request.body))
+    return await _apply(resources, session, ticket_id, TicketWorkflow.customer_reply, argument,
+                        scrub)
 
 
 @router.post("/{ticket_id}/status", response_model=TicketPublic)
@@ -182,8 +198,10 @@ async def propose_resolution(
     ticket_id: str, request: ResolutionCreate, resources: ResourcesDep, session: SessionDep
 ) -> TicketPublic:
     """The agent proposes a resolution; the resolution clock stops."""
-    argument = ResolutionProposal(author=request.author, summary=request.summary)
-    return await _apply(resources, session, ticket_id, TicketWorkflow.propose_resolution, argument)
+    scrub = Scrubber()
+    argument = ResolutionProposal(author=request.author, summary=scrub("summary", request.summary))
+    return await _apply(resources, session, ticket_id, TicketWorkflow.propose_resolution, argument,
+                        scrub)
 
 
 @router.post("/{ticket_id}/confirmation", response_model=TicketPublic)
@@ -191,8 +209,9 @@ async def confirm_resolution(
     ticket_id: str, request: ConfirmationCreate, resources: ResourcesDep, session: SessionDep
 ) -> TicketPublic:
     """The customer confirms the proposed resolution; the ticket closes."""
-    argument = Confirmation(comment=request.comment)
-    return await _apply(resources, session, ticket_id, TicketWorkflow.confirm, argument)
+    scrub = Scrubber()
+    argument = Confirmation(comment=scrub("comment", request.comment))
+    return await _apply(resources, session, ticket_id, TicketWorkflow.confirm, argument, scrub)
 
 
 @router.post("/{ticket_id}/reopen", response_model=TicketPublic)
@@ -200,8 +219,9 @@ async def reopen(
     ticket_id: str, request: ReopenCreate, resources: ResourcesDep, session: SessionDep
 ) -> TicketPublic:
     """Reopen a closed ticket or reject a proposed resolution; the resolution clock resumes."""
-    argument = Reopen(actor=request.actor, reason=request.reason)
-    return await _apply(resources, session, ticket_id, TicketWorkflow.reopen, argument)
+    scrub = Scrubber()
+    argument = Reopen(actor=request.actor, reason=scrub("reason", request.reason))
+    return await _apply(resources, session, ticket_id, TicketWorkflow.reopen, argument, scrub)
 
 
 @router.post("/{ticket_id}/callbacks", response_model=TicketPublic)
@@ -210,8 +230,11 @@ async def record_callback(
 ) -> TicketPublic:
     """The agent called back after an emergency call: the callback clock is met, paging stops,
     and the agreed update interval starts (a ``workaround`` outcome stops update timing)."""
-    argument = CallbackReport(agent=request.agent, outcome=request.outcome, notes=request.notes)
-    return await _apply(resources, session, ticket_id, TicketWorkflow.record_callback, argument)
+    scrub = Scrubber()
+    argument = CallbackReport(agent=request.agent, outcome=request.outcome,
+                              notes=scrub("notes", request.notes))
+    return await _apply(resources, session, ticket_id, TicketWorkflow.record_callback, argument,
+                        scrub)
 
 
 @router.post("/{ticket_id}/escalations/{level}/ack", response_model=TicketPublic)

@@ -34,7 +34,7 @@ async def test_a_reply_threads_onto_its_ticket_once(stack: Stack) -> None:
                  **{"in-reply-to": f"<{ticket_id}.2@sla.example.com>"})
     first = await stack.http.post("/inbound/email", json=reply)
     assert first.status_code == 200, first.text
-    assert first.json() == {"ticket_id": ticket_id, "action": "reply",
+    assert first.json() == {"ticket_id": ticket_id, "action": "reply", "masked": [],
                             "detail": f"recorded as the customer's reply on {ticket_id}"}
     # The forwarding service delivers the same mail again: one reply.
     await stack.http.post("/inbound/email", json=reply)

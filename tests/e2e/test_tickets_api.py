@@ -275,3 +275,23 @@ async def test_missing_intake_fields_are_listed(dev_server: DevServer, tmp_path:
         assert created.status_code == 201, created.text
         assert created.json()["severity"] == "critical"
         assert created.json()["intake"] == report
+
+
+async def test_secrets_never_reach_the_database_or_the_workflow_history(stack: Stack) -> None:
+    customer_id = await customer(stack)
+    secret = "sk_live_51HxYzAbCdEfGhIjKlMnOpQr"
+    created = await stack.http.post("/tickets", json=ticket_body(
+        customer_id, description=f"Calls fail with our key {secret} since 9:00"))
+    assert created.status_code == 201
+    body = created.json()
+    assert body["masked"] == [{"field": "description", "kind": "API key",
+                               "masked": "sk_l********OpQr"}]
+    assert secret not in created.text
+    reply = await stack.http.post(f"/tickets/{body['id']}/replies",
+                                  json={"body": "also password: hunter2hunter2"})
+    assert reply.json()["masked"][0]["kind"] == "password or secret"
+    timeline = (await stack.http.get(f"/tickets/{body['id']}/timeline")).text
+    assert "hunter2hunter2" not in timeline and "password: ********" in timeline
+    client = await connect(stack.settings)
+    history = (await client.get_workflow_handle(body["id"]).fetch_history()).to_json()
+    assert secret not in history and "hunter2hunter2" not in history

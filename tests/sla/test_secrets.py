@@ -1,0 +1,53 @@
+"""Secrets are cut to their first and last four characters; ids and numbers are left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from sla.secrets import mask_secrets
+
+MASKED = [
+    ("Our key is sk_live_51HxYzAbCdEfGhIjKlMnOpQr, please check",
+     "sk_l********OpQr", "API key"),
+    ("curl -H 'Authorization: Bearer 9f8Zq2LmN4pR7sT1uV3wX5yA6bC8dE0f'",
+     "9f8Z********dE0f", "bearer token"),
+    ("token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+     "eyJh********sR8U", "JSON web token"),
+    ("aws key AKIAIOSFODNN7EXAMPLE in the logs", "AKIA********MPLE", "AWS access key"),
+    ("secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY leaked", "wJal********EKEY", "token"),
+    ("GitHub ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8 token", "ghp_********Q7r8", "API key"),
+    ("login admin, password: Tr0ub4dor&3xyz", "********", "password or secret"),
+    ("la contraseña es Hola1234!", "********", "password or secret"),
+    ("api_key=0123456789abcdef0123456789abcdef", "0123********cdef", "password or secret"),
+    ("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7\n"
+     "-----END PRIVATE KEY-----", "MIIE********AQC7", "private key"),
+]
+
+
+@pytest.mark.parametrize(("text", "masked", "kind"), MASKED)
+def test_secrets_are_masked(text: str, masked: str, kind: str) -> None:
+    clean, found = mask_secrets(text)
+    assert [(item.kind, item.masked) for item in found] == [(kind, masked)]
+    assert masked in clean
+    # Nothing of the secret but its masked form is left.
+    secret_tail = text.split()[-1] if kind == "private key" else None
+    assert secret_tail is None or secret_tail not in clean.replace(masked, "")
+
+
+@pytest.mark.parametrize("text", [
+    "Ticket TCK-4F2A9C1B0D3E is the same as TCK-9A8B7C6D5E4F",
+    "resource 123e4567-e89b-12d3-a456-426614174000 and 9b2f6c1e-7d4a-4e8b-a1c3-5f6e7d8c9b0a",
+    "order number 100234987654321, invoice INV-2026-000123",
+    "commit 3f786850e387550fdab836ed7e6dc881de23001b broke the build",
+    "the message id <TCK-1.3@sla.example.com> and the date 2026-03-06T16:30:00+00:00",
+    "the word internationalization and supercalifragilisticexpialidocious",
+    "the password policy changed yesterday",
+])
+def test_ids_numbers_and_words_are_left_alone(text: str) -> None:
+    assert mask_secrets(text) == (text, [])
+
+
+def test_masking_twice_changes_nothing() -> None:
+    once, found = mask_secrets(MASKED[0][0] + " and " + MASKED[6][0])
+    assert len(found) == 2
+    assert mask_secrets(once) == (once, [])
