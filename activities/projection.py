@@ -28,7 +28,9 @@ class ProjectionActivities:
             ticket = session.get(Ticket, view.ticket_id)
             if ticket is None:
                 ticket = Ticket(id=view.ticket_id, customer_id=view.customer_id,
-                                subject=view.subject, severity=view.severity, type=view.type,
+                                subject=view.subject, description=view.description,
+                                duplicate_of=view.duplicate_of, severity=view.severity,
+                                type=view.type,
                                 channel=view.channel, plan=view.plan, status=view.status,
                                 created_at=view.created_at, version=-1)
             if view.version >= ticket.version:

@@ -58,6 +58,11 @@ class TicketCreate(_Input):
     type: TicketType = "problem"
     channel: TicketChannel = "api"
     assignee: AssigneeIn | None = None
+    force_new: bool = Field(
+        default=False,
+        description="Open a ticket even when an open one of the customer looks the same "
+                    "(otherwise it is linked as a duplicate and gets no clocks of its own).",
+    )
     intake: dict[Annotated[str, Field(min_length=1, max_length=64)],
                  Annotated[str, Field(max_length=2000)]] = Field(
         default_factory=dict, max_length=50,
@@ -136,6 +141,8 @@ class TicketPublic(BaseModel):
     workaround_at: datetime | None
     next_due_at: datetime | None
     next_due_clock: str | None
+    duplicate_of: str | None
+    duplicates: list[str]
     as_of: datetime
     #: Secrets found in what this request sent, masked before anything was stored.
     masked: list[MaskedSecretPublic] = []

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from fastapi import HTTPException, status
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
@@ -26,6 +26,7 @@ from temporalio.workflow import UpdateMethodMultiParam
 
 from api.errors import refusal_to_http
 from api.schemas import TicketCreate, TicketPublic
+from sla.duplicates import closest
 from sla.policy import Policy
 from sla.snapshot import Contact
 from sla.ticket import EmergencyCall, TicketDetails
@@ -44,6 +45,19 @@ def new_ticket_id(customer_id: int, idempotency_key: str | None) -> str:
         return f"TCK-{secrets.token_hex(6).upper()}"
     digest = hashlib.sha256(f"{customer_id}:{idempotency_key}".encode()).hexdigest()
     return f"TCK-{digest[:12].upper()}"
+
+
+def find_duplicate(session: Session, policy: Policy, customer_id: int,
+                   request: TicketCreate) -> str | None:
+    """An open ticket of the customer, opened within the window, about the same problem."""
+    since = datetime.now(UTC) - policy.duplicates.window
+    query = select(Ticket).where(Ticket.customer_id == customer_id, Ticket.status != "closed",
+                                 col(Ticket.created_at) >= since,
+                                 col(Ticket.duplicate_of).is_(None))
+    candidates = [(ticket.id, f"{ticket.subject} {ticket.description}")
+                  for ticket in session.exec(query)]
+    return closest(f"{request.subject} {request.description}", candidates,
+                   policy.duplicates.similarity)
 
 
 def fingerprint(request: TicketCreate) -> str:
@@ -82,6 +96,7 @@ async def create_ticket(
     idempotency_key: str | None,
     wait: timedelta,
     call: EmergencyCall | None = None,
+    duplicate_of: str | None = None,
 ) -> TicketView | str:
     """Start the ticket's workflow and wait for its row; returns the id alone on a slow worker.
 
@@ -118,6 +133,7 @@ async def create_ticket(
         ticket_id=ticket_id, customer_id=customer.id, subject=request.subject,
         description=request.description, severity=severity, type=request.type,
         channel=request.channel, assignee=assignee, intake=dict(request.intake),
+        duplicate_of=duplicate_of,
     )
     start = WithStartWorkflowOperation(
         TicketWorkflow.run,

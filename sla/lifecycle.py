@@ -40,6 +40,11 @@ def open_ticket(
         request_fingerprint=fingerprint,
     )
     severity = details.severity
+    if details.duplicate_of is not None:
+        # The problem already has a ticket whose clocks run: no second set of clocks.
+        record(state, now, "created", "customer",
+               f"duplicate of {details.duplicate_of}: no SLA clocks of its own")
+        return state
     # The next-update clock joins at the first agent response (see _restart_update_clock).
     for name in ("first_response", "resolution", "study"):
         target = plan.target_for(name, severity, details.type, details.channel)
@@ -366,3 +371,11 @@ def message_not_delivered(state: TicketState, now: datetime, message: Notificati
     record(state, now, f"message_{status}", "system",
            f"{message.kind} to {message.recipient.name} ({message.recipient.role}) "
            f"via {message.channel}")
+
+
+def link_duplicate(state: TicketState, now: datetime, ticket_id: str) -> None:
+    """A later ticket for the same problem is linked here (once)."""
+    if ticket_id in state.duplicates:
+        return
+    state.duplicates.append(ticket_id)
+    record(state, now, "duplicate_linked", "system", f"{ticket_id} was opened for this problem")

@@ -88,6 +88,13 @@ class EmergencyPolicy(StrictModel):
     )
 
 
+class DuplicatesPolicy(StrictModel):
+    """A new ticket this similar to an open one of the same customer is linked to it."""
+
+    window: Duration = timedelta(hours=72)
+    similarity: float = Field(default=0.8, gt=0, le=1)
+
+
 class PlanPolicy(Targets):
     calendar: str = ALWAYS_OPEN_NAME
     #: The customer's TAM is an escalation point only while this calendar is open.
@@ -121,6 +128,7 @@ class Policy(StrictModel):
     channels: dict[TicketChannel, Targets] = Field(default_factory=dict)
     intake: dict[TicketType, IntakePolicy] = Field(default_factory=dict)
     emergency: EmergencyPolicy = Field(default_factory=EmergencyPolicy)
+    duplicates: DuplicatesPolicy = Field(default_factory=DuplicatesPolicy)
     #: Role (a contact name, "tam", "assignee", "customer", "default") -> its channels;
     #: "urgent" -> the channels of pages.
     delivery: dict[str, list[Channel]] = Field(default_factory=dict)

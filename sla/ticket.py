@@ -31,6 +31,8 @@ class TicketDetails:
     assignee: Contact | None = None
     #: Structured intake fields (e.g. a failure report's affected users, module, device).
     intake: dict[str, str] = field(default_factory=dict)
+    #: The open ticket this one repeats: it carries no SLA clocks of its own.
+    duplicate_of: str | None = None
 
 
 @dataclass
@@ -130,6 +132,8 @@ class TicketState:
     received_messages: list[str] = field(default_factory=list)
     #: The latest timeline entry, in words (for the Web UI).
     last_event: str = ""
+    #: Tickets opened later for the same problem and linked here.
+    duplicates: list[str] = field(default_factory=list)
 
     @property
     def ticket_id(self) -> str:

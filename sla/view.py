@@ -51,6 +51,8 @@ class TicketView:
     workaround_at: datetime | None = None
     next_due_at: datetime | None = None
     next_due_clock: str | None = None
+    duplicate_of: str | None = None
+    duplicates: list[str] = field(default_factory=list)
 
 
 def view(state: TicketState, now: datetime) -> TicketView:
@@ -96,6 +98,8 @@ def view(state: TicketState, now: datetime) -> TicketView:
         workaround_at=state.workaround_at,
         next_due_at=upcoming[0] if upcoming else None,
         next_due_clock=upcoming[1] if upcoming else None,
+        duplicate_of=details.duplicate_of,
+        duplicates=list(state.duplicates),
     )
 
 

@@ -69,6 +69,9 @@ class Ticket(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     customer_id: int = Field(foreign_key="customer.id", index=True)
     subject: str
+    #: Kept for duplicate detection (already masked of secrets).
+    description: str = ""
+    duplicate_of: str | None = None
     severity: str = Field(index=True)
     type: str
     channel: str

@@ -99,6 +99,15 @@ class TicketWorkflow:
 
     @workflow.run
     async def run(self, input: TicketWorkflowInput) -> TicketView:
+        original = self.state.details.duplicate_of
+        if original is not None and input.carried_state is None:
+            # Tell the original ticket; a signal survives any crash of the API that opened us.
+            try:
+                await workflow.get_external_workflow_handle(original).signal(
+                    TicketWorkflow.link_duplicate, self.state.ticket_id)
+            except Exception:
+                workflow.logger.warning("could not link %s to %s", self.state.ticket_id,
+                                        original)
         while True:
             await self._flush()
             if self.state.finished:
@@ -208,6 +217,11 @@ class TicketWorkflow:
         version = self.state.version
         await workflow.wait_condition(lambda: self.projected_version >= version)
         return view(self.state, workflow.now())
+
+    @workflow.signal
+    def link_duplicate(self, ticket_id: str) -> None:
+        """Sent by a later ticket for the same problem."""
+        lifecycle.link_duplicate(self.state, workflow.now(), ticket_id)
 
     # --- queries ----------------------------------------------------------------
 

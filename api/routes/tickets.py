@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Literal, TypeVar
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, status
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 from sqlmodel import Session, col, select
 from temporalio.workflow import UpdateMethodMultiParam
@@ -29,7 +29,14 @@ from api.schemas import (
     UpdateIntervalCreate,
 )
 from api.scrub import Scrubber
-from api.ticket_commands import create_ticket, public, query_ticket, update_ticket
+from api.ticket_commands import (
+    create_ticket,
+    find_duplicate,
+    new_ticket_id,
+    public,
+    query_ticket,
+    update_ticket,
+)
 from api.visibility import list_from_visibility
 from sla.durations import DurationError, parse_duration
 from sla.ticket import STATUSES
@@ -71,8 +78,12 @@ async def create(
     resources: ResourcesDep,
     session: SessionDep,
     policy: PolicyDep,
+    response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> TicketPublic | JSONResponse:
+    """Open a ticket (201). A retry with the same ``Idempotency-Key`` returns it with 200; an
+    open ticket of the customer about the same problem makes this one its linked duplicate
+    (no clocks of its own) unless ``force_new``."""
     scrub = Scrubber()
     request = request.model_copy(update={
         "subject": scrub("subject", request.subject),
@@ -87,9 +98,17 @@ async def create(
                      "msg": f"no customer {request.customer_id}"}],
         )
     settings = resources.settings
+    replay = idempotency_key is not None and session.get(
+        Ticket, new_ticket_id(request.customer_id, idempotency_key)) is not None
+    duplicate_of = None
+    if not replay and not request.force_new:
+        duplicate_of = find_duplicate(session, policy, request.customer_id, request)
     result = await create_ticket(resources.temporal, settings.temporal_task_queue, policy,
                                  customer, request, idempotency_key,
-                                 timedelta(seconds=settings.worker_wait_seconds))
+                                 timedelta(seconds=settings.worker_wait_seconds),
+                                 duplicate_of=duplicate_of)
+    if replay:
+        response.status_code = status.HTTP_200_OK
     if isinstance(result, str):
         accepted = TicketAccepted(
             id=result,

@@ -156,7 +156,7 @@ async def test_idempotency_key_returns_the_same_ticket(stack: Stack) -> None:
     headers = {"Idempotency-Key": "mail-4711"}
     first = await stack.http.post("/tickets", json=ticket_body(customer_id), headers=headers)
     again = await stack.http.post("/tickets", json=ticket_body(customer_id), headers=headers)
-    assert first.status_code == again.status_code == 201
+    assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["id"] == again.json()["id"]
     listed = (await stack.http.get("/tickets", params={"customer_id": customer_id})).json()
     assert len(listed) == 1
@@ -295,3 +295,26 @@ async def test_secrets_never_reach_the_database_or_the_workflow_history(stack: S
     client = await connect(stack.settings)
     history = (await client.get_workflow_handle(body["id"]).fetch_history()).to_json()
     assert secret not in history and "hunter2hunter2" not in history
+
+
+async def test_the_same_problem_twice_is_linked_not_clocked_twice(stack: Stack) -> None:
+    customer_id = await customer(stack)
+    body = ticket_body(customer_id, subject="Webhook deliveries delayed by ten minutes",
+                       description="All webhook deliveries to our endpoint arrive late")
+    original = (await stack.http.post("/tickets", json=body)).json()
+    again = body | {"description": "All webhook deliveries to our endpoint arrive late!"}
+    duplicate = await stack.http.post("/tickets", json=again)
+    assert duplicate.status_code == 201
+    assert duplicate.json()["duplicate_of"] == original["id"]
+    assert duplicate.json()["clocks"] == []
+
+    async def linked() -> bool:
+        live = (await stack.http.get(f"/tickets/{original['id']}")).json()
+        return bool(live["duplicates"] == [duplicate.json()["id"]])
+
+    await wait_for(linked)
+    forced = (await stack.http.post("/tickets", json=again | {"force_new": True})).json()
+    assert forced["duplicate_of"] is None and forced["clocks"] != []
+    other = (await stack.http.post("/tickets", json=ticket_body(
+        customer_id, subject="Invoice address", description="Please change our VAT number"))).json()
+    assert other["duplicate_of"] is None
