@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from api.deps import AppResources
 from api.errors import install_error_handlers
+from api.limits import BodySizeLimit
 from api.routes import customers, emergency, health, inbound, pages, tickets
 from config import Settings, get_settings
 from sla.policy import load_policy
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.add_middleware(BodySizeLimit)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(customers.router)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.limits import reject_nul
 from api.scrub import MaskedSecretPublic
 from store.models import CustomerBase
 
@@ -22,12 +23,16 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    _no_nul = model_validator(mode="before")(reject_nul)
+
 
 # --- customers ------------------------------------------------------------------
 
 
 class CustomerCreate(CustomerBase):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)  # type: ignore[assignment]
+
+    _no_nul = model_validator(mode="before")(reject_nul)
 
 
 class CustomerPublic(CustomerBase):

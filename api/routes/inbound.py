@@ -6,10 +6,11 @@ from datetime import timedelta
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, status
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from api.deps import ResourcesDep, SessionDep
 from api.inbound_mail import address_of, clean_subject, customer_by_address, referenced_ticket
+from api.limits import reject_nul
 from api.schemas import TicketCreate
 from api.scrub import MaskedSecretPublic, Scrubber
 from api.ticket_commands import create_ticket, update_ticket
@@ -33,6 +34,8 @@ class InboundEmail(BaseModel):
                              max_length=1000)
     references: str = Field(default="", max_length=10_000)
     text: str = Field(min_length=1, max_length=100_000)
+
+    _no_nul = model_validator(mode="before")(reject_nul)
 
 
 class InboundResult(BaseModel):

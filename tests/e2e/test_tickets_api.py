@@ -318,3 +318,27 @@ async def test_the_same_problem_twice_is_linked_not_clocked_twice(stack: Stack) 
     other = (await stack.http.post("/tickets", json=ticket_body(
         customer_id, subject="Invoice address", description="Please change our VAT number"))).json()
     assert other["duplicate_of"] is None
+
+
+async def test_limits_and_unicode(stack: Stack) -> None:
+    huge = await stack.http.post("/tickets", content=b'{"subject": "' + b"x" * 2_000_000 + b'"}',
+                                 headers={"content-type": "application/json"})
+    assert huge.status_code == 413
+    nul = await stack.http.post("/customers", json={"name": "Evil\x00Corp", "plan": "fast"})
+    assert nul.status_code == 422 and "NUL" in nul.text
+    customer_id = (await stack.http.post("/customers", json={
+        "name": "Ünïcødé 株式会社 شركة", "plan": "fast", "tam_name": "Тэсс",
+        "tam_email": "t@example.com"})).json()["id"]
+    text = "Не работает 🚨 — 邮件发送失败 — لا يعمل — ça ne marche pas"
+    created = await stack.http.post("/tickets", json=ticket_body(
+        customer_id, subject=text[:40], description=text, intake={"módulo": "Chats 💬"},
+        assignee={"name": "Ana Müller", "email": "ana@example.com"}))
+    assert created.status_code == 201, created.text
+    ticket = created.json()
+    assert (ticket["subject"], ticket["description"], ticket["intake"]) == (
+        text[:40], text, {"módulo": "Chats 💬"})
+    reply = await stack.http.post(f"/tickets/{ticket['id']}/replies", json={"body": "спасибо 🙏"})
+    assert reply.status_code == 200
+    too_long = await stack.http.post("/tickets", json=ticket_body(customer_id, subject="x" * 301))
+    assert too_long.status_code == 422
+    assert too_long.json()["detail"][0]["loc"] == ["body", "subject"]
