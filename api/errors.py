@@ -18,7 +18,9 @@ def refusal_to_http(error: WorkflowUpdateFailedError) -> HTTPException:
         if cause.type == REFUSED:
             return HTTPException(status.HTTP_409_CONFLICT, detail=cause.message)
         if cause.type == IDEMPOTENCY_CONFLICT:
-            return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=cause.message)
+            return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
+                "loc": ["header", "Idempotency-Key"], "type": "value_error",
+                "msg": cause.message}])
     return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
                          detail=f"the ticket could not be updated: {cause or error}")
 

@@ -110,8 +110,9 @@ async def create_ticket(
     if customer.plan not in policy.plans:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=f"customer {customer.id} is on plan {customer.plan!r}, which the SLA policy "
-                   f"does not define (plans: {', '.join(sorted(policy.plans))})",
+            detail=[{"loc": ["body", "customer_id"], "type": "value_error",
+                     "msg": f"customer {customer.id} is on plan {customer.plan!r}, which the "
+                            f"SLA policy does not define (plans: {', '.join(sorted(policy.plans))})"}],
         )
     missing = policy.missing_intake(request.type, request.intake)
     if missing:

@@ -90,10 +90,10 @@ def _auto_close_at(state: TicketState) -> datetime | None:
 def advance(state: TicketState, now: datetime) -> None:
     """Apply everything due by ``now``, in time order: warnings, breaches, auto-close."""
     while (wakeup := next_wakeup(state)) is not None and wakeup.at <= now:
-        _fire(state, wakeup.at)
+        _fire(state, wakeup.at, now)
 
 
-def _fire(state: TicketState, at: datetime) -> None:
+def _fire(state: TicketState, at: datetime, now: datetime) -> None:
     if state.status == "closed":
         state.finished = True
         state.version += 1
@@ -113,7 +113,7 @@ def _fire(state: TicketState, at: datetime) -> None:
         return
     paging = paging_due_at(state)
     if paging is not None and paging <= at:
-        page_next_level(state, at)
+        page_next_level(state, at, now)
         return
     for clock in state.clocks.values():
         warn = clock.warn_due_at(state.plan.warn_at)

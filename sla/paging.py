@@ -55,8 +55,13 @@ def paging_due_at(state: TicketState) -> datetime | None:
     return emergency.next_page_at
 
 
-def page_next_level(state: TicketState, at: datetime) -> None:
-    page(state, at, emergency_of(state).page_level + 1, "the callback is still missing")
+def page_next_level(state: TicketState, at: datetime, now: datetime) -> None:
+    """The next level, once. Pages missed while the worker was down are not all replayed:
+    the next one follows a full interval after ``now``."""
+    emergency = emergency_of(state)
+    page(state, at, emergency.page_level + 1, "the callback is still missing")
+    if emergency.next_page_at is not None and emergency.next_page_at <= now:
+        emergency.next_page_at = now + timedelta(seconds=state.plan.page_every_seconds)
 
 
 def stop_paging(state: TicketState) -> None:

@@ -21,8 +21,10 @@ from sla.view import TicketView
 
 router = APIRouter(tags=["emergency line"])
 
-#: A call may be posted this long after it was taken; a time further ahead is a mistake.
+#: A call may be posted a little after it was taken; a time further ahead is a mistake.
 CLOCK_SKEW = timedelta(minutes=5)
+#: The representative posts the form during or right after the call, not days later.
+OLDEST_CALL = timedelta(hours=24)
 
 
 def _accepted(call: EmergencyCall, ticket_id: str, created: bool,
@@ -61,6 +63,10 @@ async def take_call(
     if taken_at > now + CLOCK_SKEW:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
             "loc": ["body", "taken_at"], "type": "value_error", "msg": "is in the future"}])
+    if taken_at < now - OLDEST_CALL:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
+            "loc": ["body", "taken_at"], "type": "value_error",
+            "msg": "is more than 24 hours ago; open a ticket for an older call"}])
     scrub = Scrubber()
     request = request.model_copy(update={"description": scrub("description", request.description)})
     form = request.model_dump(mode="json", exclude={"taken_at"})
@@ -113,8 +119,9 @@ async def emergency_number(
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="invalid X-Twilio-Signature")
     call_sid, caller = params.get("CallSid", "").strip(), params.get("From", "").strip()
     if not call_sid or not caller:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            detail="CallSid and From are required")
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
+            "loc": ["body", "CallSid" if not call_sid else "From"], "type": "missing",
+            "msg": "CallSid and From are required"}])
     customer = find_customer(session, caller, "", "")
     call = EmergencyCall(
         call_id=f"call:{call_sid}", taken_at=datetime.now(UTC), source="telephony",

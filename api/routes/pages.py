@@ -59,7 +59,7 @@ def workflow_url(resources: ResourcesDep, ticket_id: str) -> str:
 def queue(
     session: SessionDep,
     resources: ResourcesDep,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
     """Open tickets by next due time; breached ones (already overdue) first; 50 a page."""
     now = datetime.now(UTC)

@@ -180,3 +180,19 @@ def test_roles_get_each_of_their_channels_and_the_unreachable_are_recorded() -> 
         ("escalation", "tam", "undeliverable"),
     ]
     assert len({n.idempotency_key for n in state.pending_notifications}) == 5
+
+
+def test_paging_missed_while_the_worker_was_down_is_not_replayed_page_by_page() -> None:
+    from sla.ticket import EmergencyCall
+
+    state = ticket()
+    call = EmergencyCall(call_id="CA-1", taken_at=START, source="intake", company_name="Acme",
+                         contact_name="Rita", contact_phone="+3902", contact_email="r@a.example",
+                         description="down")
+    lifecycle.record_call(state, START, call)
+    # A week without a worker: the callback was missed long ago.
+    lifecycle.advance(state, START + timedelta(days=7))
+    pages = [n for n in state.pending_notifications if n.kind == "page"]
+    assert len(pages) <= 4  # level 1 (TAM), then one catch-up page, not a week of them
+    assert state.emergency is not None
+    assert state.emergency.next_page_at == START + timedelta(days=7, minutes=10)
