@@ -56,7 +56,7 @@ class AssigneeIn(_Input):
 
 
 class TicketCreate(_Input):
-    customer_id: int = Field(gt=0)
+    customer_id: int = Field(gt=0, le=2**62)
     subject: Annotated[str, Field(min_length=1, max_length=300)]
     description: Text
     severity: Severity

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from sqlmodel import select
 
 from api.deps import PolicyDep, SessionDep
@@ -49,14 +49,16 @@ def create_customer(request: CustomerCreate, session: SessionDep, policy: Policy
 def list_customers(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[Customer]:
     query = select(Customer).order_by(Customer.id).offset(offset).limit(limit)  # type: ignore[arg-type]
     return list(session.exec(query))
 
 
 @router.get("/{customer_id}", response_model=CustomerPublic)
-def get_customer(customer_id: int, session: SessionDep) -> Customer:
+def get_customer(
+    customer_id: Annotated[int, Path(ge=1, le=2**62)], session: SessionDep
+) -> Customer:
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no customer {customer_id}")

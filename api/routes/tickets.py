@@ -128,10 +128,10 @@ async def list_tickets(
     resources: ResourcesDep,
     status_filter: Annotated[str | None, Query(alias="status")] = None,
     severity: Severity | None = None,
-    customer_id: int | None = None,
+    customer_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     breached: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     source: Annotated[Literal["database", "temporal"], Query(
         description="database: the projection (default); temporal: Temporal's visibility "
                     "store, through the tickets' search attributes")] = "database",
