@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from api.deps import AppResources
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
-from api.routes import customers, emergency, health, inbound, pages, tickets
+from api.routes import customers, emergency, health, inbound, keys, pages, tickets
 from config import Settings, get_settings
 from sla.policy import load_policy
 from stack.temporal import connect
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(emergency.router)
     app.include_router(inbound.router)
     app.include_router(pages.router)
+    app.include_router(keys.router)
     return app
 
 

@@ -28,6 +28,7 @@ from stack.temporal import (
     require_search_attributes,
 )
 from store.db import create_tables, make_engine
+from store.keys import create_key, has_admin_key
 from worker import run_worker
 
 logger = logging.getLogger("stack")
@@ -52,6 +53,14 @@ async def run_stack(settings: Settings) -> None:
             added = load_demo_customers(session, policy)
         if added:
             logger.info("demo customers added: %s", ", ".join(added))
+    with Session(engine) as session:
+        if not has_admin_key(session):
+            # Printed once, on the first start; only its hash is kept.
+            _row, key = create_key(session, "admin", "local admin (make run)")
+            print(f"\n  Local admin API key (shown once, keep it):\n\n    {key}\n\n"
+                  "  curl -H 'Authorization: Bearer <key>' http://localhost:8000/tickets\n"
+                  "  More keys: POST /keys, or python -m cli.keys create --role agent\n",
+                  flush=True)
     engine.dispose()
 
     server: DevServer | None = None

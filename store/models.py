@@ -141,3 +141,16 @@ class DeliveryAttempt(SQLModel, table=True):
     channel: str
     outcome: str
     detail: str = ""
+
+
+class ApiKey(SQLModel, table=True):
+    """An API key: only its SHA-256 is stored; the key itself is shown once, at creation."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_hash: str = Field(unique=True, max_length=64)
+    #: customer | agent | admin | telephony
+    role: str = Field(max_length=16)
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    name: str = Field(default="", max_length=200)
+    created_at: datetime = instant(default_factory=utcnow)
+    revoked_at: datetime | None = instant(default=None)

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from sqlmodel import select
 
+from api.auth import Admin, CustomerOrStaff, Staff
 from api.deps import PolicyDep, SessionDep
 from api.schemas import CustomerCreate, CustomerPublic
 from store.models import Customer
@@ -21,7 +22,9 @@ def _invalid(field: str, message: str) -> HTTPException:
 
 
 @router.post("", response_model=CustomerPublic, status_code=status.HTTP_201_CREATED)
-def create_customer(request: CustomerCreate, session: SessionDep, policy: PolicyDep) -> Customer:
+def create_customer(
+    request: CustomerCreate, session: SessionDep, policy: PolicyDep, caller: Admin
+) -> Customer:
     if request.plan not in policy.plans:
         raise _invalid("plan", f"unknown plan {request.plan!r}; the SLA policy defines "
                                f"{', '.join(sorted(policy.plans))}")
@@ -48,6 +51,7 @@ def create_customer(request: CustomerCreate, session: SessionDep, policy: Policy
 @router.get("", response_model=list[CustomerPublic])
 def list_customers(
     session: SessionDep,
+    caller: Staff,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[Customer]:
@@ -57,8 +61,11 @@ def list_customers(
 
 @router.get("/{customer_id}", response_model=CustomerPublic)
 def get_customer(
-    customer_id: Annotated[int, Path(ge=1, le=2**62)], session: SessionDep
+    customer_id: Annotated[int, Path(ge=1, le=2**62)], session: SessionDep,
+    caller: CustomerOrStaff,
 ) -> Customer:
+    if caller.customer_id not in (None, customer_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no customer {customer_id}")
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no customer {customer_id}")

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
+from api.auth import Intake
 from api.deps import ResourcesDep, SessionDep
 from api.emergency_calls import find_customer, normalize_phone, route_call
 from api.schemas import EmergencyCallAccepted, EmergencyCallCreate, TicketAccepted
@@ -46,6 +47,7 @@ async def take_call(
     request: EmergencyCallCreate,
     resources: ResourcesDep,
     session: SessionDep,
+    caller: Intake,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
 ) -> EmergencyCallAccepted | JSONResponse:
     """Record a call to the emergency line; the callback clock starts (24/7).

@@ -8,6 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, status
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
+from api.auth import Integration
 from api.deps import ResourcesDep, SessionDep
 from api.inbound_mail import address_of, clean_subject, customer_by_address, referenced_ticket
 from api.limits import reject_nul
@@ -47,7 +48,7 @@ class InboundResult(BaseModel):
 
 @router.post("/email", response_model=InboundResult)
 async def inbound_email(
-    mail: InboundEmail, resources: ResourcesDep, session: SessionDep
+    mail: InboundEmail, resources: ResourcesDep, session: SessionDep, caller: Integration
 ) -> InboundResult:
     """A reply from the customer's own address joins its ticket (matched by In-Reply-To,
     References or the subject's ``[TCK-…]``); from another address, or to a closed ticket, it

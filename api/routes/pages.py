@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel import col, func, select
 
+from api.auth import Staff
 from api.deps import ResourcesDep, SessionDep, TemporalClientDep
 from api.ticket_commands import public, query_ticket
 from store.models import Customer, Ticket
@@ -59,6 +60,7 @@ def workflow_url(resources: ResourcesDep, ticket_id: str) -> str:
 def queue(
     session: SessionDep,
     resources: ResourcesDep,
+    caller: Staff,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
     """Open tickets by next due time; breached ones (already overdue) first; 50 a page."""
@@ -85,7 +87,7 @@ def queue(
 
 @router.get("/queue/tickets/{ticket_id}", response_class=HTMLResponse)
 async def ticket_page(ticket_id: str, client: TemporalClientDep,
-                      resources: ResourcesDep) -> HTMLResponse:
+                      resources: ResourcesDep, caller: Staff) -> HTMLResponse:
     """A ticket's live state, read from its workflow."""
     ticket = public(await query_ticket(client, ticket_id))
     html = _pages.get_template("ticket.html").render(

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session, col, select
 from temporalio.workflow import UpdateMethodMultiParam
 
+from api.auth import CustomerOrStaff, Staff, own_ticket
 from api.deps import AppResources, PolicyDep, ResourcesDep, SessionDep, TemporalClientDep
 from api.schemas import (
     AcknowledgementCreate,
@@ -79,6 +80,7 @@ async def create(
     session: SessionDep,
     policy: PolicyDep,
     response: Response,
+    caller: CustomerOrStaff,
     idempotency_key: IdempotencyKey = None,
 ) -> TicketPublic | JSONResponse:
     """Open a ticket (201). A retry with the same ``Idempotency-Key`` returns it with 200; an
@@ -90,6 +92,9 @@ async def create(
         "description": scrub("description", request.description),
         "intake": {name: scrub(f"intake.{name}", value) for name, value in request.intake.items()},
     })
+    if caller.customer_id is not None and request.customer_id != caller.customer_id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            detail="a customer key opens tickets for its own customer only")
     customer = session.get(Customer, request.customer_id)
     if customer is None:
         raise HTTPException(
@@ -126,6 +131,7 @@ async def create(
 async def list_tickets(
     session: SessionDep,
     resources: ResourcesDep,
+    caller: CustomerOrStaff,
     status_filter: Annotated[str | None, Query(alias="status")] = None,
     severity: Severity | None = None,
     customer_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
@@ -137,6 +143,10 @@ async def list_tickets(
                     "store, through the tickets' search attributes")] = "database",
 ) -> list[Ticket] | list[TicketVisibilityRow]:
     """Tickets, newest first, from the database projection or from Temporal visibility."""
+    if caller.customer_id is not None:
+        if customer_id not in (None, caller.customer_id):
+            return []
+        customer_id = caller.customer_id
     if status_filter is not None and status_filter not in STATUSES:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -161,8 +171,10 @@ async def list_tickets(
 
 
 @router.get("/{ticket_id}", response_model=TicketPublic)
-async def get_ticket(ticket_id: str, client: TemporalClientDep) -> TicketPublic:
+async def get_ticket(ticket_id: str, client: TemporalClientDep, session: SessionDep,
+                     caller: CustomerOrStaff) -> TicketPublic:
     """Live SLA state, read from the ticket's workflow."""
+    own_ticket(caller, session, ticket_id)
     return public(await query_ticket(client, ticket_id))
 
 
@@ -183,7 +195,8 @@ async def _apply(
 
 @router.post("/{ticket_id}/responses", response_model=TicketPublic)
 async def add_response(
-    ticket_id: str, request: ResponseCreate, resources: ResourcesDep, session: SessionDep
+    ticket_id: str, request: ResponseCreate, resources: ResourcesDep, session: SessionDep,
+    caller: Staff,
 ) -> TicketPublic:
     """An agent's response or update (the first one stops the first-response clock)."""
     scrub = Scrubber()
@@ -194,9 +207,11 @@ async def add_response(
 
 @router.post("/{ticket_id}/replies", response_model=TicketPublic)
 async def add_reply(
-    ticket_id: str, request: ReplyCreate, resources: ResourcesDep, session: SessionDep
+    ticket_id: str, request: ReplyCreate, resources: ResourcesDep, session: SessionDep,
+    caller: CustomerOrStaff,
 ) -> TicketPublic:
     """A customer reply; it ends a wait on the customer."""
+    own_ticket(caller, session, ticket_id)
     scrub = Scrubber()
     argument = CustomerReply(body=scrub("body", request.body))
     return await _apply(resources, session, ticket_id, TicketWorkflow.customer_reply, argument,
@@ -205,7 +220,8 @@ async def add_reply(
 
 @router.post("/{ticket_id}/status", response_model=TicketPublic)
 async def change_status(
-    ticket_id: str, request: StatusChangeCreate, resources: ResourcesDep, session: SessionDep
+    ticket_id: str, request: StatusChangeCreate, resources: ResourcesDep, session: SessionDep,
+    caller: Staff,
 ) -> TicketPublic:
     """Wait on the customer (pauses the resolution clock) or open again."""
     argument = StatusChange(status=request.status, author=request.author)
@@ -214,7 +230,8 @@ async def change_status(
 
 @router.post("/{ticket_id}/resolution", response_model=TicketPublic)
 async def propose_resolution(
-    ticket_id: str, request: ResolutionCreate, resources: ResourcesDep, session: SessionDep
+    ticket_id: str, request: ResolutionCreate, resources: ResourcesDep, session: SessionDep,
+    caller: Staff,
 ) -> TicketPublic:
     """The agent proposes a resolution; the resolution clock stops."""
     scrub = Scrubber()
@@ -225,9 +242,11 @@ async def propose_resolution(
 
 @router.post("/{ticket_id}/confirmation", response_model=TicketPublic)
 async def confirm_resolution(
-    ticket_id: str, request: ConfirmationCreate, resources: ResourcesDep, session: SessionDep
+    ticket_id: str, request: ConfirmationCreate, resources: ResourcesDep, session: SessionDep,
+    caller: CustomerOrStaff,
 ) -> TicketPublic:
     """The customer confirms the proposed resolution; the ticket closes."""
+    own_ticket(caller, session, ticket_id)
     scrub = Scrubber()
     argument = Confirmation(comment=scrub("comment", request.comment))
     return await _apply(resources, session, ticket_id, TicketWorkflow.confirm, argument, scrub)
@@ -235,9 +254,11 @@ async def confirm_resolution(
 
 @router.post("/{ticket_id}/reopen", response_model=TicketPublic)
 async def reopen(
-    ticket_id: str, request: ReopenCreate, resources: ResourcesDep, session: SessionDep
+    ticket_id: str, request: ReopenCreate, resources: ResourcesDep, session: SessionDep,
+    caller: CustomerOrStaff,
 ) -> TicketPublic:
     """Reopen a closed ticket or reject a proposed resolution; the resolution clock resumes."""
+    own_ticket(caller, session, ticket_id)
     scrub = Scrubber()
     argument = Reopen(actor=request.actor, reason=scrub("reason", request.reason))
     return await _apply(resources, session, ticket_id, TicketWorkflow.reopen, argument, scrub)
@@ -245,7 +266,8 @@ async def reopen(
 
 @router.post("/{ticket_id}/callbacks", response_model=TicketPublic)
 async def record_callback(
-    ticket_id: str, request: CallbackCreate, resources: ResourcesDep, session: SessionDep
+    ticket_id: str, request: CallbackCreate, resources: ResourcesDep, session: SessionDep,
+    caller: Staff,
 ) -> TicketPublic:
     """The agent called back after an emergency call: the callback clock is met, paging stops,
     and the agreed update interval starts (a ``workaround`` outcome stops update timing)."""
@@ -263,6 +285,7 @@ async def acknowledge_page(
     request: AcknowledgementCreate,
     resources: ResourcesDep,
     session: SessionDep,
+    caller: Staff,
 ) -> TicketPublic:
     """Someone paged for a missed callback takes it: the pages stop."""
     argument = PageAcknowledgement(level=level, by=request.by)
@@ -271,7 +294,8 @@ async def acknowledge_page(
 
 @router.post("/{ticket_id}/update-interval", response_model=TicketPublic)
 async def agree_update_interval(
-    ticket_id: str, request: UpdateIntervalCreate, resources: ResourcesDep, session: SessionDep
+    ticket_id: str, request: UpdateIntervalCreate, resources: ResourcesDep, session: SessionDep,
+    caller: Staff,
 ) -> TicketPublic:
     """The update interval agreed with the customer for this ticket."""
     try:
@@ -290,8 +314,10 @@ def _existing(session: SessionDep, ticket_id: str) -> None:
 
 
 @router.get("/{ticket_id}/timeline", response_model=list[TimelineEventPublic])
-def timeline(ticket_id: str, session: SessionDep) -> list[TimelineEventPublic]:
+def timeline(ticket_id: str, session: SessionDep,
+             caller: CustomerOrStaff) -> list[TimelineEventPublic]:
     """The ticket's events, with every delivery attempt of its messages, in time order."""
+    own_ticket(caller, session, ticket_id)
     _existing(session, ticket_id)
     events = [TimelineEventPublic.model_validate(event) for event in session.exec(
         select(TimelineEvent).where(TimelineEvent.ticket_id == ticket_id))]
@@ -310,7 +336,9 @@ def timeline(ticket_id: str, session: SessionDep) -> list[TimelineEventPublic]:
 
 
 @router.get("/{ticket_id}/notifications", response_model=list[NotificationPublic])
-def notifications(ticket_id: str, session: SessionDep) -> list[OutboxMessage]:
+def notifications(ticket_id: str, session: SessionDep,
+                  caller: CustomerOrStaff) -> list[OutboxMessage]:
+    own_ticket(caller, session, ticket_id)
     _existing(session, ticket_id)
     query = select(OutboxMessage).where(OutboxMessage.ticket_id == ticket_id)
     return list(session.exec(query.order_by(col(OutboxMessage.id))))

@@ -70,6 +70,7 @@ async def test_the_queue_orders_by_due_time_and_highlights_breaches(
 
     await wait_for(breached)
     page = await browser.new_page(viewport={"width": 1400, "height": 900})
+    await page.set_extra_http_headers({"Authorization": ui_stack.http.headers["Authorization"]})
     await page.goto(f"{ui_stack.api_url}/queue")
     rows = await page.locator("tr.ticket").evaluate_all(
         """rows => rows.map(row => ({id: row.dataset.ticket,

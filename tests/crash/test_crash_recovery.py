@@ -25,7 +25,7 @@ from temporalio.client import Client
 
 from config import Settings
 from stack.temporal import DevServer, connect
-from tests.e2e.conftest import free_port
+from tests.e2e.conftest import admin_key, free_port
 
 pytestmark = pytest.mark.crash
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,6 +56,9 @@ class Process:
                 self.kill()
 
 
+HEADERS: dict[str, str] = {}
+
+
 async def healthy(base: str) -> None:
     async with httpx.AsyncClient() as http:
         for _ in range(240):
@@ -70,7 +73,7 @@ async def healthy(base: str) -> None:
 
 async def open_wave(base: str, customer_id: int, count: int) -> list[str]:
     """Opens ``count`` tickets concurrently; 201 and 202 both mean the ticket exists."""
-    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+    async with httpx.AsyncClient(base_url=base, timeout=60, headers=HEADERS) as http:
         async def one(number: int) -> str:
             response = await http.post("/tickets", headers={"Idempotency-Key": str(uuid.uuid4())},
                                        json={"customer_id": customer_id, "severity": "critical",
@@ -96,6 +99,7 @@ async def test_nothing_is_lost_or_sent_twice_when_processes_die(tmp_path: Path) 
     env = {**os.environ, "TEMPORAL_ADDRESS": temporal.address, "DATABASE_URL": database,
            "TEMPORAL_TASK_QUEUE": "crash", "SLA_POLICY_FILE": str(POLICY),
            "WORKER_WAIT_SECONDS": "2", "LOG_LEVEL": "WARNING"}
+    HEADERS["Authorization"] = f"Bearer {admin_key(database)}"
     worker = Process([sys.executable, "worker.py"], env, tmp_path / "worker.log")
     api = Process([sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(api_port)],
                   env, tmp_path / "api.log")
@@ -103,7 +107,7 @@ async def test_nothing_is_lost_or_sent_twice_when_processes_die(tmp_path: Path) 
         worker.start()
         api.start()
         await healthy(base)
-        async with httpx.AsyncClient(base_url=base) as http:
+        async with httpx.AsyncClient(base_url=base, headers=HEADERS) as http:
             customer_id = (await http.post("/customers", json={"name": "Crash Co",
                                                                "plan": "crash"})).json()["id"]
         ids = await open_wave(base, customer_id, TICKETS_PER_WAVE)

@@ -14,11 +14,14 @@ import httpx
 import pytest
 import pytest_asyncio
 import uvicorn
+from sqlmodel import Session
 
 from api.main import create_app
 from config import Settings
 from stack.__main__ import ApiServer
 from stack.temporal import DevServer, connect, ensure_search_attributes
+from store.db import create_tables, make_engine
+from store.keys import create_key
 from worker import run_worker
 
 HERE = Path(__file__).resolve().parent
@@ -71,8 +74,20 @@ async def running_worker(settings: Settings) -> AsyncIterator[None]:
         await task
 
 
+def admin_key(database_url: str) -> str:
+    """An admin key in the stack's database, made the way `make run` makes the first one."""
+    engine = make_engine(database_url)
+    create_tables(engine)
+    with Session(engine) as session:
+        _row, key = create_key(session, "admin", "tests")
+    engine.dispose()
+    return key
+
+
 @asynccontextmanager
 async def running_api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The API on a real port; the client it yields sends an admin key."""
+    key = admin_key(settings.database_url)
     server = ApiServer(uvicorn.Config(create_app(settings), host="127.0.0.1",
                                       port=settings.api_port, log_level="warning"))
     task = asyncio.create_task(server.serve())
@@ -82,7 +97,8 @@ async def running_api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         await asyncio.sleep(0.05)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.api_port}",
-                                     timeout=30) as http:
+                                     timeout=30,
+                                     headers={"Authorization": f"Bearer {key}"}) as http:
             yield http
     finally:
         server.should_exit = True

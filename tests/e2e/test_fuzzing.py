@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from stack.temporal import DevServer
-from tests.e2e.conftest import HERE, free_port
+from tests.e2e.conftest import HERE, admin_key, free_port
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +31,7 @@ def test_the_api_survives_schemathesis(dev_server: DevServer, tmp_path: Path) ->
         "WORKER_WAIT_SECONDS": "5",
         "TWILIO_AUTH_TOKEN": "fuzz-token",
     }
+    key = admin_key(env["DATABASE_URL"])
     stack = subprocess.Popen([sys.executable, "-m", "stack"], cwd=ROOT, env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -47,6 +48,7 @@ def test_the_api_survives_schemathesis(dev_server: DevServer, tmp_path: Path) ->
         run = subprocess.run(
             [str(Path(sys.executable).parent / "schemathesis"), "run", f"{base}/openapi.json",
              "--checks", "not_a_server_error,response_schema_conformance",
+             "--header", f"Authorization: Bearer {key}",
              "--max-examples", "15", "--generation-deterministic", "--request-timeout", "20"],
             capture_output=True, text=True, timeout=600, cwd=tmp_path,
         )

@@ -1,0 +1,70 @@
+"""API keys (admin): create (the key is shown once), list, revoke."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, status
+from pydantic import BaseModel, Field
+from sqlmodel import col, select
+
+from api.auth import Admin
+from api.deps import SessionDep
+from store.keys import Role, create_key
+from store.models import ApiKey, Customer
+
+router = APIRouter(prefix="/keys", tags=["keys"])
+
+
+class KeyCreate(BaseModel):
+    role: Role
+    customer_id: int | None = Field(default=None, ge=1, le=2**62,
+                                    description="Required for, and only for, a customer key.")
+    name: str = Field(default="", max_length=200)
+
+
+class KeyPublic(BaseModel):
+    id: int
+    role: str
+    customer_id: int | None
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class KeyCreated(KeyPublic):
+    key: str = Field(description="Shown once: only its hash is stored.")
+
+
+@router.post("", response_model=KeyCreated, status_code=status.HTTP_201_CREATED)
+def make_key(request: KeyCreate, session: SessionDep, caller: Admin) -> KeyCreated:
+    if request.customer_id is not None and session.get(Customer, request.customer_id) is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
+            "loc": ["body", "customer_id"], "type": "value_error",
+            "msg": f"no customer {request.customer_id}"}])
+    try:
+        row, key = create_key(session, request.role, request.name, request.customer_id)
+    except ValueError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
+            "loc": ["body", "customer_id"], "type": "value_error", "msg": str(error)}]) from None
+    return KeyCreated(key=key, **row.model_dump(exclude={"key_hash"}))
+
+
+@router.get("", response_model=list[KeyPublic])
+def list_keys(session: SessionDep, caller: Admin) -> list[ApiKey]:
+    return list(session.exec(select(ApiKey).order_by(col(ApiKey.id))))
+
+
+@router.delete("/{key_id}", response_model=KeyPublic)
+def revoke_key(key_id: Annotated[int, Path(ge=1, le=2**62)], session: SessionDep,
+               caller: Admin) -> ApiKey:
+    row = session.get(ApiKey, key_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no key {key_id}")
+    if row.revoked_at is None:
+        row.revoked_at = datetime.now(UTC)
+        session.add(row)
+        session.commit()
+        session.refresh(row)
+    return row
