@@ -32,6 +32,7 @@ from store.keys import create_key, has_admin_key
 from worker import run_worker
 
 logger = logging.getLogger("stack")
+WORKER_SHUTDOWN_SECONDS = 30
 
 
 class ApiServer(uvicorn.Server):
@@ -93,7 +94,13 @@ async def run_stack(settings: Settings) -> None:
         logger.info("API: http://%s:%d (OpenAPI at /docs)", settings.api_host, settings.api_port)
         await api.serve()
         stop.set()
-        await worker
+        try:
+            await asyncio.wait_for(worker, timeout=WORKER_SHUTDOWN_SECONDS)
+        except TimeoutError:
+            # A workflow stuck in user code cannot be evicted and would hold us forever;
+            # Temporal retries its task on the next start, so stopping is safe.
+            logger.warning("the worker did not stop within %ss; stopping anyway",
+                           WORKER_SHUTDOWN_SECONDS)
     finally:
         if server is not None:
             logger.info("stopping the Temporal dev server")

@@ -9,8 +9,11 @@ cluster, because upserting an unknown one makes workflow tasks retry forever.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 import logging
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -146,8 +149,18 @@ def port_is_open(port: int, host: str = "127.0.0.1") -> bool:
         return probe.connect_ex((host, port)) == 0
 
 
+def _die_with_parent() -> None:
+    """In the child: on Linux, get SIGTERM when the parent dies, even by SIGKILL."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            ctypes.CDLL("libc.so.6").prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1
+
+
 class DevServer:
-    """The embedded Temporal dev server as a child process."""
+    """The embedded Temporal dev server as a child process (it dies with its parent)."""
 
     def __init__(
         self, db_file: Path, port: int, ui_port: int | None, log_file: Path | None = None,
@@ -178,6 +191,7 @@ class DevServer:
             stdout=output, stderr=subprocess.STDOUT,
             # Its own process group: Ctrl-C reaches us, and we stop it in order.
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
