@@ -8,6 +8,7 @@ the workflow hands those to activities.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sla.clocks import Clock
@@ -72,9 +73,7 @@ def respond(
 ) -> None:
     """An agent's response or update. Automatic acknowledgements stop no clock; a
     workaround lowers urgency: the update clock stops while the ticket stays open."""
-    _refuse_if(refusal_respond(state))
-    advance(state, now)
-    _refuse_if(refusal_respond(state))
+    _advance_unless_refused(state, now, lambda: refusal_respond(state))
     if automatic:
         record(state, now, "automatic_acknowledgement", f"system:{author}", body)
         return
@@ -119,9 +118,7 @@ def record_call(state: TicketState, now: datetime, call: EmergencyCall) -> None:
 
     The same call twice (same call id) is recorded once.
     """
-    _refuse_if(refusal_record_call(state))
-    advance(state, now)
-    _refuse_if(refusal_record_call(state))
+    _advance_unless_refused(state, now, lambda: refusal_record_call(state))
     emergency = emergency_of(state)
     if any(known.call_id == call.call_id for known in emergency.calls):
         return
@@ -187,9 +184,7 @@ def refusal_acknowledge(state: TicketState, level: int) -> str | None:
 
 
 def acknowledge(state: TicketState, now: datetime, level: int, by: str) -> None:
-    _refuse_if(refusal_acknowledge(state, level))
-    advance(state, now)
-    _refuse_if(refusal_acknowledge(state, level))
+    _advance_unless_refused(state, now, lambda: refusal_acknowledge(state, level))
     emergency = emergency_of(state)
     emergency.acknowledged_level, emergency.acknowledged_by = level, by
     emergency.acknowledged_at = now
@@ -205,9 +200,7 @@ def refusal_set_update_interval(state: TicketState) -> str | None:
 
 def set_update_interval(state: TicketState, now: datetime, seconds: float, author: str) -> None:
     """The update interval agreed with the customer; a running update clock restarts on it."""
-    _refuse_if(refusal_set_update_interval(state))
-    advance(state, now)
-    _refuse_if(refusal_set_update_interval(state))
+    _advance_unless_refused(state, now, lambda: refusal_set_update_interval(state))
     state.update_interval_seconds = seconds
     record(state, now, "update_interval_agreed", f"agent:{author}",
            f"updates every {format_duration(timedelta(seconds=seconds))}")
@@ -253,9 +246,7 @@ def refusal_set_status(state: TicketState, status: str) -> str | None:
 
 
 def set_status(state: TicketState, now: datetime, status: str, author: str) -> None:
-    _refuse_if(refusal_set_status(state, status))
-    advance(state, now)
-    _refuse_if(refusal_set_status(state, status))
+    _advance_unless_refused(state, now, lambda: refusal_set_status(state, status))
     if status == "waiting_on_customer":
         change_status(state, now, "waiting_on_customer", f"agent:{author}", "waiting on customer")
         for name in RESOLVING:
@@ -274,9 +265,7 @@ def refusal_propose_resolution(state: TicketState) -> str | None:
 
 
 def propose_resolution(state: TicketState, now: datetime, author: str, summary: str) -> None:
-    _refuse_if(refusal_propose_resolution(state))
-    advance(state, now)
-    _refuse_if(refusal_propose_resolution(state))
+    _advance_unless_refused(state, now, lambda: refusal_propose_resolution(state))
     if state.first_responded_at is None:
         # Proposing a fix is a human answer: it is the first response too.
         state.first_responded_at = now
@@ -299,9 +288,7 @@ def refusal_confirm(state: TicketState) -> str | None:
 
 
 def confirm(state: TicketState, now: datetime, comment: str) -> None:
-    _refuse_if(refusal_confirm(state))
-    advance(state, now)
-    _refuse_if(refusal_confirm(state))
+    _advance_unless_refused(state, now, lambda: refusal_confirm(state))
     record(state, now, "resolution_confirmed", "customer", comment)
     close(state, now, "resolution confirmed by the customer")
     tell_customer(state, now, "feedback_request", "how did we do?",
@@ -317,9 +304,7 @@ def refusal_reopen(state: TicketState) -> str | None:
 
 
 def reopen(state: TicketState, now: datetime, actor: str, reason: str) -> None:
-    _refuse_if(refusal_reopen(state))
-    advance(state, now)
-    _refuse_if(refusal_reopen(state))
+    _advance_unless_refused(state, now, lambda: refusal_reopen(state))
     state.closed_at = None
     state.close_reason = None
     # Broken again: a workaround no longer holds, updates are timed again.
@@ -328,6 +313,16 @@ def reopen(state: TicketState, now: datetime, actor: str, reason: str) -> None:
 
 
 # --- helpers --------------------------------------------------------------------
+
+
+def _advance_unless_refused(
+    state: TicketState, now: datetime, refusal: Callable[[], str | None]
+) -> None:
+    """Refuse an illegal change; else apply what fell due before it, then check again (an
+    auto-close that was due may have made the change illegal)."""
+    _refuse_if(refusal())
+    advance(state, now)
+    _refuse_if(refusal())
 
 
 def _refuse_if(reason: str | None) -> None:

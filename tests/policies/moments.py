@@ -29,6 +29,15 @@ def next_weekday(after: datetime, weekday: int, at: time, zone: ZoneInfo) -> dat
     return datetime.combine(day, at, tzinfo=zone)
 
 
+def next_working_weekday(after: datetime, weekday: int, at: time, zone: ZoneInfo,
+                         closed: list[str]) -> datetime:
+    """Like :func:`next_weekday`, skipping the ones that are public holidays."""
+    found = next_weekday(after, weekday, at, zone)
+    while found.date().isoformat() in closed:
+        found = next_weekday(found, weekday, at, zone)
+    return found
+
+
 def next_weekday_holiday(after: datetime, calendar: CalendarSpec) -> date:
     """The next closed date (public holiday) that falls Monday to Friday."""
     start = after.astimezone(ZoneInfo(calendar.time_zone)).date() + timedelta(days=1)

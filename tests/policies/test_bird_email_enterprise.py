@@ -16,6 +16,7 @@ from tests.policies.moments import (
     close_to,
     next_clock_change,
     next_weekday,
+    next_working_weekday,
     policy,
 )
 from tests.workflows.harness import Harness
@@ -45,7 +46,11 @@ async def test_a_critical_problem_on_saturday_night_is_called_back_within_15_min
 async def test_a_non_critical_problem_on_friday_evening_is_answered_on_monday(
     harness: Harness,
 ) -> None:
-    friday = next_weekday(await harness.env.get_current_time(), FRIDAY, time(17), ROME)
+    now = await harness.env.get_current_time()
+    holidays = BIRD.snapshot("enterprise", None, now).calendar
+    assert holidays is not None
+    # A Friday that is itself a working day (Good Friday, say, is not).
+    friday = next_working_weekday(now, FRIDAY, time(17), ROME, holidays.closed_dates)
     await harness.sleep_until(friday)
     handle = await harness.start("major", plan="enterprise", policy=BIRD)
     first = await harness.clock(handle, "first_response")

@@ -16,6 +16,7 @@ from tests.policies.moments import (
     THURSDAY,
     close_to,
     next_weekday,
+    next_working_weekday,
     policy,
     working_day,
 )
@@ -41,7 +42,8 @@ async def test_vip_engagement_is_two_hours_even_on_saturday_night(harness: Harne
 
 
 async def test_premium_engagement_is_four_business_hours(harness: Harness) -> None:
-    friday = next_weekday(await harness.env.get_current_time(), FRIDAY, time(17), MOSCOW)
+    now = await harness.env.get_current_time()
+    friday = next_working_weekday(now, FRIDAY, time(17), MOSCOW, sorted(closed_dates(now)))
     await harness.sleep_until(friday)
     handle = await harness.start("minor", plan="premium", policy=CRM)
     first = await harness.clock(handle, "first_response")
@@ -51,7 +53,8 @@ async def test_premium_engagement_is_four_business_hours(harness: Harness) -> No
 
 
 async def test_basic_engagement_is_two_business_days(harness: Harness) -> None:
-    thursday = next_weekday(await harness.env.get_current_time(), THURSDAY, time(15), MOSCOW)
+    now = await harness.env.get_current_time()
+    thursday = next_working_weekday(now, THURSDAY, time(15), MOSCOW, sorted(closed_dates(now)))
     await harness.sleep_until(thursday)
     handle = await harness.start("minor", plan="basic", policy=CRM)
     first = await harness.clock(handle, "first_response")
@@ -62,7 +65,8 @@ async def test_basic_engagement_is_two_business_days(harness: Harness) -> None:
 async def test_flow_engagement_is_seven_business_days_and_escalates_after(
     harness: Harness,
 ) -> None:
-    monday = next_weekday(await harness.env.get_current_time(), MONDAY, time(10), MOSCOW)
+    now = await harness.env.get_current_time()
+    monday = next_working_weekday(now, MONDAY, time(10), MOSCOW, sorted(closed_dates(now)))
     await harness.sleep_until(monday)
     handle = await harness.start("minor", plan="flow", policy=CRM)
     first = await harness.clock(handle, "first_response")
