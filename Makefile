@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint typecheck record-histories clean
+.PHONY: run test bench lint typecheck record-histories clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -32,6 +32,10 @@ test: $(TEST_STAMP)
 ## record-histories: rewrite tests/histories (only for a deliberate, patched workflow change)
 record-histories: $(TEST_STAMP)
 	RECORD_HISTORIES=1 $(BIN)/pytest tests/workflows/test_replay.py tests/e2e/test_tickets_api.py -k "replay or life_cycle"
+
+## bench: the stack as users run it, measured against raw Temporal; writes BENCHMARKS.md
+bench: $(TEST_STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

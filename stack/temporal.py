@@ -143,6 +143,14 @@ def dev_server_command(
     return command
 
 
+def free_port() -> int:
+    """A TCP port nobody listens on right now (for servers tests and benchmarks start)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 def port_is_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.settimeout(0.2)

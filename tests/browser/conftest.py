@@ -21,8 +21,8 @@ import pytest_asyncio
 from playwright.async_api import Browser, async_playwright
 
 from config import Settings
-from stack.temporal import DevServer
-from tests.e2e.conftest import free_port, running_api, running_worker, stack_settings
+from stack.temporal import DevServer, free_port
+from tests.e2e.conftest import running_api, running_worker, stack_settings
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",

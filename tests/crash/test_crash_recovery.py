@@ -24,8 +24,8 @@ from sqlalchemy import create_engine, text
 from temporalio.client import Client
 
 from config import Settings
-from stack.temporal import DevServer, connect
-from tests.e2e.conftest import admin_key, free_port
+from stack.temporal import DevServer, connect, free_port
+from tests.e2e.conftest import admin_key
 
 pytestmark = pytest.mark.crash
 ROOT = Path(__file__).resolve().parents[2]

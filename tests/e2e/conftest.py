@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,7 +18,7 @@ from sqlmodel import Session
 from api.main import create_app
 from config import Settings
 from stack.__main__ import ApiServer
-from stack.temporal import DevServer, connect, ensure_search_attributes
+from stack.temporal import DevServer, connect, ensure_search_attributes, free_port
 from store.db import create_tables, make_engine
 from store.keys import create_key
 from worker import run_worker
@@ -27,13 +26,6 @@ from worker import run_worker
 HERE = Path(__file__).resolve().parent
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest_asyncio.fixture(scope="session")

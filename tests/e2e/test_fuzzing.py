@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from stack.temporal import DevServer
-from tests.e2e.conftest import HERE, admin_key, free_port
+from stack.temporal import DevServer, free_port
+from tests.e2e.conftest import HERE, admin_key
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,8 +11,8 @@ import pytest
 from temporalio.client import Client
 
 from config import Settings
-from stack.temporal import DevServer, connect, require_search_attributes
-from tests.e2e.conftest import Stack, free_port
+from stack.temporal import DevServer, connect, free_port, require_search_attributes
+from tests.e2e.conftest import Stack
 from worker import run_worker
 
 pytestmark = pytest.mark.e2e

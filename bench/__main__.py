@@ -1,0 +1,336 @@
+"""``make bench``: the stack as users run it, measured against raw Temporal in the same run.
+
+Writes BENCHMARKS.md (figure, value, raw baseline, ratio, target) and a JSON file with
+every figure and the machine's description. Scale with --lateness, --burst, --memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from bench.baseline import Noop, SleepThenActivity, stamp
+from stack.temporal import DevServer, free_port, temporal_cli
+from store.db import create_tables, make_engine
+from store.keys import create_key
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def say(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+def policy_text(burst_open: datetime) -> str:
+    """Plans for the run: long targets (throughput), 60s (lateness), and a calendar that
+    opens at one instant so every burst ticket breaches in the same second."""
+    day = burst_open.strftime("%A").lower()
+    opening = f"{burst_open:%H:%M}-23:59"
+    return f"""
+warn_at = 0.99
+unassigned = "duty"
+
+[calendars.burst]
+time_zone = "UTC"
+{day} = ["{opening}"]
+
+[plans.quiet]
+first_response = "24h"
+escalation = ["duty"]
+
+[plans.spread]
+first_response = {{ critical = "60s", major = "24h", minor = "24h" }}
+resolution = "24h"
+escalation = ["duty"]
+
+[plans.burst]
+calendar = "burst"
+first_response = {{ critical = "0.5 business minutes", major = "24h", minor = "24h" }}
+resolution = "24h"
+escalation = ["duty"]
+
+[contacts.duty]
+name = "Duty engineer"
+email = "duty@example.com"
+"""
+
+
+async def concurrently(count: int, concurrency: int,
+                       make: Callable[[int], Awaitable[Any]]) -> list[Any]:
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def one(number: int) -> Any:
+        async with semaphore:
+            return await make(number)
+
+    return list(await asyncio.gather(*(one(n) for n in range(count))))
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, data: Path) -> None:
+        self.args = args
+        self.data = data
+        self.figures: list[dict[str, Any]] = []
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def figure(self, name: str, value: float, unit: str, baseline: float | None = None,
+               target: str = "", lower_is_better: bool = True) -> None:
+        ratio = value / baseline if baseline else None
+        self.figures.append({"figure": name, "value": round(value, 3), "unit": unit,
+                             "baseline": round(baseline, 3) if baseline else None,
+                             "ratio": round(ratio, 3) if ratio else None, "target": target})
+        say(f"{name}: {value:.3f} {unit}" + (f" (baseline {baseline:.3f}, ratio {ratio:.2f})"
+                                              if ratio else ""))
+
+    def spawn(self, command: list[str], env: dict[str, str], log: str) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(command, cwd=ROOT, env=env,
+                                   stdout=open(self.data / log, "ab"),  # noqa: SIM115
+                                   stderr=subprocess.STDOUT)
+        self.processes.append(process)
+        return process
+
+    async def run(self) -> None:
+        args = self.args
+        server = DevServer(self.data / "temporal.db", free_port(), ui_port=None,
+                           log_file=self.data / "temporal.log")
+        await server.start()
+        # At least the lead away, on a whole minute (opening hours are written in minutes).
+        burst_open = (datetime.now(UTC) + timedelta(minutes=args.burst_lead_minutes + 1)).replace(
+            second=0, microsecond=0)
+        (self.data / "policy.toml").write_text(policy_text(burst_open))
+        database = f"sqlite:///{self.data / 'app.db'}"
+        engine = make_engine(database)
+        create_tables(engine)
+        from sqlmodel import Session
+
+        with Session(engine) as session:
+            _row, key = create_key(session, "admin", "bench")
+        api_port = free_port()
+        env = {**os.environ, "TEMPORAL_ADDRESS": server.address, "DATABASE_URL": database,
+               "SLA_POLICY_FILE": str(self.data / "policy.toml"), "TEMPORAL_TASK_QUEUE": "bench",
+               "LOG_LEVEL": "WARNING", "WORKER_WAIT_SECONDS": "30"}
+        workers = [self.spawn([sys.executable, "worker.py"], env, f"worker{n}.log")
+                   for n in range(args.workers)]
+        self.spawn([sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(api_port),
+                    "--log-level", "warning"], env, "api.log")
+        base = f"http://127.0.0.1:{api_port}"
+        client = await Client.connect(server.address)
+        try:
+            async with httpx.AsyncClient(base_url=base, timeout=120,
+                                         headers={"Authorization": f"Bearer {key}"}) as http:
+                for _ in range(240):
+                    try:
+                        if (await http.get("/health")).status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        pass
+                    await asyncio.sleep(0.25)
+                customers = {}
+                for plan in ("quiet", "spread", "burst"):
+                    customers[plan] = (await http.post("/customers", json={
+                        "name": f"Bench {plan}", "plan": plan})).json()["id"]
+
+                async def open_ticket(plan: str, severity: str) -> str:
+                    response = await http.post("/tickets", json={
+                        "customer_id": customers[plan], "subject": f"bench {uuid.uuid4()}",
+                        "description": "benchmark", "severity": severity, "force_new": True})
+                    response.raise_for_status()
+                    ticket_id: str = response.json()["id"]
+                    return ticket_id
+
+                async with Worker(client, task_queue="bench-baseline",
+                                  workflows=[Noop, SleepThenActivity], activities=[stamp]):
+                    await self.creation(client, open_ticket)
+                    await self.burst(client, open_ticket, burst_open, engine)
+                    await self.lateness(open_ticket, engine)
+                    self.memory(workers, "with the tickets opened so far",
+                                self.opened)
+                    if args.memory_large:
+                        await concurrently(args.memory_large - self.opened, args.concurrency,
+                                           lambda _n: open_ticket("quiet", "minor"))
+                        await asyncio.sleep(10)
+                        self.memory(workers, f"with {args.memory_large} open tickets",
+                                    args.memory_large)
+        finally:
+            for process in self.processes:
+                process.terminate()
+            for process in self.processes:
+                process.wait(timeout=30)
+            server.stop()
+
+    opened = 0
+
+    async def creation(self, client: Client,
+                       open_ticket: Callable[[str, str], Awaitable[str]]) -> None:
+        count, concurrency = self.args.creation, self.args.concurrency
+        say(f"creation throughput: {count} tickets at concurrency {concurrency} ...")
+        started = time.perf_counter()
+        await concurrently(count, concurrency, lambda _n: open_ticket("quiet", "minor"))
+        product = count / (time.perf_counter() - started)
+        self.opened += count
+        say(f"bare start_workflow: {count} workflows ...")
+        started = time.perf_counter()
+        await concurrently(count, concurrency, lambda n: client.start_workflow(
+            Noop.run, id=f"noop-{uuid.uuid4()}", task_queue="bench-baseline"))
+        bare = count / (time.perf_counter() - started)
+        self.figure("creation throughput (POST /tickets)", product, "tickets/s", bare,
+                    ">= 0.8 x bare start_workflow")
+
+    async def burst(self, client: Client, open_ticket: Callable[[str, str], Awaitable[str]],
+                    opens: datetime, engine: Any) -> None:
+        count = self.args.burst
+        say(f"burst: {count} tickets whose clocks all start at {opens:%H:%M:%S} UTC ...")
+        await concurrently(count, self.args.concurrency,
+                           lambda _n: open_ticket("burst", "critical"))
+        self.opened += count
+        due = opens + timedelta(seconds=30)
+        if datetime.now(UTC) >= opens:
+            say("the burst tickets were not all open before the calendar opened: "
+                "raise --burst-lead-minutes")
+        handles = await concurrently(count, self.args.concurrency, lambda _n: client.start_workflow(
+            SleepThenActivity.run, due.isoformat(), id=f"burst-{uuid.uuid4()}",
+            task_queue="bench-baseline"))
+        results = await asyncio.gather(*(handle.result() for handle in handles))
+        bare = (max(datetime.fromisoformat(r) for r in results) - due).total_seconds()
+        query = text("SELECT max(sent_at), count(*) FROM outboxmessage o JOIN ticket t "
+                     "ON t.id = o.ticket_id WHERE o.kind = 'escalation' AND t.plan = 'burst'")
+        for _ in range(600):
+            with engine.connect() as connection:
+                last, escalated = connection.execute(query).one()
+            if escalated >= count:
+                break
+            await asyncio.sleep(0.5)
+        last_sent = datetime.fromisoformat(str(last)).replace(tzinfo=UTC)
+        self.figure(f"burst: {count} breaches in one second, cleared after", (
+            last_sent - due).total_seconds(), "s", bare, "<= 1.5 x bare timer + activity")
+
+    async def lateness(self, open_ticket: Callable[[str, str], Awaitable[str]],
+                       engine: Any) -> None:
+        count = self.args.lateness
+        say(f"escalation lateness: {count} tickets due 60 s after they open ...")
+        ids = await concurrently(count, self.args.concurrency,
+                                 lambda _n: open_ticket("spread", "critical"))
+        self.opened += count
+        query = text("SELECT o.sent_at, t.first_response_due FROM outboxmessage o JOIN ticket t "
+                     "ON t.id = o.ticket_id WHERE o.kind = 'sla_breach' AND t.plan = 'spread' "
+                     "AND o.status = 'sent'")
+        for _ in range(600):
+            with engine.connect() as connection:
+                rows = connection.execute(query).all()
+            if len(rows) >= len(ids):
+                break
+            await asyncio.sleep(0.5)
+        late = sorted((datetime.fromisoformat(str(sent)) - datetime.fromisoformat(str(due))
+                       ).total_seconds() for sent, due in rows)
+        quantiles = statistics.quantiles(late, n=100)
+        self.figure("escalation lateness p50", quantiles[49], "s", None, "")
+        self.figure("escalation lateness p99", quantiles[98], "s", None, "<= 1 s")
+        self.figure("escalation lateness max", late[-1], "s", None, "")
+
+    def memory(self, workers: list[subprocess.Popen[bytes]], label: str, open_count: int) -> None:
+        total = sum(rss_mb(worker.pid) for worker in workers)
+        self.figure(f"worker RSS {label} ({open_count})", total, "MB", None,
+                    "10,000 <= 1.2 x 1,000")
+
+
+def machine() -> dict[str, Any]:
+    cli = subprocess.run([temporal_cli(), "--version"], capture_output=True, text=True).stdout
+    return {"platform": platform.platform(), "python": platform.python_version(),
+            "cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
+            "temporal": cli.strip()}
+
+
+def write(bench: Bench, args: argparse.Namespace, suite_seconds: float | None) -> None:
+    if suite_seconds is not None:
+        bench.figure("full test suite (make test), wall time", suite_seconds, "s")
+    about = machine()
+    results = {"machine": about, "workers": args.workers, "figures": bench.figures,
+               "date": datetime.now(UTC).isoformat()}
+    Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    lines = [
+        f"## Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: {args.workers} worker process(es)",
+        "",
+        f"Machine: {about['platform']}, {about['cpus']} CPUs, Python {about['python']}, "
+        f"{about['temporal'].splitlines()[0] if about['temporal'] else 'temporal CLI'}.",
+        f"Scale: creation {args.creation}, lateness {args.lateness}, burst {args.burst}, "
+        f"concurrency {args.concurrency}.",
+        "",
+        "| figure | value | raw baseline (same run) | ratio | target |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for item in bench.figures:
+        baseline = f"{item['baseline']} {item['unit']}" if item["baseline"] is not None else "-"
+        ratio = f"{item['ratio']:.2f}" if item["ratio"] is not None else "-"
+        lines.append(f"| {item['figure']} | {item['value']} {item['unit']} | {baseline} | "
+                     f"{ratio} | {item['target'] or '-'} |")
+    section = "\n".join(lines) + "\n"
+    path = Path(args.out)
+    header = ("# Benchmarks\n\nWritten by `make bench` (`python -m bench --help` for the "
+              "options). Newest run first.\n\n")
+    previous = path.read_text().removeprefix(header) if path.exists() else ""
+    path.write_text(header + section + ("\n" + previous if previous else ""))
+    say(f"wrote {path} and {args.json}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--creation", type=int, default=300, help="tickets for throughput")
+    parser.add_argument("--lateness", type=int, default=1000, help="tickets for lateness")
+    parser.add_argument("--burst", type=int, default=1000, help="tickets breaching at once")
+    parser.add_argument("--memory-large", type=int, default=0,
+                        help="also measure worker RSS with this many open tickets (e.g. 10000)")
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes")
+    parser.add_argument("--burst-lead-minutes", type=int, default=2)
+    parser.add_argument("--suite", action="store_true", help="also time `make test`")
+    parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+    parser.add_argument("--json", default=str(ROOT / "benchmarks.json"))
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the run's directory (logs, databases) for profiling")
+    args = parser.parse_args()
+    directory = Path(tempfile.mkdtemp(prefix="sla-bench-"))
+    try:
+        bench = Bench(args, directory)
+        asyncio.run(bench.run())
+    finally:
+        if args.keep:
+            say(f"kept {directory}")
+        else:
+            shutil.rmtree(directory, ignore_errors=True)
+    suite = None
+    if args.suite:
+        say("timing make test ...")
+        started = time.perf_counter()
+        subprocess.run(["make", "test"], cwd=ROOT, check=False, capture_output=True)
+        suite = time.perf_counter() - started
+    write(bench, args, suite)
+
+
+if __name__ == "__main__":
+    main()
