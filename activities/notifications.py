@@ -115,9 +115,7 @@ class NotificationActivities:
             stored = self._stored(session, row_id)
             stored.last_error = detail or stored.last_error
             session.add(stored)
-            session.add(DeliveryAttempt(outbox_id=row_id, ticket_id=stored.ticket_id,
-                                        attempt=attempt, at=datetime.now(UTC),
-                                        channel=stored.channel, outcome=outcome, detail=detail))
+            session.add(_attempt(stored, attempt, outcome, detail))
             session.commit()
 
     def _finish(self, row_id: int, status: str, reference: str | None, detail: str,
@@ -131,9 +129,7 @@ class NotificationActivities:
             else:
                 stored.last_error = detail
             session.add(stored)
-            session.add(DeliveryAttempt(outbox_id=row_id, ticket_id=stored.ticket_id,
-                                        attempt=attempt or stored.attempts, at=datetime.now(UTC),
-                                        channel=stored.channel, outcome=status, detail=detail))
+            session.add(_attempt(stored, attempt or stored.attempts, status, detail))
             session.commit()
 
     @staticmethod
@@ -142,3 +138,10 @@ class NotificationActivities:
         if stored is None:
             raise ApplicationError(f"outbox row {row_id} vanished", non_retryable=True)
         return stored
+
+
+def _attempt(message: OutboxMessage, attempt: int, outcome: str, detail: str) -> DeliveryAttempt:
+    assert message.id is not None
+    return DeliveryAttempt(outbox_id=message.id, ticket_id=message.ticket_id, attempt=attempt,
+                           at=datetime.now(UTC), channel=message.channel, outcome=outcome,
+                           detail=detail)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.limits import reject_nul
 from api.scrub import MaskedSecretPublic
+from sla.ticket import EmergencyCall
 from store.models import CustomerBase
 
 Severity = Literal["critical", "major", "minor"]
@@ -86,18 +87,6 @@ class ClockPublic(BaseModel):
     stopped_at: datetime | None
 
 
-class CallPublic(BaseModel):
-    call_id: str
-    taken_at: datetime
-    source: str
-    company_name: str
-    contact_name: str
-    contact_phone: str
-    contact_email: str
-    description: str
-    unknown_caller: bool
-
-
 class PagePublic(BaseModel):
     level: int
     contact: ContactPublic
@@ -107,7 +96,7 @@ class PagePublic(BaseModel):
 class EmergencyPublic(BaseModel):
     """Calls to the emergency line, the callback owed and the pages sent for it."""
 
-    calls: list[CallPublic]
+    calls: list[EmergencyCall]
     callback_made_at: datetime | None
     callback_outcome: str | None
     callback_by: str | None

@@ -308,8 +308,10 @@ async def agree_update_interval(
                         argument)
 
 
-def _existing(session: SessionDep, ticket_id: str) -> None:
-    if session.get(Ticket, ticket_id) is None:
+def _readable(caller: CustomerOrStaff, session: SessionDep, ticket_id: str) -> None:
+    """404 for a ticket that does not exist, or is another customer's (one lookup)."""
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None or caller.customer_id not in (None, ticket.customer_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no ticket {ticket_id}")
 
 
@@ -317,8 +319,7 @@ def _existing(session: SessionDep, ticket_id: str) -> None:
 def timeline(ticket_id: str, session: SessionDep,
              caller: CustomerOrStaff) -> list[TimelineEventPublic]:
     """The ticket's events, with every delivery attempt of its messages, in time order."""
-    own_ticket(caller, session, ticket_id)
-    _existing(session, ticket_id)
+    _readable(caller, session, ticket_id)
     events = [TimelineEventPublic.model_validate(event) for event in session.exec(
         select(TimelineEvent).where(TimelineEvent.ticket_id == ticket_id))]
     attempts = session.exec(
@@ -338,7 +339,6 @@ def timeline(ticket_id: str, session: SessionDep,
 @router.get("/{ticket_id}/notifications", response_model=list[NotificationPublic])
 def notifications(ticket_id: str, session: SessionDep,
                   caller: CustomerOrStaff) -> list[OutboxMessage]:
-    own_ticket(caller, session, ticket_id)
-    _existing(session, ticket_id)
+    _readable(caller, session, ticket_id)
     query = select(OutboxMessage).where(OutboxMessage.ticket_id == ticket_id)
     return list(session.exec(query.order_by(col(OutboxMessage.id))))
