@@ -1,7 +1,7 @@
 """``send_notification``: records a message in the outbox, then delivers it once.
 
-The outbox row is written before the first attempt (its idempotency key is unique) and
-moves pending -> sending -> sent. A retry that finds it ``sent`` sends nothing. A retry
+The outbox row is written as ``sending`` before the first attempt (its idempotency key is
+unique), then becomes ``sent``. A retry that finds it ``sent`` sends nothing. A retry
 that finds it ``sending`` may follow a crash after the provider accepted the message, so
 it resends with the same idempotency key (the email's Message-ID, the HTTP
 ``Idempotency-Key``) for the provider to recognise. Where a provider cannot (plain SMTP),
@@ -36,15 +36,19 @@ class NotificationActivities:
         self.channel = channel
         self.templates = templates
 
-    def _outbox_row(self, message: Notification) -> OutboxMessage:
-        """The message's outbox row, inserted on the first attempt (the key is unique)."""
+    def _outbox_row(self, message: Notification) -> tuple[OutboxMessage, int | None]:
+        """The message's outbox row, inserted on the first attempt (the key is unique).
+
+        A new row is inserted already ``sending`` with its first attempt counted: one
+        commit before delivery instead of two. Returns the attempt number when it did so.
+        """
         with self.sessions() as session:
             query = select(OutboxMessage).where(
                 OutboxMessage.idempotency_key == message.idempotency_key
             )
             row = session.exec(query).first()
             if row is not None:
-                return row
+                return row, None
             recipient = message.recipient
             address = recipient.email if message.channel == "email" else recipient.phone \
                 if message.channel in ("sms", "voice") else recipient.email or recipient.phone
@@ -60,6 +64,9 @@ class NotificationActivities:
                 body=message.body,
                 created_at=message.created_at,
             )
+            deliverable = message.channel != UNDELIVERABLE
+            if deliverable:
+                row.status, row.attempts = "sending", 1
             session.add(row)
             try:
                 session.commit()
@@ -68,8 +75,8 @@ class NotificationActivities:
                 session.rollback()
                 existing = session.exec(query).first()
                 assert existing is not None
-                return existing
-            return row
+                return existing, None
+            return row, 1 if deliverable else None
 
     @activity.defn(name="send_notification")
     async def send_notification(self, message: Notification) -> str:
@@ -80,7 +87,7 @@ class NotificationActivities:
         if self.templates is not None:
             message = self.templates.render(message)
         # Database work runs in a thread: the activity's event loop also serves delivery.
-        row = await asyncio.to_thread(self._outbox_row, message)
+        row, attempt = await asyncio.to_thread(self._outbox_row, message)
         if row.status in ("sent", "failed", UNDELIVERABLE):
             return row.status
         assert row.id is not None
@@ -88,7 +95,8 @@ class NotificationActivities:
             await asyncio.to_thread(self._finish, row.id, UNDELIVERABLE, None,
                                     f"{message.recipient.name} has no address on any channel")
             return UNDELIVERABLE
-        attempt = await asyncio.to_thread(self._start_attempt, row.id)
+        if attempt is None:
+            attempt = await asyncio.to_thread(self._start_attempt, row.id)
         try:
             reference = await self.channel.deliver(message)
         except PermanentDeliveryError as error:

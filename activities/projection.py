@@ -3,13 +3,49 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlmodel import col, select
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from temporalio import activity
 
-from sla.view import TicketProjection
+from sla.view import TicketProjection, TicketView
 from store.db import SessionFactory
 from store.models import Ticket, TimelineEvent
+
+TICKETS: Table = Ticket.__table__  # type: ignore[attr-defined]
+TIMELINE: Table = TimelineEvent.__table__  # type: ignore[attr-defined]
+#: Written at creation and never changed by a later version.
+CREATION_ONLY = ("id", "customer_id", "subject", "description", "duplicate_of", "type",
+                 "channel", "plan", "created_at")
+
+
+def _row(view: TicketView) -> dict[str, Any]:
+    clocks = {clock.name: clock for clock in view.clocks}
+    row: dict[str, Any] = {
+        "id": view.ticket_id, "customer_id": view.customer_id, "subject": view.subject,
+        "description": view.description, "duplicate_of": view.duplicate_of,
+        "type": view.type, "channel": view.channel, "plan": view.plan,
+        "created_at": view.created_at,
+        "status": view.status, "severity": view.severity,
+        "escalation_level": view.escalation_level, "breached": view.breached,
+        "assignee_name": view.assignee.name if view.assignee else None,
+        "closed_at": view.closed_at, "close_reason": view.close_reason,
+        "next_due_at": view.next_due_at, "next_due_clock": view.next_due_clock,
+        "version": view.version, "updated_at": datetime.now(UTC),
+    }
+    for name in ("first_response", "next_update", "resolution"):
+        clock = clocks.get(name)
+        row[f"{name}_due"] = clock.due_at if clock else None
+        row[f"{name}_state"] = clock.state if clock else None
+    return row
+
+
+def _insert(connection: Connection, table: Table) -> Any:
+    """INSERT with ON CONFLICT, in the dialect at hand (SQLite and PostgreSQL have it)."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
 
 
 class ProjectionActivities:
@@ -20,47 +56,26 @@ class ProjectionActivities:
     def record_ticket(self, projection: TicketProjection) -> None:
         """Upsert the ticket row and add the new timeline entries, in one transaction.
 
-        Idempotent: a retried call finds its timeline entries by (ticket, seq) and
-        never lets an older version overwrite a newer row.
+        Idempotent: a retried call adds no timeline entry twice ((ticket, seq) is unique)
+        and never lets an older version overwrite a newer row. Two statements and one
+        commit: this runs on every step of every ticket, inside its workflow task.
         """
         view = projection.view
+        row = _row(view)
         with self.sessions() as session:
-            ticket = session.get(Ticket, view.ticket_id)
-            if ticket is None:
-                ticket = Ticket(id=view.ticket_id, customer_id=view.customer_id,
-                                subject=view.subject, description=view.description,
-                                duplicate_of=view.duplicate_of, severity=view.severity,
-                                type=view.type,
-                                channel=view.channel, plan=view.plan, status=view.status,
-                                created_at=view.created_at, version=-1)
-            if view.version >= ticket.version:
-                ticket.status = view.status
-                ticket.severity = view.severity
-                ticket.escalation_level = view.escalation_level
-                ticket.breached = view.breached
-                ticket.assignee_name = view.assignee.name if view.assignee else None
-                ticket.closed_at = view.closed_at
-                ticket.close_reason = view.close_reason
-                clocks = {clock.name: clock for clock in view.clocks}
-                for name in ("first_response", "next_update", "resolution"):
-                    clock = clocks.get(name)
-                    setattr(ticket, f"{name}_due", clock.due_at if clock else None)
-                    setattr(ticket, f"{name}_state", clock.state if clock else None)
-                ticket.next_due_at = view.next_due_at
-                ticket.next_due_clock = view.next_due_clock
-                ticket.version = view.version
-                ticket.updated_at = datetime.now(UTC)
-                session.add(ticket)
+            connection = session.connection()
+            upsert = _insert(connection, TICKETS).values(row)
+            connection.execute(upsert.on_conflict_do_update(
+                index_elements=["id"],
+                set_={name: upsert.excluded[name] for name in row if name not in CREATION_ONLY},
+                where=TICKETS.c.version <= upsert.excluded.version,
+            ))
             if projection.timeline:
-                recorded = set(session.exec(
-                    select(TimelineEvent.seq).where(
-                        TimelineEvent.ticket_id == view.ticket_id,
-                        col(TimelineEvent.seq).in_([e.seq for e in projection.timeline]),
-                    )
-                ))
-                for entry in projection.timeline:
-                    if entry.seq not in recorded:
-                        session.add(TimelineEvent(ticket_id=view.ticket_id, seq=entry.seq,
-                                                  at=entry.at, kind=entry.kind,
-                                                  actor=entry.actor, detail=entry.detail))
+                connection.execute(
+                    _insert(connection, TIMELINE).on_conflict_do_nothing(
+                        index_elements=["ticket_id", "seq"]),
+                    [{"ticket_id": view.ticket_id, "seq": entry.seq, "at": entry.at,
+                      "kind": entry.kind, "actor": entry.actor, "detail": entry.detail}
+                     for entry in projection.timeline],
+                )
             session.commit()

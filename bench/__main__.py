@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -34,6 +35,8 @@ from store.db import create_tables, make_engine
 from store.keys import create_key
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Source folders whose functions the profile summary ranks.
+OUR_CODE = ("api/", "activities/", "workflows/", "sla/", "store/", "channels/", "worker.py")
 
 
 def say(message: str) -> None:
@@ -85,6 +88,43 @@ async def concurrently(count: int, concurrency: int,
     return list(await asyncio.gather(*(one(n) for n in range(count))))
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    # After the command name: state is field 3, utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def child_pid(pid: int) -> int:
+    """The profiled program under ``py-spy record``, or the process itself."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return pid
+    return int(children[0]) if children else pid
+
+
+def hot_frames(raw: Path, ours: tuple[str, ...], top: int = 12) -> list[tuple[str, float]]:
+    """From py-spy's collapsed stacks: the share of samples each of our functions is on
+    the stack for (inclusive), highest first."""
+    total = 0
+    inclusive: dict[str, int] = {}
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not count_text.isdigit():
+            continue
+        count = int(count_text)
+        total += count
+        for frame in set(stack.split(";")):
+            if any(f"({prefix}" in frame for prefix in ours):
+                inclusive[frame] = inclusive.get(frame, 0) + count
+    ranked = sorted(inclusive.items(), key=lambda item: -item[1])[:top]
+    return [(frame, round(100 * count / total, 1)) for frame, count in ranked] if total else []
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -98,6 +138,10 @@ class Bench:
         self.data = data
         self.figures: list[dict[str, Any]] = []
         self.processes: list[subprocess.Popen[bytes]] = []
+        #: CPU seconds each process used in each phase: where the machine's time went.
+        self.cpu: dict[str, dict[str, float]] = {}
+        self.roles: dict[str, int] = {}
+        self.profiles: dict[str, list[tuple[str, float]]] = {}
 
     def figure(self, name: str, value: float, unit: str, baseline: float | None = None,
                target: str = "", lower_is_better: bool = True) -> None:
@@ -109,11 +153,27 @@ class Bench:
                                               if ratio else ""))
 
     def spawn(self, command: list[str], env: dict[str, str], log: str) -> subprocess.Popen[bytes]:
+        if self.args.profile:
+            command = [str(Path(sys.executable).with_name("py-spy")), "record", "--rate", "50",
+                       "--format", "raw", "-o", str(self.data / f"{Path(log).stem}.profile"),
+                       "--", *command]
         process = subprocess.Popen(command, cwd=ROOT, env=env,
                                    stdout=open(self.data / log, "ab"),  # noqa: SIM115
                                    stderr=subprocess.STDOUT)
         self.processes.append(process)
         return process
+
+    def usage(self) -> dict[str, float]:
+        return {role: cpu_seconds(pid) for role, pid in self.roles.items()}
+
+    async def phase(self, name: str, work: Awaitable[None]) -> None:
+        before = self.usage()
+        started = time.perf_counter()
+        await work
+        after = self.usage()
+        self.cpu[name] = {"wall": round(time.perf_counter() - started, 1), **{
+            role: round(after[role] - before.get(role, 0), 1) for role in after}}
+        say(f"CPU seconds in {name}: {self.cpu[name]}")
 
     async def run(self) -> None:
         args = self.args
@@ -137,8 +197,13 @@ class Bench:
                "LOG_LEVEL": "WARNING", "WORKER_WAIT_SECONDS": "30"}
         workers = [self.spawn([sys.executable, "worker.py"], env, f"worker{n}.log")
                    for n in range(args.workers)]
-        self.spawn([sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(api_port),
-                    "--log-level", "warning"], env, "api.log")
+        api = self.spawn([sys.executable, "-m", "uvicorn", "api.main:app", "--port",
+                          str(api_port), "--log-level", "warning"], env, "api.log")
+        assert server.process is not None
+        await asyncio.sleep(1)  # py-spy starts its child first
+        self.roles = {"temporal server": server.process.pid, "API": child_pid(api.pid),
+                      **{f"worker {n}": child_pid(w.pid) for n, w in enumerate(workers)},
+                      "harness": os.getpid()}
         base = f"http://127.0.0.1:{api_port}"
         client = await Client.connect(server.address)
         try:
@@ -166,9 +231,11 @@ class Bench:
 
                 async with Worker(client, task_queue="bench-baseline",
                                   workflows=[Noop, SleepThenActivity], activities=[stamp]):
-                    await self.creation(client, open_ticket)
-                    await self.burst(client, open_ticket, burst_open, engine)
-                    await self.lateness(open_ticket, engine)
+                    await self.phase("creation", self.creation(client, open_ticket))
+                    await self.phase("burst", self.burst(client, open_ticket, burst_open,
+                                                         engine))
+                    await self.phase("bare burst", self.bare_burst(client))
+                    await self.phase("lateness", self.lateness(open_ticket, engine))
                     self.memory(workers, "with the tickets opened so far",
                                 self.opened)
                     if args.memory_large:
@@ -179,10 +246,20 @@ class Bench:
                                     args.memory_large)
         finally:
             for process in self.processes:
-                process.terminate()
+                # py-spy writes its profile on SIGINT; the programs stop on it too.
+                process.send_signal(signal.SIGINT if self.args.profile else signal.SIGTERM)
             for process in self.processes:
-                process.wait(timeout=30)
+                try:
+                    process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    process.kill()
             server.stop()
+        if self.args.profile:
+            for profile in sorted(self.data.glob("*.profile")):
+                self.profiles[profile.stem] = hot_frames(profile, OUR_CODE)
+                say(f"hottest frames of ours in {profile.stem}:")
+                for frame, share in self.profiles[profile.stem]:
+                    say(f"  {share:5.1f}%  {frame}")
 
     opened = 0
 
@@ -213,22 +290,34 @@ class Bench:
         if datetime.now(UTC) >= opens:
             say("the burst tickets were not all open before the calendar opened: "
                 "raise --burst-lead-minutes")
-        handles = await concurrently(count, self.args.concurrency, lambda _n: client.start_workflow(
-            SleepThenActivity.run, due.isoformat(), id=f"burst-{uuid.uuid4()}",
-            task_queue="bench-baseline"))
-        results = await asyncio.gather(*(handle.result() for handle in handles))
-        bare = (max(datetime.fromisoformat(r) for r in results) - due).total_seconds()
         query = text("SELECT max(sent_at), count(*) FROM outboxmessage o JOIN ticket t "
                      "ON t.id = o.ticket_id WHERE o.kind = 'escalation' AND t.plan = 'burst'")
-        for _ in range(600):
+        for _ in range(1200):
             with engine.connect() as connection:
                 last, escalated = connection.execute(query).one()
             if escalated >= count:
                 break
             await asyncio.sleep(0.5)
         last_sent = datetime.fromisoformat(str(last)).replace(tzinfo=UTC)
-        self.figure(f"burst: {count} breaches in one second, cleared after", (
-            last_sent - due).total_seconds(), "s", bare, "<= 1.5 x bare timer + activity")
+        self.burst_cleared = (last_sent - due).total_seconds()
+
+    burst_cleared = 0.0
+
+    async def bare_burst(self, client: Client) -> None:
+        """The same number of bare workflows sleeping to one instant, each then running one
+        activity; on its own, so the two bursts do not compete for the machine."""
+        count = self.args.burst
+        due = datetime.now(UTC) + timedelta(seconds=max(30, count // 20))
+        say(f"bare burst: {count} workflows sleeping until {due:%H:%M:%S} UTC ...")
+        handles = await concurrently(count, self.args.concurrency, lambda _n: client.start_workflow(
+            SleepThenActivity.run, due.isoformat(), id=f"burst-{uuid.uuid4()}",
+            task_queue="bench-baseline"))
+        if datetime.now(UTC) >= due:
+            say("the bare workflows were not all started before their instant")
+        results = await asyncio.gather(*(handle.result() for handle in handles))
+        bare = (max(datetime.fromisoformat(r) for r in results) - due).total_seconds()
+        self.figure(f"burst: {count} breaches in one second, cleared after",
+                    self.burst_cleared, "s", bare, "<= 1.5 x bare timer + activity")
 
     async def lateness(self, open_ticket: Callable[[str, str], Awaitable[str]],
                        engine: Any) -> None:
@@ -271,6 +360,7 @@ def write(bench: Bench, args: argparse.Namespace, suite_seconds: float | None) -
         bench.figure("full test suite (make test), wall time", suite_seconds, "s")
     about = machine()
     results = {"machine": about, "workers": args.workers, "figures": bench.figures,
+               "cpu_seconds_by_phase": bench.cpu, "profiles": bench.profiles,
                "date": datetime.now(UTC).isoformat()}
     Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     lines = [
@@ -289,6 +379,14 @@ def write(bench: Bench, args: argparse.Namespace, suite_seconds: float | None) -
         ratio = f"{item['ratio']:.2f}" if item["ratio"] is not None else "-"
         lines.append(f"| {item['figure']} | {item['value']} {item['unit']} | {baseline} | "
                      f"{ratio} | {item['target'] or '-'} |")
+    if bench.cpu:
+        roles = [role for role in next(iter(bench.cpu.values())) if role != "wall"]
+        lines += ["", "CPU seconds used by each process in each phase (2 cores give at most "
+                  "2 s per wall-clock second):", "",
+                  "| phase | wall s | " + " | ".join(roles) + " |",
+                  "| --- | --- | " + " | ".join("---" for _ in roles) + " |"]
+        lines += [f"| {phase} | {used['wall']} | " + " | ".join(str(used[r]) for r in roles)
+                  + " |" for phase, used in bench.cpu.items()]
     section = "\n".join(lines) + "\n"
     path = Path(args.out)
     header = ("# Benchmarks\n\nWritten by `make bench` (`python -m bench --help` for the "
@@ -309,6 +407,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="worker processes")
     parser.add_argument("--burst-lead-minutes", type=int, default=2)
     parser.add_argument("--suite", action="store_true", help="also time `make test`")
+    parser.add_argument("--profile", action="store_true",
+                        help="run the worker and the API under py-spy and rank the hottest "
+                             "frames of our code (slows them down: figures are not comparable)")
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     parser.add_argument("--json", default=str(ROOT / "benchmarks.json"))
     parser.add_argument("--keep", action="store_true",

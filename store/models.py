@@ -121,13 +121,19 @@ class OutboxMessage(SQLModel, table=True):
     recipient_address: str | None = None
     subject: str
     body: str
-    #: pending -> sending -> sent; or failed (permanent), undeliverable (no address).
+    #: sending -> sent (pending: not attempted yet); failed (permanent); undeliverable.
     status: str = "pending"
     attempts: int = 0
     last_error: str | None = None
     provider_ref: str | None = None
     created_at: datetime = instant()
     sent_at: datetime | None = instant(default=None)
+
+    def event_order(self) -> tuple[datetime, int]:
+        """The order the ticket produced its messages in (rows of one step may be
+        inserted in any order, since a step's messages are sent together)."""
+        _ticket, _, seq = self.idempotency_key.rpartition(":")
+        return self.created_at, int(seq) if seq.isdigit() else 0
 
 
 class DeliveryAttempt(SQLModel, table=True):

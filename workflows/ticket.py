@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -41,6 +42,11 @@ IDEMPOTENCY_CONFLICT = "IdempotencyKeyReused"
 
 #: Patch id: tickets also publish TicketId, TicketType, NextDueAt and NextDueClock.
 SEARCH_ATTRIBUTES_V2 = "search-attributes-next-due"
+#: Patch id: the projection is written by a local activity (no server round trip before a
+#: breach goes out), and messages are sent in the background: together, not one after
+#: another, and a message still retrying (a mail server down) never holds up the next
+#: deadline.
+BACKGROUND_MESSAGES = "local-projection-background-messages"
 
 
 def _same(current: object, wanted: object) -> bool:
@@ -82,8 +88,10 @@ class TicketWorkflow:
     emergency callback among them), the next page, the auto-close time, and the end
     of the reopen window; its summary names it (e.g. "callback due").
 
-    Activities: ``record_ticket`` (the projection: ticket row and timeline) and
-    ``send_notification`` (each warning, breach and escalation, exactly once).
+    Activities: ``record_ticket`` (the projection: ticket row and timeline; a local
+    activity, so a step costs no extra server round trip) and ``send_notification``
+    (each warning, breach and escalation, exactly once; sent in the background, so a
+    message still retrying never delays the next deadline).
     """
 
     @workflow.init
@@ -96,6 +104,8 @@ class TicketWorkflow:
             )
         self.projected_version = -1
         self.input = input
+        #: Messages handed to send_notification and not yet answered.
+        self.in_flight = 0
 
     @workflow.run
     async def run(self, input: TicketWorkflowInput) -> TicketView:
@@ -113,8 +123,7 @@ class TicketWorkflow:
             if self.state.finished:
                 break
             if self._history_is_long():
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                await self._flush()
+                await self._settle()
                 workflow.continue_as_new(
                     TicketWorkflowInput(
                         details=self.state.details,
@@ -126,9 +135,18 @@ class TicketWorkflow:
                 )
             await self._wait_for_change_or_deadline()
             lifecycle.advance(self.state, workflow.now())
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._flush()
+        await self._settle()
         return view(self.state, workflow.now())
+
+    async def _settle(self) -> None:
+        """Before the run ends or continues as new: every handler done, every message
+        answered, and the projection written."""
+        while True:
+            await workflow.wait_condition(
+                lambda: workflow.all_handlers_finished() and self.in_flight == 0)
+            await self._flush()
+            if self.in_flight == 0 and workflow.all_handlers_finished():
+                return
 
     async def _wait_for_change_or_deadline(self) -> None:
         version = self.state.version
@@ -156,30 +174,62 @@ class TicketWorkflow:
             version = self.state.version
             timeline = self.state.pending_timeline
             self.state.pending_timeline = []
-            await workflow.execute_activity(
-                "record_ticket",
-                TicketProjection(view=view(self.state, workflow.now()), timeline=timeline),
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                retry_policy=ACTIVITY_RETRY,
-                summary=f"record v{version}",
-            )
+            # Tickets started before the patch keep their activity-then-one-by-one shape.
+            # Tickets started before the patch keep their activity-then-one-by-one shape.
+            background = workflow.patched(BACKGROUND_MESSAGES)
+            projection = TicketProjection(view=view(self.state, workflow.now()), timeline=timeline)
+            if background:
+                await workflow.execute_local_activity(
+                    "record_ticket", projection, start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=ACTIVITY_RETRY, summary=f"record v{version}")
+            else:
+                await workflow.execute_activity(
+                    "record_ticket", projection, start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=ACTIVITY_RETRY, summary=f"record v{version}")
             self._upsert_search_attributes()
             workflow.set_current_details(current_details(self.state))
             self.projected_version = version
-            while self.state.pending_notifications:
-                notification: Notification = self.state.pending_notifications[0]
-                outcome = await workflow.execute_activity(
-                    "send_notification",
-                    notification,
-                    start_to_close_timeout=ACTIVITY_TIMEOUT,
-                    retry_policy=ACTIVITY_RETRY,
-                    summary=_activity_summary(notification),
-                    result_type=str,
-                )
-                self.state.pending_notifications.pop(0)
-                if outcome != "sent":
-                    lifecycle.message_not_delivered(self.state, workflow.now(), notification,
-                                                    outcome)
+            if background:
+                self._send_in_background()
+            else:
+                await self._send_one_by_one()
+
+    async def _send_one_by_one(self) -> None:
+        while self.state.pending_notifications:
+            notification: Notification = self.state.pending_notifications[0]
+            outcome = await self._send(notification)
+            self.state.pending_notifications.pop(0)
+            self._sent(notification, outcome)
+
+    def _send_in_background(self) -> None:
+        """Each message is its own task; the ticket goes back to its deadlines at once."""
+        batch, self.state.pending_notifications = self.state.pending_notifications, []
+        for notification in batch:
+            self.in_flight += 1
+            asyncio.create_task(self._deliver(notification))  # noqa: RUF006 (settled by in_flight)
+
+    async def _deliver(self, notification: Notification) -> None:
+        try:
+            outcome = await self._send(notification)
+        finally:
+            self.in_flight -= 1
+        # A message that could not be delivered is a change: the main loop records it.
+        self._sent(notification, outcome)
+
+    async def _send(self, notification: Notification) -> str:
+        outcome: str = await workflow.execute_activity(
+            "send_notification",
+            notification,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+            summary=_activity_summary(notification),
+            result_type=str,
+        )
+        return outcome
+
+    def _sent(self, notification: Notification, outcome: str) -> None:
+        if outcome != "sent":
+            lifecycle.message_not_delivered(self.state, workflow.now(), notification, outcome)
 
     def _upsert_search_attributes(self) -> None:
         if not self.input.upsert_search_attributes:

@@ -341,4 +341,4 @@ def notifications(ticket_id: str, session: SessionDep,
                   caller: CustomerOrStaff) -> list[OutboxMessage]:
     _readable(caller, session, ticket_id)
     query = select(OutboxMessage).where(OutboxMessage.ticket_id == ticket_id)
-    return list(session.exec(query.order_by(col(OutboxMessage.id))))
+    return sorted(session.exec(query), key=OutboxMessage.event_order)

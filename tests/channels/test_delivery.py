@@ -92,7 +92,7 @@ def router(smtp_port: int | None = None, base: str | None = None,
 
 def outbox(sessions: SessionFactory) -> list[OutboxMessage]:
     with sessions() as session:
-        return list(session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))))
+        return sorted(session.exec(select(OutboxMessage)), key=OutboxMessage.event_order)
 
 
 def attempts(sessions: SessionFactory) -> list[tuple[int, str]]:

@@ -100,7 +100,7 @@ class Harness:
     def outbox(self, ticket_id: str) -> list[OutboxMessage]:
         with self.sessions() as session:
             query = select(OutboxMessage).where(OutboxMessage.ticket_id == ticket_id)
-            return list(session.exec(query.order_by(OutboxMessage.id)))  # type: ignore[arg-type]
+            return sorted(session.exec(query), key=OutboxMessage.event_order)
 
     def timeline(self, ticket_id: str) -> list[TimelineEvent]:
         with self.sessions() as session:

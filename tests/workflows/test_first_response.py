@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from tests.workflows.harness import Harness
+from temporalio.testing import WorkflowEnvironment
+
+from sla.ticket import Notification
+from store.db import SessionFactory
+from tests.workflows.harness import Harness, eventually, running_harness
 from workflows.messages import AgentResponse
 from workflows.ticket import TicketWorkflow
 
@@ -36,3 +41,40 @@ async def test_first_response_breach_warns_then_escalates_to_the_tam(harness: Ha
     assert view.escalated_to is not None and view.escalated_to.role == "tam"
     ticket = harness.ticket(handle.id)
     assert ticket is not None and ticket.breached and ticket.escalation_level == 1
+
+
+class WarningsDown:
+    """A channel whose warnings fail transiently (a mail server refusing them for now)."""
+
+    def __init__(self) -> None:
+        self.accepting_warnings = False
+
+    async def deliver(self, message: Notification) -> str:
+        if message.kind == "sla_warning" and not self.accepting_warnings:
+            raise ConnectionError("421 try again later")
+        return f"ok:{message.idempotency_key}"
+
+
+async def test_a_message_still_retrying_does_not_hold_up_the_breach(
+    time_skipping_env: WorkflowEnvironment, sessions: SessionFactory, task_queue: str,
+    activity_executor: ThreadPoolExecutor,
+) -> None:
+    channel = WarningsDown()
+    async with running_harness(time_skipping_env, sessions, task_queue, activity_executor,
+                               channel) as harness:
+        handle = await harness.start("major")
+        await harness.sleep(timedelta(minutes=31))
+
+        def breach_sent_warning_not() -> dict[str, str]:
+            status = {row.kind: row.status for row in harness.outbox(handle.id)}
+            done = status.get("sla_breach") == "sent" and status.get("escalation") == "sent"
+            return status if done else {}
+
+        status = await eventually(breach_sent_warning_not)
+        assert status["sla_warning"] == "sending"
+        channel.accepting_warnings = True
+        await harness.sleep(timedelta(minutes=2))
+        sent = await harness.outbox_kinds(handle.id, 3)
+        assert sent == [
+            ("sla_warning", "support_lead"), ("sla_breach", "support_lead"), ("escalation", "tam"),
+        ]
