@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     chat_webhook_secret: SecretStr | None = None
     #: The public URL the telephony provider calls (behind a proxy the API sees another one).
     public_base_url: str | None = None
+    #: Worker tuning (see BENCHMARKS.md): tickets kept in the worker's cache (an evicted
+    #: ticket is rebuilt from its history when its next timer fires), workflow tasks and
+    #: activities run at once, and threads for the database work of activities.
+    worker_max_cached_workflows: int = Field(default=1000, ge=0)
+    worker_max_concurrent_workflow_tasks: int = Field(default=100, ge=1)
+    worker_max_concurrent_activities: int = Field(default=100, ge=1)
+    worker_activity_threads: int = Field(default=16, ge=1)
     demo_data: bool = True
     log_level: str = "INFO"
 

@@ -66,9 +66,11 @@ def build_worker(
     channel: NotificationChannel,
     executor: ThreadPoolExecutor,
     templates: MessageTemplates | None = None,
+    settings: Settings | None = None,
 ) -> Worker:
     projection = ProjectionActivities(sessions)
     notifications = NotificationActivities(sessions, channel, templates)
+    tuning = settings or Settings()
     return Worker(
         client,
         task_queue=task_queue,
@@ -76,6 +78,11 @@ def build_worker(
         activities=[projection.record_ticket, notifications.send_notification],
         activity_executor=executor,
         workflow_runner=WORKFLOW_RUNNER,
+        max_cached_workflows=tuning.worker_max_cached_workflows,
+        max_concurrent_workflow_tasks=tuning.worker_max_concurrent_workflow_tasks,
+        max_concurrent_activities=tuning.worker_max_concurrent_activities,
+        # record_ticket runs as a local activity, on the same threads.
+        max_concurrent_local_activities=tuning.worker_max_concurrent_activities,
     )
 
 
@@ -84,11 +91,11 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     create_tables(engine)
     client = await connect(settings)
     await require_search_attributes(client, settings.temporal_namespace)
-    with ThreadPoolExecutor(max_workers=16) as executor:
+    with ThreadPoolExecutor(max_workers=settings.worker_activity_threads) as executor:
         async with httpx.AsyncClient() as http:
             worker = build_worker(client, settings.temporal_task_queue, session_factory(engine),
                                   build_channels(settings, http), executor,
-                                  MessageTemplates(settings.templates_dir))
+                                  MessageTemplates(settings.templates_dir), settings)
             async with worker:
                 logging.getLogger(__name__).info(
                     "worker serving task queue %r on %s", settings.temporal_task_queue,

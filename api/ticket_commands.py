@@ -97,8 +97,10 @@ async def create_ticket(
     wait: timedelta,
     call: EmergencyCall | None = None,
     duplicate_of: str | None = None,
+    wait_for_worker: bool = True,
 ) -> TicketView | str:
-    """Start the ticket's workflow and wait for its row; returns the id alone on a slow worker.
+    """Start the ticket's workflow and wait for its row; returns the id alone on a slow worker,
+    or at once with ``wait_for_worker=False``.
 
     With ``call``, the ticket is opened by an emergency call, recorded in the same step.
 
@@ -136,26 +138,37 @@ async def create_ticket(
         channel=request.channel, assignee=assignee, intake=dict(request.intake),
         duplicate_of=duplicate_of,
     )
+    attributes = sa.ticket_attributes(
+        status="open", severity=severity, plan=customer.plan,
+        customer_id=customer.id, escalation_level=0, breached=False,
+        ticket_id=ticket_id, ticket_type=request.type,
+    )
+    summary = f"{request.subject} · {customer.name} · {severity}"[:200]
+    description = (
+        f"**{request.subject}**\n\ncustomer {customer.name} (#{customer.id}) · plan "
+        f"{customer.plan} · {severity} {request.type} via {request.channel}\n\n"
+        f"{request.description[:1000]}"
+    )
+    workflow_input = TicketWorkflowInput(details=details, plan=plan,
+                                         request_fingerprint=request_fingerprint)
+    if not wait_for_worker and call is None:
+        # Started and answered at once; the first workflow task writes the row. A ticket
+        # id already taken (an Idempotency-Key replay) takes the checked path below.
+        try:
+            await client.start_workflow(
+                TicketWorkflow.run, workflow_input, id=ticket_id, task_queue=task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                search_attributes=attributes, static_summary=summary,
+                static_details=description)
+            return ticket_id
+        except WorkflowAlreadyStartedError:
+            pass
     start = WithStartWorkflowOperation(
-        TicketWorkflow.run,
-        TicketWorkflowInput(details=details, plan=plan,
-                            request_fingerprint=request_fingerprint),
-        id=ticket_id,
-        task_queue=task_queue,
+        TicketWorkflow.run, workflow_input, id=ticket_id, task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        search_attributes=sa.ticket_attributes(
-            status="open", severity=severity, plan=customer.plan,
-            customer_id=customer.id, escalation_level=0, breached=False,
-            ticket_id=ticket_id, ticket_type=request.type,
-        ),
-        static_summary=f"{request.subject} · {customer.name} · {severity}"[:200],
-        static_details=(
-            f"**{request.subject}**\n\ncustomer {customer.name} (#{customer.id}) · plan "
-            f"{customer.plan} · {severity} {request.type} via {request.channel}\n\n"
-            f"{request.description[:1000]}"
-        ),
-    )
+        search_attributes=attributes, static_summary=summary, static_details=description)
     if call is not None:
         first_update = client.execute_update_with_start_workflow(
             TicketWorkflow.record_call, call, start_workflow_operation=start)

@@ -60,6 +60,13 @@ router = APIRouter(prefix="/tickets", tags=["tickets"])
 
 Argument = TypeVar("Argument")
 
+Prefer = Annotated[
+    str | None,
+    Header(max_length=200, description="`respond-async` (RFC 7240): answer 202 as soon as the "
+                                       "ticket's workflow has started, without waiting for "
+                                       "the worker to write it (bulk imports)."),
+]
+
 IdempotencyKey = Annotated[
     str | None,
     Header(alias="Idempotency-Key", min_length=1, max_length=200,
@@ -82,10 +89,14 @@ async def create(
     response: Response,
     caller: CustomerOrStaff,
     idempotency_key: IdempotencyKey = None,
+    prefer: Prefer = None,
 ) -> TicketPublic | JSONResponse:
     """Open a ticket (201). A retry with the same ``Idempotency-Key`` returns it with 200; an
     open ticket of the customer about the same problem makes this one its linked duplicate
-    (no clocks of its own) unless ``force_new``."""
+    (no clocks of its own) unless ``force_new``. With ``Prefer: respond-async`` the answer
+    is 202 as soon as the ticket exists, before the worker has written it."""
+    asynchronous = "respond-async" in [token.strip().lower()
+                                       for token in (prefer or "").split(",")]
     scrub = Scrubber()
     request = request.model_copy(update={
         "subject": scrub("subject", request.subject),
@@ -111,17 +122,20 @@ async def create(
     result = await create_ticket(resources.temporal, settings.temporal_task_queue, policy,
                                  customer, request, idempotency_key,
                                  timedelta(seconds=settings.worker_wait_seconds),
-                                 duplicate_of=duplicate_of)
+                                 duplicate_of=duplicate_of, wait_for_worker=not asynchronous)
     if replay:
         response.status_code = status.HTTP_200_OK
     if isinstance(result, str):
         accepted = TicketAccepted(
             id=result,
-            detail="the ticket is created and its clocks run; the worker has not confirmed "
+            detail="the ticket is created and its clocks run; the worker has not written it "
                    "yet, so read it with GET /tickets/{id} in a moment",
         )
+        headers = {"Location": f"/tickets/{result}"}
+        if asynchronous:
+            headers["Preference-Applied"] = "respond-async"
         return JSONResponse(accepted.model_dump(), status_code=status.HTTP_202_ACCEPTED,
-                            headers={"Location": f"/tickets/{result}"})
+                            headers=headers)
     created = public(result)
     created.masked = scrub.masked
     return created

@@ -166,6 +166,30 @@ async def test_idempotency_key_returns_the_same_ticket(stack: Stack) -> None:
     assert other.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]
 
 
+async def test_respond_async_answers_once_the_ticket_exists(stack: Stack) -> None:
+    customer_id = await customer(stack)
+    headers = {"Prefer": "respond-async", "Idempotency-Key": "bulk-import-1"}
+    accepted = await stack.http.post("/tickets", json=ticket_body(customer_id), headers=headers)
+    assert accepted.status_code == 202, accepted.text
+    assert accepted.headers["Preference-Applied"] == "respond-async"
+    ticket_id = accepted.json()["id"]
+    assert accepted.headers["Location"] == f"/tickets/{ticket_id}"
+
+    async def written() -> dict[str, Any] | None:
+        response = await stack.http.get(f"/tickets/{ticket_id}")
+        return response.json() if response.status_code == 200 else None
+
+    ticket = await wait_for(written)
+    assert ticket["status"] == "open"
+    assert [clock["name"] for clock in ticket["clocks"]][0] == "first_response"
+    # The same key with another body is still refused, as without the preference.
+    other = await stack.http.post("/tickets", json=ticket_body(customer_id, subject="Other"),
+                                  headers=headers)
+    assert other.status_code == 422
+    again = await stack.http.post("/tickets", json=ticket_body(customer_id), headers=headers)
+    assert again.status_code == 200 and again.json()["id"] == ticket_id
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
