@@ -181,7 +181,7 @@ async def test_respond_async_answers_once_the_ticket_exists(stack: Stack) -> Non
 
     ticket = await wait_for(written)
     assert ticket["status"] == "open"
-    assert [clock["name"] for clock in ticket["clocks"]][0] == "first_response"
+    assert "first_response" in {clock["name"] for clock in ticket["clocks"]}
     # The same key with another body is still refused, as without the preference.
     other = await stack.http.post("/tickets", json=ticket_body(customer_id, subject="Other"),
                                   headers=headers)
