@@ -35,8 +35,13 @@ from store.db import create_tables, make_engine
 from store.keys import create_key
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Where an idle thread waits: samples ending here are not work.
+IDLE_FRAMES = ("_worker (concurrent/futures/thread.py", "EpollSelector.select",
+               "Condition.wait", "Event.wait", "Thread._wait_for_tstate_lock")
 #: Source folders whose functions the profile summary ranks.
-OUR_CODE = ("api/", "activities/", "workflows/", "sla/", "store/", "channels/", "worker.py")
+OUR_CODE = ("api/", "activities/", "workflows/", "sla/", "store/", "channels/",
+            "temporalio/worker/_workflow.py", "temporalio/converter/", "sqlalchemy/engine/base",
+            "jinja2/environment")
 
 
 def say(message: str) -> None:
@@ -110,13 +115,14 @@ def child_pid(pid: int) -> int:
 
 
 def hot_frames(raw: Path, ours: tuple[str, ...], top: int = 12) -> list[tuple[str, float]]:
-    """From py-spy's collapsed stacks: the share of samples each of our functions is on
-    the stack for (inclusive), highest first."""
+    """From py-spy's collapsed stacks: the share of busy samples (threads waiting for work
+    left out) each of our functions is on the stack for (inclusive), highest first."""
     total = 0
     inclusive: dict[str, int] = {}
     for line in raw.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
-        if not count_text.isdigit():
+        leaf = stack.rpartition(";")[2]
+        if not count_text.isdigit() or not leaf.strip() or leaf.startswith(IDLE_FRAMES):
             continue
         count = int(count_text)
         total += count

@@ -47,6 +47,9 @@ def locale_directory(locale: str) -> str:
 class MessageTemplates:
     def __init__(self, root: Path) -> None:
         self.root = root
+        # One environment per (language, zone, strictness): Jinja2 then compiles each
+        # template once and recompiles it only when its file changes (auto_reload).
+        self._environments: dict[tuple[str, str, bool], Environment] = {}
 
     def locales(self) -> list[str]:
         return sorted(path.name for path in self.root.iterdir() if path.is_dir())
@@ -59,6 +62,12 @@ class MessageTemplates:
         return DEFAULT_LOCALE
 
     def _environment(self, locale: str, time_zone: str, strict: bool) -> Environment:
+        key = (locale, time_zone, strict)
+        if key not in self._environments:
+            self._environments[key] = self._new_environment(locale, time_zone, strict)
+        return self._environments[key]
+
+    def _new_environment(self, locale: str, time_zone: str, strict: bool) -> Environment:
         environment = Environment(
             loader=FileSystemLoader([str(self.root / locale), str(self.root / DEFAULT_LOCALE)]),
             undefined=StrictUndefined if strict else Undefined,
