@@ -63,11 +63,10 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
     #: Worker tuning (see BENCHMARKS.md): tickets kept in the worker's cache (an evicted
     #: ticket is rebuilt from its history when its next timer fires), workflow tasks and
-    #: activities run at once, and threads for the database work of activities.
+    #: activities run at once (with as many threads for the activities' database work).
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
     worker_max_concurrent_workflow_tasks: int = Field(default=100, ge=1)
     worker_max_concurrent_activities: int = Field(default=100, ge=1)
-    worker_activity_threads: int = Field(default=16, ge=1)
     demo_data: bool = True
     log_level: str = "INFO"
 

@@ -91,7 +91,8 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     create_tables(engine)
     client = await connect(settings)
     await require_search_attributes(client, settings.temporal_namespace)
-    with ThreadPoolExecutor(max_workers=settings.worker_activity_threads) as executor:
+    # As many threads as activity slots (threads start only when needed).
+    with ThreadPoolExecutor(max_workers=settings.worker_max_concurrent_activities) as executor:
         async with httpx.AsyncClient() as http:
             worker = build_worker(client, settings.temporal_task_queue, session_factory(engine),
                                   build_channels(settings, http), executor,

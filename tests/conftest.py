@@ -70,7 +70,8 @@ def sessions(engine: Engine) -> SessionFactory:
 
 @pytest.fixture(scope="session")
 def activity_executor() -> Iterator[ThreadPoolExecutor]:
-    with ThreadPoolExecutor(max_workers=8) as executor:
+    # As many threads as the worker's activity slots, as worker.py does.
+    with ThreadPoolExecutor(max_workers=100) as executor:
         yield executor
 
 
