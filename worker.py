@@ -30,7 +30,8 @@ from channels.router import ChannelRouter
 from channels.templates import MessageTemplates
 from config import Settings, get_settings
 from stack.temporal import connect, require_search_attributes
-from store.db import SessionFactory, create_tables, make_engine, session_factory
+from store.db import SessionFactory, make_engine, session_factory
+from store.migrations import DatabaseBehind, require_current
 from workflows.sandbox import WORKFLOW_RUNNER
 from workflows.ticket import TicketWorkflow
 
@@ -88,7 +89,7 @@ def build_worker(
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     engine = make_engine(settings.database_url)
-    create_tables(engine)
+    require_current(engine)
     client = await connect(settings)
     await require_search_attributes(client, settings.temporal_namespace)
     # As many threads as activity slots (threads start only when needed).
@@ -108,8 +109,11 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
 def main() -> None:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_worker(settings))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run_worker(settings))
+    except DatabaseBehind as behind:
+        raise SystemExit(str(behind)) from None
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ from api.routes import customers, emergency, health, inbound, keys, pages, ticke
 from config import Settings, get_settings
 from sla.policy import load_policy
 from stack.temporal import connect
-from store.db import create_tables, make_engine
+from store.db import make_engine
+from store.migrations import require_current
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -24,7 +25,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # An invalid policy stops start-up here, with every problem and its key listed.
         policy = load_policy(chosen.sla_policy_file)
         engine = make_engine(chosen.database_url)
-        create_tables(engine)
+        # The worker refuses too; `make run` and `alembic upgrade head` upgrade.
+        require_current(engine)
         client = await connect(chosen)
         app.state.resources = AppResources(chosen, engine, client, policy)
         try:

@@ -31,8 +31,9 @@ from temporalio.worker import Worker
 
 from bench.baseline import Noop, SleepThenActivity, stamp
 from stack.temporal import DevServer, free_port, temporal_cli
-from store.db import create_tables, make_engine
+from store.db import make_engine
 from store.keys import create_key
+from store.migrations import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Where an idle thread waits: samples ending here are not work.
@@ -194,7 +195,7 @@ class Bench:
         (self.data / "policy.toml").write_text(policy_text(burst_open))
         database = f"sqlite:///{self.data / 'app.db'}"
         engine = make_engine(database)
-        create_tables(engine)
+        upgrade(engine)
         from sqlmodel import Session
 
         with Session(engine) as session:

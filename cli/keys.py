@@ -8,8 +8,9 @@ import sys
 from sqlmodel import Session
 
 from config import get_settings
-from store.db import create_tables, make_engine
+from store.db import make_engine
 from store.keys import ROLES, create_key
+from store.migrations import DatabaseBehind, require_current
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,7 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--name", default="", help="whose key this is")
     args = parser.parse_args(argv)
     engine = make_engine(get_settings().database_url)
-    create_tables(engine)
+    try:
+        require_current(engine)
+    except DatabaseBehind as behind:
+        print(behind, file=sys.stderr)
+        return 2
     with Session(engine) as session:
         try:
             row, key = create_key(session, args.role, args.name, args.customer_id)

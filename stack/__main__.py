@@ -27,8 +27,9 @@ from stack.temporal import (
     ensure_search_attributes,
     require_search_attributes,
 )
-from store.db import create_tables, make_engine
+from store.db import make_engine
 from store.keys import create_key, has_admin_key
+from store.migrations import upgrade
 from worker import run_worker
 
 logger = logging.getLogger("stack")
@@ -48,7 +49,7 @@ async def run_stack(settings: Settings) -> None:
     if template_problems:
         raise RuntimeError("message templates do not render:\n  - " + "\n  - ".join(template_problems))
     engine = make_engine(settings.database_url)
-    create_tables(engine)
+    upgrade(engine)
     if settings.demo_data:
         with Session(engine) as session:
             added = load_demo_customers(session, policy)

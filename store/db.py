@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 from store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
@@ -33,10 +33,6 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
-
-
-def create_tables(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
 
 
 def session_factory(engine: Engine) -> SessionFactory:

@@ -13,7 +13,8 @@ import pytest_asyncio
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from store.db import SessionFactory, create_tables, make_engine, session_factory
+from store.db import SessionFactory, make_engine, session_factory
+from store.migrations import upgrade
 from tests.postgres import new_database, temporary_postgres
 from tests.workflows.harness import Harness, running_harness
 
@@ -45,7 +46,7 @@ def postgres_url() -> Iterator[str]:
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
     engine = make_engine(f"sqlite:///{tmp_path / 'app.db'}")
-    create_tables(engine)
+    upgrade(engine)
     yield engine
     engine.dispose()
 
@@ -58,7 +59,7 @@ def any_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engin
     else:
         url = new_database(request.getfixturevalue("postgres_url"))
     engine = make_engine(url)
-    create_tables(engine)
+    upgrade(engine)
     yield engine
     engine.dispose()
 

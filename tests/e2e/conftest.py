@@ -19,8 +19,9 @@ from api.main import create_app
 from config import Settings
 from stack.__main__ import ApiServer
 from stack.temporal import DevServer, connect, ensure_search_attributes, free_port
-from store.db import create_tables, make_engine
+from store.db import make_engine
 from store.keys import create_key
+from store.migrations import upgrade
 from worker import run_worker
 
 HERE = Path(__file__).resolve().parent
@@ -69,7 +70,7 @@ async def running_worker(settings: Settings) -> AsyncIterator[None]:
 def admin_key(database_url: str) -> str:
     """An admin key in the stack's database, made the way `make run` makes the first one."""
     engine = make_engine(database_url)
-    create_tables(engine)
+    upgrade(engine)
     with Session(engine) as session:
         _row, key = create_key(session, "admin", "tests")
     engine.dispose()
