@@ -12,6 +12,8 @@ from temporalio.client import Client
 
 from config import Settings
 from stack.temporal import DevServer, connect, free_port, require_search_attributes
+from store.db import make_engine
+from store.migrations import upgrade
 from tests.e2e.conftest import Stack
 from worker import run_worker
 
@@ -77,6 +79,7 @@ async def test_the_worker_refuses_a_cluster_without_the_search_attributes(
     try:
         settings = Settings(temporal_address=bare.address,
                             database_url=f"sqlite:///{tmp_path / 'app.db'}")
+        upgrade(make_engine(settings.database_url))
         with pytest.raises(RuntimeError) as refused:
             await run_worker(settings)
         message = str(refused.value)
