@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -69,6 +70,9 @@ class Settings(BaseSettings):
     worker_max_concurrent_activities: int = Field(default=100, ge=1)
     demo_data: bool = True
     log_level: str = "INFO"
+    #: ``json``: one JSON object per line (ticket id and run id on lines about a ticket);
+    #: ``text``: plain lines for a terminal.
+    log_format: Literal["json", "text"] = "json"
 
     @property
     def effective_temporal_ui_url(self) -> str:

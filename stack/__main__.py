@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import uvicorn
 from sqlmodel import Session
 
+import logs
 from channels.templates import MessageTemplates
 from config import Settings, get_settings
 from sla.policy import PolicyError, load_policy
@@ -82,7 +83,9 @@ async def run_stack(settings: Settings) -> None:
 
         stop = asyncio.Event()
         api = ApiServer(uvicorn.Config("api.main:app", host=settings.api_host,
-                                        port=settings.api_port, log_level="info"))
+                                        port=settings.api_port, log_level="info",
+                                        # uvicorn's loggers go through ours (JSON or text).
+                                        log_config=None))
         loop = asyncio.get_running_loop()
 
         def shut_down() -> None:
@@ -110,8 +113,7 @@ async def run_stack(settings: Settings) -> None:
 
 def main() -> None:
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.log_level, settings.log_format)
     try:
         asyncio.run(run_stack(settings))
     except PolicyError as error:

@@ -1,0 +1,69 @@
+"""Logging for the worker, the API and ``make run``: one JSON object per line
+(``LOG_FORMAT=json``) or plain text. A line written while a ticket's workflow or one of
+its activities runs carries the ticket id and the workflow run id."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from temporalio import activity
+
+
+class TicketContext(logging.Filter):
+    """Adds ``ticket_id`` and ``run_id`` (None outside a ticket) to every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "ticket_id", None) is None:
+            record.ticket_id, record.run_id = _ticket_of(record)
+        return True
+
+
+def _ticket_of(record: logging.LogRecord) -> tuple[str | None, str | None]:
+    # workflow.logger and activity.logger attach these details themselves.
+    workflow_details: Any = getattr(record, "temporal_workflow", None)
+    if isinstance(workflow_details, dict):
+        return workflow_details.get("workflow_id"), workflow_details.get("run_id")
+    activity_details: Any = getattr(record, "temporal_activity", None)
+    if isinstance(activity_details, dict):
+        return activity_details.get("workflow_id"), activity_details.get("workflow_run_id")
+    # Any other logger (a channel, SQLAlchemy) inside an activity: the activity's ticket.
+    if activity.in_activity():
+        info = activity.info()
+        return info.workflow_id, info.workflow_run_id
+    return None, None
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in ("ticket_id", "run_id"):
+            value = getattr(record, key, None)
+            if value is not None:
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure(level: str, format: str = "json", stream: IO[str] | None = None) -> None:
+    """Replace the root logger's handlers with one that writes ``format`` to ``stream``."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(TicketContext())
+    handler.setFormatter(JsonFormatter() if format == "json" else logging.Formatter(TEXT_FORMAT))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
