@@ -175,17 +175,13 @@ class TicketWorkflow:
             timeline = self.state.pending_timeline
             self.state.pending_timeline = []
             # Tickets started before the patch keep their activity-then-one-by-one shape.
-            # Tickets started before the patch keep their activity-then-one-by-one shape.
             background = workflow.patched(BACKGROUND_MESSAGES)
-            projection = TicketProjection(view=view(self.state, workflow.now()), timeline=timeline)
-            if background:
-                await workflow.execute_local_activity(
-                    "record_ticket", projection, start_to_close_timeout=ACTIVITY_TIMEOUT,
-                    retry_policy=ACTIVITY_RETRY, summary=f"record v{version}")
-            else:
-                await workflow.execute_activity(
-                    "record_ticket", projection, start_to_close_timeout=ACTIVITY_TIMEOUT,
-                    retry_policy=ACTIVITY_RETRY, summary=f"record v{version}")
+            record = workflow.execute_local_activity if background else workflow.execute_activity
+            await record(
+                "record_ticket",
+                TicketProjection(view=view(self.state, workflow.now()), timeline=timeline),
+                start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
+                summary=f"record v{version}")
             self._upsert_search_attributes()
             workflow.set_current_details(current_details(self.state))
             self.projected_version = version
