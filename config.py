@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
     worker_max_concurrent_workflow_tasks: int = Field(default=100, ge=1)
     worker_max_concurrent_activities: int = Field(default=100, ge=1)
+    #: The worker's Prometheus endpoint (SLA metrics and the Temporal SDK's worker metrics)
+    #: at http://WORKER_METRICS_HOST:WORKER_METRICS_PORT/metrics; 0 turns it off.
+    worker_metrics_port: int = Field(default=9464, ge=0, le=65535)
+    worker_metrics_host: str = "127.0.0.1"
     demo_data: bool = True
     log_level: str = "INFO"
     #: ``json``: one JSON object per line (ticket id and run id on lines about a ticket);

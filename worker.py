@@ -16,6 +16,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 import logs
+from activities.metrics import SlaMetrics, metrics_runtime
 from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
 from channels import NotificationChannel
@@ -69,9 +70,10 @@ def build_worker(
     executor: ThreadPoolExecutor,
     templates: MessageTemplates | None = None,
     settings: Settings | None = None,
+    metrics: SlaMetrics | None = None,
 ) -> Worker:
-    projection = ProjectionActivities(sessions)
-    notifications = NotificationActivities(sessions, channel, templates)
+    projection = ProjectionActivities(sessions, metrics)
+    notifications = NotificationActivities(sessions, channel, templates, metrics)
     tuning = settings or Settings()
     return Worker(
         client,
@@ -91,18 +93,26 @@ def build_worker(
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     engine = make_engine(settings.database_url)
     require_current(engine)
-    client = await connect(settings)
+    runtime = None
+    if settings.worker_metrics_port:
+        runtime = metrics_runtime(settings.worker_metrics_host, settings.worker_metrics_port)
+    client = await connect(settings, runtime)
     await require_search_attributes(client, settings.temporal_namespace)
+    metrics = SlaMetrics(runtime.metric_meter) if runtime else None
     # As many threads as activity slots (threads start only when needed).
     with ThreadPoolExecutor(max_workers=settings.worker_max_concurrent_activities) as executor:
         async with httpx.AsyncClient() as http:
             worker = build_worker(client, settings.temporal_task_queue, session_factory(engine),
                                   build_channels(settings, http), executor,
-                                  MessageTemplates(settings.templates_dir), settings)
+                                  MessageTemplates(settings.templates_dir), settings, metrics)
             async with worker:
                 logging.getLogger(__name__).info(
                     "worker serving task queue %r on %s", settings.temporal_task_queue,
                     settings.effective_temporal_address)
+                if runtime:
+                    logging.getLogger(__name__).info(
+                        "worker metrics: http://%s:%d/metrics", settings.worker_metrics_host,
+                        settings.worker_metrics_port)
                 await (stop or asyncio.Event()).wait()
     engine.dispose()
 
@@ -113,8 +123,8 @@ def main() -> None:
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_worker(settings))
-    except DatabaseBehind as behind:
-        raise SystemExit(str(behind)) from None
+    except (DatabaseBehind, RuntimeError) as refused:
+        raise SystemExit(str(refused)) from None
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.metrics import SlaMetrics
 from channels import NotificationChannel, PermanentDeliveryError
 from channels.templates import MessageTemplates
 from sla.records import UNDELIVERABLE
@@ -30,11 +31,12 @@ from store.models import DeliveryAttempt, OutboxMessage
 class NotificationActivities:
     def __init__(
         self, sessions: SessionFactory, channel: NotificationChannel,
-        templates: MessageTemplates | None = None,
+        templates: MessageTemplates | None = None, metrics: SlaMetrics | None = None,
     ) -> None:
         self.sessions = sessions
         self.channel = channel
         self.templates = templates
+        self.metrics = metrics or SlaMetrics()
 
     def _outbox_row(self, message: Notification) -> tuple[OutboxMessage, int | None]:
         """The message's outbox row, inserted on the first attempt (the key is unique).
@@ -94,6 +96,7 @@ class NotificationActivities:
         if message.channel == UNDELIVERABLE:
             await asyncio.to_thread(self._finish, row.id, UNDELIVERABLE, None,
                                     f"{message.recipient.name} has no address on any channel")
+            self.metrics.failed(message)
             return UNDELIVERABLE
         if attempt is None:
             attempt = await asyncio.to_thread(self._start_attempt, row.id)
@@ -101,11 +104,14 @@ class NotificationActivities:
             reference = await self.channel.deliver(message)
         except PermanentDeliveryError as error:
             await asyncio.to_thread(self._finish, row.id, "failed", None, str(error), attempt)
+            self.metrics.failed(message)
             return "failed"
         except Exception as error:
+            self.metrics.attempt_failed(message)
             await asyncio.to_thread(self._record_attempt, row.id, attempt, "retrying",
                                     f"{error.__class__.__name__}: {error}")
             raise
+        self.metrics.sent(message, datetime.now(UTC))
         await asyncio.to_thread(self._finish, row.id, "sent", reference, "", attempt)
         return "sent"
 

@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from temporalio import activity
 
+from activities.metrics import SlaMetrics
 from sla.view import TicketProjection, TicketView
 from store.db import SessionFactory
 from store.models import Ticket, TimelineEvent
@@ -49,8 +50,9 @@ def _insert(connection: Connection, table: Table) -> Any:
 
 
 class ProjectionActivities:
-    def __init__(self, sessions: SessionFactory) -> None:
+    def __init__(self, sessions: SessionFactory, metrics: SlaMetrics | None = None) -> None:
         self.sessions = sessions
+        self.metrics = metrics or SlaMetrics()
 
     @activity.defn(name="record_ticket")
     def record_ticket(self, projection: TicketProjection) -> None:
@@ -58,7 +60,8 @@ class ProjectionActivities:
 
         Idempotent: a retried call adds no timeline entry twice ((ticket, seq) is unique)
         and never lets an older version overwrite a newer row. Two statements and one
-        commit: this runs on every step of every ticket, inside its workflow task.
+        commit: this runs on every step of every ticket, inside its workflow task. The
+        entries the insert returns are the new ones: only those are counted in the metrics.
         """
         view = projection.view
         row = _row(view)
@@ -70,12 +73,15 @@ class ProjectionActivities:
                 set_={name: upsert.excluded[name] for name in row if name not in CREATION_ONLY},
                 where=TICKETS.c.version <= upsert.excluded.version,
             ))
+            inserted: set[int] = set()
             if projection.timeline:
-                connection.execute(
+                inserted = set(connection.execute(
                     _insert(connection, TIMELINE).on_conflict_do_nothing(
-                        index_elements=["ticket_id", "seq"]),
+                        index_elements=["ticket_id", "seq"]).returning(TIMELINE.c.seq),
                     [{"ticket_id": view.ticket_id, "seq": entry.seq, "at": entry.at,
                       "kind": entry.kind, "actor": entry.actor, "detail": entry.detail}
                      for entry in projection.timeline],
-                )
+                ).scalars())
             session.commit()
+        self.metrics.projected(view, (entry for entry in projection.timeline
+                                      if entry.seq in inserted))

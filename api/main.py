@@ -10,7 +10,8 @@ from fastapi import FastAPI
 from api.deps import AppResources
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
-from api.routes import customers, emergency, health, inbound, keys, pages, tickets
+from api.metrics import ApiMetrics, RequestMetrics
+from api.routes import customers, emergency, health, inbound, keys, metrics, pages, tickets
 from config import Settings, get_settings
 from sla.policy import load_policy
 from stack.temporal import connect
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         require_current(engine)
         client = await connect(chosen)
         app.state.resources = AppResources(chosen, engine, client, policy)
+        app.state.metrics = ApiMetrics(engine)
         try:
             yield
         finally:
@@ -41,8 +43,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(BodySizeLimit)
+    # Outermost: a refused body or a failing route is counted too.
+    app.add_middleware(RequestMetrics)
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(customers.router)
     app.include_router(tickets.router)
     app.include_router(emergency.router)

@@ -207,7 +207,9 @@ class Bench:
         # The workflow sandbox imports the workflow module afresh for each new ticket; without
         # bytecode files that is a compile each time, which no deployment would pay.
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        workers = [self.spawn([sys.executable, "worker.py"], env, f"worker{n}.log")
+        # Metrics on, as deployed: each worker process on a port of its own.
+        workers = [self.spawn([sys.executable, "worker.py"],
+                              {**env, "WORKER_METRICS_PORT": str(free_port())}, f"worker{n}.log")
                    for n in range(args.workers)]
         api = self.spawn([sys.executable, "-m", "uvicorn", "api.main:app", "--port",
                           str(api_port), "--log-level", "warning"], env, "api.log")

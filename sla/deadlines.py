@@ -152,7 +152,7 @@ def _miss_expected(state: TicketState, clock: Clock, at: datetime) -> None:
 def _breach(state: TicketState, clock: Clock, at: datetime) -> None:
     clock.breached_at = at
     label = CLOCK_LABELS[clock.name]
-    record(state, at, "sla_breach", "system", f"{label} clock breached")
+    record(state, at, "sla_breach", "system", f"{label} clock breached", clock=clock.name)
     if clock.name == "callback":
         page(state, at, 1, "the emergency callback is overdue")
         return
@@ -172,12 +172,13 @@ def _escalate(state: TicketState, at: datetime, reason: str, what: str, clock: s
         return
     contact = _next_escalation_point(state, at)
     record(state, at, "escalated", "system",
-            f"level {state.escalation_level}: {contact.name} ({contact.role})")
+           f"level {state.escalation_level}: {contact.name} ({contact.role})",
+           clock=clock, level=state.escalation_level)
     notify(state, at, "escalation", contact,
-            f"[{state.ticket_id}] escalated to you: {reason}",
-            f"Ticket {state.ticket_id} ({state.details.severity}, plan {state.plan.plan}): "
-            f"{state.details.subject}. {what[0].upper()}{what[1:]} has passed; "
-            f"escalation level {state.escalation_level}.",
+           f"[{state.ticket_id}] escalated to you: {reason}",
+           f"Ticket {state.ticket_id} ({state.details.severity}, plan {state.plan.plan}): "
+           f"{state.details.subject}. {what[0].upper()}{what[1:]} has passed; "
+           f"escalation level {state.escalation_level}.",
            facts=facts(state, clock=clock, level=state.escalation_level, reason=reason))
 
 

@@ -45,7 +45,8 @@ def page(state: TicketState, at: datetime, level: int, reason: str) -> None:
     emergency.page_level = level
     emergency.next_page_at = at + timedelta(seconds=state.plan.page_every_seconds)
     record(state, at, "paged", "system",
-           f"level {level}: " + ", ".join(f"{c.name} ({c.role})" for c in targets))
+           f"level {level}: " + ", ".join(f"{c.name} ({c.role})" for c in targets),
+           clock="callback", level=level)
 
 
 def paging_due_at(state: TicketState) -> datetime | None:

@@ -36,11 +36,15 @@ def _next_seq(state: TicketState) -> int:
     return state.seq
 
 
-def record(state: TicketState, at: datetime, kind: str, actor: str, detail: str) -> None:
+def record(
+    state: TicketState, at: datetime, kind: str, actor: str, detail: str, *,
+    clock: str | None = None, level: int | None = None,
+) -> None:
     state.version += 1
     state.last_event = f"{at:%Y-%m-%d %H:%M} UTC {kind.replace('_', ' ')}: {detail}"[:300]
     state.pending_timeline.append(
-        TimelineEntry(seq=_next_seq(state), at=at, kind=kind, actor=actor, detail=detail)
+        TimelineEntry(seq=_next_seq(state), at=at, kind=kind, actor=actor, detail=detail,
+                      clock=clock, level=level)
     )
 
 

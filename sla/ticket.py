@@ -42,6 +42,10 @@ class TimelineEntry:
     kind: str
     actor: str
     detail: str = ""
+    #: The clock a breach or escalation is about, and the escalation or paging level: what
+    #: the worker's metrics count by (the detail is words for people).
+    clock: str | None = None
+    level: int | None = None
 
 
 @dataclass

@@ -27,6 +27,7 @@ from temporalio.api.operatorservice.v1 import (
 )
 from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType
+from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 from config import Settings
@@ -60,13 +61,15 @@ def _tls(settings: Settings) -> TLSConfig | bool:
     return settings.temporal_tls or settings.temporal_api_key is not None
 
 
-async def connect(settings: Settings) -> Client:
+async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
+    """The client; a worker passes the runtime that serves its metrics."""
     api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
     return await Client.connect(
         settings.effective_temporal_address,
         namespace=settings.temporal_namespace,
         tls=_tls(settings),
         api_key=api_key,
+        runtime=runtime,
     )
 
 

@@ -98,7 +98,7 @@ async def test_nothing_is_lost_or_sent_twice_when_processes_die(tmp_path: Path) 
     database = f"sqlite:///{tmp_path / 'app.db'}"
     env = {**os.environ, "TEMPORAL_ADDRESS": temporal.address, "DATABASE_URL": database,
            "TEMPORAL_TASK_QUEUE": "crash", "SLA_POLICY_FILE": str(POLICY),
-           "WORKER_WAIT_SECONDS": "2", "LOG_LEVEL": "WARNING"}
+           "WORKER_WAIT_SECONDS": "2", "LOG_LEVEL": "WARNING", "WORKER_METRICS_PORT": "0"}
     HEADERS["Authorization"] = f"Bearer {admin_key(database)}"
     worker = Process([sys.executable, "worker.py"], env, tmp_path / "worker.log")
     api = Process([sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(api_port)],

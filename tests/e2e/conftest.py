@@ -51,6 +51,8 @@ def stack_settings(dev_server: DevServer, data: Path, **overrides: object) -> Se
         "sla_policy_file": HERE / "fast-policy.toml",
         "api_port": free_port(),
         "demo_data": False,
+        # Several workers run in this process at once; a test that scrapes one sets a port.
+        "worker_metrics_port": 0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

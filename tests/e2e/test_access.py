@@ -104,7 +104,7 @@ async def test_every_route_against_every_role(stack: Stack) -> None:
             "Authorization": f"Bearer {keys['customer']}"}, json={
             "customer_id": customers[1], "subject": "s", "description": "d", "severity": "minor"})
         assert other_customer.status_code == 403
-        for public in ("/health", "/openapi.json"):
+        for public in ("/health", "/metrics", "/openapi.json"):
             assert (await http.get(public)).status_code == 200
     print(f"\naccess matrix: {checked} route/role pairs checked")
     revoked = (await admin.get("/keys")).json()

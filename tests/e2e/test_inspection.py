@@ -77,7 +77,7 @@ async def test_the_worker_refuses_a_cluster_without_the_search_attributes(
                      with_search_attributes=False)
     await bare.start()
     try:
-        settings = Settings(temporal_address=bare.address,
+        settings = Settings(temporal_address=bare.address, worker_metrics_port=0,
                             database_url=f"sqlite:///{tmp_path / 'app.db'}")
         upgrade(make_engine(settings.database_url))
         with pytest.raises(RuntimeError) as refused:

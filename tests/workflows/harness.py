@@ -18,6 +18,7 @@ from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from activities.metrics import SlaMetrics
 from channels import NotificationChannel
 from channels.log import LogChannel
 from channels.templates import MessageTemplates
@@ -153,6 +154,7 @@ async def running_harness(
     executor: ThreadPoolExecutor,
     channel: NotificationChannel | None = None,
     templates: MessageTemplates | None = None,
+    metrics: SlaMetrics | None = None,
 ) -> AsyncIterator[Harness]:
     with sessions() as session:
         customer = Customer(name="Acme", plan="premium", tam_name=TAM.name, tam_email=TAM.email)
@@ -161,7 +163,7 @@ async def running_harness(
         assert customer.id is not None
         customer_id = customer.id
     worker = build_worker(env.client, task_queue, sessions, channel or LogChannel(), executor,
-                          templates)
+                          templates, metrics=metrics)
     async with worker:
         harness = Harness(env, sessions, task_queue, customer_id)
         try:
