@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import UTC, datetime
 from typing import Literal
 
 from sqlmodel import Session, col, select
@@ -41,3 +42,18 @@ def find_key(session: Session, key: str) -> ApiKey | None:
 def has_admin_key(session: Session) -> bool:
     query = select(ApiKey).where(ApiKey.role == "admin", col(ApiKey.revoked_at).is_(None))
     return session.exec(query).first() is not None
+
+
+def list_keys(session: Session) -> list[ApiKey]:
+    return list(session.exec(select(ApiKey).order_by(col(ApiKey.id))))
+
+
+def revoke_key(session: Session, key_id: int) -> ApiKey | None:
+    """Revokes the key (once: a second revocation keeps the first time); None if unknown."""
+    row = session.get(ApiKey, key_id)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = datetime.now(UTC)
+        session.add(row)
+        session.commit()
+        session.refresh(row)
+    return row

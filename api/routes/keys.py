@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, status
 from pydantic import BaseModel, Field
-from sqlmodel import col, select
 
 from api.auth import Admin
 from api.deps import SessionDep
-from store.keys import Role, create_key
+from store import keys as key_store
+from store.keys import Role
 from store.models import ApiKey, Customer
 
 router = APIRouter(prefix="/keys", tags=["keys"])
@@ -44,7 +44,7 @@ def make_key(request: KeyCreate, session: SessionDep, caller: Admin) -> KeyCreat
             "loc": ["body", "customer_id"], "type": "value_error",
             "msg": f"no customer {request.customer_id}"}])
     try:
-        row, key = create_key(session, request.role, request.name, request.customer_id)
+        row, key = key_store.create_key(session, request.role, request.name, request.customer_id)
     except ValueError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
             "loc": ["body", "customer_id"], "type": "value_error", "msg": str(error)}]) from None
@@ -53,18 +53,13 @@ def make_key(request: KeyCreate, session: SessionDep, caller: Admin) -> KeyCreat
 
 @router.get("", response_model=list[KeyPublic])
 def list_keys(session: SessionDep, caller: Admin) -> list[ApiKey]:
-    return list(session.exec(select(ApiKey).order_by(col(ApiKey.id))))
+    return key_store.list_keys(session)
 
 
 @router.delete("/{key_id}", response_model=KeyPublic)
 def revoke_key(key_id: Annotated[int, Path(ge=1, le=2**62)], session: SessionDep,
                caller: Admin) -> ApiKey:
-    row = session.get(ApiKey, key_id)
+    row = key_store.revoke_key(session, key_id)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no key {key_id}")
-    if row.revoked_at is None:
-        row.revoked_at = datetime.now(UTC)
-        session.add(row)
-        session.commit()
-        session.refresh(row)
     return row
