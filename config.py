@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -72,11 +72,23 @@ class Settings(BaseSettings):
     #: at http://WORKER_METRICS_HOST:WORKER_METRICS_PORT/metrics; 0 turns it off.
     worker_metrics_port: int = Field(default=9464, ge=0, le=65535)
     worker_metrics_host: str = "127.0.0.1"
+    #: Worker Versioning (see docs/operations.md): both set, the worker joins that Worker
+    #: Deployment as that build; tickets follow the behaviour below.
+    worker_deployment_name: str | None = Field(default=None, pattern=r"^[^.]+$")
+    worker_build_id: str | None = None
+    worker_versioning_behavior: Literal["auto_upgrade", "pinned"] = "auto_upgrade"
     demo_data: bool = True
     log_level: str = "INFO"
     #: ``json``: one JSON object per line (ticket id and run id on lines about a ticket);
     #: ``text``: plain lines for a terminal.
     log_format: Literal["json", "text"] = "json"
+
+    @model_validator(mode="after")
+    def _deployment_needs_build(self) -> Settings:
+        if (self.worker_deployment_name is None) != (self.worker_build_id is None):
+            raise ValueError("WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID go together: set both "
+                             "(Worker Versioning) or neither")
+        return self
 
     @property
     def effective_temporal_ui_url(self) -> str:

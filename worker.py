@@ -12,8 +12,10 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+from pydantic import ValidationError
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.common import VersioningBehavior, WorkerDeploymentVersion
+from temporalio.worker import Worker, WorkerDeploymentConfig
 
 import logs
 from activities.metrics import SlaMetrics, metrics_runtime
@@ -62,6 +64,17 @@ def build_channels(settings: Settings, http: httpx.AsyncClient) -> ChannelRouter
     return ChannelRouter(channels)
 
 
+def deployment_config(settings: Settings) -> WorkerDeploymentConfig | None:
+    """Worker Versioning, where the settings name a deployment and a build."""
+    if settings.worker_deployment_name is None or settings.worker_build_id is None:
+        return None
+    behavior = (VersioningBehavior.PINNED if settings.worker_versioning_behavior == "pinned"
+                else VersioningBehavior.AUTO_UPGRADE)
+    return WorkerDeploymentConfig(
+        version=WorkerDeploymentVersion(settings.worker_deployment_name, settings.worker_build_id),
+        use_worker_versioning=True, default_versioning_behavior=behavior)
+
+
 def build_worker(
     client: Client,
     task_queue: str,
@@ -87,6 +100,7 @@ def build_worker(
         max_concurrent_activities=tuning.worker_max_concurrent_activities,
         # record_ticket runs as a local activity, on the same threads.
         max_concurrent_local_activities=tuning.worker_max_concurrent_activities,
+        deployment_config=deployment_config(tuning),
     )
 
 
@@ -109,6 +123,10 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
                 logging.getLogger(__name__).info(
                     "worker serving task queue %r on %s", settings.temporal_task_queue,
                     settings.effective_temporal_address)
+                if settings.worker_deployment_name:
+                    logging.getLogger(__name__).info(
+                        "worker deployment %s, build %s (%s)", settings.worker_deployment_name,
+                        settings.worker_build_id, settings.worker_versioning_behavior)
                 if runtime:
                     logging.getLogger(__name__).info(
                         "worker metrics: http://%s:%d/metrics", settings.worker_metrics_host,
@@ -118,7 +136,10 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
 
 
 def main() -> None:
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as invalid:
+        raise SystemExit(f"invalid settings: {invalid}") from None
     logs.configure(settings.log_level, settings.log_format)
     try:
         with contextlib.suppress(KeyboardInterrupt):
