@@ -57,6 +57,24 @@ class JsonFormatter(logging.Formatter):
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+def uvicorn_log_config(level: str, format: str = "json") -> dict[str, Any]:
+    """``log_config`` for uvicorn: every API process (``--workers N`` starts each afresh)
+    writes our lines, uvicorn's own and its access log included."""
+    line: dict[str, Any] = {"()": "logs.JsonFormatter"} if format == "json" else {"format": TEXT_FORMAT}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"ticket": {"()": "logs.TicketContext"}},
+        "formatters": {"line": line},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
+                                "filters": ["ticket"], "formatter": "line"}},
+        "root": {"level": level.upper(), "handlers": ["stderr"]},
+        # uvicorn's loggers hand their lines to the root handler instead of their own.
+        "loggers": {name: {"handlers": [], "propagate": True}
+                    for name in ("uvicorn", "uvicorn.error", "uvicorn.access")},
+    }
+
+
 def configure(level: str, format: str = "json", stream: IO[str] | None = None) -> None:
     """Replace the root logger's handlers with one that writes ``format`` to ``stream``."""
     handler = logging.StreamHandler(stream or sys.stderr)
