@@ -20,6 +20,8 @@ from store.models import Ticket
 
 TICKETS = Ticket.__table__  # type: ignore[attr-defined]
 OPEN_STATUSES = tuple(status for status in STATUSES if status != "closed")
+#: Any other method a client sends counts as "other": a label never takes arbitrary input.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class OpenTickets(Collector):
@@ -94,7 +96,7 @@ class RequestMetrics:
             route = scope.get("route")
             if metrics is not None:
                 template = getattr(route, "path", None) or "unmatched"
-                method = scope["method"]
+                method = scope["method"] if scope["method"] in METHODS else "other"
                 metrics.requests.labels(method, template, str(status)).inc()
                 metrics.request_seconds.labels(method, template).observe(
                     time.perf_counter() - started)

@@ -17,7 +17,7 @@ router = APIRouter(tags=["health"])
 async def metrics(request: Request) -> Response:
     """Prometheus metrics: open tickets by severity and status (from the database) and the
     API's requests. The worker serves the SLA event metrics on its own port."""
-    registry: ApiMetrics = request.app.state.metrics
+    api_metrics: ApiMetrics = request.app.state.metrics
     # The open-ticket figures are a database query: off the event loop.
-    body = await asyncio.to_thread(generate_latest, registry.registry)
+    body = await asyncio.to_thread(generate_latest, api_metrics.registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

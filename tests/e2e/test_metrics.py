@@ -33,6 +33,7 @@ async def test_the_api_and_the_worker_serve_what_happened(
         await http.post(f"/tickets/{waiting}/status",
                         json={"status": "waiting_on_customer", "author": "ana"})
         assert (await http.get("/tickets/TCK-NOPE")).status_code == 404
+        await http.request("BREW", "/tickets")
 
         async def escalated() -> bool:
             outbox = (await http.get(f"/tickets/{late}/notifications")).json()
@@ -57,6 +58,8 @@ async def test_the_api_and_the_worker_serve_what_happened(
         assert api.value("sla_api_requests_total", method="GET", route="/tickets/{ticket_id}",
                          status="404") == 1
         assert not any(late in str(labels) for _name, labels, _value in api.samples)
+        assert api.value("sla_api_requests_total", method="other") == 1
+        assert not any(labels.get("method") == "BREW" for _name, labels, _value in api.samples)
         assert api.value("process_resident_memory_bytes") > 0
 
         outbox = [row for ticket in (late, waiting)
