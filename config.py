@@ -66,7 +66,9 @@ class Settings(BaseSettings):
     #: ticket is rebuilt from its history when its next timer fires), workflow tasks and
     #: activities run at once (with as many threads for the activities' database work).
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
-    worker_max_concurrent_workflow_tasks: int = Field(default=100, ge=1)
+    #: Workflow tasks share one interpreter lock: 100 at once made each take over the
+    #: server's 10 s task timeout under load, and the retries fed the overload (crash test).
+    worker_max_concurrent_workflow_tasks: int = Field(default=20, ge=1)
     worker_max_concurrent_activities: int = Field(default=100, ge=1)
     #: The worker's Prometheus endpoint (SLA metrics and the Temporal SDK's worker metrics)
     #: at http://WORKER_METRICS_HOST:WORKER_METRICS_PORT/metrics; 0 turns it off.
