@@ -236,10 +236,20 @@ class Bench:
                         "name": f"Bench {plan}", "plan": plan})).json()["id"]
 
                 async def open_ticket(plan: str, severity: str, asynchronous: bool = False) -> str:
-                    response = await http.post("/tickets", json={
-                        "customer_id": customers[plan], "subject": f"bench {uuid.uuid4()}",
-                        "description": "benchmark", "severity": severity, "force_new": True},
-                        headers={"Prefer": "respond-async"} if asynchronous else {})
+                    # A request whose connection dropped (the server closing an idle
+                    # keep-alive connection just as it is reused) is sent again. Without an
+                    # Idempotency-Key, to measure the same path as earlier runs: a rare
+                    # second ticket is one more throwaway ticket.
+                    headers = {"Prefer": "respond-async"} if asynchronous else {}
+                    body = {"customer_id": customers[plan], "subject": f"bench {uuid.uuid4()}",
+                            "description": "benchmark", "severity": severity, "force_new": True}
+                    for attempt in range(3):
+                        try:
+                            response = await http.post("/tickets", json=body, headers=headers)
+                            break
+                        except httpx.TransportError:
+                            if attempt == 2:
+                                raise
                     response.raise_for_status()
                     ticket_id: str = response.json()["id"]
                     return ticket_id
