@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -104,3 +104,11 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_or_exit() -> Settings:
+    """For entry points: invalid settings stop the process with pydantic's list of reasons."""
+    try:
+        return get_settings()
+    except ValidationError as invalid:
+        raise SystemExit(f"invalid settings: {invalid}") from None

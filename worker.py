@@ -12,7 +12,6 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-from pydantic import ValidationError
 from temporalio.client import Client
 from temporalio.common import VersioningBehavior, WorkerDeploymentVersion
 from temporalio.worker import Worker, WorkerDeploymentConfig
@@ -32,7 +31,7 @@ from channels.http_providers import (
 )
 from channels.router import ChannelRouter
 from channels.templates import MessageTemplates
-from config import Settings, get_settings
+from config import Settings, settings_or_exit
 from stack.temporal import connect, require_search_attributes
 from store.db import SessionFactory, make_engine, session_factory
 from store.migrations import DatabaseBehind, require_current
@@ -136,10 +135,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
 
 
 def main() -> None:
-    try:
-        settings = get_settings()
-    except ValidationError as invalid:
-        raise SystemExit(f"invalid settings: {invalid}") from None
+    settings = settings_or_exit()
     logs.configure(settings.log_level, settings.log_format)
     try:
         with contextlib.suppress(KeyboardInterrupt):

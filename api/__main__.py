@@ -9,10 +9,9 @@ from __future__ import annotations
 import argparse
 
 import uvicorn
-from pydantic import ValidationError
 
 import logs
-from config import get_settings
+from config import settings_or_exit
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -20,10 +19,7 @@ def main(argv: list[str] | None = None) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=1, help="API processes (default 1)")
     args = parser.parse_args(argv)
-    try:
-        settings = get_settings()
-    except ValidationError as invalid:
-        raise SystemExit(f"invalid settings: {invalid}") from None
+    settings = settings_or_exit()
     uvicorn.run("api.main:app", host=settings.api_host, port=settings.api_port,
                 workers=args.workers,
                 log_config=logs.uvicorn_log_config(settings.log_level, settings.log_format))

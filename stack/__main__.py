@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 import logs
 from channels.templates import MessageTemplates
-from config import Settings, get_settings
+from config import Settings, settings_or_exit
 from sla.policy import PolicyError, load_policy
 from stack.demo import load_demo_customers
 from stack.temporal import (
@@ -112,7 +112,7 @@ async def run_stack(settings: Settings) -> None:
 
 
 def main() -> None:
-    settings = get_settings()
+    settings = settings_or_exit()
     logs.configure(settings.log_level, settings.log_format)
     try:
         asyncio.run(run_stack(settings))

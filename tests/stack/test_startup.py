@@ -45,3 +45,13 @@ def test_the_worker_names_a_metrics_port_in_use_and_how_to_change_it(tmp_path: P
     assert f"cannot listen on 127.0.0.1:{port}" in finished.stderr
     assert "set WORKER_METRICS_PORT to a free port, or to 0" in finished.stderr
     assert "Traceback" not in finished.stderr
+
+
+def test_invalid_settings_stop_the_worker_with_the_reason() -> None:
+    env = {**os.environ, "WORKER_DEPLOYMENT_NAME": "sla-tickets"}
+    env.pop("WORKER_BUILD_ID", None)
+    finished = subprocess.run([sys.executable, "worker.py"], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=60)
+    assert finished.returncode == 1
+    assert "WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID go together" in finished.stderr
+    assert "Traceback" not in finished.stderr
