@@ -1,16 +1,21 @@
 """Logging for the worker, the API and ``make run``: one JSON object per line
 (``LOG_FORMAT=json``) or plain text. A line written while a ticket's workflow or one of
-its activities runs carries the ticket id and the workflow run id."""
+its activities runs carries the ticket id and the workflow run id; a line written while
+the API serves a request about a ticket (``/tickets/{id}/...``) carries the ticket id."""
 
 from __future__ import annotations
 
 import json
 import logging
 import sys
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import IO, Any
 
 from temporalio import activity
+
+#: The ticket the API request being served is about (set by ``api.log_context``).
+request_ticket: ContextVar[str | None] = ContextVar("request_ticket", default=None)
 
 
 class TicketContext(logging.Filter):
@@ -34,7 +39,8 @@ def _ticket_of(record: logging.LogRecord) -> tuple[str | None, str | None]:
     if activity.in_activity():
         info = activity.info()
         return info.workflow_id, info.workflow_run_id
-    return None, None
+    # The API knows the ticket from the path; its run is the worker's business.
+    return request_ticket.get(), None
 
 
 class JsonFormatter(logging.Formatter):

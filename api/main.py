@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from api.deps import AppResources
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
+from api.log_context import TicketLogContext
 from api.metrics import ApiMetrics, RequestMetrics
 from api.routes import customers, emergency, health, inbound, keys, metrics, pages, tickets
 from config import Settings, get_settings
@@ -43,8 +44,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(BodySizeLimit)
-    # Outermost: a refused body or a failing route is counted too.
+    # Outermost: a refused body or a failing route is counted, and logged with its ticket.
     app.add_middleware(RequestMetrics)
+    app.add_middleware(TicketLogContext)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(metrics.router)

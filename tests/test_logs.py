@@ -9,10 +9,12 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
+from starlette.types import Message, Receive, Scope, Send
 from temporalio import activity
 from temporalio.testing import ActivityEnvironment
 
 import logs
+from api.log_context import TicketLogContext
 
 
 @pytest.fixture
@@ -70,3 +72,29 @@ def test_a_line_outside_any_ticket_has_no_ticket_fields_and_keeps_exceptions(
     assert "ticket_id" not in line and "run_id" not in line
     assert line["message"] == "start-up failed"
     assert "ValueError: bad policy" in line["exception"]
+
+
+async def test_a_line_written_while_the_api_serves_a_ticket_names_it(
+    captured: io.StringIO,
+) -> None:
+    async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+        logging.getLogger("api").info("answered")
+
+    app = TicketLogContext(endpoint)
+    for path in ("/tickets/TCK-77/responses", "/queue/tickets/TCK-78", "/customers/3"):
+        await app({"type": "http", "path": path}, _no_receive, _no_send)
+    about_ticket, on_queue_page, elsewhere = lines(captured)
+    assert about_ticket["ticket_id"] == "TCK-77" and "run_id" not in about_ticket
+    assert on_queue_page["ticket_id"] == "TCK-78"
+    assert "ticket_id" not in elsewhere
+    # The id does not leak into lines written after the request.
+    logging.getLogger("api").info("later")
+    assert "ticket_id" not in lines(captured)[-1]
+
+
+async def _no_receive() -> Message:
+    raise AssertionError("not read")
+
+
+async def _no_send(message: Message) -> None:
+    raise AssertionError("nothing sent")

@@ -45,6 +45,7 @@ async def test_the_api_runs_as_its_own_processes_and_logs_json(
                 await asyncio.sleep(0.1)
             assert (await http.get("/health")).json()["status"] == "ok"
             assert (await http.get("/metrics")).status_code == 200
+            assert (await http.get("/tickets/TCK-LOGGED")).status_code == 401
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
@@ -52,5 +53,9 @@ async def test_the_api_runs_as_its_own_processes_and_logs_json(
     assert {"time", "level", "logger", "message"} <= entries[0].keys()
     access = [entry for entry in entries if entry["logger"] == "uvicorn.access"]
     assert any("GET /health" in entry["message"] for entry in access)
+    # A request about a ticket: its lines name the ticket, so one filter finds them.
+    (about_ticket,) = [entry for entry in access if "/tickets/TCK-LOGGED" in entry["message"]]
+    assert about_ticket["ticket_id"] == "TCK-LOGGED"
+    assert not any("ticket_id" in entry for entry in access if "/health" in entry["message"])
     started = [entry for entry in entries if "Application startup complete" in entry["message"]]
     assert len(started) == 2  # one per process
