@@ -13,6 +13,7 @@ from temporalio.worker import Replayer
 
 from stack.temporal import DevServer, connect
 from tests.e2e.conftest import Stack, running_api, running_worker, stack_settings
+from tests.metrics import scrape
 from tests.postgres import new_database
 from tests.workflows.test_replay import HISTORIES
 from workflows.sandbox import WORKFLOW_RUNNER
@@ -273,6 +274,8 @@ async def test_the_stack_runs_on_postgresql(
         timeline = (await http.get(f"/tickets/{ticket_id}/timeline")).json()
         assert [event["kind"] for event in timeline] == ["created", "agent_response"]
         assert (await http.get("/health")).json()["database"] == "ok"
+        metrics = await scrape(str(http.base_url.join("/metrics")))
+        assert metrics.value("sla_open_tickets", severity="major", status="open") == 1
 
 
 async def test_missing_intake_fields_are_listed(dev_server: DevServer, tmp_path: Path) -> None:
