@@ -25,7 +25,7 @@ from temporalio.client import Client
 
 from config import Settings
 from stack.temporal import DevServer, connect, free_port
-from tests.e2e.conftest import admin_key
+from tests.e2e.conftest import admin_key, healthy
 
 pytestmark = pytest.mark.crash
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,18 +57,6 @@ class Process:
 
 
 HEADERS: dict[str, str] = {}
-
-
-async def healthy(base: str) -> None:
-    async with httpx.AsyncClient() as http:
-        for _ in range(240):
-            try:
-                if (await http.get(f"{base}/health", timeout=2)).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.25)
-    raise AssertionError(f"{base} did not become healthy")
 
 
 async def open_wave(base: str, customer_id: int, count: int) -> list[str]:

@@ -69,6 +69,19 @@ async def running_worker(settings: Settings) -> AsyncIterator[None]:
         await task
 
 
+async def healthy(base: str) -> None:
+    """Wait until an API started as its own process answers /health with 200."""
+    async with httpx.AsyncClient() as http:
+        for _ in range(240):
+            try:
+                if (await http.get(f"{base}/health", timeout=2)).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.25)
+    raise AssertionError(f"{base} did not become healthy")
+
+
 def admin_key(database_url: str) -> str:
     """An admin key in the stack's database, made the way `make run` makes the first one."""
     engine = make_engine(database_url)

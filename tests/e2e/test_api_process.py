@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
@@ -16,6 +15,7 @@ import pytest
 from stack.temporal import DevServer, free_port
 from store.db import make_engine
 from store.migrations import upgrade
+from tests.e2e.conftest import healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,14 +35,8 @@ async def test_the_api_runs_as_its_own_processes_and_logs_json(
         process = subprocess.Popen([sys.executable, "-m", "api", "--workers", "2"], cwd=ROOT,
                                    env=env, stderr=output, stdout=output)
     try:
+        await healthy(f"http://127.0.0.1:{port}")
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-            for _attempt in range(300):
-                try:
-                    if (await http.get("/health")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
             assert (await http.get("/health")).json()["status"] == "ok"
             assert (await http.get("/metrics")).status_code == 200
             assert (await http.get("/tickets/TCK-LOGGED")).status_code == 401
