@@ -1,19 +1,31 @@
-"""``policy check FILE`` and ``policy explain FILE ...``: see what a policy means before deploying it."""
+"""``policy check FILE``, ``policy explain FILE ...`` and ``policy diff OLD NEW``: see what a
+policy means, and what an edit changes, before deploying it."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
 from channels.templates import MessageTemplates
+from config import get_settings
 from sla import lifecycle
 from sla.calendars import CalendarNeverOpen
 from sla.policy import Policy, PolicyError, load_policy
+from sla.policy_diff import PolicyChange, diff_policies
 from sla.snapshot import SEVERITIES, TICKET_CHANNELS, TICKET_TYPES, Contact
 from sla.ticket import TicketDetails
+from store.db import make_engine
+from store.migrations import DatabaseBehind, require_current
+from store.models import Ticket
+
+TICKETS = Ticket.__table__  # type: ignore[attr-defined]
 
 
 def check(path: Path, templates: Path) -> int:
@@ -84,6 +96,42 @@ def explain(
     return "\n".join(lines)
 
 
+def open_ticket_kinds(database_url: str) -> Counter[tuple[str, str, str, str]] | str:
+    """Open tickets by (plan, severity, type, channel), or why they could not be counted."""
+    engine = make_engine(database_url)
+    try:
+        require_current(engine)
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(TICKETS.c.plan, TICKETS.c.severity, TICKETS.c.type, TICKETS.c.channel,
+                       func.count()).where(TICKETS.c.status != "closed")
+                .group_by(TICKETS.c.plan, TICKETS.c.severity, TICKETS.c.type, TICKETS.c.channel))
+            return Counter({(plan, severity, type, channel): count
+                            for plan, severity, type, channel, count in rows})
+    except (DatabaseBehind, SQLAlchemyError) as error:
+        return str(error).splitlines()[0]
+    finally:
+        engine.dispose()
+
+
+def describe_diff(changes: list[PolicyChange],
+                  open_tickets: Counter[tuple[str, str, str, str]] | str) -> str:
+    if not changes:
+        return "no differences"
+    lines = []
+    for change in changes:
+        line = f"{change.plan}: {change.description}"
+        if not isinstance(open_tickets, str):
+            touched = sum(count for kind, count in open_tickets.items() if change.touches(*kind))
+            line += f"  [{touched} open ticket{'s' if touched != 1 else ''}]"
+        lines.append(line)
+    if isinstance(open_tickets, str):
+        lines.append(f"(open tickets not counted: {open_tickets})")
+    else:
+        lines.append("(open tickets keep the policy they started with until it is applied to them)")
+    return "\n".join(lines)
+
+
 def _instant(text: str) -> datetime:
     value = datetime.fromisoformat(text)
     if value.tzinfo is None:
@@ -107,9 +155,25 @@ def main(argv: list[str] | None = None) -> int:
     explain_command.add_argument("--channel", default="api", choices=TICKET_CHANNELS)
     explain_command.add_argument("--at", type=_instant, required=True,
                                  help="when the ticket is opened, ISO-8601 with an offset")
+    diff_command = commands.add_parser(
+        "diff", help="what changes from OLD to NEW, and how many open tickets each change touches")
+    diff_command.add_argument("old", type=Path)
+    diff_command.add_argument("new", type=Path)
+    diff_command.add_argument("--at", type=_instant, default=None,
+                              help="resolve holidays as of this instant (default: now)")
     args = parser.parse_args(argv)
     if args.command == "check":
         return check(args.file, args.templates)
+    if args.command == "diff":
+        try:
+            old, new = load_policy(args.old), load_policy(args.new)
+        except PolicyError as error:
+            print(error, file=sys.stderr)
+            return 2
+        changes = diff_policies(old, new, args.at or datetime.now(UTC))
+        print(describe_diff(changes, open_ticket_kinds(get_settings().database_url)))
+        # As diff(1): 0 when the same, 1 when they differ.
+        return 1 if changes else 0
     try:
         policy = load_policy(args.file)
     except PolicyError as error:

@@ -1,0 +1,88 @@
+"""What changes between two versions of a policy, in the terms tickets feel: a clock's
+target for a plan, severity, type and channel; a plan's calendar; its escalation chain.
+
+Pure: the ``policy diff`` command adds how many open tickets each change would touch.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sla.policy import Policy
+from sla.snapshot import SEVERITIES, TICKET_CHANNELS, TICKET_TYPES, Contact, PlanSnapshot
+
+CLOCKS = ("first_response", "next_update", "resolution", "study")
+#: Stands for each customer's own TAM, so chains compare by role.
+TAM = Contact(role="tam", name="the customer's TAM")
+
+#: (severity, type, channel): the tickets a change applies to.
+Scope = tuple[str, str, str]
+
+
+@dataclass
+class PolicyChange:
+    plan: str
+    area: str
+    description: str
+    #: The kinds of ticket the change applies to; every ticket of the plan when empty.
+    scopes: list[Scope] = field(default_factory=list)
+
+    def touches(self, plan: str, severity: str, type: str, channel: str) -> bool:
+        return plan == self.plan and (not self.scopes or (severity, type, channel) in self.scopes)
+
+
+def _chain(snapshot: PlanSnapshot) -> list[str]:
+    return [contact.role if contact.role == "tam" else contact.name
+            for contact in snapshot.escalation]
+
+
+def _target(snapshot: PlanSnapshot, clock: str, scope: Scope) -> str:
+    severity, type, channel = scope
+    target = snapshot.target_for(clock, snapshot.effective_severity(severity), type, channel)
+    return target.describe() if target is not None else "none"
+
+
+def _where(scopes: list[Scope]) -> str:
+    types = sorted({type for _severity, type, _channel in scopes})
+    channels = sorted({channel for _severity, _type, channel in scopes})
+    parts = []
+    if len(types) < len(TICKET_TYPES):
+        parts.append("types " + ", ".join(types))
+    if len(channels) < len(TICKET_CHANNELS):
+        parts.append("via " + ", ".join(channels))
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
+def diff_policies(old: Policy, new: Policy, at: datetime) -> list[PolicyChange]:
+    """Every difference, one line per plan, clock, severity and change of target."""
+    changes: list[PolicyChange] = []
+    for plan in sorted(set(old.plans) | set(new.plans)):
+        if plan not in new.plans or plan not in old.plans:
+            gone = plan not in new.plans
+            changes.append(PolicyChange(plan, "plan", "plan removed: its customers' new tickets "
+                                        "are refused" if gone else "plan added"))
+            continue
+        before, after = old.snapshot(plan, TAM, at), new.snapshot(plan, TAM, at)
+        grouped: dict[tuple[str, str, str, str], list[Scope]] = defaultdict(list)
+        for clock in CLOCKS:
+            for severity in SEVERITIES:
+                for type in TICKET_TYPES:
+                    for channel in TICKET_CHANNELS:
+                        scope = (severity, type, channel)
+                        was, now = _target(before, clock, scope), _target(after, clock, scope)
+                        if was != now:
+                            grouped[(clock, severity, was, now)].append(scope)
+        for (clock, severity, was, now), scopes in grouped.items():
+            changes.append(PolicyChange(plan, "target", f"{clock} {severity}{_where(scopes)}: "
+                                        f"{was} -> {now}", scopes))
+        if before.calendar != after.calendar:
+            names = [spec.name if spec else "24x7" for spec in (before.calendar, after.calendar)]
+            detail = f"{names[0]} -> {names[1]}" if names[0] != names[1] else \
+                f"{names[0]} (hours, holidays or closed dates)"
+            changes.append(PolicyChange(plan, "calendar", f"calendar {detail}"))
+        if _chain(before) != _chain(after):
+            changes.append(PolicyChange(plan, "escalation", "escalation " + " > ".join(
+                _chain(before)) + " -> " + " > ".join(_chain(after))))
+    return changes
