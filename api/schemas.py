@@ -137,6 +137,10 @@ class TicketPublic(BaseModel):
     next_due_clock: str | None
     duplicate_of: str | None
     duplicates: list[str]
+    policy_name: str = Field(description="The policy file the ticket runs under ('' for "
+                             "tickets opened before tickets recorded it).")
+    policy_hash: str = Field(description="SHA-256 of that file's content when the ticket "
+                             "opened (first 12 hex digits): an edit changes new tickets only.")
     as_of: datetime
     #: Secrets found in what this request sent, masked before anything was stored.
     masked: list[MaskedSecretPublic] = []

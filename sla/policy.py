@@ -18,13 +18,14 @@ Example (the default ships in ``policies/default.toml``)::
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field, PrivateAttr, ValidationError
 
 from sla.calendars import ALWAYS_OPEN_NAME, CalendarSpec
 from sla.policy_fields import (
@@ -134,6 +135,18 @@ class Policy(StrictModel):
     delivery: dict[str, list[Channel]] = Field(default_factory=dict)
     plans: dict[str, PlanPolicy] = Field(min_length=1)
     contacts: dict[str, ContactPolicy] = Field(default_factory=dict)
+    #: Which file, and which content of it: every ticket's snapshot names both, so a
+    #: ticket shows the version it runs under (not keys of the file itself).
+    _source_name: str = PrivateAttr(default="")
+    _content_hash: str = PrivateAttr(default="")
+
+    @property
+    def source_name(self) -> str:
+        return self._source_name
+
+    @property
+    def content_hash(self) -> str:
+        return self._content_hash
 
     def plan_requires_tam(self, plan: str) -> bool:
         """True when the plan's chain would be empty for a customer without a TAM."""
@@ -194,6 +207,8 @@ class Policy(StrictModel):
             page_every_seconds=self.emergency.page_every.total_seconds(),
             delivery={role: list(channels) for role, channels in self.delivery.items()},
             customer=customer,
+            policy_name=self._source_name,
+            policy_hash=self._content_hash,
         )
 
     def _type_rules(self, plan: PlanPolicy) -> dict[str, TypeRules]:
@@ -304,12 +319,19 @@ def parse_policy(text: str, path: Path) -> Policy:
     problems += reference_problems(raw)
     if problems or policy is None:
         raise PolicyError(path, problems)
+    policy._source_name = path.name
+    policy._content_hash = hashlib.sha256(text.encode()).hexdigest()[:12]
     return policy
 
 
 def load_policy(path: Path) -> Policy:
     try:
-        text = path.read_text(encoding="utf-8")
+        # Bytes, not read_text: newlines stay as written, so the content hash is the
+        # file's own (`sha256sum FILE` shows the same first 12 digits).
+        text = path.read_bytes().decode("utf-8")
     except OSError as error:
         raise PolicyError(path, [f"cannot read the file: {error.strerror}"]) from None
+    except UnicodeDecodeError as error:
+        raise PolicyError(path, [f"not UTF-8 text: {error.reason} at byte {error.start}"]) \
+            from None
     return parse_policy(text, path)

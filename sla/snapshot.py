@@ -91,6 +91,10 @@ class PlanSnapshot:
     delivery: dict[str, list[str]] = field(default_factory=dict)
     #: The customer's contact, told of receipt, proposals, closure; None: not told.
     customer: Contact | None = None
+    #: The policy file this snapshot was taken from and its content's hash (SHA-256, first
+    #: 12 hex digits); empty in snapshots taken before tickets recorded them.
+    policy_name: str = ""
+    policy_hash: str = ""
 
     def effective_severity(self, severity: str) -> str:
         return "critical" if self.emergency else severity

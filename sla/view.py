@@ -53,6 +53,8 @@ class TicketView:
     next_due_clock: str | None = None
     duplicate_of: str | None = None
     duplicates: list[str] = field(default_factory=list)
+    policy_name: str = ""
+    policy_hash: str = ""
 
 
 def view(state: TicketState, now: datetime) -> TicketView:
@@ -100,6 +102,8 @@ def view(state: TicketState, now: datetime) -> TicketView:
         next_due_clock=upcoming[1] if upcoming else None,
         duplicate_of=details.duplicate_of,
         duplicates=list(state.duplicates),
+        policy_name=state.plan.policy_name,
+        policy_hash=state.plan.policy_hash,
     )
 
 

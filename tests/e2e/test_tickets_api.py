@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -67,6 +68,10 @@ async def test_create_and_read_a_ticket(stack: Stack) -> None:
 
     live = (await stack.http.get(f"/tickets/{created['id']}")).json()
     assert live["id"] == created["id"]
+    # The policy version the ticket runs under: the file and its content's hash.
+    policy_text = (Path(__file__).parent / "fast-policy.toml").read_bytes()
+    assert (live["policy_name"], live["policy_hash"]) == (
+        "fast-policy.toml", hashlib.sha256(policy_text).hexdigest()[:12])
     assert 0 < live["clocks"][0]["remaining_seconds"] <= 3600
 
     listed = (await stack.http.get("/tickets", params={"customer_id": customer_id})).json()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -187,3 +188,33 @@ def test_a_calendar_that_is_never_open_is_refused() -> None:
     assert problems(text) == [
         "calendars.rome_office: the calendar is never open: give weekdays or a day's hours"
     ]
+
+
+def test_a_snapshot_names_its_policy_file_and_content(tmp_path: Path) -> None:
+    text = (ROOT / "policies" / "default.toml").read_text()
+    original, copy = tmp_path / "support.toml", tmp_path / "support-copy.toml"
+    original.write_text(text)
+    copy.write_text(text)
+    edited = tmp_path / "support-edited.toml"
+    edited.write_text(text.replace('critical = "30m"', 'critical = "15m"', 1))
+    at = datetime(2026, 3, 6, 12, tzinfo=UTC)
+    snapshot = load_policy(original).snapshot("premium", None, at)
+    assert snapshot.policy_name == "support.toml"
+    assert len(snapshot.policy_hash) == 12 and int(snapshot.policy_hash, 16) >= 0
+    # The hash is of the content: the same text elsewhere matches, an edit does not.
+    assert load_policy(copy).content_hash == snapshot.policy_hash
+    assert load_policy(edited).content_hash != snapshot.policy_hash
+    # It is not a key of the file: a policy cannot claim another's hash.
+    with pytest.raises(PolicyError, match="content_hash: unknown key"):
+        parse_policy('content_hash = "abc"\n' + text, Path("claims.toml"))
+
+
+def test_the_hash_is_the_files_own_and_a_non_utf8_file_is_named(tmp_path: Path) -> None:
+    written = (ROOT / "policies" / "default.toml").read_bytes().replace(b"\n", b"\r\n")
+    windows = tmp_path / "windows.toml"
+    windows.write_bytes(written)
+    assert load_policy(windows).content_hash == hashlib.sha256(written).hexdigest()[:12]
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes(b'# caf\xe9\nwarn_at = 0.5\n')
+    with pytest.raises(PolicyError, match="not UTF-8 text"):
+        load_policy(latin)
