@@ -13,10 +13,8 @@ from temporalio import activity
 from activities.metrics import SlaMetrics
 from sla.view import TicketProjection, TicketView
 from store.db import SessionFactory
-from store.models import Ticket, TimelineEvent
+from store.models import TICKETS, TIMELINE
 
-TICKETS: Table = Ticket.__table__  # type: ignore[attr-defined]
-TIMELINE: Table = TimelineEvent.__table__  # type: ignore[attr-defined]
 #: Written at creation and never changed by a later version.
 CREATION_ONLY = ("id", "customer_id", "subject", "description", "duplicate_of", "type",
                  "channel", "plan", "created_at")

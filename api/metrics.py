@@ -16,9 +16,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sla.snapshot import SEVERITIES
 from sla.ticket import STATUSES
-from store.models import Ticket
+from store.models import TICKETS
 
-TICKETS = Ticket.__table__  # type: ignore[attr-defined]
 OPEN_STATUSES = tuple(status for status in STATUSES if status != "closed")
 #: Any other method a client sends counts as "other": a label never takes arbitrary input.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

@@ -33,9 +33,14 @@ async def histories_from_files(paths: Iterable[Path]) -> AsyncIterator[WorkflowH
         yield WorkflowHistory.from_json(path.stem, path.read_text())
 
 
+def ticket_replayer() -> Replayer:
+    """The ticket workflow in the worker's sandbox: what a worker replaying a ticket runs."""
+    return Replayer(workflows=[TicketWorkflow], workflow_runner=WORKFLOW_RUNNER)
+
+
 async def replay(histories: AsyncIterator[WorkflowHistory]) -> tuple[int, list[tuple[str, str]]]:
     """Replays every history; returns how many, and (workflow id, error) of those that fail."""
-    replayer = Replayer(workflows=[TicketWorkflow], workflow_runner=WORKFLOW_RUNNER)
+    replayer = ticket_replayer()
     failures: list[tuple[str, str]] = []
     count = 0
     async with replayer.workflow_replay_iterator(histories) as results:

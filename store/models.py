@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Index, UniqueConstraint
+from sqlalchemy import DateTime, Index, Table, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -160,3 +160,8 @@ class ApiKey(SQLModel, table=True):
     name: str = Field(default="", max_length=200)
     created_at: datetime = instant(default_factory=utcnow)
     revoked_at: datetime | None = instant(default=None)
+
+
+#: The tables as SQLAlchemy Core sees them, for bulk upserts and aggregate queries.
+TICKETS: Table = Ticket.__table__  # type: ignore[attr-defined]
+TIMELINE: Table = TimelineEvent.__table__  # type: ignore[attr-defined]

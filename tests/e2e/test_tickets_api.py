@@ -10,15 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from temporalio.worker import Replayer
 
+from cli.replay import ticket_replayer
 from stack.temporal import DevServer, connect
 from tests.e2e.conftest import Stack, running_api, running_worker, stack_settings
 from tests.metrics import scrape
 from tests.postgres import new_database
 from tests.workflows.test_replay import HISTORIES
-from workflows.sandbox import WORKFLOW_RUNNER
-from workflows.ticket import TicketWorkflow
 
 pytestmark = pytest.mark.e2e
 
@@ -150,9 +148,7 @@ async def test_ticket_life_cycle_through_the_api(stack: Stack) -> None:
     # server, which the time-skipping recordings do not: keep it replayable too.
     client = await connect(stack.settings)
     history = await client.get_workflow_handle(ticket_id).fetch_history()
-    await Replayer(workflows=[TicketWorkflow], workflow_runner=WORKFLOW_RUNNER).replay_workflow(
-        history
-    )
+    await ticket_replayer().replay_workflow(history)
     if os.environ.get("RECORD_HISTORIES") == "1":
         (HISTORIES / "api_life_cycle.json").write_text(history.to_json())
 

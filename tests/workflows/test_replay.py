@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowHistory
-from temporalio.worker import Replayer
 
+from cli.replay import ticket_replayer
 from sla.policy import load_policy
 from sla.ticket import EmergencyCall
 from sla.view import TicketView
@@ -30,16 +30,11 @@ from workflows.messages import (
     StatusChange,
     UpdateIntervalChange,
 )
-from workflows.sandbox import WORKFLOW_RUNNER
 from workflows.ticket import TicketWorkflow
 
 ROOT = Path(__file__).resolve().parents[2]
 HISTORIES = ROOT / "tests" / "histories"
 Handle = WorkflowHandle[TicketWorkflow, TicketView]
-
-
-def replayer() -> Replayer:
-    return Replayer(workflows=[TicketWorkflow], workflow_runner=WORKFLOW_RUNNER)
 
 
 async def life_cycle(harness: Harness) -> Handle:
@@ -120,7 +115,7 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[Handle]]] = {
 async def test_fresh_history_replays(harness: Harness, name: str) -> None:
     handle = await SCENARIOS[name](harness)
     history = await handle.fetch_history()
-    await replayer().replay_workflow(history)
+    await ticket_replayer().replay_workflow(history)
     if os.environ.get("RECORD_HISTORIES") == "1":
         HISTORIES.mkdir(exist_ok=True)
         (HISTORIES / f"{name}.json").write_text(history.to_json())
@@ -142,4 +137,4 @@ def test_recorded_histories_exist() -> None:
                          ids=lambda path: str(path.relative_to(HISTORIES).with_suffix("")))
 async def test_recorded_history_replays_on_current_code(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
-    await replayer().replay_workflow(history)
+    await ticket_replayer().replay_workflow(history)
