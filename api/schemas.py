@@ -78,13 +78,27 @@ class TicketCreate(_Input):
 
 class ClockPublic(BaseModel):
     name: str
-    state: Literal["running", "paused", "met", "breached"]
+    state: Literal["running", "paused", "met", "breached", "ended"]
     due_at: datetime | None
     remaining_seconds: float
     target_seconds: float
     warned: bool
     breached_at: datetime | None
     stopped_at: datetime | None
+    ended_at: datetime | None = Field(
+        default=None, description="When new targets (a severity, type, plan or policy "
+                                  "change) dropped the clock.")
+
+
+class HeldNoticePublic(BaseModel):
+    """A non-urgent message waiting for its recipient's hours (the policy's [notices])."""
+
+    kind: str
+    recipient: str
+    role: str
+    channel: str
+    created_at: datetime
+    send_at: datetime
 
 
 class PagePublic(BaseModel):
@@ -141,6 +155,9 @@ class TicketPublic(BaseModel):
                              "tickets opened before tickets recorded it).")
     policy_hash: str = Field(description="SHA-256 of that file's content when the ticket "
                              "opened (first 12 hex digits): an edit changes new tickets only.")
+    held_notices: list[HeldNoticePublic] = Field(
+        default=[], description="Messages held until their recipient's hours begin, with "
+                                "the time each goes out.")
     as_of: datetime
     #: Secrets found in what this request sent, masked before anything was stored.
     masked: list[MaskedSecretPublic] = []
@@ -216,6 +233,37 @@ class ReplyCreate(_Input):
 class StatusChangeCreate(_Input):
     status: Literal["open", "waiting_on_customer"]
     author: Name
+
+
+class SeverityChangeCreate(_Input):
+    severity: Severity
+    author: Name
+
+
+class TypeChangeCreate(_Input):
+    type: TicketType
+    author: Name
+
+
+class PlanChangeCreate(_Input):
+    plan: str = Field(min_length=1, max_length=64)
+    #: Also re-target the customer's open tickets (each through its workflow); otherwise
+    #: only tickets opened from now on take the new plan.
+    apply_to_open: bool = False
+
+
+class TicketRetargetFailure(BaseModel):
+    ticket_id: str
+    reason: str
+
+
+class PlanChangePublic(BaseModel):
+    customer: CustomerPublic
+    #: Open tickets that now run under the new plan.
+    retargeted: list[str]
+    #: Open tickets that could not take it, with the reason (e.g. a worker that did not
+    #: answer: retry the same request, it skips tickets already on the plan).
+    failed: list[TicketRetargetFailure]
 
 
 class ResolutionCreate(_Input):

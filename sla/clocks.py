@@ -6,14 +6,23 @@ All arithmetic on time goes through the clock's calendar (``sla.calendars``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
 from sla.calendars import Calendar, CalendarSpec, calendar_for
 
 ClockName = Literal["first_response", "next_update", "resolution"]
-ClockPublicState = Literal["running", "paused", "met", "breached"]
+ClockPublicState = Literal["running", "paused", "met", "breached", "ended"]
+
+
+@dataclass
+class RunPeriod:
+    """A stretch of wall-clock time the clock ran; kept so its used time can be counted
+    again in another calendar (a severity change from business hours to 24/7)."""
+
+    start: datetime
+    end: datetime
 
 
 @dataclass
@@ -37,6 +46,14 @@ class Clock:
     stopped_at: datetime | None = None
     warned: bool = False
     breached_at: datetime | None = None
+    #: When the current cycle started (the business-days target is counted from it);
+    #: None in clocks started before it was recorded.
+    started_at: datetime | None = None
+    #: Closed stretches of running time of the current cycle (empty in older clocks:
+    #: their earlier time is carried in ``used_seconds`` alone).
+    run_periods: list[RunPeriod] = field(default_factory=list)
+    #: New targets dropped the clock (a severity, type, plan or policy change).
+    ended_at: datetime | None = None
 
     def counting(self) -> Calendar:
         return calendar_for(self.calendar)
@@ -50,6 +67,8 @@ class Clock:
         return self.stopped_at is not None
 
     def public_state(self) -> ClockPublicState:
+        if self.ended_at is not None:
+            return "ended"
         if self.breached_at is not None:
             return "breached"
         if self.stopped:
@@ -93,6 +112,8 @@ class Clock:
     def pause(self, now: datetime) -> None:
         if self.running_since is not None:
             self.used_seconds = self.used(now).total_seconds()
+            if now > self.running_since:
+                self.run_periods.append(RunPeriod(self.running_since, now))
             self.running_since = None
 
     def resume(self, now: datetime) -> None:
@@ -105,15 +126,41 @@ class Clock:
             self.stopped_at = now
 
     def unstop(self, now: datetime) -> None:
-        """Run again from where the clock stood (a reopened ticket keeps its used time)."""
+        """Run again from where the clock stood (a reopened ticket keeps its used time);
+        a clock that new targets ended stays ended."""
+        if self.ended_at is not None:
+            return
         self.stopped_at = None
         self.resume(now)
+
+    def end(self, now: datetime) -> None:
+        """New targets have no such clock: it stops for good, neither met nor breached."""
+        self.stop(now)
+        self.ended_at = now
+
+    def recount(self, calendar: CalendarSpec | None, now: datetime) -> None:
+        """Count the time used so far in another calendar: each stretch the clock ran is
+        measured again, so pauses stay pauses; time from before stretches were kept
+        carries over as counted."""
+        running = self.running
+        self.pause(now)
+        old, new = self.counting(), calendar_for(calendar)
+        carried = self.used_seconds - sum(
+            old.elapsed(period.start, period.end).total_seconds() for period in self.run_periods)
+        self.used_seconds = max(carried, 0.0) + sum(
+            new.elapsed(period.start, period.end).total_seconds() for period in self.run_periods)
+        self.calendar = calendar
+        if running:
+            self.resume(now)
 
     def restart(self, now: datetime) -> None:
         """A fresh cycle of a periodic clock (next update): nothing used, nothing warned."""
         self.used_seconds = 0.0
         self.running_since = now
+        self.started_at = now
+        self.run_periods = []
         self.stopped_at = None
+        self.ended_at = None
         self.warned = False
         self.expected_missed = False
         self.breached_at = None

@@ -14,7 +14,7 @@ from sla.calendars import calendar_for
 from sla.clocks import Clock
 from sla.durations import format_duration
 from sla.paging import page, page_next_level, paging_due_at
-from sla.records import close, facts, notify, record, tell_customer
+from sla.records import close, facts, held_due_at, notify, record, release_held, tell_customer
 from sla.snapshot import NEVER, Contact
 from sla.ticket import TicketState
 
@@ -59,6 +59,9 @@ def next_wakeup(state: TicketState) -> Wakeup | None:
         paging = paging_due_at(state)
         if paging is not None:
             candidates.append(Wakeup(paging, "page the next level"))
+        held = held_due_at(state)
+        if held is not None:
+            candidates.append(Wakeup(held, "send held messages"))
     return min(candidates, key=lambda wakeup: wakeup.at, default=None)
 
 
@@ -115,22 +118,26 @@ def _fire(state: TicketState, at: datetime, now: datetime) -> None:
     if paging is not None and paging <= at:
         page_next_level(state, at, now)
         return
+    held = held_due_at(state)
+    if held is not None and held <= at:
+        release_held(state, at)
+        return
     for clock in state.clocks.values():
-        warn = clock.warn_due_at(state.plan.warn_at)
-        if warn is not None and warn <= at:
-            _warn(state, clock, at)
+        warning = clock.warn_due_at(state.plan.warn_at)
+        if warning is not None and warning <= at:
+            warn(state, clock, at)
             return
         expected = clock.expected_due_at()
         if expected is not None and expected <= at:
-            _miss_expected(state, clock, at)
+            miss_expected(state, clock, at)
             return
         due = clock.due_at()
         if due is not None and clock.breached_at is None and due <= at:
-            _breach(state, clock, at)
+            breach(state, clock, at)
             return
 
 
-def _warn(state: TicketState, clock: Clock, at: datetime) -> None:
+def warn(state: TicketState, clock: Clock, at: datetime) -> None:
     clock.warned = True
     label = CLOCK_LABELS[clock.name]
     due = clock.due_at()
@@ -141,7 +148,7 @@ def _warn(state: TicketState, clock: Clock, at: datetime) -> None:
            facts=facts(state, clock=clock.name, due_at=due))
 
 
-def _miss_expected(state: TicketState, clock: Clock, at: datetime) -> None:
+def miss_expected(state: TicketState, clock: Clock, at: datetime) -> None:
     clock.expected_missed = True
     label = CLOCK_LABELS[clock.name]
     record(state, at, "sla_expected_missed", "system", f"{label} expected time passed")
@@ -149,7 +156,7 @@ def _miss_expected(state: TicketState, clock: Clock, at: datetime) -> None:
               clock.name)
 
 
-def _breach(state: TicketState, clock: Clock, at: datetime) -> None:
+def breach(state: TicketState, clock: Clock, at: datetime) -> None:
     clock.breached_at = at
     label = CLOCK_LABELS[clock.name]
     record(state, at, "sla_breach", "system", f"{label} clock breached", clock=clock.name)

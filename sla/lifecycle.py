@@ -46,7 +46,7 @@ def open_ticket(
         record(state, now, "created", "customer",
                f"duplicate of {details.duplicate_of}: no SLA clocks of its own")
         return state
-    # The next-update clock joins at the first agent response (see _restart_update_clock).
+    # The next-update clock joins at the first agent response (see restart_update_clock).
     for name in ("first_response", "resolution", "study"):
         target = plan.target_for(name, severity, details.type, details.channel)
         if target is not None:
@@ -73,7 +73,7 @@ def respond(
 ) -> None:
     """An agent's response or update. Automatic acknowledgements stop no clock; a
     workaround lowers urgency: the update clock stops while the ticket stays open."""
-    _advance_unless_refused(state, now, lambda: refusal_respond(state))
+    advance_unless_refused(state, now, lambda: refusal_respond(state))
     if automatic:
         record(state, now, "automatic_acknowledgement", f"system:{author}", body)
         return
@@ -81,7 +81,7 @@ def respond(
     record(state, now, "agent_response" if first else "agent_update", f"agent:{author}", body)
     if workaround:
         _workaround(state, now, author)
-    _restart_update_clock(state, now)
+    restart_update_clock(state, now)
 
 
 def _answered(state: TicketState, now: datetime, author: str) -> bool:
@@ -118,7 +118,7 @@ def record_call(state: TicketState, now: datetime, call: EmergencyCall) -> None:
 
     The same call twice (same call id) is recorded once.
     """
-    _advance_unless_refused(state, now, lambda: refusal_record_call(state))
+    advance_unless_refused(state, now, lambda: refusal_record_call(state))
     emergency = emergency_of(state)
     if any(known.call_id == call.call_id for known in emergency.calls):
         return
@@ -134,7 +134,7 @@ def record_call(state: TicketState, now: datetime, call: EmergencyCall) -> None:
     # The clock starts when the call was taken (the form may be posted a little later).
     started = min(call.taken_at, now)
     state.clocks["callback"] = Clock(name="callback", target_seconds=state.plan.callback_seconds,
-                                     running_since=started)
+                                     running_since=started, started_at=started)
     emergency.callback_made_at = emergency.callback_outcome = emergency.callback_by = None
     emergency.page_level, emergency.next_page_at = 0, None
     emergency.acknowledged_level = emergency.acknowledged_by = emergency.acknowledged_at = None
@@ -157,7 +157,7 @@ def refusal_record_callback(state: TicketState) -> str | None:
 def record_callback(
     state: TicketState, now: datetime, agent: str, outcome: str, notes: str
 ) -> None:
-    _refuse_if(refusal_record_callback(state))
+    refuse_if(refusal_record_callback(state))
     advance(state, now)
     state.clocks["callback"].stop(now)
     stop_paging(state)
@@ -168,7 +168,7 @@ def record_callback(
     record(state, now, "callback_made", f"agent:{agent}", f"{outcome}: {notes}".rstrip(": "))
     if outcome == "workaround":
         _workaround(state, now, agent)
-    _restart_update_clock(state, now)
+    restart_update_clock(state, now)
 
 
 def refusal_acknowledge(state: TicketState, level: int) -> str | None:
@@ -184,7 +184,7 @@ def refusal_acknowledge(state: TicketState, level: int) -> str | None:
 
 
 def acknowledge(state: TicketState, now: datetime, level: int, by: str) -> None:
-    _advance_unless_refused(state, now, lambda: refusal_acknowledge(state, level))
+    advance_unless_refused(state, now, lambda: refusal_acknowledge(state, level))
     emergency = emergency_of(state)
     emergency.acknowledged_level, emergency.acknowledged_by = level, by
     emergency.acknowledged_at = now
@@ -200,13 +200,13 @@ def refusal_set_update_interval(state: TicketState) -> str | None:
 
 def set_update_interval(state: TicketState, now: datetime, seconds: float, author: str) -> None:
     """The update interval agreed with the customer; a running update clock restarts on it."""
-    _advance_unless_refused(state, now, lambda: refusal_set_update_interval(state))
+    advance_unless_refused(state, now, lambda: refusal_set_update_interval(state))
     state.update_interval_seconds = seconds
     record(state, now, "update_interval_agreed", f"agent:{author}",
            f"updates every {format_duration(timedelta(seconds=seconds))}")
     clock = state.clocks.get("next_update")
     if clock is not None and clock.running:
-        _restart_update_clock(state, now)
+        restart_update_clock(state, now)
 
 
 def refusal_customer_reply(state: TicketState) -> str | None:
@@ -220,11 +220,11 @@ def customer_reply(state: TicketState, now: datetime, body: str, message_id: str
 
     A reply whose email Message-ID was already recorded (a redelivered mail) changes nothing.
     """
-    _refuse_if(refusal_customer_reply(state))
+    refuse_if(refusal_customer_reply(state))
     if message_id and message_id in state.received_messages:
         return
     advance(state, now)
-    _refuse_if(refusal_customer_reply(state))
+    refuse_if(refusal_customer_reply(state))
     if message_id:
         state.received_messages.append(message_id)
     record(state, now, "customer_reply", "customer", body)
@@ -246,7 +246,7 @@ def refusal_set_status(state: TicketState, status: str) -> str | None:
 
 
 def set_status(state: TicketState, now: datetime, status: str, author: str) -> None:
-    _advance_unless_refused(state, now, lambda: refusal_set_status(state, status))
+    advance_unless_refused(state, now, lambda: refusal_set_status(state, status))
     if status == "waiting_on_customer":
         change_status(state, now, "waiting_on_customer", f"agent:{author}", "waiting on customer")
         for name in RESOLVING:
@@ -265,7 +265,7 @@ def refusal_propose_resolution(state: TicketState) -> str | None:
 
 
 def propose_resolution(state: TicketState, now: datetime, author: str, summary: str) -> None:
-    _advance_unless_refused(state, now, lambda: refusal_propose_resolution(state))
+    advance_unless_refused(state, now, lambda: refusal_propose_resolution(state))
     if state.first_responded_at is None:
         # Proposing a fix is a human answer: it is the first response too.
         state.first_responded_at = now
@@ -288,7 +288,7 @@ def refusal_confirm(state: TicketState) -> str | None:
 
 
 def confirm(state: TicketState, now: datetime, comment: str) -> None:
-    _advance_unless_refused(state, now, lambda: refusal_confirm(state))
+    advance_unless_refused(state, now, lambda: refusal_confirm(state))
     record(state, now, "resolution_confirmed", "customer", comment)
     close(state, now, "resolution confirmed by the customer")
     tell_customer(state, now, "feedback_request", "how did we do?",
@@ -304,7 +304,7 @@ def refusal_reopen(state: TicketState) -> str | None:
 
 
 def reopen(state: TicketState, now: datetime, actor: str, reason: str) -> None:
-    _advance_unless_refused(state, now, lambda: refusal_reopen(state))
+    advance_unless_refused(state, now, lambda: refusal_reopen(state))
     state.closed_at = None
     state.close_reason = None
     # Broken again: a workaround no longer holds, updates are timed again.
@@ -315,17 +315,17 @@ def reopen(state: TicketState, now: datetime, actor: str, reason: str) -> None:
 # --- helpers --------------------------------------------------------------------
 
 
-def _advance_unless_refused(
+def advance_unless_refused(
     state: TicketState, now: datetime, refusal: Callable[[], str | None]
 ) -> None:
     """Refuse an illegal change; else apply what fell due before it, then check again (an
     auto-close that was due may have made the change illegal)."""
-    _refuse_if(refusal())
+    refuse_if(refusal())
     advance(state, now)
-    _refuse_if(refusal())
+    refuse_if(refusal())
 
 
-def _refuse_if(reason: str | None) -> None:
+def refuse_if(reason: str | None) -> None:
     if reason is not None:
         raise TransitionRefused(reason)
 
@@ -338,18 +338,24 @@ def _back_to_open(state: TicketState, now: datetime, detail: str, actor: str = "
             # Reopening resumes the clock from where it stood, never from zero.
             state.clocks[name].unstop(now)
     if was in ("resolution_proposed", "closed") or state.first_responded_at is not None:
-        _restart_update_clock(state, now)
+        restart_update_clock(state, now)
 
 
-def _restart_update_clock(state: TicketState, now: datetime) -> None:
-    """Start a fresh update interval: the one agreed for the ticket, else the plan's."""
+def update_interval(state: TicketState) -> TargetSpec | None:
+    """The update interval agreed for the ticket, else the plan's; None when the ticket's
+    type has no SLA (an agreement made before does not outlive the SLA)."""
     details = state.details
+    rules = state.plan.types.get(details.type)
+    if rules is not None and not rules.sla:
+        return None
     if state.update_interval_seconds is not None:
-        interval: TargetSpec | None = TargetSpec(kind="elapsed",
-                                                 seconds=state.update_interval_seconds)
-    else:
-        interval = state.plan.target_for("next_update", details.severity, details.type,
-                                         details.channel)
+        return TargetSpec(kind="elapsed", seconds=state.update_interval_seconds)
+    return state.plan.target_for("next_update", details.severity, details.type, details.channel)
+
+
+def restart_update_clock(state: TicketState, now: datetime) -> None:
+    """Start a fresh update interval: the one agreed for the ticket, else the plan's."""
+    interval = update_interval(state)
     if interval is None or state.status != "open" or state.workaround_at is not None:
         return
     fresh = start_clock("next_update", interval, state.plan.calendar, now)

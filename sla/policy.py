@@ -34,7 +34,9 @@ from sla.policy_fields import (
     Channel,
     ContactPolicy,
     Duration,
+    NoticeKind,
     OptionalDuration,
+    Severity,
     StrictModel,
     Table,
     TicketChannel,
@@ -96,6 +98,18 @@ class DuplicatesPolicy(StrictModel):
     similarity: float = Field(default=0.8, gt=0, le=1)
 
 
+class NoticesPolicy(StrictModel):
+    """Which messages wait for their recipient's hours, and which go at once."""
+
+    #: A non-urgent message to a contact with a calendar (the TAM's hours, an agent's
+    #: shift) is held until the calendar opens, then sent once.
+    hold_outside_hours: bool = False
+    #: Messages about tickets of these severities are urgent.
+    urgent_severities: list[Severity] = ["critical"]
+    #: Messages of these kinds are urgent whatever the severity (pages always are).
+    urgent_kinds: list[NoticeKind] = ["page"]
+
+
 class PlanPolicy(Targets):
     calendar: str = ALWAYS_OPEN_NAME
     #: The customer's TAM is an escalation point only while this calendar is open.
@@ -130,6 +144,7 @@ class Policy(StrictModel):
     intake: dict[TicketType, IntakePolicy] = Field(default_factory=dict)
     emergency: EmergencyPolicy = Field(default_factory=EmergencyPolicy)
     duplicates: DuplicatesPolicy = Field(default_factory=DuplicatesPolicy)
+    notices: NoticesPolicy = Field(default_factory=NoticesPolicy)
     #: Role (a contact name, "tam", "assignee", "customer", "default") -> its channels;
     #: "urgent" -> the channels of pages.
     delivery: dict[str, list[Channel]] = Field(default_factory=dict)
@@ -209,6 +224,9 @@ class Policy(StrictModel):
             customer=customer,
             policy_name=self._source_name,
             policy_hash=self._content_hash,
+            hold_notices=self.notices.hold_outside_hours,
+            urgent_severities=[str(severity) for severity in self.notices.urgent_severities],
+            urgent_kinds=sorted({"page", *map(str, self.notices.urgent_kinds)}),
         )
 
     def _type_rules(self, plan: PlanPolicy) -> dict[str, TypeRules]:

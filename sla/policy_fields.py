@@ -85,6 +85,10 @@ Table = Annotated[dict[Severity, OptionalTarget], BeforeValidator(_per_severity)
 TicketType = Literal["problem", "configuration", "information", "feature_request", "third_party"]
 TicketChannel = Literal["api", "email", "web_form", "chat", "phone"]
 Channel = Literal["email", "sms", "voice", "chat"]
+#: The kinds of message a ticket sends (one template each in ``templates/<lang>/``).
+NoticeKind = Literal["sla_warning", "sla_breach", "escalation", "page", "ticket_received",
+                     "callback_due", "resolution_proposed", "closed_automatically",
+                     "feedback_request"]
 CLOCK_KEYS = {"first_response": "first_response", "update_interval": "next_update",
               "resolution": "resolution", "study": "study"}
 Hours = Annotated[tuple[int, int], BeforeValidator(_hours)]

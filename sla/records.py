@@ -6,8 +6,9 @@ idempotency keys of the activities that write and send them.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sla.calendars import calendar_for
 from sla.snapshot import Contact
 from sla.ticket import Notification, TicketState, TicketStatus, TimelineEntry
 
@@ -26,6 +27,7 @@ def change_status(
 def close(state: TicketState, now: datetime, reason: str) -> None:
     for clock in state.clocks.values():
         clock.stop(now)
+    cancel_held(state, now, "the ticket closed")
     state.closed_at = now
     state.close_reason = reason
     change_status(state, now, "closed", "system", reason)
@@ -55,11 +57,14 @@ def notify(
     """Queue a message on each of the recipient role's channels that has an address.
 
     A recipient reachable on none of them gets one ``undeliverable`` message, so the gap
-    shows in the outbox instead of the message vanishing.
+    shows in the outbox instead of the message vanishing. A non-urgent message to someone
+    outside their hours is held until they begin (when the policy says so).
     """
+    send_at = held_until(state, at, kind, recipient, urgent)
+    queue = state.pending_notifications if send_at is None else state.held_notifications
     for channel in channels_for(state, recipient, urgent):
         seq = _next_seq(state)
-        state.pending_notifications.append(
+        queue.append(
             Notification(
                 idempotency_key=f"{state.ticket_id}:{seq}",
                 ticket_id=state.ticket_id,
@@ -70,8 +75,73 @@ def notify(
                 body=body,
                 created_at=at,
                 facts=dict(facts or {}),
+                send_at=send_at,
             )
         )
+    if send_at is not None:
+        record(state, at, "notice_held", "system",
+               f"{kind} to {recipient.name} ({recipient.role}) held until "
+               f"{send_at:%Y-%m-%d %H:%M} UTC, when their hours begin")
+
+
+def is_urgent(state: TicketState, kind: str, urgent: bool = False) -> bool:
+    plan = state.plan
+    return urgent or kind in plan.urgent_kinds or state.details.severity in plan.urgent_severities
+
+
+def held_until(
+    state: TicketState, at: datetime, kind: str, recipient: Contact, urgent: bool
+) -> datetime | None:
+    """When a message to ``recipient`` may go: None for now (urgent, within their hours,
+    a recipient without a calendar, or a policy that holds nothing)."""
+    if not state.plan.hold_notices or recipient.calendar is None:
+        return None
+    if is_urgent(state, kind, urgent):
+        return None
+    opens = calendar_for(recipient.calendar).add(at, timedelta(0))
+    return opens if opens > at else None
+
+
+def held_due_at(state: TicketState) -> datetime | None:
+    return min((message.send_at for message in state.held_notifications
+                if message.send_at is not None), default=None)
+
+
+def release_held(state: TicketState, at: datetime) -> None:
+    """Held messages whose time has come go out, once; a warning about a clock that has
+    since stopped (met, ended or breached: a breach sends its own message) is dropped."""
+    due = [message for message in state.held_notifications
+           if message.send_at is not None and message.send_at <= at]
+    if not due:
+        return
+    state.held_notifications = [message for message in state.held_notifications
+                                if message not in due]
+    state.version += 1
+    for message in due:
+        clock = state.clocks.get(message.facts.get("clock", ""))
+        if message.kind == "sla_warning" and (
+                clock is None or clock.stopped or clock.breached_at is not None):
+            _cancelled(state, at, message, f"the {message.facts.get('clock', '')} clock "
+                                           "no longer runs toward its target")
+        else:
+            state.pending_notifications.append(message)
+
+
+def cancel_held(state: TicketState, at: datetime, reason: str,
+                clocks: set[str] | None = None) -> None:
+    """Drop held messages (all, or those about ``clocks``): they will never be sent."""
+    dropped = [message for message in state.held_notifications
+               if clocks is None or message.facts.get("clock") in clocks]
+    state.held_notifications = [message for message in state.held_notifications
+                                if message not in dropped]
+    for message in dropped:
+        _cancelled(state, at, message, reason)
+
+
+def _cancelled(state: TicketState, at: datetime, message: Notification, reason: str) -> None:
+    record(state, at, "notice_cancelled", "system",
+           f"held {message.kind} to {message.recipient.name} ({message.recipient.role}) "
+           f"via {message.channel}: {reason}")
 
 
 def channels_for(state: TicketState, recipient: Contact, urgent: bool) -> list[str]:

@@ -95,6 +95,13 @@ class PlanSnapshot:
     #: 12 hex digits); empty in snapshots taken before tickets recorded them.
     policy_name: str = ""
     policy_hash: str = ""
+    #: Non-urgent messages to a contact with a calendar wait until the calendar opens;
+    #: False (and in older snapshots): every message goes at once.
+    hold_notices: bool = False
+    #: Messages about tickets of these severities, and of these kinds, are urgent: they go
+    #: at once whatever the recipient's hours.
+    urgent_severities: list[str] = field(default_factory=lambda: ["critical"])
+    urgent_kinds: list[str] = field(default_factory=lambda: ["page"])
 
     def effective_severity(self, severity: str) -> str:
         return "critical" if self.emergency else severity

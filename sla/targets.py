@@ -107,6 +107,7 @@ def start_clock(
         name=name,
         target_seconds=target_seconds(target, counted_in, now),
         running_since=now if running else None,
+        started_at=now,
         calendar=counted_in,
         expected_seconds=target.expected_seconds,
     )

@@ -63,6 +63,8 @@ class Notification:
     #: What the message's template is rendered from (times as ISO-8601 UTC); the subject
     #: and body above are the English fallback.
     facts: dict[str, str] = field(default_factory=dict)
+    #: A message held until its recipient's hours begin: when it goes out.
+    send_at: datetime | None = None
 
 
 @dataclass
@@ -127,6 +129,8 @@ class TicketState:
     finished: bool = False
     pending_timeline: list[TimelineEntry] = field(default_factory=list)
     pending_notifications: list[Notification] = field(default_factory=list)
+    #: Non-urgent messages waiting for their recipient's hours (each has ``send_at``).
+    held_notifications: list[Notification] = field(default_factory=list)
     emergency: EmergencyState | None = None
     #: The update interval agreed with the customer for this ticket (overrides the plan's).
     update_interval_seconds: float | None = None

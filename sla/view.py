@@ -21,6 +21,20 @@ class ClockView:
     warned: bool
     breached_at: datetime | None
     stopped_at: datetime | None
+    #: New targets dropped the clock (shown as state "ended").
+    ended_at: datetime | None = None
+
+
+@dataclass
+class HeldNotice:
+    """A message waiting for its recipient's hours."""
+
+    kind: str
+    recipient: str
+    role: str
+    channel: str
+    created_at: datetime
+    send_at: datetime
 
 
 @dataclass
@@ -55,6 +69,7 @@ class TicketView:
     duplicates: list[str] = field(default_factory=list)
     policy_name: str = ""
     policy_hash: str = ""
+    held_notices: list[HeldNotice] = field(default_factory=list)
 
 
 def view(state: TicketState, now: datetime) -> TicketView:
@@ -89,6 +104,7 @@ def view(state: TicketState, now: datetime) -> TicketView:
                 warned=clock.warned,
                 breached_at=clock.breached_at,
                 stopped_at=clock.stopped_at,
+                ended_at=clock.ended_at,
             )
             for clock in state.clocks.values()
         ],
@@ -104,6 +120,12 @@ def view(state: TicketState, now: datetime) -> TicketView:
         duplicates=list(state.duplicates),
         policy_name=state.plan.policy_name,
         policy_hash=state.plan.policy_hash,
+        held_notices=[
+            HeldNotice(kind=message.kind, recipient=message.recipient.name,
+                       role=message.recipient.role, channel=message.channel,
+                       created_at=message.created_at, send_at=message.send_at)
+            for message in state.held_notifications if message.send_at is not None
+        ],
     )
 
 

@@ -80,3 +80,24 @@ class Confirmation:
 class Reopen:
     actor: str
     reason: str = ""
+
+
+@dataclass
+class SeverityChange:
+    severity: str
+    author: str
+
+
+@dataclass
+class TypeChange:
+    type: str
+    author: str
+
+
+@dataclass
+class PlanChange:
+    """Another plan for the ticket, or another policy version of it (applied or rolled back)."""
+
+    plan: PlanSnapshot
+    actor: str
+    reason: str = ""

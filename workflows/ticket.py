@@ -13,7 +13,7 @@ from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from sla import lifecycle
+    from sla import lifecycle, retarget
     from sla.ticket import EmergencyCall, Notification, TicketState
     from sla.view import TicketProjection, TicketView, current_details, view
     from workflows import search_attributes as sa
@@ -24,10 +24,13 @@ with workflow.unsafe.imports_passed_through():
         CustomerReply,
         OpenTicket,
         PageAcknowledgement,
+        PlanChange,
         Reopen,
         ResolutionProposal,
+        SeverityChange,
         StatusChange,
         TicketWorkflowInput,
+        TypeChange,
         UpdateIntervalChange,
     )
 
@@ -78,8 +81,10 @@ class TicketWorkflow:
     response, update or automatic acknowledgement), ``customer_reply``,
     ``set_status`` (open / waiting on customer), ``propose_resolution``,
     ``confirm``, ``reopen``; for the emergency line ``record_call``, ``record_callback``,
-    ``acknowledge`` (a page) and ``set_update_interval``. Every update answers with the ticket's live view
-    once the database projection holds the change.
+    ``acknowledge`` (a page) and ``set_update_interval``; ``change_severity``,
+    ``change_type`` and ``change_plan`` (a plan or policy version) re-target the clocks.
+    Every update answers with the ticket's live view once the database projection holds
+    the change.
 
     Query: ``sla`` (live view: status, each clock's due time, remaining time and
     state, escalation level).
@@ -376,3 +381,30 @@ class TicketWorkflow:
     @set_update_interval.validator
     def _validate_set_update_interval(self, request: UpdateIntervalChange) -> None:
         _refuse(lifecycle.refusal_set_update_interval(self.state))
+
+    @workflow.update
+    async def change_severity(self, request: SeverityChange) -> TicketView:
+        return await self._changed(lambda: retarget.change_severity(
+            self.state, workflow.now(), request.severity, f"agent:{request.author}"))
+
+    @change_severity.validator
+    def _validate_change_severity(self, request: SeverityChange) -> None:
+        _refuse(retarget.refusal_change_severity(self.state, request.severity))
+
+    @workflow.update
+    async def change_type(self, request: TypeChange) -> TicketView:
+        return await self._changed(lambda: retarget.change_type(
+            self.state, workflow.now(), request.type, f"agent:{request.author}"))
+
+    @change_type.validator
+    def _validate_change_type(self, request: TypeChange) -> None:
+        _refuse(retarget.refusal_change_type(self.state, request.type))
+
+    @workflow.update
+    async def change_plan(self, request: PlanChange) -> TicketView:
+        return await self._changed(lambda: retarget.change_plan(
+            self.state, workflow.now(), request.plan, request.actor, request.reason))
+
+    @change_plan.validator
+    def _validate_change_plan(self, request: PlanChange) -> None:
+        _refuse(retarget.refusal_change_plan(self.state, request.plan))
