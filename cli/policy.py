@@ -1,18 +1,23 @@
 """``policy check FILE``, ``policy explain FILE ...`` and ``policy diff OLD NEW``: see what a
-policy means, and what an edit changes, before deploying it."""
+policy means, and what an edit changes, before deploying it; ``policy apply FILE``: bring
+the open tickets under it (and back, by applying the previous file)."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import getpass
 import sys
 from collections import Counter
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
+from api.rollout import apply_to_open_tickets, open_tickets
 from channels.templates import MessageTemplates
 from config import get_settings
 from sla import lifecycle
@@ -21,6 +26,7 @@ from sla.policy import Policy, PolicyError, load_policy
 from sla.policy_diff import PolicyChange, diff_policies
 from sla.snapshot import SEVERITIES, TICKET_CHANNELS, TICKET_TYPES, Contact
 from sla.ticket import TicketDetails
+from stack.temporal import connect
 from store.db import make_engine
 from store.migrations import DatabaseBehind, require_current
 from store.models import TICKETS
@@ -130,6 +136,40 @@ def describe_diff(changes: list[PolicyChange],
     return "\n".join(lines)
 
 
+async def apply(policy: Policy, customer_id: int | None, reason: str, dry_run: bool) -> int:
+    """Re-target the open tickets (of one customer, or all) to ``policy``, each through its
+    workflow; exit status 1 when some could not take it (listed, with the reason)."""
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        require_current(engine)
+        with Session(engine) as session:
+            tickets = open_tickets(session, customer_id)
+            if dry_run:
+                for ticket in tickets:
+                    print(f"{ticket.id}  {ticket.plan}  {ticket.severity} {ticket.type}")
+                print(f"{len(tickets)} open ticket(s) would take {policy.source_name}@"
+                      f"{policy.content_hash}")
+                return 0
+            client = await connect(settings)
+            actor = f"admin:{getpass.getuser()} (policy apply)"
+            outcome = await apply_to_open_tickets(
+                client, session, policy, tickets, actor, reason,
+                wait=timedelta(seconds=max(settings.worker_wait_seconds, 10)))
+    except (DatabaseBehind, SQLAlchemyError) as error:
+        print(f"cannot read the open tickets: {str(error).splitlines()[0]}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    for ticket_id in outcome.retargeted:
+        print(f"{ticket_id}  now under {policy.source_name}@{policy.content_hash}")
+    for ticket_id, why in outcome.failed.items():
+        print(f"{ticket_id}  NOT changed: {why}", file=sys.stderr)
+    print(f"{len(outcome.retargeted)} re-targeted, {len(outcome.unchanged)} already under it, "
+          f"{len(outcome.failed)} failed")
+    return 1 if outcome.failed else 0
+
+
 def _instant(text: str) -> datetime:
     value = datetime.fromisoformat(text)
     if value.tzinfo is None:
@@ -159,9 +199,25 @@ def main(argv: list[str] | None = None) -> int:
     diff_command.add_argument("new", type=Path)
     diff_command.add_argument("--at", type=_instant, default=None,
                               help="resolve holidays as of this instant (default: now)")
+    apply_command = commands.add_parser(
+        "apply", help="bring open tickets under this policy (apply the old file to roll back)")
+    apply_command.add_argument("file", type=Path)
+    apply_command.add_argument("--customer", type=int, default=None,
+                               help="only this customer's open tickets")
+    apply_command.add_argument("--reason", default="",
+                               help="recorded on each ticket's timeline")
+    apply_command.add_argument("--dry-run", action="store_true",
+                               help="list the tickets it would change, change nothing")
     args = parser.parse_args(argv)
     if args.command == "check":
         return check(args.file, args.templates)
+    if args.command == "apply":
+        try:
+            policy = load_policy(args.file)
+        except PolicyError as error:
+            print(error, file=sys.stderr)
+            return 2
+        return asyncio.run(apply(policy, args.customer, args.reason, args.dry_run))
     if args.command == "diff":
         try:
             old, new = load_policy(args.old), load_policy(args.new)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -7,8 +8,15 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from sqlmodel import select
 
 from api.auth import Admin, CustomerOrStaff, Staff
-from api.deps import PolicyDep, SessionDep
-from api.schemas import CustomerCreate, CustomerPublic
+from api.deps import PolicyDep, ResourcesDep, SessionDep
+from api.rollout import apply_to_open_tickets, open_tickets
+from api.schemas import (
+    CustomerCreate,
+    CustomerPublic,
+    PlanChangeCreate,
+    PlanChangePublic,
+    TicketRetargetFailure,
+)
 from store.models import Customer
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -70,3 +78,44 @@ def get_customer(
     if customer is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no customer {customer_id}")
     return customer
+
+
+@router.post("/{customer_id}/plan", response_model=PlanChangePublic)
+async def change_plan(
+    customer_id: Annotated[int, Path(ge=1, le=2**62)], request: PlanChangeCreate,
+    session: SessionDep, resources: ResourcesDep, caller: Admin,
+) -> PlanChangePublic:
+    """Move the customer to another plan. Tickets opened from now on take it; with
+    ``apply_to_open`` the customer's open tickets are re-targeted too, each through its
+    workflow (used time and pauses kept, overdue clocks breached at once). Sending the
+    same request again retries only the tickets that failed."""
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no customer {customer_id}")
+    policy = resources.policy
+    if request.plan not in policy.plans:
+        raise _invalid("plan", f"unknown plan {request.plan!r}; the SLA policy defines "
+                               f"{', '.join(sorted(policy.plans))}")
+    has_tam = bool(customer.tam_name and (customer.tam_email or customer.tam_phone))
+    if policy.plan_requires_tam(request.plan) and not has_tam:
+        raise _invalid("plan", f"plan {request.plan!r} escalates only to the customer's TAM, "
+                               "and this customer has none")
+    old_plan = customer.plan
+    customer.plan = request.plan
+    session.add(customer)
+    session.commit()
+    session.refresh(customer)
+    retargeted: list[str] = []
+    failed: list[TicketRetargetFailure] = []
+    if request.apply_to_open:
+        outcome = await apply_to_open_tickets(
+            resources.temporal, session, policy, open_tickets(session, customer_id),
+            actor=f"admin:key {caller.key_id}",
+            reason=f"customer's plan changed from {old_plan}" if old_plan != request.plan
+            else "customer's plan applied again",
+            wait=timedelta(seconds=resources.settings.worker_wait_seconds))
+        retargeted = outcome.retargeted
+        failed = [TicketRetargetFailure(ticket_id=ticket_id, reason=reason)
+                  for ticket_id, reason in outcome.failed.items()]
+    return PlanChangePublic(customer=CustomerPublic.model_validate(customer, from_attributes=True),
+                            retargeted=retargeted, failed=failed)

@@ -20,6 +20,7 @@ from api.schemas import (
     ResolutionCreate,
     ResponseCreate,
     Severity,
+    SeverityChangeCreate,
     StatusChangeCreate,
     TicketAccepted,
     TicketCreate,
@@ -27,6 +28,7 @@ from api.schemas import (
     TicketSummary,
     TicketVisibilityRow,
     TimelineEventPublic,
+    TypeChangeCreate,
     UpdateIntervalCreate,
 )
 from api.scrub import Scrubber
@@ -51,7 +53,9 @@ from workflows.messages import (
     PageAcknowledgement,
     Reopen,
     ResolutionProposal,
+    SeverityChange,
     StatusChange,
+    TypeChange,
     UpdateIntervalChange,
 )
 from workflows.ticket import TicketWorkflow
@@ -320,6 +324,27 @@ async def agree_update_interval(
     argument = UpdateIntervalChange(seconds=interval.total_seconds(), author=request.author)
     return await _apply(resources, session, ticket_id, TicketWorkflow.set_update_interval,
                         argument)
+
+
+@router.post("/{ticket_id}/severity", response_model=TicketPublic)
+async def change_severity(
+    ticket_id: str, request: SeverityChangeCreate, resources: ResourcesDep, session: SessionDep,
+    caller: Staff,
+) -> TicketPublic:
+    """The clocks take the new severity's targets, keeping the time already used and every
+    pause; a clock the new targets make overdue breaches at once, one they drop ends."""
+    argument = SeverityChange(severity=request.severity, author=request.author)
+    return await _apply(resources, session, ticket_id, TicketWorkflow.change_severity, argument)
+
+
+@router.post("/{ticket_id}/type", response_model=TicketPublic)
+async def change_type(
+    ticket_id: str, request: TypeChangeCreate, resources: ResourcesDep, session: SessionDep,
+    caller: Staff,
+) -> TicketPublic:
+    """As a severity change; a type without SLA stops every clock and held message."""
+    argument = TypeChange(type=request.type, author=request.author)
+    return await _apply(resources, session, ticket_id, TicketWorkflow.change_type, argument)
 
 
 def _readable(caller: CustomerOrStaff, session: SessionDep, ticket_id: str) -> None:

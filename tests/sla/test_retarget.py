@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sla import lifecycle, retarget
+from sla import lifecycle, records, retarget
 from sla.policy import parse_policy
 from sla.snapshot import Contact, PlanSnapshot
 from sla.ticket import TicketDetails, TicketState
@@ -268,3 +268,12 @@ def test_closing_or_switching_the_sla_off_cancels_held_messages() -> None:
     lifecycle.confirm(state, MONDAY_23, "thanks")
     assert state.held_notifications == []
     assert "notice_cancelled" in [kind for kind, _ in timeline(state)]
+
+
+def test_a_page_goes_at_once_on_any_ticket_whatever_the_hour() -> None:
+    state = ticket("minor", at=MONDAY_23)
+    tam = state.plan.escalation[0]
+    assert tam.calendar is not None
+    records.notify(state, MONDAY_23, "page", tam, "EMERGENCY", "callback missed", urgent=True)
+    assert state.held_notifications == []
+    assert [n.kind for n in state.pending_notifications][-1] == "page"
