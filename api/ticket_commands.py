@@ -142,6 +142,7 @@ async def create_ticket(
         status="open", severity=severity, plan=customer.plan,
         customer_id=customer.id, escalation_level=0, breached=False,
         ticket_id=ticket_id, ticket_type=request.type,
+        policy=sa.policy_version(plan.policy_name, plan.policy_hash),
     )
     summary = f"{request.subject} · {customer.name} · {severity}"[:200]
     description = (

@@ -342,12 +342,8 @@ def _back_to_open(state: TicketState, now: datetime, detail: str, actor: str = "
 
 
 def update_interval(state: TicketState) -> TargetSpec | None:
-    """The update interval agreed for the ticket, else the plan's; None when the ticket's
-    type has no SLA (an agreement made before does not outlive the SLA)."""
+    """The update interval agreed for the ticket, else the plan's."""
     details = state.details
-    rules = state.plan.types.get(details.type)
-    if rules is not None and not rules.sla:
-        return None
     if state.update_interval_seconds is not None:
         return TargetSpec(kind="elapsed", seconds=state.update_interval_seconds)
     return state.plan.target_for("next_update", details.severity, details.type, details.channel)

@@ -124,6 +124,9 @@ def _version(plan: PlanSnapshot) -> str:
 def governed(state: TicketState) -> dict[str, Governed]:
     """What the ticket's current details and plan say of each clock."""
     details, plan = state.details, state.plan
+    rules = plan.types.get(details.type)
+    if rules is not None and not rules.sla:
+        return dict.fromkeys(RETARGETED)
     out: dict[str, Governed] = {}
     for name in RETARGETED:
         if name == "next_update":
@@ -172,6 +175,9 @@ def _retarget(
         record(state, now, "sla_switched_off", actor,
                "no SLA applies any more: every clock and held message is stopped")
         cancel_held(state, now, "no SLA applies any more")
+        # An update interval agreed for the ticket ends with its SLA: a later response
+        # must not start the clock again.
+        state.update_interval_seconds = None
     elif ended:
         cancel_held(state, now, "the clock ended", clocks=ended)
     for clock in retargeted:

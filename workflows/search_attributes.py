@@ -24,15 +24,23 @@ TICKET_TYPE = SearchAttributeKey.for_keyword("TicketType")
 #: The nearest due time of a running clock, and which clock it is.
 NEXT_DUE_AT = SearchAttributeKey.for_datetime("NextDueAt")
 NEXT_DUE_CLOCK = SearchAttributeKey.for_keyword("NextDueClock")
+#: The policy version the ticket runs under, "file@hash" (e.g. "premium.toml@3f2a9c1b0d4e"):
+#: which tickets a policy rollout has reached, and which still run under the old file.
+POLICY_VERSION = SearchAttributeKey.for_keyword("PolicyVersion")
 
 ALL = (TICKET_STATUS, TICKET_SEVERITY, TICKET_PLAN, CUSTOMER_ID, ESCALATION_LEVEL, SLA_BREACHED,
-       TICKET_ID, TICKET_TYPE, NEXT_DUE_AT, NEXT_DUE_CLOCK)
+       TICKET_ID, TICKET_TYPE, NEXT_DUE_AT, NEXT_DUE_CLOCK, POLICY_VERSION)
+
+
+def policy_version(policy_name: str, policy_hash: str) -> str | None:
+    """None for snapshots taken before tickets recorded their policy version."""
+    return f"{policy_name}@{policy_hash}" if policy_hash else None
 
 
 def ticket_attributes(
     *, status: str, severity: str, plan: str, customer_id: int, escalation_level: int,
     breached: bool, ticket_id: str | None = None, ticket_type: str | None = None,
-    next_due: tuple[datetime, str] | None = None,
+    next_due: tuple[datetime, str] | None = None, policy: str | None = None,
 ) -> TypedSearchAttributes:
     """The values a ticket publishes, set at start and upserted at every change."""
     pairs: list[SearchAttributePair[Any]] = [
@@ -50,4 +58,6 @@ def ticket_attributes(
     if next_due is not None:
         pairs += [SearchAttributePair(NEXT_DUE_AT, next_due[0]),
                   SearchAttributePair(NEXT_DUE_CLOCK, next_due[1])]
+    if policy is not None:
+        pairs.append(SearchAttributePair(POLICY_VERSION, policy))
     return TypedSearchAttributes(pairs)

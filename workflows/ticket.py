@@ -50,6 +50,14 @@ SEARCH_ATTRIBUTES_V2 = "search-attributes-next-due"
 #: another, and a message still retrying (a mail server down) never holds up the next
 #: deadline.
 BACKGROUND_MESSAGES = "local-projection-background-messages"
+#: Patch id: tickets also publish PolicyVersion ("file@hash"). A ticket that started before
+#: it publishes it from its next change on; its history up to then replays unchanged.
+POLICY_VERSION_ATTRIBUTE = "search-attribute-policy-version"
+
+
+def _publishes_policy_version() -> bool:
+    """Its own function so the replay test can take the guard away and watch replay fail."""
+    return workflow.patched(POLICY_VERSION_ATTRIBUTE)
 
 
 def _same(current: object, wanted: object) -> bool:
@@ -240,13 +248,17 @@ class TicketWorkflow:
         # original set, so their histories replay unchanged.
         with_next_due = workflow.patched(SEARCH_ATTRIBUTES_V2)
         next_due = lifecycle.next_due(self.state) if with_next_due else None
+        plan = self.state.plan
+        policy = sa.policy_version(plan.policy_name, plan.policy_hash)
+        if policy is not None and not _publishes_policy_version():
+            policy = None
         attributes = sa.ticket_attributes(
             status=self.state.status, severity=details.severity, plan=self.state.plan.plan,
             customer_id=details.customer_id, escalation_level=self.state.escalation_level,
             breached=self.state.breached,
             ticket_id=details.ticket_id if with_next_due else None,
             ticket_type=details.type if with_next_due else None,
-            next_due=next_due,
+            next_due=next_due, policy=policy,
         )
         current = workflow.info().typed_search_attributes
         updates: list[SearchAttributeUpdate[Any]] = [

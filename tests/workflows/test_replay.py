@@ -13,21 +13,29 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowHistory
+from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
+from temporalio.workflow import NondeterminismError
 
 from cli.replay import ticket_replayer
 from sla.policy import load_policy
 from sla.ticket import EmergencyCall
 from sla.view import TicketView
-from tests.workflows.harness import Harness
+from tests.workflows.harness import TAM, Harness, policy_from
+from tests.workflows.test_retargeting import POLICY as RETARGETING_POLICY
+from tests.workflows.test_retargeting import next_tuesday
+from workflows import ticket as ticket_module
 from workflows.messages import (
     AgentResponse,
     CallbackReport,
     Confirmation,
     CustomerReply,
     PageAcknowledgement,
+    PlanChange,
     Reopen,
     ResolutionProposal,
+    SeverityChange,
     StatusChange,
+    TypeChange,
     UpdateIntervalChange,
 )
 from workflows.ticket import TicketWorkflow
@@ -102,7 +110,25 @@ async def emergency_line(harness: Harness) -> Handle:
     return handle
 
 
+async def retargeted(harness: Harness) -> Handle:
+    """Severity, type and plan changes, and a warning held for the TAM's hours."""
+    policy = policy_from(RETARGETING_POLICY)
+    opened = next_tuesday(await harness.env.get_current_time(), 14)
+    await harness.sleep_until(opened)
+    handle = await harness.start("major", plan="standard", policy=policy)
+    await harness.sleep(timedelta(hours=33, minutes=1))  # the warning falls at 23:00: held
+    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Looking"))
+    await handle.execute_update(TicketWorkflow.change_severity, SeverityChange("critical", "ana"))
+    await handle.execute_update(TicketWorkflow.change_type, TypeChange("information", "ana"))
+    await handle.execute_update(TicketWorkflow.change_type, TypeChange("problem", "ana"))
+    premium = policy.snapshot("premium", TAM, await harness.env.get_current_time())
+    await handle.execute_update(TicketWorkflow.change_plan, PlanChange(premium, "admin:ops"))
+    await harness.sleep(timedelta(hours=3))
+    return handle
+
+
 SCENARIOS: dict[str, Callable[[Harness], Awaitable[Handle]]] = {
+    "retargeted": retargeted,
     "emergency_line": emergency_line,
     "calendars_and_ranges": calendars_and_ranges,
     "life_cycle": life_cycle,
@@ -138,3 +164,20 @@ def test_recorded_histories_exist() -> None:
 async def test_recorded_history_replays_on_current_code(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     await ticket_replayer().replay_workflow(history)
+
+
+async def test_the_policy_version_attribute_is_patched_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tickets started before PolicyVersion existed replay unchanged, because its upsert
+    sits behind ``workflow.patched``; without the guard the same history fails to replay:
+    the replay test is what catches such a change before it reaches running tickets."""
+    # A linked duplicate: no clocks, so its workflow upserted nothing of its own accord.
+    before = HISTORIES / "before-policy-version" / "duplicate_ticket.json"
+    history = WorkflowHistory.from_json(before.stem, before.read_text())
+    assert '"PolicyVersion"' not in before.read_text()
+    await ticket_replayer().replay_workflow(history)
+
+    monkeypatch.setattr(ticket_module, "_publishes_policy_version", lambda: True)
+    # Unsandboxed, so the replay runs the module attribute patched above.
+    unguarded = Replayer(workflows=[TicketWorkflow], workflow_runner=UnsandboxedWorkflowRunner())
+    with pytest.raises(NondeterminismError):
+        await unguarded.replay_workflow(history)
