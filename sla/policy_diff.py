@@ -85,4 +85,14 @@ def diff_policies(old: Policy, new: Policy, at: datetime) -> list[PolicyChange]:
         if _chain(before) != _chain(after):
             changes.append(PolicyChange(plan, "escalation", "escalation " + " > ".join(
                 _chain(before)) + " -> " + " > ".join(_chain(after))))
+        if _notices(before) != _notices(after):
+            changes.append(PolicyChange(plan, "notices", f"messages {_notices(before)} -> "
+                                                         f"{_notices(after)}"))
     return changes
+
+
+def _notices(snapshot: PlanSnapshot) -> str:
+    if not snapshot.hold_notices:
+        return "sent at once"
+    urgent = ", ".join([*snapshot.urgent_severities, *snapshot.urgent_kinds]) or "none"
+    return f"held for the recipient's hours (urgent: {urgent})"

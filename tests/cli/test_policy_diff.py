@@ -61,6 +61,14 @@ def test_plans_calendars_and_scoped_targets(tmp_path: Path) -> None:
     assert not any(plan == "gold" and "->" in text for plan, text in described)
 
 
+def test_holding_messages_for_the_recipient_s_hours_is_a_change() -> None:
+    old = parse_policy(DEFAULT, Path("old.toml"))
+    new = parse_policy(DEFAULT + "\n[notices]\nhold_outside_hours = true\n", Path("new.toml"))
+    described = {(c.plan, c.area, c.description) for c in diff_policies(old, new, AT)}
+    assert ("basic", "notices", "messages sent at once -> held for the recipient's hours "
+            "(urgent: critical, page)") in described
+
+
 def test_the_command_counts_the_open_tickets_each_change_touches(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
