@@ -122,6 +122,14 @@ class EmergencyPublic(BaseModel):
     acknowledged_at: datetime | None
 
 
+class FeedbackPublic(BaseModel):
+    #: Which closure of the ticket it rates (1: the first; a reopened ticket is rated again).
+    closure: int
+    rating: int
+    comment: str
+    at: datetime
+
+
 class TicketPublic(BaseModel):
     """A ticket's live SLA state, read from its workflow."""
 
@@ -158,6 +166,7 @@ class TicketPublic(BaseModel):
     held_notices: list[HeldNoticePublic] = Field(
         default=[], description="Messages held until their recipient's hours begin, with "
                                 "the time each goes out.")
+    feedback: list[FeedbackPublic] = []
     as_of: datetime
     #: Secrets found in what this request sent, masked before anything was stored.
     masked: list[MaskedSecretPublic] = []
@@ -264,6 +273,11 @@ class PlanChangePublic(BaseModel):
     #: Open tickets that could not take it, with the reason (e.g. a worker that did not
     #: answer: retry the same request, it skips tickets already on the plan).
     failed: list[TicketRetargetFailure]
+
+
+class FeedbackCreate(_Input):
+    rating: int = Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")
+    comment: str = Field(default="", max_length=20_000)
 
 
 class ResolutionCreate(_Input):

@@ -30,6 +30,7 @@ def close(state: TicketState, now: datetime, reason: str) -> None:
     cancel_held(state, now, "the ticket closed")
     state.closed_at = now
     state.close_reason = reason
+    state.closures += 1
     change_status(state, now, "closed", "system", reason)
 
 

@@ -68,6 +68,16 @@ class Notification:
 
 
 @dataclass
+class Feedback:
+    """The customer's rating of one closure of the ticket (1: the first)."""
+
+    closure: int
+    rating: int
+    comment: str
+    at: datetime
+
+
+@dataclass
 class EmergencyCall:
     """A call to the emergency line, from the representative's intake form or the telephony."""
 
@@ -142,6 +152,9 @@ class TicketState:
     last_event: str = ""
     #: Tickets opened later for the same problem and linked here.
     duplicates: list[str] = field(default_factory=list)
+    #: How many times the ticket has closed; feedback is asked, and taken, once for each.
+    closures: int = 0
+    feedback: list[Feedback] = field(default_factory=list)
 
     @property
     def ticket_id(self) -> str:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sla.clocks import ClockPublicState
 from sla.deadlines import next_due
 from sla.snapshot import Contact
-from sla.ticket import EmergencyState, TicketState, TimelineEntry
+from sla.ticket import EmergencyState, Feedback, TicketState, TimelineEntry
 
 
 @dataclass
@@ -70,6 +70,7 @@ class TicketView:
     policy_name: str = ""
     policy_hash: str = ""
     held_notices: list[HeldNotice] = field(default_factory=list)
+    feedback: list[Feedback] = field(default_factory=list)
 
 
 def view(state: TicketState, now: datetime) -> TicketView:
@@ -126,6 +127,7 @@ def view(state: TicketState, now: datetime) -> TicketView:
                        created_at=message.created_at, send_at=message.send_at)
             for message in state.held_notifications if message.send_at is not None
         ],
+        feedback=list(state.feedback),
     )
 
 

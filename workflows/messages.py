@@ -101,3 +101,9 @@ class PlanChange:
     plan: PlanSnapshot
     actor: str
     reason: str = ""
+
+
+@dataclass
+class FeedbackGiven:
+    rating: int
+    comment: str = ""

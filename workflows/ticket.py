@@ -13,7 +13,7 @@ from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from sla import lifecycle, retarget
+    from sla import feedback, lifecycle, retarget
     from sla.ticket import EmergencyCall, Notification, TicketState
     from sla.view import TicketProjection, TicketView, current_details, view
     from workflows import search_attributes as sa
@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         CallbackReport,
         Confirmation,
         CustomerReply,
+        FeedbackGiven,
         OpenTicket,
         PageAcknowledgement,
         PlanChange,
@@ -90,7 +91,8 @@ class TicketWorkflow:
     ``set_status`` (open / waiting on customer), ``propose_resolution``,
     ``confirm``, ``reopen``; for the emergency line ``record_call``, ``record_callback``,
     ``acknowledge`` (a page) and ``set_update_interval``; ``change_severity``,
-    ``change_type`` and ``change_plan`` (a plan or policy version) re-target the clocks.
+    ``change_type`` and ``change_plan`` (a plan or policy version) re-target the clocks;
+    ``give_feedback`` rates a closed ticket, once per closure.
     Every update answers with the ticket's live view once the database projection holds
     the change.
 
@@ -420,3 +422,12 @@ class TicketWorkflow:
     @change_plan.validator
     def _validate_change_plan(self, request: PlanChange) -> None:
         _refuse(retarget.refusal_change_plan(self.state, request.plan))
+
+    @workflow.update
+    async def give_feedback(self, request: FeedbackGiven) -> TicketView:
+        return await self._changed(lambda: feedback.record_feedback(
+            self.state, workflow.now(), request.rating, request.comment))
+
+    @give_feedback.validator
+    def _validate_give_feedback(self, request: FeedbackGiven) -> None:
+        _refuse(feedback.refusal_feedback(self.state, request.rating))

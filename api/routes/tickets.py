@@ -14,6 +14,7 @@ from api.schemas import (
     AcknowledgementCreate,
     CallbackCreate,
     ConfirmationCreate,
+    FeedbackCreate,
     NotificationPublic,
     ReopenCreate,
     ReplyCreate,
@@ -50,6 +51,7 @@ from workflows.messages import (
     CallbackReport,
     Confirmation,
     CustomerReply,
+    FeedbackGiven,
     PageAcknowledgement,
     Reopen,
     ResolutionProposal,
@@ -280,6 +282,20 @@ async def reopen(
     scrub = Scrubber()
     argument = Reopen(actor=request.actor, reason=scrub("reason", request.reason))
     return await _apply(resources, session, ticket_id, TicketWorkflow.reopen, argument, scrub)
+
+
+@router.post("/{ticket_id}/feedback", response_model=TicketPublic)
+async def give_feedback(
+    ticket_id: str, request: FeedbackCreate, resources: ResourcesDep, session: SessionDep,
+    caller: CustomerOrStaff,
+) -> TicketPublic:
+    """The customer rates a closed ticket (1-5, with a comment), once per closure: a
+    reopened ticket that closes again asks again. 409 before closure or the second time."""
+    own_ticket(caller, session, ticket_id)
+    scrub = Scrubber()
+    argument = FeedbackGiven(rating=request.rating, comment=scrub("comment", request.comment))
+    return await _apply(resources, session, ticket_id, TicketWorkflow.give_feedback, argument,
+                        scrub)
 
 
 @router.post("/{ticket_id}/callbacks", response_model=TicketPublic)

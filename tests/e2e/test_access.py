@@ -30,6 +30,7 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("POST", "/tickets/{own}/replies", {"body": "more info"}, CUSTOMER_OR_STAFF),
     ("POST", "/tickets/{own}/confirmation", {}, CUSTOMER_OR_STAFF),
     ("POST", "/tickets/{own}/reopen", {}, CUSTOMER_OR_STAFF),
+    ("POST", "/tickets/{own}/feedback", {"rating": 5}, CUSTOMER_OR_STAFF),
     ("POST", "/tickets/{own}/responses", {"author": "a", "body": "b"}, STAFF),
     ("POST", "/tickets/{own}/status", {"status": "open", "author": "a"}, STAFF),
     ("POST", "/tickets/{own}/resolution", {"author": "a", "summary": "s"}, STAFF),

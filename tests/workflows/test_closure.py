@@ -8,11 +8,13 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from sla.snapshot import Contact
 from tests.workflows.harness import Harness
 from workflows.messages import (
     AgentResponse,
     Confirmation,
     CustomerReply,
+    FeedbackGiven,
     Reopen,
     ResolutionProposal,
     StatusChange,
@@ -132,3 +134,27 @@ async def test_long_tickets_continue_as_new_with_their_state(harness: Harness) -
     await harness.sleep(timedelta(minutes=61))
     sent = await harness.outbox_kinds(handle.id, 3)
     assert ("escalation", "tam") in sent
+
+
+async def test_feedback_once_per_closure_and_asked_again_after_a_reopen(
+    harness: Harness,
+) -> None:
+    customer = Contact(role="customer", name="Acme", email="it@acme.example")
+    handle = await harness.start("minor", customer=customer)
+    for closure in (1, 2):
+        if closure == 2:
+            await handle.execute_update(TicketWorkflow.reopen, Reopen("customer", "again"))
+        await handle.execute_update(TicketWorkflow.propose_resolution,
+                                    ResolutionProposal("ana", "Fixed"))
+        await handle.execute_update(TicketWorkflow.confirm, Confirmation("ok"))
+        view = await handle.execute_update(TicketWorkflow.give_feedback,
+                                           FeedbackGiven(6 - closure, f"closure {closure}"))
+        assert [(item.closure, item.rating) for item in view.feedback][-1] == \
+            (closure, 6 - closure)
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await handle.execute_update(TicketWorkflow.give_feedback, FeedbackGiven(1))
+        assert "already given" in str(refused.value.cause)
+    requests = [row for row in harness.outbox(handle.id) if row.kind == "feedback_request"]
+    assert len(requests) == 2  # asked at each closure
+    assert [event.detail for event in harness.timeline(handle.id)
+            if event.kind == "feedback"] == ["rated 5/5: closure 1", "rated 4/5: closure 2"]
