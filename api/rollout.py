@@ -18,6 +18,7 @@ from temporalio.client import Client
 
 from api.ticket_commands import customer_contact, customer_tam, query_ticket, update_ticket
 from sla.policy import Policy
+from sla.snapshot import PlanSnapshot
 from store.models import Customer, Ticket
 from workflows.messages import PlanChange
 from workflows.ticket import TicketWorkflow
@@ -49,20 +50,26 @@ async def apply_to_open_tickets(
 ) -> Rollout:
     """Each ticket takes its customer's current plan from ``policy``, frozen now."""
     outcome = Rollout()
-    customers: dict[int, Customer | None] = {}
+    # One snapshot per customer (it resolves the calendars' holidays), or why there is none.
+    plans: dict[int, PlanSnapshot | str] = {}
     gate = asyncio.Semaphore(CONCURRENCY)
 
-    async def one(ticket: Ticket) -> None:
-        if ticket.customer_id not in customers:
-            customers[ticket.customer_id] = session.get(Customer, ticket.customer_id)
-        customer = customers[ticket.customer_id]
+    def plan_of(customer_id: int) -> PlanSnapshot | str:
+        customer = session.get(Customer, customer_id)
         if customer is None or customer.plan not in policy.plans:
             missing = customer.plan if customer else "?"
-            outcome.failed[ticket.id] = f"the customer's plan {missing!r} is not in " \
+            return f"the customer's plan {missing!r} is not in " \
                 f"{policy.source_name or 'the policy'}"
-            return
-        plan = policy.snapshot(customer.plan, customer_tam(customer), datetime.now(UTC),
+        return policy.snapshot(customer.plan, customer_tam(customer), datetime.now(UTC),
                                customer=customer_contact(customer))
+
+    async def one(ticket: Ticket) -> None:
+        if ticket.customer_id not in plans:
+            plans[ticket.customer_id] = plan_of(ticket.customer_id)
+        plan = plans[ticket.customer_id]
+        if isinstance(plan, str):
+            outcome.failed[ticket.id] = plan
+            return
         async with gate:
             try:
                 current = await query_ticket(client, ticket.id)

@@ -6,6 +6,7 @@ idempotency keys of the activities that write and send them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sla.calendars import calendar_for
@@ -111,12 +112,10 @@ def held_due_at(state: TicketState) -> datetime | None:
 def release_held(state: TicketState, at: datetime) -> None:
     """Held messages whose time has come go out, once; a warning about a clock that has
     since stopped (met, ended or breached: a breach sends its own message) is dropped."""
-    due = [message for message in state.held_notifications
-           if message.send_at is not None and message.send_at <= at]
+    due = _take_held(state, lambda message: message.send_at is not None
+                     and message.send_at <= at)
     if not due:
         return
-    state.held_notifications = [message for message in state.held_notifications
-                                if message not in due]
     state.version += 1
     for message in due:
         clock = state.clocks.get(message.facts.get("clock", ""))
@@ -131,12 +130,18 @@ def release_held(state: TicketState, at: datetime) -> None:
 def cancel_held(state: TicketState, at: datetime, reason: str,
                 clocks: set[str] | None = None) -> None:
     """Drop held messages (all, or those about ``clocks``): they will never be sent."""
-    dropped = [message for message in state.held_notifications
-               if clocks is None or message.facts.get("clock") in clocks]
-    state.held_notifications = [message for message in state.held_notifications
-                                if message not in dropped]
+    dropped = _take_held(state, lambda message: clocks is None
+                         or message.facts.get("clock") in clocks)
     for message in dropped:
         _cancelled(state, at, message, reason)
+
+
+def _take_held(state: TicketState, taken: Callable[[Notification], bool]) -> list[Notification]:
+    """Remove the held messages ``taken`` selects and return them, in their order."""
+    chosen = [message for message in state.held_notifications if taken(message)]
+    state.held_notifications = [message for message in state.held_notifications
+                                if not taken(message)]
+    return chosen
 
 
 def _cancelled(state: TicketState, at: datetime, message: Notification, reason: str) -> None:
