@@ -77,7 +77,8 @@ class ProjectionActivities:
                     _insert(connection, TIMELINE).on_conflict_do_nothing(
                         index_elements=["ticket_id", "seq"]).returning(TIMELINE.c.seq),
                     [{"ticket_id": view.ticket_id, "seq": entry.seq, "at": entry.at,
-                      "kind": entry.kind, "actor": entry.actor, "detail": entry.detail}
+                      "kind": entry.kind, "actor": entry.actor, "detail": entry.detail,
+                      "clock": entry.clock, "level": entry.level}
                      for entry in projection.timeline],
                 ).scalars())
             session.commit()

@@ -21,14 +21,14 @@ class DatabaseBehind(RuntimeError):
     """The database's schema is older (or other) than the code's."""
 
 
-def _config() -> Config:
+def alembic_config() -> Config:
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
     return config
 
 
 def head() -> str:
-    revision = ScriptDirectory.from_config(_config()).get_current_head()
+    revision = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert revision is not None
     return revision
 
@@ -45,7 +45,7 @@ def _unversioned_with_tables(engine: Engine) -> bool:
 
 def upgrade(engine: Engine) -> None:
     """Bring the database to the newest revision (``make run`` does this on its own)."""
-    config = _config()
+    config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         if _unversioned_with_tables(engine):

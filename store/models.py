@@ -106,6 +106,9 @@ class TimelineEvent(SQLModel, table=True):
     kind: str
     actor: str
     detail: str = ""
+    #: The clock a breach, escalation or page is about, and its level: what reports count by.
+    clock: str | None = Field(default=None, max_length=32)
+    level: int | None = None
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -25,6 +25,30 @@ _pages = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent.par
                      autoescape=select_autoescape(["html"]))
 
 
+def duration(seconds: float | None) -> str:
+    """``2d 03h``, ``1h 05m``, ``4m 10s``: two units are enough to read a report."""
+    if seconds is None:
+        return "-"
+    if 0 < seconds < 1:
+        return "<1s"
+    whole = round(seconds)
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours:02d}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
+
+
+_pages.filters["duration"] = duration
+
+
+def render_page(template: str, **context: object) -> str:
+    return _pages.get_template(template).render(**context)
+
+
 @dataclass
 class QueueRow:
     id: str

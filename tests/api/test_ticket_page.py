@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.routes.pages import _pages
+from api.routes.pages import _pages, duration
 from api.ticket_commands import public
 from sla.view import view
 from tests.sla.test_retarget import MONDAY_23, warned_at_night
@@ -14,3 +14,8 @@ def test_the_ticket_page_lists_held_messages_with_their_send_time() -> None:
     assert "Held until their recipient's hours" in html
     assert "<td>sla_warning</td><td>Tess (tam)</td><td>email</td><td>2026-03-03 08:00</td>" in html
     assert f"policy p.toml@{ticket.policy_hash}" in html
+
+
+def test_durations_read_in_two_units() -> None:
+    assert [duration(s) for s in (None, 0, 0.4, 42, 250, 3900, 2 * 86400 + 3 * 3600 + 59)] == [
+        "-", "0s", "<1s", "42s", "4m 10s", "1h 05m", "2d 03h"]

@@ -97,3 +97,47 @@ async def test_the_queue_orders_by_due_time_and_highlights_breaches(
     await critical.get_by_role("link", name=ids["critical"]).click()
     await expect(page.get_by_text("SLA breached")).to_be_visible()
     await page.close()
+
+
+async def test_the_report_page_charts_each_week_and_regroups(
+    browser: Browser, ui_stack: UiStack, artifacts: Path
+) -> None:
+    ids = await open_tickets(ui_stack, "Report Browser Co")
+    await ui_stack.http.post(f"/tickets/{ids['minor']}/responses",
+                             json={"author": "ana", "body": "looking"})
+
+    async def breached() -> bool:
+        return bool((await ui_stack.http.get(f"/tickets/{ids['critical']}")).json()["breached"])
+
+    await wait_for(breached)
+    # The day the tickets were opened (a date as `to` includes that day).
+    today = (await ui_stack.http.get(f"/tickets/{ids['minor']}")).json()["created_at"][:10]
+    params = {"from": today, "to": today}
+    expected = (await ui_stack.http.get("/reports/sla", params=params)).json()
+    page = await browser.new_page(viewport={"width": 1400, "height": 900})
+    await page.set_extra_http_headers({"Authorization": ui_stack.http.headers["Authorization"]})
+    await page.goto(f"{ui_stack.api_url}/reports?from={params['from']}&to={params['to']}")
+    total = page.locator('tr.total')
+    await expect(total.locator("td.tickets")).to_have_text(str(expected["total"]["tickets"]))
+    await expect(total.locator("td.fr-breached")).to_have_text(
+        str(expected["total"]["first_response"]["breached"]))
+    assert expected["total"]["first_response"]["breached"] >= 1
+    # One bar per week; the week of today carries the breach, drawn in red above the met part.
+    chart = page.locator('svg[data-chart="First responses"]')
+    weeks = chart.locator("g.week")
+    await expect(weeks).to_have_count(len(expected["weeks"]))
+    week = weeks.last
+    assert await week.get_attribute("data-breached") == str(
+        expected["weeks"][-1]["first_response"]["breached"])
+    red = week.locator("rect.breached")
+    assert float(await red.get_attribute("height") or 0) > 0
+    assert await red.evaluate("r => getComputedStyle(r).fill") == "rgb(198, 40, 40)"
+    box = await red.bounding_box()
+    assert box is not None and box["height"] > 0
+    await page.screenshot(path=str(artifacts / "reports.png"), full_page=True)
+    # Regrouping through the form keeps the period.
+    await page.select_option('select[name="group_by"]', "severity")
+    await page.get_by_role("button", name="Show").click()
+    await expect(page.locator('tr.group[data-key="critical"]')).to_be_visible()
+    assert "group_by=severity" in page.url and f"to={params['to']}" in page.url
+    await page.close()

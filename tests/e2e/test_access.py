@@ -48,6 +48,8 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
                                 "text": "hi"}, {"telephony", "admin"}),
     ("GET", "/queue", None, STAFF),
     ("GET", "/queue/tickets/{own}", None, STAFF),
+    ("GET", "/reports/sla", None, STAFF),
+    ("GET", "/reports", None, STAFF),
     ("POST", "/keys", {"role": "agent"}, {"admin"}),
     ("GET", "/keys", None, {"admin"}),
 ]

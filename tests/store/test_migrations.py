@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
@@ -18,7 +19,15 @@ from starlette.testclient import TestClient
 from api.main import create_app
 from config import Settings
 from store.db import make_engine
-from store.migrations import DatabaseBehind, current, head, require_current, upgrade
+from store.migrations import (
+    BASELINE,
+    DatabaseBehind,
+    alembic_config,
+    current,
+    head,
+    require_current,
+    upgrade,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,11 +41,7 @@ def test_migrated_schema_is_the_models_schema(any_engine: Engine) -> None:
 
 
 def test_migrations_run_down_and_up_again(any_engine: Engine) -> None:
-    from alembic import command
-
-    from store.migrations import _config
-
-    config = _config()
+    config = alembic_config()
     with any_engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "base")
@@ -58,9 +63,52 @@ def test_a_database_at_an_older_revision_is_refused(engine: Engine) -> None:
         require_current(engine)
 
 
+def test_timeline_entries_from_before_0002_get_their_clock_and_level(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, BASELINE)
+        connection.execute(text(
+            "INSERT INTO customer (id, name, plan, locale, time_zone, created_at) "
+            "VALUES (1, 'Acme', 'premium', 'en', 'UTC', '2026-11-01 00:00:00')"))
+        connection.execute(text(
+            "INSERT INTO ticket (id, customer_id, subject, description, severity, type, channel,"
+            " plan, status, escalation_level, breached, created_at, updated_at, version) VALUES"
+            " ('T-1', 1, 's', '', 'major', 'incident', 'api', 'premium', 'open', 2, 1,"
+            " '2026-11-01 00:00:00', '2026-11-01 00:00:00', 1)"))
+        for seq, kind, detail in [
+            (1, "created", "major incident via api"),
+            (2, "sla_breach", "first response clock breached"),
+            (3, "escalated", "level 2: Tess (tam)"),
+            (4, "paged", "level 1: On call (on_call)"),
+            (5, "sla_breach", "Callback clock breached"),
+        ]:
+            connection.execute(text(
+                "INSERT INTO timelineevent (ticket_id, seq, at, kind, actor, detail) VALUES "
+                "('T-1', :seq, '2026-11-01 01:00:00', :kind, 'system', :detail)"),
+                {"seq": seq, "kind": kind, "detail": detail})
+    upgrade(engine)
+    with engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT kind, clock, level FROM timelineevent ORDER BY seq")).all()
+    assert [tuple(row) for row in rows] == [
+        ("created", None, None),
+        ("sla_breach", "first_response", None),
+        ("escalated", None, 2),
+        ("paged", "callback", 1),
+        ("sla_breach", "callback", None),
+    ]
+
+
 def test_a_database_made_before_migrations_is_stamped_and_upgraded(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    SQLModel.metadata.create_all(engine)
+    # The schema create_all made before migrations existed is revision 0001's, unversioned.
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, BASELINE)
+        connection.execute(text("DROP TABLE alembic_version"))
     with pytest.raises(DatabaseBehind, match="created before migrations"):
         require_current(engine)
     upgrade(engine)

@@ -1,0 +1,162 @@
+"""Report figures against expectations worked out by hand on four tickets."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+from sla.report import (
+    ReportEntry,
+    ReportTicket,
+    build_report,
+    csv_rows,
+    median,
+    nearest_rank,
+    week_of,
+)
+
+START = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
+END = datetime(2026, 11, 16, tzinfo=UTC)
+NOW = datetime(2026, 11, 10, tzinfo=UTC)
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
+
+
+def entry(when: datetime, kind: str, detail: str = "", clock: str | None = None,
+          level: int | None = None) -> ReportEntry:
+    return ReportEntry(at=when, kind=kind, detail=detail, clock=clock, level=level)
+
+
+def ticket(ticket_id: str, created: datetime, plan: str, customer: str, severity: str,
+           agent: str | None, first: str | None, resolution: str | None,
+           *timeline: ReportEntry) -> ReportTicket:
+    return ReportTicket(ticket_id=ticket_id, created_at=created, plan=plan, customer=customer,
+                        severity=severity, agent=agent, first_response_state=first,
+                        resolution_state=resolution,
+                        timeline=(entry(created, "created"), *timeline))
+
+
+ANSWERED_IN_TIME = ticket(
+    "T-1", at(2, 9), "premium", "Acme", "critical", "Ann", "met", "met",
+    entry(at(2, 9, 10), "agent_response"),                   # 600 s
+    entry(at(2, 10), "status_waiting_on_customer"),
+    entry(at(2, 11), "status_open"),                         # 3,600 s paused
+    entry(at(2, 11, 30), "customer_reply"),
+    entry(at(2, 12), "status_resolution_proposed"),
+    entry(at(2, 13), "status_closed"),
+    entry(at(2, 14), "feedback", "rated 4/5: quick"),
+)
+ANSWERED_LATE = ticket(
+    "T-2", at(3, 9), "premium", "Acme", "major", "Bob", "breached", "running",
+    entry(at(3, 9, 30), "sla_breach", "first response clock breached", clock="first_response"),
+    entry(at(3, 9, 30), "escalated", "level 1: Lead (team_lead)", clock="first_response",
+          level=1),
+    entry(at(3, 10), "agent_response"),                      # 3,600 s
+    entry(at(3, 11), "escalated", "level 2: Tess (tam)", clock="next_update", level=2),
+    entry(at(3, 12), "status_waiting_on_customer"),          # still waiting at NOW: 6.5 days
+)
+EMERGENCY = ticket(
+    "T-3", at(9, 8), "basic", "Globex", "minor", None, "met", None,
+    entry(at(9, 8), "emergency_call", "phone call from Rita"),
+    entry(at(9, 8, 15), "sla_breach", "callback clock breached", clock="callback"),
+    entry(at(9, 8, 15), "paged", "level 1: On call (on_call)", clock="callback", level=1),
+    entry(at(9, 8, 20), "callback_made", "reached: restarted"),  # 1,200 s, late
+    entry(at(9, 8, 30), "emergency_call", "phone call from Rita"),
+    entry(at(9, 8, 31), "callback_already_pending"),
+    entry(at(9, 8, 35), "callback_made", "reached"),             # in time
+)
+UNANSWERED = ticket("T-4", at(9, 10), "basic", "Globex", "minor", None, "running", "running")
+BEFORE = ticket("T-0", datetime(2026, 11, 1, 23, 59, tzinfo=UTC), "basic", "Globex", "minor",
+                None, "met", "met", entry(at(2, 1), "agent_response"))
+AT_END = ticket("T-5", END, "basic", "Globex", "minor", None, "running", "running")
+TICKETS = [ANSWERED_IN_TIME, ANSWERED_LATE, EMERGENCY, UNANSWERED, BEFORE, AT_END]
+
+
+def test_grouped_by_plan() -> None:
+    report = build_report(TICKETS, START, END, "plan", NOW)
+    groups = {group.key: group.as_dict() for group in report.groups}
+    assert list(groups) == ["basic", "premium"]
+    assert groups["premium"] == {
+        "key": "premium",
+        "tickets": 2,
+        "first_response": {"met": 1, "breached": 1, "attainment": 0.5, "answered": 2,
+                           "median_seconds": 2100.0, "p90_seconds": 3600.0},
+        "resolution": {"met": 1, "breached": 0, "attainment": 1.0},
+        "escalations_by_level": {"1": 1, "2": 1},
+        "pages_by_level": {},
+        "callbacks": {"owed": 0, "made": 0, "within_limit": 0},
+        "paused_seconds": 3600.0 + 6.5 * 86400,
+        "feedback": {"ratings": 1, "average": 4.0,
+                     "by_rating": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0}},
+    }
+    assert groups["basic"] == {
+        "key": "basic",
+        "tickets": 2,
+        "first_response": {"met": 1, "breached": 0, "attainment": 1.0, "answered": 1,
+                           "median_seconds": 1200.0, "p90_seconds": 1200.0},
+        "resolution": {"met": 0, "breached": 0, "attainment": None},
+        "escalations_by_level": {},
+        "pages_by_level": {"1": 1},
+        "callbacks": {"owed": 2, "made": 2, "within_limit": 1},
+        "paused_seconds": 0.0,
+        "feedback": {"ratings": 0, "average": None,
+                     "by_rating": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 0}},
+    }
+    total = report.total.as_dict()
+    assert total["tickets"] == 4
+    assert total["first_response"] == {"met": 2, "breached": 1, "attainment": 0.6667,
+                                       "answered": 3, "median_seconds": 1200.0,
+                                       "p90_seconds": 3600.0}
+
+
+def test_grouped_by_agent_customer_and_severity() -> None:
+    by_agent = build_report(TICKETS, START, END, "agent", NOW)
+    assert {g.key: g.tickets for g in by_agent.groups} == {"Ann": 1, "Bob": 1,
+                                                           "(unassigned)": 2}
+    by_customer = build_report(TICKETS, START, END, "customer", NOW)
+    assert {g.key: g.tickets for g in by_customer.groups} == {"Acme": 2, "Globex": 2}
+    by_severity = build_report(TICKETS, START, END, "severity", NOW)
+    assert {g.key: (g.first_response_met, g.first_response_breached)
+            for g in by_severity.groups} == {"critical": (1, 0), "major": (0, 1),
+                                             "minor": (1, 0)}
+
+
+def test_weeks_cover_the_period_including_empty_ones() -> None:
+    report = build_report(TICKETS, START, datetime(2026, 11, 25, tzinfo=UTC), "plan", NOW)
+    assert [(week.key, week.tickets, week.first_response_met, week.first_response_breached)
+            for week in report.weeks] == [("2026-11-02", 2, 1, 1), ("2026-11-09", 2, 1, 0),
+                                          ("2026-11-16", 1, 0, 0), ("2026-11-23", 0, 0, 0)]
+
+
+def test_a_wait_on_the_customer_ends_at_the_period_end_when_that_is_earlier() -> None:
+    report = build_report([ANSWERED_LATE], START, at(4, 0), "plan", NOW)
+    assert report.total.paused_seconds == 12 * 3600
+
+
+def test_csv_has_a_row_per_group_and_a_total() -> None:
+    report = build_report(TICKETS, START, END, "plan", NOW)
+    rows = list(csv.DictReader(io.StringIO(
+        "\n".join(",".join(row) for row in csv_rows(report)))))
+    assert [row["plan"] for row in rows] == ["basic", "premium", "total"]
+    premium = rows[1]
+    assert premium["escalations_level_1"] == "1" and premium["escalations_level_2"] == "1"
+    assert premium["pages_level_1"] == "0"
+    assert premium["first_response_median_seconds"] == "2100.0"
+    assert rows[0]["rating_average"] == "" and premium["rating_average"] == "4.0"
+    assert rows[2]["callbacks_within_limit"] == "1"
+
+
+def test_percentiles() -> None:
+    values = [float(n) for n in range(10, 0, -1)]
+    assert median(values) == 5.5
+    assert nearest_rank(values, 90) == 9.0
+    assert nearest_rank(values, 100) == 10.0
+    assert nearest_rank([7.0], 90) == 7.0
+    assert nearest_rank([], 90) is None and median([]) is None
+
+
+def test_week_of_is_the_monday() -> None:
+    assert week_of(datetime(2026, 11, 22, 23, 0, tzinfo=UTC)) == datetime(2026, 11, 16, tzinfo=UTC)
