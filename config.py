@@ -60,7 +60,8 @@ class Settings(BaseSettings):
     #: Chat webhook (Slack-compatible JSON, HMAC-SHA256 signed); unset logs chat messages.
     chat_webhook_url: str | None = None
     chat_webhook_secret: SecretStr | None = None
-    #: The public URL the telephony provider calls (behind a proxy the API sees another one).
+    #: The API's public URL: what the telephony provider calls (behind a proxy the API sees
+    #: another one) and where links in messages (the feedback link) point.
     public_base_url: str | None = None
     #: Worker tuning (see BENCHMARKS.md): tickets kept in the worker's cache (an evicted
     #: ticket is rebuilt from its history when its next timer fires), workflow tasks and
@@ -95,6 +96,11 @@ class Settings(BaseSettings):
     @property
     def effective_temporal_ui_url(self) -> str:
         return (self.temporal_ui_url or f"http://localhost:{self.temporal_ui_port}").rstrip("/")
+
+    @property
+    def effective_public_base_url(self) -> str:
+        """Links in messages (the feedback link) start here; set PUBLIC_BASE_URL in production."""
+        return (self.public_base_url or f"http://localhost:{self.api_port}").rstrip("/")
 
     @property
     def effective_temporal_address(self) -> str:

@@ -115,9 +115,11 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     # As many threads as activity slots (threads start only when needed).
     with ThreadPoolExecutor(max_workers=settings.worker_max_concurrent_activities) as executor:
         async with httpx.AsyncClient() as http:
+            templates = MessageTemplates(settings.templates_dir,
+                                         settings.effective_public_base_url)
             worker = build_worker(client, settings.temporal_task_queue, session_factory(engine),
-                                  build_channels(settings, http), executor,
-                                  MessageTemplates(settings.templates_dir), settings, metrics)
+                                  build_channels(settings, http), executor, templates,
+                                  settings, metrics)
             async with worker:
                 logging.getLogger(__name__).info(
                     "worker serving task queue %r on %s", settings.temporal_task_queue,

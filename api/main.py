@@ -12,7 +12,18 @@ from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.log_context import TicketLogContext
 from api.metrics import ApiMetrics, RequestMetrics
-from api.routes import customers, emergency, health, inbound, keys, metrics, pages, reports, tickets
+from api.routes import (
+    customers,
+    emergency,
+    feedback_link,
+    health,
+    inbound,
+    keys,
+    metrics,
+    pages,
+    reports,
+    tickets,
+)
 from config import Settings, get_settings
 from sla.policy import load_policy
 from stack.temporal import connect
@@ -56,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(inbound.router)
     app.include_router(pages.router)
     app.include_router(reports.router)
+    app.include_router(feedback_link.router)
     app.include_router(keys.router)
     return app
 

@@ -19,6 +19,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, Undefined
@@ -37,6 +38,7 @@ SAMPLE_FACTS = {
     "due_at": "2026-03-06T16:30:00+00:00", "breached_at": "2026-03-06T16:30:00+00:00",
     "clock": "first_response", "level": "1", "reason": "the first response target passed",
     "summary": "We restarted the MTA pool.",
+    "feedback_url": "https://support.example.com/feedback/TCK-0123456789AB?token=0f1e2d3c",
 }
 
 
@@ -45,8 +47,10 @@ def locale_directory(locale: str) -> str:
 
 
 class MessageTemplates:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, public_base_url: str | None = None) -> None:
         self.root = root
+        #: Where the API is reached from outside: links in messages start with it.
+        self.public_base_url = (public_base_url or "").rstrip("/")
         # One environment per (language, zone, strictness): Jinja2 then compiles each
         # template once and recompiles it only when its file changes (auto_reload).
         self._environments: dict[tuple[str, str, bool], Environment] = {}
@@ -110,12 +114,21 @@ class MessageTemplates:
         locale = self._resolve(recipient.locale)
         try:
             subject, body = self._render(message.kind, locale, recipient.time_zone,
-                                         {**message.facts, "recipient": recipient.name}, False)
+                                         {**self._links(message.facts),
+                                          "recipient": recipient.name}, False)
         except (TemplateError, OSError, ValueError) as error:
             logger.error("template %s/%s failed (%s); sending the English text", locale,
                          message.kind, error)
             return message
         return replace(message, subject=subject, body=body)
+
+    def _links(self, facts: dict[str, str]) -> dict[str, str]:
+        """The facts plus the links they make (``feedback_url`` from a feedback token)."""
+        token = facts.get("feedback_token")
+        if not token or not self.public_base_url:
+            return facts
+        return {**facts, "feedback_url": f"{self.public_base_url}/feedback/"
+                f"{quote(facts.get('ticket_id', ''))}?token={quote(token)}"}
 
     def check(self) -> list[str]:
         """Every problem with the templates, one line each (empty when all render)."""

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sla.calendars import calendar_for
 from sla.clocks import Clock
 from sla.durations import format_duration
+from sla.feedback_link import ask_for_feedback
 from sla.paging import page, page_next_level, paging_due_at
 from sla.records import close, facts, held_due_at, notify, record, release_held, tell_customer
 from sla.snapshot import NEVER, Contact
@@ -111,8 +112,7 @@ def _fire(state: TicketState, at: datetime, now: datetime) -> None:
         close(state, at, reason)
         tell_customer(state, at, "closed_automatically", "your ticket is closed", reason,
                       reason=reason)
-        tell_customer(state, at, "feedback_request", "how did we do?",
-                      "Your ticket is closed. Tell us how we did by replying to this message.")
+        ask_for_feedback(state, at)
         return
     paging = paging_due_at(state)
     if paging is not None and paging <= at:

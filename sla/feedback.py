@@ -1,10 +1,11 @@
 """The customer's rating of a closed ticket: once per closure (a reopened and closed again
-ticket is rated again)."""
+ticket is rated again), with an API key or the link sent at closure."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sla.feedback_link import given_feedback, link_status
 from sla.lifecycle import advance_unless_refused
 from sla.records import record
 from sla.ticket import Feedback, TicketState
@@ -12,19 +13,29 @@ from sla.ticket import Feedback, TicketState
 RATINGS = range(1, 6)
 
 
-def refusal_feedback(state: TicketState, rating: int) -> str | None:
+def refusal_feedback(state: TicketState, rating: int, token: str | None = None) -> str | None:
     if rating not in RATINGS:
         return "a rating is a whole number from 1 to 5"
+    if token is not None:
+        status = link_status(state, token)
+        if status == "invalid":
+            return "this feedback link is not valid for the ticket"
+        if status == "earlier_closure":
+            return "this feedback link is for an earlier closing of the ticket; " \
+                "use the one in the latest message"
+        if status == "reopened":
+            return "the ticket was reopened; a new link comes when it closes again"
     if state.status != "closed":
         return f"feedback is given once the ticket is closed; it is {state.status}"
-    given = next((item for item in state.feedback if item.closure == state.closures), None)
+    given = given_feedback(state)
     if given is not None:
         return f"feedback on this closure was already given at {given.at:%Y-%m-%d %H:%M} UTC"
     return None
 
 
-def record_feedback(state: TicketState, now: datetime, rating: int, comment: str) -> None:
-    advance_unless_refused(state, now, lambda: refusal_feedback(state, rating))
+def record_feedback(state: TicketState, now: datetime, rating: int, comment: str,
+                    token: str | None = None) -> None:
+    advance_unless_refused(state, now, lambda: refusal_feedback(state, rating, token))
     state.feedback.append(Feedback(closure=state.closures, rating=rating, comment=comment,
                                    at=now))
     record(state, now, "feedback", "customer",

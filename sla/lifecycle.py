@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sla.clocks import Clock
 from sla.deadlines import CLOCK_LABELS, Wakeup, advance, next_due, next_wakeup
 from sla.durations import format_duration
+from sla.feedback_link import ask_for_feedback
 from sla.paging import emergency_of, page, stop_paging
 from sla.records import change_status, close, record, tell_customer
 from sla.snapshot import Contact, PlanSnapshot
@@ -291,8 +292,7 @@ def confirm(state: TicketState, now: datetime, comment: str) -> None:
     advance_unless_refused(state, now, lambda: refusal_confirm(state))
     record(state, now, "resolution_confirmed", "customer", comment)
     close(state, now, "resolution confirmed by the customer")
-    tell_customer(state, now, "feedback_request", "how did we do?",
-                  "Your ticket is closed. Tell us how we did by replying to this message.")
+    ask_for_feedback(state, now)
 
 
 def refusal_reopen(state: TicketState) -> str | None:

@@ -155,6 +155,9 @@ class TicketState:
     #: How many times the ticket has closed; feedback is asked, and taken, once for each.
     closures: int = 0
     feedback: list[Feedback] = field(default_factory=list)
+    #: Signs the feedback links sent at closure (set by the workflow, from its seeded
+    #: randomness); never shown in the ticket's view.
+    feedback_secret: str = ""
 
     @property
     def ticket_id(self) -> str:

@@ -107,3 +107,14 @@ class PlanChange:
 class FeedbackGiven:
     rating: int
     comment: str = ""
+    #: From the link sent at closure (no API key): it must be this closure's.
+    token: str | None = None
+
+
+@dataclass
+class FeedbackLink:
+    """What a feedback link is good for now (``sla.feedback_link.LinkStatus``)."""
+
+    status: str
+    ticket_id: str
+    subject: str

@@ -13,7 +13,7 @@ from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from sla import feedback, lifecycle, retarget
+    from sla import feedback, feedback_link, lifecycle, retarget
     from sla.ticket import EmergencyCall, Notification, TicketState
     from sla.view import TicketProjection, TicketView, current_details, view
     from workflows import search_attributes as sa
@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         Confirmation,
         CustomerReply,
         FeedbackGiven,
+        FeedbackLink,
         OpenTicket,
         PageAcknowledgement,
         PlanChange,
@@ -117,6 +118,9 @@ class TicketWorkflow:
             self.state = lifecycle.open_ticket(
                 input.details, input.plan, workflow.now(), input.request_fingerprint
             )
+        if not self.state.feedback_secret:
+            # Seeded by Temporal: the same on every replay, unknown outside the ticket.
+            self.state.feedback_secret = workflow.uuid4().hex
         self.projected_version = -1
         self.input = input
         #: Messages handed to send_notification and not yet answered.
@@ -294,6 +298,11 @@ class TicketWorkflow:
     def sla(self) -> TicketView:
         return view(self.state, workflow.now())
 
+    @workflow.query
+    def feedback_link(self, token: str) -> FeedbackLink:
+        return FeedbackLink(status=feedback_link.link_status(self.state, token),
+                            ticket_id=self.state.ticket_id, subject=self.state.details.subject)
+
     # --- updates ----------------------------------------------------------------
 
     @workflow.update
@@ -426,8 +435,8 @@ class TicketWorkflow:
     @workflow.update
     async def give_feedback(self, request: FeedbackGiven) -> TicketView:
         return await self._changed(lambda: feedback.record_feedback(
-            self.state, workflow.now(), request.rating, request.comment))
+            self.state, workflow.now(), request.rating, request.comment, request.token))
 
     @give_feedback.validator
     def _validate_give_feedback(self, request: FeedbackGiven) -> None:
-        _refuse(feedback.refusal_feedback(self.state, request.rating))
+        _refuse(feedback.refusal_feedback(self.state, request.rating, request.token))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -81,3 +82,17 @@ def test_kinds_without_facts_keep_their_text() -> None:
     plain.facts.clear()
     assert TEMPLATES.render(plain) is plain
     assert set(KINDS) >= {"ticket_received", "page", "feedback_request"}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_feedback_request_carries_its_link_in_every_language(locale: str) -> None:
+    request = replace(received(locale, "UTC"), kind="feedback_request",
+                      facts={**received(locale, "UTC").facts, "status": "closed",
+                             "feedback_token": "abc123"})
+    linked = MessageTemplates(ROOT / "templates", "https://support.example.com/").render(request)
+    assert "https://support.example.com/feedback/TCK-1?token=abc123" in linked.body
+    # Without a token (a message queued before links existed) it asks for a reply instead.
+    older = replace(request, facts={k: v for k, v in request.facts.items()
+                                    if k != "feedback_token"})
+    plain = MessageTemplates(ROOT / "templates", "https://support.example.com").render(older)
+    assert "/feedback/" not in plain.body and "TCK-1" in plain.body

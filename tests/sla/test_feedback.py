@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sla import feedback, lifecycle
+from sla import feedback, feedback_link, lifecycle
+from sla.snapshot import Contact
 from sla.ticket import TicketState
 from tests.sla.test_lifecycle import START, ticket
 
 
 def closed() -> TicketState:
     state = ticket("minor")
+    # The workflow sets it from its seeded randomness when the ticket opens.
+    state.feedback_secret = "ticket-secret"
+    state.plan.customer = Contact(role="customer", name="Rita", email="rita@acme.example")
     lifecycle.propose_resolution(state, START + timedelta(hours=1), "ann", "fixed")
     lifecycle.confirm(state, START + timedelta(hours=2), "thanks")
     return state
@@ -37,3 +41,43 @@ def test_a_closed_ticket_takes_one_rating_per_closure() -> None:
 def test_a_rating_is_one_to_five() -> None:
     assert "1 to 5" in (feedback.refusal_feedback(closed(), 6) or "")
     assert "1 to 5" in (feedback.refusal_feedback(closed(), 0) or "")
+
+
+def sent_token(state: TicketState) -> str:
+    """The token of the latest feedback request, as the customer receives it."""
+    request = [n for n in state.pending_notifications if n.kind == "feedback_request"][-1]
+    return request.facts["feedback_token"]
+
+
+def test_each_closure_sends_its_own_link_token() -> None:
+    state = closed()
+    first = sent_token(state)
+    assert first == feedback_link.feedback_token(state, 1)
+    assert feedback_link.link_status(state, first) == "open"
+    assert feedback_link.link_status(state, "0" * 32) == "invalid"
+    at = START + timedelta(hours=3)
+    lifecycle.reopen(state, at, "customer", "broken again")
+    assert feedback_link.link_status(state, first) == "reopened"
+    assert "reopened" in (feedback.refusal_feedback(state, 5, first) or "")
+    lifecycle.propose_resolution(state, at + timedelta(hours=1), "ann", "fixed for good")
+    lifecycle.confirm(state, at + timedelta(hours=2), "")
+    second = sent_token(state)
+    assert second == feedback_link.feedback_token(state, 2) and second != first
+    assert feedback_link.link_status(state, first) == "earlier_closure"
+    assert "earlier closing" in (feedback.refusal_feedback(state, 5, first) or "")
+    assert feedback.refusal_feedback(state, 5, second) is None
+    feedback.record_feedback(state, at + timedelta(hours=3), 5, "", second)
+    assert feedback_link.link_status(state, second) == "given"
+    assert "already given" in (feedback.refusal_feedback(state, 4, second) or "")
+
+
+def test_a_token_is_worthless_for_another_ticket_or_secret() -> None:
+    state, other = closed(), closed()
+    other.details.ticket_id = "TCK-OTHER"
+    token = feedback_link.feedback_token(state, 1)
+    assert feedback_link.link_status(other, token) == "invalid"
+    other.details.ticket_id = state.ticket_id
+    other.feedback_secret = "another secret"
+    assert feedback_link.link_status(other, token) == "invalid"
+    assert "not valid" in (feedback.refusal_feedback(other, 5, token) or "")
+    assert len(token) == 32

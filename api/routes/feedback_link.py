@@ -1,0 +1,84 @@
+"""The page a feedback link opens: the customer rates a closed ticket without an API key.
+
+The link's token (``sla.feedback_link``) is the only credential: it is good for one ticket
+and its latest closure. A wrong token looks exactly like a missing ticket (404).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, status
+from fastapi.responses import HTMLResponse
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.deps import ResourcesDep, SessionDep
+from api.routes.pages import render_page
+from api.scrub import Scrubber
+from api.ticket_commands import ticket_handle, update_ticket
+from workflows.messages import FeedbackGiven, FeedbackLink
+from workflows.ticket import TicketWorkflow
+
+router = APIRouter(tags=["feedback link"])
+Token = Annotated[str, Query(min_length=1, max_length=64)]
+EXPLANATIONS = {
+    "earlier_closure": "This link is for an earlier closing of the ticket; use the one in "
+                       "the latest message.",
+    "reopened": "The ticket was reopened. You will get a new link when it closes again.",
+    "given": "Thank you: your rating of this ticket is already recorded.",
+}
+
+
+def _page(code: int, **context: object) -> HTMLResponse:
+    return HTMLResponse(render_page("feedback.html", **context), status_code=code)
+
+
+def _no_such_link() -> HTMLResponse:
+    return _page(status.HTTP_404_NOT_FOUND, link=None,
+                 message="This feedback link is not valid. Check that it was copied whole.")
+
+
+async def _link(resources: ResourcesDep, ticket_id: str, token: str) -> FeedbackLink | None:
+    try:
+        link: FeedbackLink = await ticket_handle(resources.temporal, ticket_id).query(
+            TicketWorkflow.feedback_link, token)
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+    return None if link.status == "invalid" else link
+
+
+@router.get("/feedback/{ticket_id}", response_class=HTMLResponse)
+async def feedback_form(ticket_id: str, token: Token, resources: ResourcesDep) -> HTMLResponse:
+    """The rating form of a closed ticket, opened from the link in the feedback request."""
+    link = await _link(resources, ticket_id, token)
+    if link is None:
+        return _no_such_link()
+    if link.status != "open":
+        return _page(status.HTTP_200_OK, link=link, message=EXPLANATIONS[link.status])
+    return _page(status.HTTP_200_OK, link=link, token=token, message=None)
+
+
+@router.post("/feedback/{ticket_id}", response_class=HTMLResponse)
+async def submit_feedback(
+    ticket_id: str,
+    token: Annotated[str, Form(min_length=1, max_length=64)],
+    rating: Annotated[int, Form(ge=1, le=5)],
+    resources: ResourcesDep,
+    session: SessionDep,
+    comment: Annotated[str, Form(max_length=20_000)] = "",
+) -> HTMLResponse:
+    """Record the rating sent from the form (the same once-per-closure rule as the API)."""
+    link = await _link(resources, ticket_id, token)
+    if link is None:
+        return _no_such_link()
+    argument = FeedbackGiven(rating=rating, comment=Scrubber()("comment", comment), token=token)
+    try:
+        await update_ticket(resources.temporal, session, ticket_id, TicketWorkflow.give_feedback,
+                            argument, timedelta(seconds=resources.settings.worker_wait_seconds))
+    except HTTPException as refused:
+        return _page(refused.status_code, link=link, message=str(refused.detail))
+    return _page(status.HTTP_200_OK, link=link, message=f"Thank you: you rated {rating}/5.",
+                 thanked=True)

@@ -1,0 +1,49 @@
+"""The link to rate a closed ticket, sent at each closure.
+
+It carries a token: an HMAC of the ticket and the closure under the ticket's own secret,
+so it works without an API key, only for that ticket and that closure, and cannot be
+guessed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+from typing import Literal
+
+from sla.records import tell_customer
+from sla.ticket import Feedback, TicketState
+
+LinkStatus = Literal["invalid", "earlier_closure", "reopened", "given", "open"]
+
+
+def feedback_token(state: TicketState, closure: int) -> str:
+    message = f"{state.ticket_id}:{closure}".encode()
+    return hmac.new(state.feedback_secret.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def link_status(state: TicketState, token: str) -> LinkStatus:
+    """What a feedback link is good for now."""
+    if not state.feedback_secret or not state.closures:
+        return "invalid"
+    for closure in range(state.closures, 0, -1):
+        if hmac.compare_digest(feedback_token(state, closure), token):
+            if closure != state.closures:
+                return "earlier_closure"
+            if state.status != "closed":
+                return "reopened"
+            return "given" if given_feedback(state) is not None else "open"
+    return "invalid"
+
+
+def given_feedback(state: TicketState) -> Feedback | None:
+    return next((item for item in state.feedback if item.closure == state.closures), None)
+
+
+def ask_for_feedback(state: TicketState, at: datetime) -> None:
+    """The feedback request of the closure that just happened, with its link's token."""
+    tell_customer(state, at, "feedback_request", "how did we do?",
+                  "Your ticket is closed. Tell us how we did with the link in this message, "
+                  f"or give your rating with POST /tickets/{state.ticket_id}/feedback.",
+                  feedback_token=feedback_token(state, state.closures))
