@@ -13,7 +13,7 @@ from temporalio import activity
 from activities.metrics import SlaMetrics
 from sla.view import TicketProjection, TicketView
 from store.db import SessionFactory
-from store.models import TICKETS, TIMELINE
+from store.models import SLOT_USES, TICKETS, TIMELINE
 
 #: Written at creation and never changed by a later version.
 CREATION_ONLY = ("id", "customer_id", "subject", "description", "duplicate_of", "type",
@@ -33,6 +33,9 @@ def _row(view: TicketView) -> dict[str, Any]:
         "closed_at": view.closed_at, "close_reason": view.close_reason,
         "next_due_at": view.next_due_at, "next_due_clock": view.next_due_clock,
         "version": view.version, "updated_at": datetime.now(UTC),
+        "coverage": None if view.coverage is None
+        else "covered" if view.coverage.covered else "not_covered",
+        "first_responded_at": view.first_responded_at,
     }
     for name in ("first_response", "next_update", "resolution"):
         clock = clocks.get(name)
@@ -45,6 +48,20 @@ def _insert(connection: Connection, table: Table) -> Any:
     """INSERT with ON CONFLICT, in the dialect at hand (SQLite and PostgreSQL have it)."""
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
+
+
+def _settle_slot(connection: Connection, view: TicketView) -> None:
+    """The ticket's slot is spent when an agent starts work (its first response), and given
+    back when it closes before anyone did. Idempotent: each changes a row once."""
+    if view.coverage is None or view.coverage.contract_id is None:
+        return
+    mine = (SLOT_USES.c.ticket_id == view.ticket_id) & SLOT_USES.c.consumed_at.is_(None) \
+        & SLOT_USES.c.released_at.is_(None)
+    if view.first_responded_at is not None:
+        connection.execute(SLOT_USES.update().where(mine)
+                           .values(consumed_at=view.first_responded_at))
+    elif view.closed_at is not None:
+        connection.execute(SLOT_USES.update().where(mine).values(released_at=view.closed_at))
 
 
 class ProjectionActivities:
@@ -81,6 +98,7 @@ class ProjectionActivities:
                       "clock": entry.clock, "level": entry.level}
                      for entry in projection.timeline],
                 ).scalars())
+            _settle_slot(connection, view)
             session.commit()
         self.metrics.projected(view, (entry for entry in projection.timeline
                                       if entry.seq in inserted))

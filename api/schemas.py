@@ -130,6 +130,14 @@ class FeedbackPublic(BaseModel):
     at: datetime
 
 
+class CoveragePublic(BaseModel):
+    covered: bool
+    contract_id: int | None
+    label: str = Field(description="What covers the work, or why it is not covered.")
+    at: datetime | None
+    by: str
+
+
 class TicketPublic(BaseModel):
     """A ticket's live SLA state, read from its workflow."""
 
@@ -167,6 +175,11 @@ class TicketPublic(BaseModel):
         default=[], description="Messages held until their recipient's hours begin, with "
                                 "the time each goes out.")
     feedback: list[FeedbackPublic] = []
+    coverage: CoveragePublic | None = Field(
+        default=None, description="What pays for the work on a tier that sells support "
+        "slots; null when the tier needs none. Not covered: the clocks wait.")
+    recommendations_only: bool = Field(
+        default=False, description="The tier gets recommendations only (a fix needs a paid tier).")
     as_of: datetime
     #: Secrets found in what this request sent, masked before anything was stored.
     masked: list[MaskedSecretPublic] = []
@@ -283,6 +296,68 @@ class FeedbackCreate(_Input):
 class ResolutionCreate(_Input):
     author: Name
     summary: Text
+    kind: Literal["fix", "recommendation"] | None = Field(
+        default=None, description="A fix, or a recommendation; default: what the tier gets "
+        "(a recommendations-only tier: a recommendation, where a fix is refused with 409).")
+
+
+class CoverageCreate(_Input):
+    by: Name = Field(description="The agent who covers the request without a slot.")
+    reason: str = Field(default="", max_length=500)
+
+
+class ContractCreate(_Input):
+    """A support contract. Give the term as ``months`` or as ``ends_at``."""
+
+    kind: Literal["subscription", "slots", "grant"] = Field(description=(
+        "subscription: `slots` per month of the term; slots: `slots` for the whole term "
+        "(single slots bought); grant: included support, no slots needed (e.g. one month "
+        "of Basic after an integration is delivered)."))
+    tier: str = Field(min_length=1, max_length=64, description="The plan its requests run on.")
+    starts_at: datetime
+    months: int | None = Field(default=None, ge=1, le=120)
+    ends_at: datetime | None = None
+    slots: int = Field(default=0, ge=0, le=10_000)
+    note: str = Field(default="", max_length=500)
+
+
+class PeriodUsagePublic(BaseModel):
+    start: datetime
+    end: datetime
+    included: int
+    #: Spent: an agent started work on the ticket.
+    used: int
+    #: Held by tickets nobody has started work on yet.
+    reserved: int
+    #: Paid slots left unserved in a period that has ended: refundable.
+    unserved: int | None
+    #: Free slots of the current or a future period.
+    available: int | None
+
+
+class ContractPublic(BaseModel):
+    id: int
+    customer_id: int
+    kind: str
+    tier: str
+    starts_at: datetime
+    ends_at: datetime
+    slots: int
+    note: str
+    active: bool
+    slot_price: str | None = Field(description="The policy's price of one slot of the tier.")
+    usage: list[PeriodUsagePublic]
+    refundable_slots: int = Field(description="Unserved slots of the periods that have ended.")
+
+
+class ContractCreated(BaseModel):
+    contract: ContractPublic
+    #: Requests of the customer that waited for a slot and are now covered.
+    covered: list[str]
+
+
+class CustomerDetail(CustomerPublic):
+    contracts: list[ContractPublic] = []
 
 
 class ConfirmationCreate(_Input):

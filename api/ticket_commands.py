@@ -29,7 +29,7 @@ from api.schemas import TicketCreate, TicketPublic
 from sla.duplicates import closest
 from sla.policy import Policy
 from sla.snapshot import Contact
-from sla.ticket import EmergencyCall, TicketDetails
+from sla.ticket import Coverage, EmergencyCall, TicketDetails
 from sla.view import TicketView
 from store.models import Customer, Ticket
 from workflows import search_attributes as sa
@@ -98,11 +98,16 @@ async def create_ticket(
     call: EmergencyCall | None = None,
     duplicate_of: str | None = None,
     wait_for_worker: bool = True,
+    tier: str | None = None,
+    coverage: Coverage | None = None,
+    ticket_id: str | None = None,
 ) -> TicketView | str:
     """Start the ticket's workflow and wait for its row; returns the id alone on a slow worker,
     or at once with ``wait_for_worker=False``.
 
     With ``call``, the ticket is opened by an emergency call, recorded in the same step.
+    ``tier`` is the plan a contract gives (default: the customer's plan) and ``coverage``
+    what pays for the work on a tier that sells slots (see ``api.contracts``).
 
     Update-with-start makes creation one durable step: the workflow exists before
     anything is written, and its first activity writes the row, so no crash leaves
@@ -123,10 +128,10 @@ async def create_ticket(
             detail=[{"loc": ["body", "intake", name], "type": "missing",
                      "msg": f"required for {request.type} tickets"} for name in missing],
         )
-    plan = policy.snapshot(customer.plan, customer_tam(customer), datetime.now(UTC),
+    plan = policy.snapshot(tier or customer.plan, customer_tam(customer), datetime.now(UTC),
                            customer=customer_contact(customer))
     severity = plan.effective_severity(request.severity)
-    ticket_id = new_ticket_id(customer.id, idempotency_key)
+    ticket_id = ticket_id or new_ticket_id(customer.id, idempotency_key)
     request_fingerprint = fingerprint(request)
     assignee = (
         Contact(role="assignee", name=request.assignee.name, email=request.assignee.email)
@@ -136,10 +141,10 @@ async def create_ticket(
         ticket_id=ticket_id, customer_id=customer.id, subject=request.subject,
         description=request.description, severity=severity, type=request.type,
         channel=request.channel, assignee=assignee, intake=dict(request.intake),
-        duplicate_of=duplicate_of,
+        duplicate_of=duplicate_of, coverage=coverage,
     )
     attributes = sa.ticket_attributes(
-        status="open", severity=severity, plan=customer.plan,
+        status="open", severity=severity, plan=plan.plan,
         customer_id=customer.id, escalation_level=0, breached=False,
         ticket_id=ticket_id, ticket_type=request.type,
         policy=sa.policy_version(plan.policy_name, plan.policy_hash),
@@ -147,7 +152,7 @@ async def create_ticket(
     summary = f"{request.subject} · {customer.name} · {severity}"[:200]
     description = (
         f"**{request.subject}**\n\ncustomer {customer.name} (#{customer.id}) · plan "
-        f"{customer.plan} · {severity} {request.type} via {request.channel}\n\n"
+        f"{plan.plan} · {severity} {request.type} via {request.channel}\n\n"
         f"{request.description[:1000]}"
     )
     workflow_input = TicketWorkflowInput(details=details, plan=plan,

@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_LOCALE = "en"
 KINDS = ("ticket_received", "callback_due", "resolution_proposed", "closed_automatically",
-         "feedback_request", "sla_warning", "sla_breach", "escalation", "page")
+         "feedback_request", "not_covered", "sla_warning", "sla_breach", "escalation", "page")
 SAMPLE_FACTS = {
     "ticket_id": "TCK-0123456789AB", "subject": "SMTP injections time out", "severity": "critical",
     "plan": "premium", "status": "open", "first_response_due": "2026-03-06T16:30:00+00:00",
@@ -38,6 +38,7 @@ SAMPLE_FACTS = {
     "due_at": "2026-03-06T16:30:00+00:00", "breached_at": "2026-03-06T16:30:00+00:00",
     "clock": "first_response", "level": "1", "reason": "the first response target passed",
     "summary": "We restarted the MTA pool.",
+    "how_to_buy": "Buy a slot from your account manager.",
     "feedback_url": "https://support.example.com/feedback/TCK-0123456789AB?token=0f1e2d3c",
 }
 

@@ -16,7 +16,7 @@ from sla.deadlines import CLOCK_LABELS, Wakeup, advance, next_due, next_wakeup
 from sla.durations import format_duration
 from sla.feedback_link import ask_for_feedback
 from sla.paging import emergency_of, page, stop_paging
-from sla.records import change_status, close, record, tell_customer
+from sla.records import change_status, close, hold_while_not_covered, record, tell_customer
 from sla.snapshot import Contact, PlanSnapshot
 from sla.targets import TargetSpec, start_clock
 from sla.ticket import EmergencyCall, Notification, TicketDetails, TicketState
@@ -53,6 +53,15 @@ def open_ticket(
         if target is not None:
             state.clocks[name] = start_clock(name, target, plan.calendar, now)
     record(state, now, "created", "customer", f"{severity} {details.type} via {details.channel}")
+    state.coverage = details.coverage
+    if state.awaiting_coverage:
+        hold_while_not_covered(state, now)
+        record(state, now, "not_covered", "system",
+               "no support slot covers this request; its clocks start once it is covered")
+        tell_customer(state, now, "not_covered", "your request is not covered yet",
+                      "No support slot is left to cover this request. "
+                      f"{plan.how_to_buy}".strip(), how_to_buy=plan.how_to_buy)
+        return state
     dues = {f"{name}_due": clock.due_at() for name, clock in state.clocks.items()}
     tell_customer(state, now, "ticket_received", f"we received your request: {details.subject}",
                   "We have received your request and are on it.", **dues)
@@ -62,9 +71,15 @@ def open_ticket(
 # --- transitions ----------------------------------------------------------------
 
 
+NOT_COVERED = ("the request is not covered: no support slot is left. Add a slot to the "
+               "customer's contracts, or cover it explicitly (POST /tickets/{id}/coverage)")
+
+
 def refusal_respond(state: TicketState) -> str | None:
     if state.status == "closed":
         return "the ticket is closed; reopen it before responding"
+    if state.awaiting_coverage:
+        return NOT_COVERED
     return None
 
 
@@ -234,6 +249,8 @@ def customer_reply(state: TicketState, now: datetime, body: str, message_id: str
 
 
 def refusal_set_status(state: TicketState, status: str) -> str | None:
+    if state.awaiting_coverage:
+        return NOT_COVERED
     if status not in ("open", "waiting_on_customer"):
         return "status can be set to 'open' or 'waiting_on_customer' here; use the " \
             "resolution, confirmation and reopen endpoints for the rest"
@@ -257,16 +274,30 @@ def set_status(state: TicketState, now: datetime, status: str, author: str) -> N
         _back_to_open(state, now, f"set open by {author}")
 
 
-def refusal_propose_resolution(state: TicketState) -> str | None:
+def refusal_propose_resolution(state: TicketState, kind: str | None = None) -> str | None:
     if state.status == "closed":
         return "the ticket is closed"
+    if state.awaiting_coverage:
+        return NOT_COVERED
+    if kind == "fix" and state.plan.recommendations_only:
+        return (f"the {state.plan.plan} tier gets recommendations only; a fix needs a paid "
+                "tier: move the customer to one first (a contract or a plan change)")
     if state.status == "resolution_proposed":
         return "a resolution is already proposed; wait for the customer's confirmation"
     return None
 
 
-def propose_resolution(state: TicketState, now: datetime, author: str, summary: str) -> None:
-    advance_unless_refused(state, now, lambda: refusal_propose_resolution(state))
+def proposal_kind(state: TicketState, kind: str | None) -> str:
+    """What a proposal is when the agent does not say: a recommendation on a
+    recommendations-only tier, else a fix."""
+    return kind or ("recommendation" if state.plan.recommendations_only else "fix")
+
+
+def propose_resolution(state: TicketState, now: datetime, author: str, summary: str,
+                       kind: str | None = None) -> None:
+    advance_unless_refused(state, now, lambda: refusal_propose_resolution(state, kind))
+    if proposal_kind(state, kind) == "recommendation":
+        summary = f"recommendation: {summary}"
     if state.first_responded_at is None:
         # Proposing a fix is a human answer: it is the first response too.
         state.first_responded_at = now

@@ -110,6 +110,23 @@ class NoticesPolicy(StrictModel):
     urgent_kinds: list[NoticeKind] = ["page"]
 
 
+class EntitlementsPolicy(StrictModel):
+    """Support sold in time slots (the CRM integrator): which requests take one."""
+
+    #: Tiers whose requests need a slot, or an included-support grant, before work starts.
+    slot_plans: list[str] = Field(default_factory=list)
+    #: Issue types that need that engagement; empty: every type.
+    types: list[TicketType] = Field(default_factory=list)
+    #: Tiers that get recommendations only: a fix needs a paid tier.
+    recommendations_only: list[str] = Field(default_factory=list)
+    #: What one slot costs, per tier ("20 USD"): shown beside unserved slots for refunds.
+    slot_price: dict[str, str] = Field(default_factory=dict)
+    #: The shortest subscription sold, in months.
+    minimum_term_months: int = Field(default=1, ge=1, le=120)
+    #: Told to a customer whose request is not covered: how to buy a slot.
+    how_to_buy: str = "Contact your account manager to buy a support slot."
+
+
 class PlanPolicy(Targets):
     calendar: str = ALWAYS_OPEN_NAME
     #: The customer's TAM is an escalation point only while this calendar is open.
@@ -145,6 +162,7 @@ class Policy(StrictModel):
     emergency: EmergencyPolicy = Field(default_factory=EmergencyPolicy)
     duplicates: DuplicatesPolicy = Field(default_factory=DuplicatesPolicy)
     notices: NoticesPolicy = Field(default_factory=NoticesPolicy)
+    entitlements: EntitlementsPolicy = Field(default_factory=EntitlementsPolicy)
     #: Role (a contact name, "tam", "assignee", "customer", "default") -> its channels;
     #: "urgent" -> the channels of pages.
     delivery: dict[str, list[Channel]] = Field(default_factory=dict)
@@ -162,6 +180,11 @@ class Policy(StrictModel):
     @property
     def content_hash(self) -> str:
         return self._content_hash
+
+    def needs_slot(self, plan: str, ticket_type: str) -> bool:
+        """A request of this type on this tier takes a slot (or a grant) before work starts."""
+        rules = self.entitlements
+        return plan in rules.slot_plans and (not rules.types or ticket_type in rules.types)
 
     def plan_requires_tam(self, plan: str) -> bool:
         """True when the plan's chain would be empty for a customer without a TAM."""
@@ -227,6 +250,9 @@ class Policy(StrictModel):
             hold_notices=self.notices.hold_outside_hours,
             urgent_severities=[str(severity) for severity in self.notices.urgent_severities],
             urgent_kinds=sorted({"page", *map(str, self.notices.urgent_kinds)}),
+            recommendations_only=plan in self.entitlements.recommendations_only,
+            how_to_buy=self.entitlements.how_to_buy if plan in self.entitlements.slot_plans
+            else "",
         )
 
     def _type_rules(self, plan: PlanPolicy) -> dict[str, TypeRules]:
@@ -302,6 +328,12 @@ def reference_problems(raw: dict[str, Any]) -> list[str]:
         name = raw.get(key)
         if isinstance(name, str) and name not in contacts:
             problems.append(f"{key}: {name!r} is not a [contacts] entry")
+    entitlements = _table_of(raw, "entitlements")
+    for key in ("slot_plans", "recommendations_only"):
+        names = entitlements.get(key)
+        for index, name in enumerate(names if isinstance(names, list) else []):
+            if isinstance(name, str) and name not in _table_of(raw, "plans"):
+                problems.append(f"entitlements.{key}[{index}]: {name!r} is not a [plans] entry")
     unknown_plan = _table_of(raw, "emergency").get("unknown_caller_plan")
     if isinstance(unknown_plan, str) and unknown_plan not in _table_of(raw, "plans"):
         problems.append(f"emergency.unknown_caller_plan: {unknown_plan!r} is not a [plans] entry")

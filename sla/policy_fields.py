@@ -88,7 +88,7 @@ Channel = Literal["email", "sms", "voice", "chat"]
 #: The kinds of message a ticket sends (one template each in ``templates/<lang>/``).
 NoticeKind = Literal["sla_warning", "sla_breach", "escalation", "page", "ticket_received",
                      "callback_due", "resolution_proposed", "closed_automatically",
-                     "feedback_request"]
+                     "feedback_request", "not_covered"]
 CLOCK_KEYS = {"first_response": "first_response", "update_interval": "next_update",
               "resolution": "resolution", "study": "study"}
 Hours = Annotated[tuple[int, int], BeforeValidator(_hours)]

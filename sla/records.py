@@ -35,6 +35,13 @@ def close(state: TicketState, now: datetime, reason: str) -> None:
     change_status(state, now, "closed", "system", reason)
 
 
+def hold_while_not_covered(state: TicketState, now: datetime) -> None:
+    """A request no slot covers yet: its clocks stand still, whatever started them."""
+    if state.awaiting_coverage:
+        for clock in state.clocks.values():
+            clock.pause(now)
+
+
 def _next_seq(state: TicketState) -> int:
     state.seq += 1
     return state.seq

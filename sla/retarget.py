@@ -17,7 +17,7 @@ from sla.calendars import CalendarSpec
 from sla.clocks import Clock
 from sla.deadlines import CLOCK_LABELS, breach, miss_expected, warn
 from sla.lifecycle import advance_unless_refused, restart_update_clock, update_interval
-from sla.records import cancel_held, record
+from sla.records import cancel_held, hold_while_not_covered, record
 from sla.snapshot import SEVERITIES, TICKET_TYPES, PlanSnapshot
 from sla.targets import TargetSpec, start_clock, target_seconds
 from sla.ticket import TicketState
@@ -170,6 +170,7 @@ def _retarget(
     switched_off = all(target is None for target in after.values()) and \
         any(target is not None for target in before.values())
     detail = "; ".join([headline, *changes] if changes else [headline, "targets unchanged"])
+    hold_while_not_covered(state, now)
     record(state, now, kind, actor, detail)
     if switched_off:
         record(state, now, "sla_switched_off", actor,

@@ -102,6 +102,10 @@ class PlanSnapshot:
     #: at once whatever the recipient's hours.
     urgent_severities: list[str] = field(default_factory=lambda: ["critical"])
     urgent_kinds: list[str] = field(default_factory=lambda: ["page"])
+    #: The tier gets recommendations only: a fix needs a paid tier (the CRM integrator's Flow).
+    recommendations_only: bool = False
+    #: Told to a customer whose request no slot covers (the policy's ``how_to_buy``).
+    how_to_buy: str = ""
 
     def effective_severity(self, severity: str) -> str:
         return "critical" if self.emergency else severity

@@ -18,6 +18,20 @@ STATUSES: tuple[TicketStatus, ...] = ("open", "waiting_on_customer", "resolution
 
 
 @dataclass
+class Coverage:
+    """What pays for the work on a request that needs a slot (see ``sla.entitlements``)."""
+
+    covered: bool
+    #: The contract that covers it; None when not covered, or covered by hand.
+    contract_id: int | None = None
+    #: In words: "subscription #3 (basic) (slot of the period from 2026-11-01)", or
+    #: "covered by ana: goodwill".
+    label: str = ""
+    at: datetime | None = None
+    by: str = ""
+
+
+@dataclass
 class TicketDetails:
     """What the ticket is about; set at creation."""
 
@@ -33,6 +47,8 @@ class TicketDetails:
     intake: dict[str, str] = field(default_factory=dict)
     #: The open ticket this one repeats: it carries no SLA clocks of its own.
     duplicate_of: str | None = None
+    #: How the request was covered when it came in; None: its tier needs no slot.
+    coverage: Coverage | None = None
 
 
 @dataclass
@@ -158,10 +174,16 @@ class TicketState:
     #: Signs the feedback links sent at closure (set by the workflow, from its seeded
     #: randomness); never shown in the ticket's view.
     feedback_secret: str = ""
+    #: Coverage now (None: not needed); while not covered, the clocks are held.
+    coverage: Coverage | None = None
 
     @property
     def ticket_id(self) -> str:
         return self.details.ticket_id
+
+    @property
+    def awaiting_coverage(self) -> bool:
+        return self.coverage is not None and not self.coverage.covered
 
     @property
     def breached(self) -> bool:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sla.clocks import ClockPublicState
 from sla.deadlines import next_due
 from sla.snapshot import Contact
-from sla.ticket import EmergencyState, Feedback, TicketState, TimelineEntry
+from sla.ticket import Coverage, EmergencyState, Feedback, TicketState, TimelineEntry
 
 
 @dataclass
@@ -71,6 +71,9 @@ class TicketView:
     policy_hash: str = ""
     held_notices: list[HeldNotice] = field(default_factory=list)
     feedback: list[Feedback] = field(default_factory=list)
+    #: What covers the work (None: the tier needs no slot).
+    coverage: Coverage | None = None
+    recommendations_only: bool = False
 
 
 def view(state: TicketState, now: datetime) -> TicketView:
@@ -128,6 +131,8 @@ def view(state: TicketState, now: datetime) -> TicketView:
             for message in state.held_notifications if message.send_at is not None
         ],
         feedback=list(state.feedback),
+        coverage=state.coverage,
+        recommendations_only=state.plan.recommendations_only,
     )
 
 
@@ -146,7 +151,8 @@ def current_details(state: TicketState) -> str:
         f"**{details.ticket_id}**: {details.subject}",
         f"status **{state.status}** · {details.severity} {details.type} · plan {state.plan.plan}"
         f" · escalation level {state.escalation_level}"
-        + (" · **SLA breached**" if state.breached else ""),
+        + (" · **SLA breached**" if state.breached else "")
+        + (" · **not covered: waiting for a support slot**" if state.awaiting_coverage else ""),
         "",
     ]
     for clock in state.clocks.values():

@@ -92,6 +92,9 @@ class Ticket(SQLModel, table=True):
     updated_at: datetime = instant(default_factory=utcnow)
     closed_at: datetime | None = instant(default=None)
     close_reason: str | None = None
+    #: covered | not_covered (waiting for a slot); None: the tier needs no slot.
+    coverage: str | None = Field(default=None, max_length=16)
+    first_responded_at: datetime | None = instant(default=None)
     #: The workflow state version this row shows; older writes never overwrite newer ones.
     version: int = 0
 
@@ -152,6 +155,36 @@ class DeliveryAttempt(SQLModel, table=True):
     detail: str = ""
 
 
+class Contract(SQLModel, table=True):
+    """A customer's support contract: a subscription, a slot pack or an included-support grant."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    #: subscription (slots per month) | slots (for the whole term) | grant (no slots needed)
+    kind: str = Field(max_length=16)
+    #: The plan its requests run on while it is active.
+    tier: str = Field(max_length=64)
+    starts_at: datetime = instant()
+    ends_at: datetime = instant()
+    slots: int = 0
+    note: str = Field(default="", max_length=500)
+    created_at: datetime = instant(default_factory=utcnow)
+
+
+class SlotUse(SQLModel, table=True):
+    """One slot taken by one ticket: reserved when the request is covered, used when an
+    agent starts work (its first response), released if it closes before that."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = Field(foreign_key="contract.id", index=True)
+    #: Not a foreign key: the slot is taken before the ticket's first row is written.
+    ticket_id: str = Field(unique=True, max_length=64)
+    period_start: datetime = instant()
+    reserved_at: datetime = instant()
+    consumed_at: datetime | None = instant(default=None)
+    released_at: datetime | None = instant(default=None)
+
+
 class ApiKey(SQLModel, table=True):
     """An API key: only its SHA-256 is stored; the key itself is shown once, at creation."""
 
@@ -168,3 +201,4 @@ class ApiKey(SQLModel, table=True):
 #: The tables as SQLAlchemy Core sees them, for bulk upserts and aggregate queries.
 TICKETS: Table = Ticket.__table__  # type: ignore[attr-defined]
 TIMELINE: Table = TimelineEvent.__table__  # type: ignore[attr-defined]
+SLOT_USES: Table = SlotUse.__table__  # type: ignore[attr-defined]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sla.snapshot import PlanSnapshot
-from sla.ticket import TicketDetails, TicketState
+from sla.ticket import Coverage, TicketDetails, TicketState
 
 
 @dataclass
@@ -69,6 +69,8 @@ class StatusChange:
 class ResolutionProposal:
     author: str
     summary: str
+    #: "fix" or "recommendation"; None: what the tier gets (recommendations-only: a recommendation).
+    kind: str | None = None
 
 
 @dataclass
@@ -109,6 +111,13 @@ class FeedbackGiven:
     comment: str = ""
     #: From the link sent at closure (no API key): it must be this closure's.
     token: str | None = None
+
+
+@dataclass
+class CoverageGiven:
+    """A slot now covers the request, or an agent covers it by hand."""
+
+    coverage: Coverage
 
 
 @dataclass

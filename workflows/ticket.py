@@ -13,7 +13,7 @@ from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from sla import feedback, feedback_link, lifecycle, retarget
+    from sla import coverage, feedback, feedback_link, lifecycle, retarget
     from sla.ticket import EmergencyCall, Notification, TicketState
     from sla.view import TicketProjection, TicketView, current_details, view
     from workflows import search_attributes as sa
@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
         AgentResponse,
         CallbackReport,
         Confirmation,
+        CoverageGiven,
         CustomerReply,
         FeedbackGiven,
         FeedbackLink,
@@ -93,7 +94,8 @@ class TicketWorkflow:
     ``confirm``, ``reopen``; for the emergency line ``record_call``, ``record_callback``,
     ``acknowledge`` (a page) and ``set_update_interval``; ``change_severity``,
     ``change_type`` and ``change_plan`` (a plan or policy version) re-target the clocks;
-    ``give_feedback`` rates a closed ticket, once per closure.
+    ``give_feedback`` rates a closed ticket, once per closure; ``cover`` starts the
+    clocks of a request that waited for a support slot.
     Every update answers with the ticket's live view once the database projection holds
     the change.
 
@@ -346,11 +348,11 @@ class TicketWorkflow:
     @workflow.update
     async def propose_resolution(self, request: ResolutionProposal) -> TicketView:
         return await self._changed(lambda: lifecycle.propose_resolution(
-            self.state, workflow.now(), request.author, request.summary))
+            self.state, workflow.now(), request.author, request.summary, request.kind))
 
     @propose_resolution.validator
     def _validate_propose_resolution(self, request: ResolutionProposal) -> None:
-        _refuse(lifecycle.refusal_propose_resolution(self.state))
+        _refuse(lifecycle.refusal_propose_resolution(self.state, request.kind))
 
     @workflow.update
     async def confirm(self, request: Confirmation) -> TicketView:
@@ -440,3 +442,12 @@ class TicketWorkflow:
     @give_feedback.validator
     def _validate_give_feedback(self, request: FeedbackGiven) -> None:
         _refuse(feedback.refusal_feedback(self.state, request.rating, request.token))
+
+    @workflow.update
+    async def cover(self, request: CoverageGiven) -> TicketView:
+        return await self._changed(lambda: coverage.cover(
+            self.state, workflow.now(), request.coverage))
+
+    @cover.validator
+    def _validate_cover(self, request: CoverageGiven) -> None:
+        _refuse(coverage.refusal_cover(self.state))

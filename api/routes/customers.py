@@ -1,23 +1,28 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from sqlmodel import select
 
-from api.auth import Admin, CustomerOrStaff, Staff
+from api.auth import Admin, CustomerOrStaff, Principal, Staff
+from api.contracts import contract_problems, contract_public, contracts_of, cover_waiting_tickets
 from api.deps import PolicyDep, ResourcesDep, SessionDep
 from api.rollout import apply_to_open_tickets, open_tickets
 from api.schemas import (
+    ContractCreate,
+    ContractCreated,
+    ContractPublic,
     CustomerCreate,
+    CustomerDetail,
     CustomerPublic,
     PlanChangeCreate,
     PlanChangePublic,
     TicketRetargetFailure,
 )
-from store.models import Customer
+from store.models import Contract, Customer
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
@@ -67,17 +72,69 @@ def list_customers(
     return list(session.exec(query))
 
 
-@router.get("/{customer_id}", response_model=CustomerPublic)
-def get_customer(
-    customer_id: Annotated[int, Path(ge=1, le=2**62)], session: SessionDep,
-    caller: CustomerOrStaff,
-) -> Customer:
+def _visible_customer(session: SessionDep, caller: Principal, customer_id: int) -> Customer:
     if caller.customer_id not in (None, customer_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no customer {customer_id}")
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no customer {customer_id}")
     return customer
+
+
+@router.get("/{customer_id}", response_model=CustomerDetail)
+def get_customer(
+    customer_id: Annotated[int, Path(ge=1, le=2**62)], session: SessionDep,
+    policy: PolicyDep, caller: CustomerOrStaff,
+) -> CustomerDetail:
+    """The customer, with its support contracts and their slot usage."""
+    customer = _visible_customer(session, caller, customer_id)
+    return CustomerDetail(**CustomerPublic.model_validate(customer, from_attributes=True)
+                          .model_dump(), contracts=_contracts(session, policy, customer_id))
+
+
+def _contracts(session: SessionDep, policy: PolicyDep, customer_id: int) -> list[ContractPublic]:
+    now = datetime.now(UTC)
+    return [contract_public(contract, policy, session, now)
+            for contract in contracts_of(session, customer_id)]
+
+
+@router.get("/{customer_id}/contracts", response_model=list[ContractPublic])
+def list_contracts(
+    customer_id: Annotated[int, Path(ge=1, le=2**62)], session: SessionDep,
+    policy: PolicyDep, caller: CustomerOrStaff,
+) -> list[ContractPublic]:
+    """Support contracts and slot usage per period: slots used, reserved by tickets nobody
+    has started on, available, and unserved (refundable) in periods that have ended."""
+    _visible_customer(session, caller, customer_id)
+    return _contracts(session, policy, customer_id)
+
+
+@router.post("/{customer_id}/contracts", response_model=ContractCreated,
+             status_code=status.HTTP_201_CREATED)
+async def add_contract(
+    customer_id: Annotated[int, Path(ge=1, le=2**62)], request: ContractCreate,
+    session: SessionDep, resources: ResourcesDep, caller: Admin,
+) -> ContractCreated:
+    """Add a subscription, a slot pack or an included-support grant. Requests of the
+    customer that waited for a slot take one each, oldest first, and their clocks start."""
+    customer = _visible_customer(session, caller, customer_id)
+    policy = resources.policy
+    starts_at, ends_at, problems = contract_problems(request, policy)
+    if problems:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[
+            {"loc": ["body", field], "msg": message, "type": "value_error"}
+            for field, message in problems])
+    contract = Contract(customer_id=customer_id, kind=request.kind, tier=request.tier,
+                        starts_at=starts_at, ends_at=ends_at, slots=request.slots,
+                        note=request.note)
+    session.add(contract)
+    session.commit()
+    session.refresh(contract)
+    covered = await cover_waiting_tickets(
+        resources.temporal, session, policy, customer,
+        timedelta(seconds=resources.settings.worker_wait_seconds))
+    return ContractCreated(contract=contract_public(contract, policy, session, datetime.now(UTC)),
+                           covered=covered)
 
 
 @router.post("/{customer_id}/plan", response_model=PlanChangePublic)

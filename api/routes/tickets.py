@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
@@ -9,11 +9,13 @@ from sqlmodel import Session, col, select
 from temporalio.workflow import UpdateMethodMultiParam
 
 from api.auth import CustomerOrStaff, Staff, own_ticket
+from api.contracts import decide_for, release, reserve
 from api.deps import AppResources, PolicyDep, ResourcesDep, SessionDep, TemporalClientDep
 from api.schemas import (
     AcknowledgementCreate,
     CallbackCreate,
     ConfirmationCreate,
+    CoverageCreate,
     FeedbackCreate,
     NotificationPublic,
     ReopenCreate,
@@ -43,13 +45,14 @@ from api.ticket_commands import (
 )
 from api.visibility import list_from_visibility
 from sla.durations import DurationError, parse_duration
-from sla.ticket import STATUSES
+from sla.ticket import STATUSES, Coverage
 from sla.view import TicketView
 from store.models import Customer, DeliveryAttempt, OutboxMessage, Ticket, TimelineEvent
 from workflows.messages import (
     AgentResponse,
     CallbackReport,
     Confirmation,
+    CoverageGiven,
     CustomerReply,
     FeedbackGiven,
     PageAcknowledgement,
@@ -125,10 +128,24 @@ async def create(
     duplicate_of = None
     if not replay and not request.force_new:
         duplicate_of = find_duplicate(session, policy, request.customer_id, request)
-    result = await create_ticket(resources.temporal, settings.temporal_task_queue, policy,
-                                 customer, request, idempotency_key,
-                                 timedelta(seconds=settings.worker_wait_seconds),
-                                 duplicate_of=duplicate_of, wait_for_worker=not asynchronous)
+    ticket_id = new_ticket_id(request.customer_id, idempotency_key)
+    tier, coverage = customer.plan, None
+    if duplicate_of is None:
+        # A linked duplicate runs no clocks: it needs no slot.
+        now = datetime.now(UTC)
+        decision = decide_for(session, policy, customer, request.type, now)
+        tier = decision.tier
+        coverage = reserve(session, decision, ticket_id, now)
+    try:
+        result = await create_ticket(resources.temporal, settings.temporal_task_queue, policy,
+                                     customer, request, idempotency_key,
+                                     timedelta(seconds=settings.worker_wait_seconds),
+                                     duplicate_of=duplicate_of, wait_for_worker=not asynchronous,
+                                     tier=tier, coverage=coverage, ticket_id=ticket_id)
+    except Exception:
+        if not replay and coverage is not None and coverage.contract_id is not None:
+            release(session, ticket_id)
+        raise
     if replay:
         response.status_code = status.HTTP_200_OK
     if isinstance(result, str):
@@ -253,11 +270,26 @@ async def propose_resolution(
     ticket_id: str, request: ResolutionCreate, resources: ResourcesDep, session: SessionDep,
     caller: Staff,
 ) -> TicketPublic:
-    """The agent proposes a resolution; the resolution clock stops."""
+    """The agent proposes a resolution (a fix, or a recommendation); the resolution clock
+    stops. A fix on a recommendations-only tier is refused (409): it needs a paid tier."""
     scrub = Scrubber()
-    argument = ResolutionProposal(author=request.author, summary=scrub("summary", request.summary))
+    argument = ResolutionProposal(author=request.author, summary=scrub("summary", request.summary),
+                                  kind=request.kind)
     return await _apply(resources, session, ticket_id, TicketWorkflow.propose_resolution, argument,
                         scrub)
+
+
+@router.post("/{ticket_id}/coverage", response_model=TicketPublic)
+async def cover_ticket(
+    ticket_id: str, request: CoverageCreate, resources: ResourcesDep, session: SessionDep,
+    caller: Staff,
+) -> TicketPublic:
+    """An agent covers a request that waits for a support slot, without a slot (goodwill,
+    a slot bought elsewhere): its clocks start now. 409 when it needs no cover."""
+    label = f"covered by {request.by}" + (f": {request.reason}" if request.reason else "")
+    argument = CoverageGiven(Coverage(covered=True, label=label, at=datetime.now(UTC),
+                                      by=request.by))
+    return await _apply(resources, session, ticket_id, TicketWorkflow.cover, argument)
 
 
 @router.post("/{ticket_id}/confirmation", response_model=TicketPublic)

@@ -24,7 +24,7 @@ from channels.log import LogChannel
 from channels.templates import MessageTemplates
 from sla.policy import Policy, load_policy, parse_policy
 from sla.snapshot import Contact
-from sla.ticket import TicketDetails
+from sla.ticket import Coverage, TicketDetails
 from sla.view import ClockView, TicketView
 from store.db import SessionFactory
 from store.models import Customer, OutboxMessage, Ticket, TimelineEvent
@@ -69,6 +69,7 @@ class Harness:
         ticket_type: str = "problem",
         channel: str = "api",
         customer: Contact | None = None,
+        coverage: Coverage | None = None,
     ) -> WorkflowHandle[TicketWorkflow, TicketView]:
         """Open a ticket now (the test server's time), as ``POST /tickets`` would."""
         ticket_id = f"TCK-{uuid.uuid4().hex[:10].upper()}"
@@ -77,7 +78,7 @@ class Harness:
             ticket_id=ticket_id, customer_id=self.customer_id, subject="SMTP injections fail",
             description="every injection times out",
             severity=snapshot.effective_severity(severity), type=ticket_type, channel=channel,
-            assignee=assignee,
+            assignee=assignee, coverage=coverage,
         )
         handle = await self.env.client.start_workflow(
             TicketWorkflow.run,

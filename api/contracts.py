@@ -1,0 +1,185 @@
+"""Contracts and slots in the database, decided by ``sla.entitlements``.
+
+A slot is reserved in ``slotuse`` (one row per ticket, so a retried request reserves
+once) before the ticket's workflow starts or is covered; the projection marks it used at
+the first response or gives it back at a closure before that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+
+from fastapi import HTTPException
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+from temporalio.client import Client
+
+from api.schemas import ContractCreate, ContractPublic, PeriodUsagePublic
+from api.ticket_commands import update_ticket
+from sla.entitlements import (
+    ContractTerms,
+    Decision,
+    SlotUse,
+    add_months,
+    decide,
+    slots_taken,
+    usage,
+)
+from sla.policy import Policy
+from sla.ticket import Coverage
+from store.models import Contract, Customer, Ticket
+from store.models import SlotUse as SlotUseRow
+from workflows.messages import CoverageGiven
+from workflows.ticket import TicketWorkflow
+
+
+def terms(contract: Contract) -> ContractTerms:
+    assert contract.id is not None
+    return ContractTerms(id=contract.id, kind=contract.kind,  # type: ignore[arg-type]
+                         tier=contract.tier, starts_at=contract.starts_at,
+                         ends_at=contract.ends_at, slots=contract.slots)
+
+
+def contract_public(contract: Contract, policy: Policy, session: Session,
+                    now: datetime) -> ContractPublic:
+    contract_terms = terms(contract)
+    periods = usage(contract_terms, slot_uses(session, [contract_terms.id]), now)
+    return ContractPublic(
+        id=contract_terms.id, customer_id=contract.customer_id, kind=contract.kind,
+        tier=contract.tier, starts_at=contract.starts_at, ends_at=contract.ends_at,
+        slots=contract.slots, note=contract.note, active=contract_terms.active(now),
+        slot_price=policy.entitlements.slot_price.get(contract.tier) if contract.kind != "grant"
+        else None,
+        usage=[PeriodUsagePublic(**asdict(period)) for period in periods],
+        refundable_slots=sum(period.unserved or 0 for period in periods))
+
+
+def contract_problems(request: ContractCreate, policy: Policy
+                      ) -> tuple[datetime, datetime, list[tuple[str, str]]]:
+    """The contract's start and end (UTC without an offset), and what is wrong with the
+    request (field, message)."""
+    problems: list[tuple[str, str]] = []
+    starts = _aware(request.starts_at)
+    if request.tier not in policy.plans:
+        problems.append(("tier", f"unknown tier {request.tier!r}; the SLA policy defines "
+                                 f"{', '.join(sorted(policy.plans))}"))
+    if (request.months is None) == (request.ends_at is None):
+        problems.append(("months", "give the term as months or as ends_at (one of them)"))
+        return starts, starts, problems
+    ends = add_months(starts, request.months) if request.months else _aware(request.ends_at)
+    if ends <= starts:
+        problems.append(("ends_at", "the contract must end after it starts"))
+    if request.kind == "grant" and request.slots:
+        problems.append(("slots", "a grant is included support: it holds no slots"))
+    if request.kind != "grant" and request.slots < 1:
+        problems.append(("slots", f"a {request.kind} contract holds at least one slot"))
+    minimum = policy.entitlements.minimum_term_months
+    if request.kind == "subscription" and ends < add_months(starts, minimum):
+        problems.append(("months", f"the shortest subscription is {minimum} months"))
+    return starts, ends, problems
+
+
+def _aware(moment: datetime | None) -> datetime:
+    assert moment is not None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def contracts_of(session: Session, customer_id: int) -> list[Contract]:
+    return list(session.exec(select(Contract).where(Contract.customer_id == customer_id)
+                             .order_by(col(Contract.starts_at), col(Contract.id))))
+
+
+def slot_uses(session: Session, contract_ids: list[int]) -> list[SlotUse]:
+    rows = session.exec(select(SlotUseRow).where(col(SlotUseRow.contract_id).in_(contract_ids)))
+    return [SlotUse(contract_id=row.contract_id, period_start=row.period_start,
+                    ticket_id=row.ticket_id, reserved_at=row.reserved_at,
+                    consumed_at=row.consumed_at, released_at=row.released_at) for row in rows]
+
+
+def decide_for(session: Session, policy: Policy, customer: Customer, ticket_type: str,
+               at: datetime) -> Decision:
+    assert customer.id is not None
+    contracts = [terms(c) for c in contracts_of(session, customer.id) if c.tier in policy.plans]
+    uses = slot_uses(session, [c.id for c in contracts])
+    needs = {plan: policy.needs_slot(plan, ticket_type) for plan in policy.plans}
+    return decide(customer.plan, contracts, uses, at, needs)
+
+
+def reserve(session: Session, decision: Decision, ticket_id: str, at: datetime) -> Coverage | None:
+    """The ticket's coverage, taking a slot where the decision says so.
+
+    A ticket that already holds a slot (a retried request) keeps it. Two requests racing
+    for the last slot: the later insert sees the period over-full, gives its slot back
+    and comes in not covered.
+    """
+    if decision.covered is None:
+        return None
+    held = _held(session, ticket_id)
+    if held is not None:
+        return held
+    if not decision.covered or decision.contract is None:
+        return Coverage(covered=False, label=decision.label(), at=at)
+    if decision.period_start is None:  # a grant
+        return Coverage(covered=True, contract_id=decision.contract.id, label=decision.label(),
+                        at=at)
+    row = SlotUseRow(contract_id=decision.contract.id, ticket_id=ticket_id,
+                     period_start=decision.period_start, reserved_at=at)
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:
+        # The same request at the same moment, or a slot this ticket gave back already.
+        session.rollback()
+        return _held(session, ticket_id) or Coverage(
+            covered=False, label="not covered: no slot left", at=at)
+    taken = slots_taken(slot_uses(session, [decision.contract.id]), decision.contract.id,
+                        decision.period_start)
+    if taken > decision.contract.slots:
+        release(session, ticket_id)
+        return Coverage(covered=False, label="not covered: no slot left", at=at)
+    return Coverage(covered=True, contract_id=decision.contract.id, label=decision.label(),
+                    at=at)
+
+
+def _held(session: Session, ticket_id: str) -> Coverage | None:
+    held = session.exec(select(SlotUseRow).where(SlotUseRow.ticket_id == ticket_id)).first()
+    if held is None or held.released_at is not None:
+        return None
+    return Coverage(covered=True, contract_id=held.contract_id, at=held.reserved_at,
+                    label=f"slot of contract #{held.contract_id} "
+                          f"(period from {held.period_start:%Y-%m-%d})")
+
+
+def release(session: Session, ticket_id: str) -> None:
+    """Give back a slot no ticket will use (its workflow never started, or refused it)."""
+    row = session.exec(select(SlotUseRow).where(SlotUseRow.ticket_id == ticket_id)).first()
+    if row is not None and row.consumed_at is None:
+        session.delete(row)
+        session.commit()
+
+
+async def cover_waiting_tickets(client: Client, session: Session, policy: Policy,
+                                customer: Customer, wait: timedelta) -> list[str]:
+    """After a contract is added: the customer's requests that wait for a slot, oldest
+    first, take one each while slots last; their clocks start."""
+    waiting = session.exec(select(Ticket).where(
+        Ticket.customer_id == customer.id, Ticket.coverage == "not_covered",
+        Ticket.status != "closed").order_by(col(Ticket.created_at))).all()
+    covered = []
+    for ticket in waiting:
+        now = datetime.now(UTC)
+        decision = decide_for(session, policy, customer, ticket.type, now)
+        if not decision.covered:
+            break
+        coverage = reserve(session, decision, ticket.id, now)
+        if coverage is None or not coverage.covered:
+            break
+        try:
+            await update_ticket(client, session, ticket.id, TicketWorkflow.cover,
+                                CoverageGiven(coverage), wait)
+        except HTTPException:
+            release(session, ticket.id)
+            continue
+        covered.append(ticket.id)
+    return covered

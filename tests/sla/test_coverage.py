@@ -1,0 +1,83 @@
+"""A request no slot covers waits with its clocks held; covered, they start from then.
+A recommendations-only tier gets recommendations, never a fix."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from sla import coverage, lifecycle, retarget
+from sla.deadlines import advance
+from sla.lifecycle import TransitionRefused
+from sla.policy import load_policy
+from sla.snapshot import Contact
+from sla.ticket import Coverage, TicketDetails, TicketState
+
+ROOT = Path(__file__).resolve().parents[2]
+POLICY = load_policy(ROOT / "tests" / "e2e" / "fast-policy.toml")
+START = datetime(2026, 11, 2, 9, tzinfo=UTC)
+CUSTOMER = Contact(role="customer", name="Rita", email="rita@acme.example")
+
+
+def ticket(plan: str = "slotted", covered: bool | None = False) -> TicketState:
+    details = TicketDetails(
+        ticket_id="TCK-SLOT", customer_id=1, subject="Sync broken", description="x",
+        severity="major", type="problem", channel="api",
+        coverage=None if covered is None else Coverage(covered=covered, label="no slot left"))
+    return lifecycle.open_ticket(details, POLICY.snapshot(plan, None, START, CUSTOMER), START)
+
+
+def test_a_request_without_a_slot_waits_and_says_how_to_buy_one() -> None:
+    state = ticket()
+    assert state.awaiting_coverage
+    assert all(not clock.running for clock in state.clocks.values())
+    message = state.pending_notifications[-1]
+    assert (message.kind, message.recipient.name) == ("not_covered", "Rita")
+    assert message.facts["how_to_buy"] == "Buy a slot at https://shop.example.com/slots."
+    assert [entry.kind for entry in state.pending_timeline] == ["created", "not_covered"]
+    # A day later nothing has been counted, warned or breached.
+    advance(state, START + timedelta(days=1))
+    assert not state.breached and not any(clock.warned for clock in state.clocks.values())
+    with pytest.raises(TransitionRefused, match="not covered"):
+        lifecycle.respond(state, START, "ana", "looking")
+    with pytest.raises(TransitionRefused, match="not covered"):
+        lifecycle.set_status(state, START, "waiting_on_customer", "ana")
+    with pytest.raises(TransitionRefused, match="not covered"):
+        lifecycle.propose_resolution(state, START, "ana", "fixed")
+
+
+def test_covered_later_the_clocks_start_from_then() -> None:
+    state = ticket()
+    # A severity change while waiting keeps the clocks held.
+    retarget.change_severity(state, START + timedelta(hours=2), "critical", "agent:ana")
+    assert all(not clock.running for clock in state.clocks.values())
+    covered_at = START + timedelta(days=1)
+    coverage.cover(state, covered_at, Coverage(covered=True, contract_id=7,
+                                               label="slot pack #7 (slotted)", at=covered_at))
+    assert not state.awaiting_coverage
+    assert state.clocks["first_response"].due_at() == covered_at + timedelta(hours=1)
+    assert state.pending_timeline[-1].kind == "covered"
+    assert state.pending_timeline[-1].detail == "slot pack #7 (slotted)"
+    assert state.pending_notifications[-1].kind == "ticket_received"
+    lifecycle.respond(state, covered_at + timedelta(minutes=10), "ana", "on it")
+    assert state.clocks["first_response"].public_state() == "met"
+    assert "already covered" in (coverage.refusal_cover(state) or "")
+
+
+def test_only_a_waiting_request_can_be_covered() -> None:
+    assert "need no slot" in (coverage.refusal_cover(ticket("fast", covered=None)) or "")
+    assert "already covered" in (coverage.refusal_cover(ticket(covered=True)) or "")
+
+
+def test_a_recommendations_only_tier_gets_no_fix() -> None:
+    state = ticket("recommendations", covered=None)
+    assert "recommendations only; a fix needs a paid tier" in (
+        lifecycle.refusal_propose_resolution(state, "fix") or "")
+    lifecycle.propose_resolution(state, START + timedelta(hours=1), "ana", "raise the limit")
+    assert state.status == "resolution_proposed"
+    assert state.pending_timeline[-1].detail == "recommendation: raise the limit"
+    # On a paid tier the same proposal is a fix, and may say it is a recommendation.
+    paid = ticket("fast", covered=None)
+    assert lifecycle.refusal_propose_resolution(paid, "fix") is None
