@@ -40,6 +40,11 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("POST", "/tickets/{own}/severity", {"severity": "critical", "author": "a"}, STAFF),
     ("POST", "/tickets/{own}/type", {"type": "configuration", "author": "a"}, STAFF),
     ("POST", "/customers/{own_customer}/plan", {"plan": "fast"}, {"admin"}),
+    ("POST", "/customers/{own_customer}/contracts", {
+        "kind": "slots", "tier": "fast", "months": 1, "slots": 1,
+        "starts_at": "2026-01-01"}, {"admin"}),
+    ("GET", "/customers/{own_customer}/contracts", None, CUSTOMER_OR_STAFF),
+    ("POST", "/tickets/{own}/coverage", {"by": "a"}, STAFF),
     ("POST", "/emergency-calls", {"company_name": "Access Co A", "contact_name": "R",
                                   "contact_phone": "+390200000777",
                                   "contact_email": "r@example.com", "description": "down"},

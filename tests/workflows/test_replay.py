@@ -18,7 +18,8 @@ from temporalio.workflow import NondeterminismError
 
 from cli.replay import ticket_replayer
 from sla.policy import load_policy
-from sla.ticket import EmergencyCall
+from sla.snapshot import Contact
+from sla.ticket import Coverage, EmergencyCall
 from sla.view import TicketView
 from tests.workflows.harness import TAM, Harness, policy_from
 from tests.workflows.test_retargeting import POLICY as RETARGETING_POLICY
@@ -28,7 +29,9 @@ from workflows.messages import (
     AgentResponse,
     CallbackReport,
     Confirmation,
+    CoverageGiven,
     CustomerReply,
+    FeedbackGiven,
     PageAcknowledgement,
     PlanChange,
     Reopen,
@@ -127,7 +130,27 @@ async def retargeted(harness: Harness) -> Handle:
     return handle
 
 
+async def slots_and_feedback(harness: Harness) -> Handle:
+    """A request that waits for a slot and is covered; a recommendation on a
+    recommendations-only tier, confirmed, and rated."""
+    policy = load_policy(ROOT / "tests" / "e2e" / "fast-policy.toml")
+    rita = Contact(role="customer", name="Rita", email="rita@acme.example")
+    waiting = await harness.start("major", plan="slotted", policy=policy, customer=rita,
+                                  coverage=Coverage(covered=False, label="no slot left"))
+    await harness.sleep(timedelta(hours=2))
+    await waiting.execute_update(TicketWorkflow.cover, CoverageGiven(Coverage(
+        covered=True, contract_id=1, label="slot pack #1 (slotted)")))
+    await waiting.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Looking"))
+    handle = await harness.start("minor", plan="recommendations", policy=policy, customer=rita)
+    await handle.execute_update(TicketWorkflow.propose_resolution,
+                                ResolutionProposal("ana", "raise the limit"))
+    await handle.execute_update(TicketWorkflow.confirm, Confirmation("thanks"))
+    await handle.execute_update(TicketWorkflow.give_feedback, FeedbackGiven(4, "ok"))
+    return handle
+
+
 SCENARIOS: dict[str, Callable[[Harness], Awaitable[Handle]]] = {
+    "slots_and_feedback": slots_and_feedback,
     "retargeted": retargeted,
     "emergency_line": emergency_line,
     "calendars_and_ranges": calendars_and_ranges,
