@@ -19,7 +19,7 @@ from temporalio.client import Client
 from api.ticket_commands import customer_contact, customer_tam, query_ticket, update_ticket
 from sla.policy import Policy
 from sla.snapshot import PlanSnapshot
-from store.models import Customer, Ticket
+from store.models import Contract, Customer, Ticket
 from workflows.messages import PlanChange
 from workflows.ticket import TicketWorkflow
 
@@ -48,25 +48,33 @@ async def apply_to_open_tickets(
     client: Client, session: Session, policy: Policy, tickets: list[Ticket], actor: str,
     reason: str, wait: timedelta,
 ) -> Rollout:
-    """Each ticket takes its customer's current plan from ``policy``, frozen now."""
+    """Each ticket takes its customer's current plan from ``policy``, frozen now; a ticket
+    taken on the tier of one of the customer's contracts keeps that tier."""
     outcome = Rollout()
-    # One snapshot per customer (it resolves the calendars' holidays), or why there is none.
-    plans: dict[int, PlanSnapshot | str] = {}
+    # One snapshot per customer and tier (it resolves the calendars' holidays), or why
+    # there is none.
+    plans: dict[tuple[int, str | None], PlanSnapshot | str] = {}
     gate = asyncio.Semaphore(CONCURRENCY)
 
-    def plan_of(customer_id: int) -> PlanSnapshot | str:
+    def plan_of(customer_id: int, tier: str | None) -> PlanSnapshot | str:
         customer = session.get(Customer, customer_id)
-        if customer is None or customer.plan not in policy.plans:
-            missing = customer.plan if customer else "?"
-            return f"the customer's plan {missing!r} is not in " \
+        wanted = tier or (customer.plan if customer else "?")
+        if customer is None or wanted not in policy.plans:
+            return f"the customer's plan {wanted!r} is not in " \
                 f"{policy.source_name or 'the policy'}"
-        return policy.snapshot(customer.plan, customer_tam(customer), datetime.now(UTC),
+        return policy.snapshot(wanted, customer_tam(customer), datetime.now(UTC),
                                customer=customer_contact(customer))
 
+    def contract_tier(ticket: Ticket) -> str | None:
+        tiers = set(session.exec(select(Contract.tier).where(
+            Contract.customer_id == ticket.customer_id)))
+        return ticket.plan if ticket.plan in tiers else None
+
     async def one(ticket: Ticket) -> None:
-        if ticket.customer_id not in plans:
-            plans[ticket.customer_id] = plan_of(ticket.customer_id)
-        plan = plans[ticket.customer_id]
+        key = (ticket.customer_id, contract_tier(ticket))
+        if key not in plans:
+            plans[key] = plan_of(*key)
+        plan = plans[key]
         if isinstance(plan, str):
             outcome.failed[ticket.id] = plan
             return

@@ -169,3 +169,15 @@ async def test_a_contract_for_no_such_customer_is_404(stack: Stack) -> None:
     response = await stack.http.post("/customers/999999/contracts", json={
         "kind": "slots", "tier": "slotted", "months": 1, "slots": 1, "starts_at": "2026-01-01"})
     assert response.status_code == 404 and "no customer 999999" in response.text
+
+
+async def test_a_plan_change_leaves_tickets_on_a_contract_tier_alone(stack: Stack) -> None:
+    customer_id = await customer(stack, name="Tiered Co", plan="recommendations")
+    await contract(stack, customer_id, kind="grant", slots=0, months=2)
+    on_grant = await open_ticket(stack, customer_id, "Leads missing")
+    assert on_grant["plan"] == "slotted"
+    changed = await stack.http.post(f"/customers/{customer_id}/plan",
+                                    json={"plan": "fast", "apply_to_open": True})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["failed"] == []
+    assert (await stack.http.get(f"/tickets/{on_grant['id']}")).json()["plan"] == "slotted"
