@@ -77,13 +77,18 @@ def next_due(state: TicketState) -> tuple[datetime, str] | None:
 
 def _auto_close_wait(state: TicketState) -> float:
     plan = state.plan
+    if state.awaiting_coverage:
+        return plan.close_uncovered_after_seconds
     if state.status == "resolution_proposed" and plan.auto_confirm_after_seconds is not None:
         return plan.auto_confirm_after_seconds
     return plan.auto_close_after_seconds
 
 
 def _auto_close_at(state: TicketState) -> datetime | None:
-    if state.status not in ("waiting_on_customer", "resolution_proposed") or not state.status_since:
+    """Waiting on the customer, on a confirmation, or for a slot they did not buy."""
+    waiting = state.status in ("waiting_on_customer", "resolution_proposed") or \
+        state.awaiting_coverage
+    if not waiting or not state.status_since:
         return None
     wait = _auto_close_wait(state)
     if wait == NEVER:
@@ -105,14 +110,18 @@ def _fire(state: TicketState, at: datetime, now: datetime) -> None:
     auto_close = _auto_close_at(state)
     if auto_close is not None and auto_close <= at:
         wait = format_duration(timedelta(seconds=_auto_close_wait(state)))
+        unpaid = state.awaiting_coverage
         if state.status == "resolution_proposed":
             reason = f"closed automatically: the customer did not confirm the resolution within {wait}"
+        elif unpaid:
+            reason = f"closed automatically: no support slot covered the request within {wait}"
         else:
             reason = f"closed automatically: no customer reply within {wait}"
         close(state, at, reason)
         tell_customer(state, at, "closed_automatically", "your ticket is closed", reason,
                       reason=reason)
-        ask_for_feedback(state, at)
+        if not unpaid:  # nobody worked on it: there is nothing to rate
+            ask_for_feedback(state, at)
         return
     paging = paging_due_at(state)
     if paging is not None and paging <= at:

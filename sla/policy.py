@@ -125,6 +125,8 @@ class EntitlementsPolicy(StrictModel):
     minimum_term_months: int = Field(default=1, ge=1, le=120)
     #: Told to a customer whose request is not covered: how to buy a slot.
     how_to_buy: str = "Contact your account manager to buy a support slot."
+    #: A request no slot covers this long closes ("none", the default: it waits).
+    close_uncovered_after: OptionalDuration = None
 
 
 class PlanPolicy(Targets):
@@ -253,6 +255,8 @@ class Policy(StrictModel):
             recommendations_only=plan in self.entitlements.recommendations_only,
             how_to_buy=self.entitlements.how_to_buy if plan in self.entitlements.slot_plans
             else "",
+            close_uncovered_after_seconds=_seconds_or_never(
+                self.entitlements.close_uncovered_after),
         )
 
     def _type_rules(self, plan: PlanPolicy) -> dict[str, TypeRules]:

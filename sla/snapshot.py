@@ -106,6 +106,8 @@ class PlanSnapshot:
     recommendations_only: bool = False
     #: Told to a customer whose request no slot covers (the policy's ``how_to_buy``).
     how_to_buy: str = ""
+    #: Such a request closes after this long (NEVER: it waits).
+    close_uncovered_after_seconds: float = NEVER
 
     def effective_severity(self, severity: str) -> str:
         return "critical" if self.emergency else severity

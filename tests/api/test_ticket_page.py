@@ -1,10 +1,11 @@
-"""The agents' ticket page shows messages held for their recipient's hours."""
+"""The agents' ticket page: messages held for their recipient's hours, coverage."""
 
 from __future__ import annotations
 
 from api.routes.pages import _pages, duration
 from api.ticket_commands import public
 from sla.view import view
+from tests.sla.test_coverage import START, ticket
 from tests.sla.test_retarget import MONDAY_23, warned_at_night
 
 
@@ -19,3 +20,12 @@ def test_the_ticket_page_lists_held_messages_with_their_send_time() -> None:
 def test_durations_read_in_two_units() -> None:
     assert [duration(s) for s in (None, 0, 0.4, 42, 250, 3900, 2 * 86400 + 3 * 3600 + 59)] == [
         "-", "0s", "<1s", "42s", "4m 10s", "1h 05m", "2d 03h"]
+
+
+def test_the_ticket_page_says_when_a_request_waits_for_a_slot() -> None:
+    waiting = public(view(ticket(), START))
+    html = _pages.get_template("ticket.html").render(ticket=waiting, workflow_url="http://ui")
+    assert "not covered: waiting for a support slot" in html
+    free = public(view(ticket("recommendations", covered=None), START))
+    html = _pages.get_template("ticket.html").render(ticket=free, workflow_url="http://ui")
+    assert "recommendations only" in html and 'id="coverage"' not in html

@@ -81,3 +81,20 @@ def test_a_recommendations_only_tier_gets_no_fix() -> None:
     # On a paid tier the same proposal is a fix, and may say it is a recommendation.
     paid = ticket("fast", covered=None)
     assert lifecycle.refusal_propose_resolution(paid, "fix") is None
+
+
+def test_a_request_nobody_covers_closes_after_the_wait_if_the_policy_says_so() -> None:
+    assert POLICY.entitlements.close_uncovered_after is None
+    state = ticket()
+    advance(state, START + timedelta(days=365))
+    assert state.status == "open"
+    state = ticket()
+    state.plan.close_uncovered_after_seconds = 4.0
+    wait = timedelta(seconds=4)
+    advance(state, START + wait - timedelta(seconds=1))
+    assert state.status == "open"
+    advance(state, START + wait)
+    assert state.status == "closed"
+    assert state.close_reason == "closed automatically: no support slot covered the request " \
+        "within 4s"
+    assert "feedback_request" not in [n.kind for n in state.pending_notifications]
