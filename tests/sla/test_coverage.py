@@ -92,9 +92,9 @@ def test_a_request_nobody_covers_closes_after_the_wait_if_the_policy_says_so() -
     state.plan.close_uncovered_after_seconds = 4.0
     wait = timedelta(seconds=4)
     advance(state, START + wait - timedelta(seconds=1))
-    assert state.status == "open"
+    assert state.closed_at is None
     advance(state, START + wait)
-    assert state.status == "closed"
+    assert state.closed_at == START + wait
     assert state.close_reason == "closed automatically: no support slot covered the request " \
         "within 4s"
     assert "feedback_request" not in [n.kind for n in state.pending_notifications]
