@@ -80,5 +80,4 @@ async def submit_feedback(
                             argument, timedelta(seconds=resources.settings.worker_wait_seconds))
     except HTTPException as refused:
         return _page(refused.status_code, link=link, message=str(refused.detail))
-    return _page(status.HTTP_200_OK, link=link, message=f"Thank you: you rated {rating}/5.",
-                 thanked=True)
+    return _page(status.HTTP_200_OK, link=link, message=f"Thank you: you rated {rating}/5.")
