@@ -18,6 +18,7 @@ from temporalio.client import Client
 from api.schemas import ContractCreate, ContractPublic, PeriodUsagePublic
 from api.ticket_commands import update_ticket
 from sla.entitlements import (
+    NO_SLOT_LEFT,
     ContractTerms,
     Decision,
     SlotUse,
@@ -28,7 +29,7 @@ from sla.entitlements import (
 )
 from sla.policy import Policy
 from sla.ticket import Coverage
-from store.models import Contract, Customer, Ticket
+from store.models import Contract, Customer, Ticket, as_utc
 from store.models import SlotUse as SlotUseRow
 from workflows.messages import CoverageGiven
 from workflows.ticket import TicketWorkflow
@@ -60,14 +61,18 @@ def contract_problems(request: ContractCreate, policy: Policy
     """The contract's start and end (UTC without an offset), and what is wrong with the
     request (field, message)."""
     problems: list[tuple[str, str]] = []
-    starts = _aware(request.starts_at)
+    starts = as_utc(request.starts_at)
     if request.tier not in policy.plans:
         problems.append(("tier", f"unknown tier {request.tier!r}; the SLA policy defines "
                                  f"{', '.join(sorted(policy.plans))}"))
     if (request.months is None) == (request.ends_at is None):
         problems.append(("months", "give the term as months or as ends_at (one of them)"))
         return starts, starts, problems
-    ends = add_months(starts, request.months) if request.months else _aware(request.ends_at)
+    if request.months is not None:
+        ends = add_months(starts, request.months)
+    else:
+        assert request.ends_at is not None  # exactly one of the two, checked above
+        ends = as_utc(request.ends_at)
     if ends <= starts:
         problems.append(("ends_at", "the contract must end after it starts"))
     if request.kind == "grant" and request.slots:
@@ -78,11 +83,6 @@ def contract_problems(request: ContractCreate, policy: Policy
     if request.kind == "subscription" and ends < add_months(starts, minimum):
         problems.append(("months", f"the shortest subscription is {minimum} months"))
     return starts, ends, problems
-
-
-def _aware(moment: datetime | None) -> datetime:
-    assert moment is not None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def contracts_of(session: Session, customer_id: int) -> list[Contract]:
@@ -132,19 +132,22 @@ def reserve(session: Session, decision: Decision, ticket_id: str, at: datetime) 
     except IntegrityError:
         # The same request at the same moment, or a slot this ticket gave back already.
         session.rollback()
-        return _held(session, ticket_id) or Coverage(
-            covered=False, label="not covered: no slot left", at=at)
+        return _held(session, ticket_id) or Coverage(covered=False, label=NO_SLOT_LEFT, at=at)
     taken = slots_taken(slot_uses(session, [decision.contract.id]), decision.contract.id,
                         decision.period_start)
     if taken > decision.contract.slots:
         release(session, ticket_id)
-        return Coverage(covered=False, label="not covered: no slot left", at=at)
+        return Coverage(covered=False, label=NO_SLOT_LEFT, at=at)
     return Coverage(covered=True, contract_id=decision.contract.id, label=decision.label(),
                     at=at)
 
 
+def _slot_of(session: Session, ticket_id: str) -> SlotUseRow | None:
+    return session.exec(select(SlotUseRow).where(SlotUseRow.ticket_id == ticket_id)).first()
+
+
 def _held(session: Session, ticket_id: str) -> Coverage | None:
-    held = session.exec(select(SlotUseRow).where(SlotUseRow.ticket_id == ticket_id)).first()
+    held = _slot_of(session, ticket_id)
     if held is None or held.released_at is not None:
         return None
     return Coverage(covered=True, contract_id=held.contract_id, at=held.reserved_at,
@@ -154,7 +157,7 @@ def _held(session: Session, ticket_id: str) -> Coverage | None:
 
 def release(session: Session, ticket_id: str) -> None:
     """Give back a slot no ticket will use (its workflow never started, or refused it)."""
-    row = session.exec(select(SlotUseRow).where(SlotUseRow.ticket_id == ticket_id)).first()
+    row = _slot_of(session, ticket_id)
     if row is not None and row.consumed_at is None:
         session.delete(row)
         session.commit()

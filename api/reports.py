@@ -9,7 +9,7 @@ from fastapi import HTTPException, status
 from sqlmodel import Session, col, select
 
 from sla.report import ReportEntry, ReportTicket
-from store.models import Customer, Ticket, TimelineEvent
+from store.models import Customer, Ticket, TimelineEvent, as_utc
 
 #: The longest period one request may cover: a year and a day (a leap year's Dec 31 included).
 LONGEST_PERIOD = timedelta(days=367)
@@ -41,7 +41,7 @@ def parse_moment(name: str, text: str, *, whole_day_end: bool = False) -> dateti
     except ValueError:
         raise _invalid(name, f"{text!r} is not a date (2026-11-30) or an ISO 8601 datetime "
                              "(2026-11-30T12:00:00+01:00)") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return as_utc(moment)
 
 
 def report_period(start_text: str | None, end_text: str | None,

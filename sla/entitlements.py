@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Literal
 
 ContractKind = Literal["subscription", "slots", "grant"]
+NO_SLOT_LEFT = "not covered: no slot left"
 CONTRACT_KINDS: tuple[ContractKind, ...] = ("subscription", "slots", "grant")
 
 
@@ -85,7 +86,7 @@ class Decision:
 
     def label(self) -> str:
         if self.contract is None:
-            return "not covered: no slot left" if self.covered is False else "no slot needed"
+            return NO_SLOT_LEFT if self.covered is False else "no slot needed"
         kind = {"subscription": "subscription", "slots": "slot pack",
                 "grant": "included support"}[self.contract.kind]
         where = f" (slot of the period from {self.period_start:%Y-%m-%d})" \
