@@ -63,6 +63,11 @@ class TicketCreate(_Input):
     severity: Severity
     type: TicketType = "problem"
     channel: TicketChannel = "api"
+    service: str | None = Field(
+        default=None, min_length=1, max_length=64,
+        description="A service the request asks for, where the policy lists services the "
+                    "contract does not include (e.g. 'deliverability_strategy'): such a "
+                    "request is refused (422) with the contract's words and gets no clocks.")
     assignee: AssigneeIn | None = None
     force_new: bool = Field(
         default=False,
@@ -88,6 +93,10 @@ class ClockPublic(BaseModel):
     ended_at: datetime | None = Field(
         default=None, description="When new targets (a severity, type, plan or policy "
                                   "change) dropped the clock.")
+    kind: Literal["commitment", "internal target"] = Field(
+        default="commitment",
+        description="commitment: the contract states the target (customers see it); internal "
+                    "target: the team's own assumption (an OLA), never shown to customer keys.")
 
 
 class HeldNoticePublic(BaseModel):

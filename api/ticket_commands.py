@@ -8,7 +8,7 @@ import json
 import secrets
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from fastapi import HTTPException, status
 from sqlmodel import Session, col, select
@@ -61,14 +61,40 @@ def find_duplicate(session: Session, policy: Policy, customer_id: int,
 
 
 def fingerprint(request: TicketCreate) -> str:
-    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True)
+    # A field left at its default is left out, so tickets opened before it existed keep
+    # their fingerprint (an Idempotency-Key retry across an upgrade is still the same).
+    fields = request.model_dump(mode="json", exclude={"service"} if request.service is None
+                                else set())
+    canonical = json.dumps(fields, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def public(view: TicketView) -> TicketPublic:
+def public(view: TicketView, for_customer: bool = False) -> TicketPublic:
+    """The ticket as the API shows it; to a customer, only what the contract commits to."""
     fields = asdict(view)
     fields["id"] = fields.pop("ticket_id")
+    if for_customer:
+        fields.update(customer_fields(view))
     return TicketPublic.model_validate(fields)
+
+
+def customer_fields(view: TicketView) -> dict[str, Any]:
+    """What a customer key reads instead: internal targets (the team's own assumptions)
+    are no promise to the customer, so their clocks, breaches and the internal messages
+    and escalations they caused are left out."""
+    committed = [clock for clock in view.clocks if clock.kind == "commitment"]
+    breached = any(clock.breached_at is not None for clock in committed)
+    upcoming = min(((clock.due_at, clock.name) for clock in committed
+                    if clock.due_at is not None and clock.state == "running"), default=None)
+    return {
+        "clocks": [asdict(clock) for clock in committed],
+        "breached": breached,
+        "escalation_level": view.escalation_level if breached else 0,
+        "escalated_to": None,
+        "next_due_at": upcoming[0] if upcoming else None,
+        "next_due_clock": upcoming[1] if upcoming else None,
+        "held_notices": [],
+    }
 
 
 def customer_tam(customer: Customer) -> Contact | None:
@@ -120,6 +146,12 @@ async def create_ticket(
             detail=[{"loc": ["body", "customer_id"], "type": "value_error",
                      "msg": f"customer {customer.id} is on plan {customer.plan!r}, which the "
                             f"SLA policy does not define (plans: {', '.join(sorted(policy.plans))})"}],
+        )
+    refused = policy.refusal(request.service, request.channel)
+    if refused is not None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=[{"loc": ["body", refused[0]], "type": "value_error", "msg": refused[1]}],
         )
     missing = policy.missing_intake(request.type, request.intake)
     if missing:

@@ -22,8 +22,10 @@ from channels.templates import MessageTemplates
 from config import get_settings
 from sla import lifecycle
 from sla.calendars import CalendarNeverOpen
+from sla.durations import format_duration
 from sla.policy import Policy, PolicyError, load_policy
 from sla.policy_diff import PolicyChange, diff_policies
+from sla.policy_fields import CLOCK_KEYS, TargetSource
 from sla.snapshot import SEVERITIES, TICKET_CHANNELS, TICKET_TYPES, Contact
 from sla.ticket import TicketDetails
 from stack.temporal import connect
@@ -32,14 +34,36 @@ from store.migrations import DatabaseBehind, require_current
 from store.models import TICKETS
 
 
-def check(path: Path, templates: Path) -> int:
-    """The policy, and the message templates it sends with: every problem, exit status 1."""
+def source_hint(key: str) -> str:
+    """How to give the source of the target at ``key`` (``plans.premium.first_response``)."""
+    if key == "emergency.callback_within":
+        return ('[emergency] source = { document = "the contract\'s words" } '
+                'or { assumption = "why the team runs it" }')
+    table, _, clock = key.rpartition(".")
+    return (f'[{table}.sources] {clock} = {{ document = "the contract\'s words" }} (a commitment) '
+            'or { assumption = "why the team runs it" } (an internal target)')
+
+
+def check(path: Path, templates: Path, allow_unsourced: bool = False) -> int:
+    """The policy, and the message templates it sends with: every problem, exit status 1.
+
+    Every target must say where it comes from (the contract's words, or the assumption of
+    an internal target) unless ``allow_unsourced``: a number nobody can trace back is how a
+    team ends up promising customers what no contract says."""
     failed = False
     try:
         policy = load_policy(path)
     except PolicyError as error:
         print(error, file=sys.stderr)
         failed = True
+    else:
+        unsourced = [] if allow_unsourced else policy.unsourced_targets()
+        if unsourced:
+            print(f"invalid SLA policy {path}: targets that do not say where they come from:",
+                  file=sys.stderr)
+            for key in unsourced:
+                print(f"  - {key}: add a source: {source_hint(key)}", file=sys.stderr)
+            failed = True
     template_problems = MessageTemplates(templates).check() if templates.is_dir() else [
         f"{templates}: no such directory"]
     if template_problems:
@@ -84,20 +108,93 @@ def explain(
     for clock in state.clocks.values():
         target = snapshot.target_for(clock.name, effective, ticket_type, channel)
         counted = "business time" if clock.calendar else "elapsed time"
-        lines.append(f"{clock.name}: {target.describe() if target else '-'} ({counted})")
+        lines.append(f"{clock.name}: {target.describe() if target else '-'} ({counted}), "
+                     f"{clock.kind}")
+        lines.append(_source_line(*policy.source_for(plan, clock.name, effective, ticket_type,
+                                                     channel)))
         lines.append(f"  warning   {_when(clock.warn_due_at(snapshot.warn_at), zone)}")
         if clock.expected_seconds:
             lines.append(f"  expected  {_when(clock.expected_due_at(), zone)}")
         lines.append(f"  due       {_when(clock.due_at(), zone)}")
     update = snapshot.target_for("next_update", effective, ticket_type, channel)
     if update is not None:
-        lines.append(f"next_update: every {update.describe()} after each agent response")
+        kind = "internal target" if update.internal else "commitment"
+        lines.append(f"next_update: every {update.describe()} after each agent response, {kind}"
+                     " (an interval agreed with the customer replaces it, as a commitment)")
+        lines.append(_source_line(*policy.source_for(plan, "next_update", effective, ticket_type,
+                                                     channel)))
+    callback = "internal target" if snapshot.callback_internal else "commitment"
+    lines.append(f"callback after an emergency call: {_duration(snapshot.callback_seconds)} "
+                 f"(elapsed time, 24/7), {callback}")
+    emergency_source = policy.emergency.source
+    lines.append(_source_line("emergency.callback_within", emergency_source)
+                 if emergency_source else "  source    none given: not promised to customers")
+    if snapshot.answers_during_business_hours:
+        lines.append("the receipt tells the customer that an agent answers during business "
+                     "hours, and no time")
     chain = ", ".join(f"{level}. {contact.name}" for level, contact
                       in enumerate(snapshot.escalation, start=1))
     lines.append(f"escalation on breach: {chain}")
     if snapshot.on_call:
         lines.append(f"  outside everyone's hours: {snapshot.on_call.name}")
     return "\n".join(lines)
+
+
+def explain_targets(policy: Policy) -> str:
+    """Every target of the file, grouped by where it is written, each with its kind
+    (commitment or internal target) and its source."""
+    lines: list[str] = []
+    sources = policy.target_sources()
+    for path, targets in policy.target_tables():
+        written = [(key, table) for key in CLOCK_KEYS
+                   if (table := getattr(targets, key, None))]
+        if not written and getattr(targets, "sla", True) is not False:
+            continue
+        lines.append(f"[{path}]")
+        if getattr(targets, "sla", True) is False:
+            lines.append("  no SLA: no clocks at all")
+        for key, table in written:
+            by_severity = ", ".join(
+                f"{severity} {target.describe() if target else 'none'}"
+                for severity, target in table.items())
+            source = sources.get(f"{path}.{key}")
+            kind = ("no target" if all(target is None for target in table.values())
+                    else "commitment" if source is None or not source.internal
+                    else "internal target")
+            lines.append(f"  {key}: {by_severity}  ({kind})")
+            lines.append(_source_line(f"{path}.{key}", source))
+    callback = policy.emergency.source
+    if "emergency" not in policy.model_fields_set:
+        lines.append(f"no [emergency] table: a call to the emergency line would owe a callback "
+                     f"within {_duration(policy.emergency.callback_within.total_seconds())} as "
+                     "an internal target, never promised to customers")
+        return "\n".join(lines + _business_hours_note(policy))
+    lines.append("[emergency]")
+    lines.append(f"  callback_within: {_duration(policy.emergency.callback_within.total_seconds())}"
+                 f"  ({'internal target' if callback is None or callback.internal else 'commitment'})")
+    lines.append(_source_line("emergency.callback_within", callback) if callback
+                 else "  source    none given: an internal target, never promised to customers")
+    return "\n".join(lines + _business_hours_note(policy))
+
+
+def _business_hours_note(policy: Policy) -> list[str]:
+    business_hours = [name for name, plan in policy.plans.items()
+                      if plan.answers_during_business_hours]
+    if not business_hours:
+        return []
+    return [f"receipts on {', '.join(business_hours)} say an agent answers during business "
+            "hours, and promise no time"]
+
+
+def _source_line(key: str, source: TargetSource | None) -> str:
+    if source is None:
+        return f"  source    none given ({key}): a commitment without its contract's words"
+    label = "document " if source.document else "assumption"
+    return f"  {label} {source.text}  [{key}]"
+
+
+def _duration(seconds: float) -> str:
+    return format_duration(timedelta(seconds=seconds))
 
 
 def open_ticket_kinds(database_url: str) -> Counter[tuple[str, str, str, str]] | str:
@@ -185,13 +282,17 @@ def main(argv: list[str] | None = None) -> int:
     check_command.add_argument("file", type=Path)
     check_command.add_argument("--templates", type=Path, default=Path("templates"),
                                help="message templates to render (default: templates)")
-    explain_command = commands.add_parser("explain", help="print each clock's due time")
+    check_command.add_argument("--allow-unsourced", action="store_true",
+                               help="accept targets that give no source (treated as commitments)")
+    explain_command = commands.add_parser(
+        "explain", help="every target with its kind and source; with --plan, --severity and "
+                        "--at, each clock's due time for a ticket opened then")
     explain_command.add_argument("file", type=Path)
-    explain_command.add_argument("--plan", required=True)
-    explain_command.add_argument("--severity", required=True, choices=SEVERITIES)
+    explain_command.add_argument("--plan")
+    explain_command.add_argument("--severity", choices=SEVERITIES)
     explain_command.add_argument("--type", default="problem", choices=TICKET_TYPES)
     explain_command.add_argument("--channel", default="api", choices=TICKET_CHANNELS)
-    explain_command.add_argument("--at", type=_instant, required=True,
+    explain_command.add_argument("--at", type=_instant,
                                  help="when the ticket is opened, ISO-8601 with an offset")
     diff_command = commands.add_parser(
         "diff", help="what changes from OLD to NEW, and how many open tickets each change touches")
@@ -210,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
                                help="list the tickets it would change, change nothing")
     args = parser.parse_args(argv)
     if args.command == "check":
-        return check(args.file, args.templates)
+        return check(args.file, args.templates, args.allow_unsourced)
     if args.command == "apply":
         try:
             policy = load_policy(args.file)
@@ -233,6 +334,11 @@ def main(argv: list[str] | None = None) -> int:
     except PolicyError as error:
         print(error, file=sys.stderr)
         return 1
+    if args.plan is None and args.severity is None and args.at is None:
+        print(explain_targets(policy))
+        return 0
+    if args.plan is None or args.severity is None or args.at is None:
+        parser.error("explain for one ticket needs --plan, --severity and --at together")
     try:
         print(explain(policy, args.plan, args.severity, args.type, args.channel, args.at))
     except CalendarNeverOpen as error:

@@ -54,6 +54,13 @@ class Clock:
     run_periods: list[RunPeriod] = field(default_factory=list)
     #: New targets dropped the clock (a severity, type, plan or policy change).
     ended_at: datetime | None = None
+    #: Runs toward an internal target (an OLA), not a commitment to the customer.
+    internal: bool = False
+
+    @property
+    def kind(self) -> str:
+        """What the clock runs toward, as every view labels it."""
+        return "internal target" if self.internal else "commitment"
 
     def counting(self) -> Calendar:
         return calendar_for(self.calendar)

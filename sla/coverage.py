@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sla.lifecycle import advance_unless_refused
+from sla.lifecycle import advance_unless_refused, committed_dues
 from sla.records import record, tell_customer
 from sla.ticket import Coverage, TicketState
 
@@ -30,6 +30,6 @@ def cover(state: TicketState, now: datetime, coverage: Coverage) -> None:
             clock.resume(now)
     record(state, now, "covered", f"agent:{coverage.by}" if coverage.by else "system",
            coverage.label)
-    dues = {f"{name}_due": clock.due_at() for name, clock in state.clocks.items()}
     tell_customer(state, now, "ticket_received", f"we are on it: {state.details.subject}",
-                  f"Your request is covered ({coverage.label}) and we are on it.", **dues)
+                  f"Your request is covered ({coverage.label}) and we are on it.",
+                  **committed_dues(state))

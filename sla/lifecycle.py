@@ -62,10 +62,20 @@ def open_ticket(
                       "No support slot is left to cover this request. "
                       f"{plan.how_to_buy}".strip(), how_to_buy=plan.how_to_buy)
         return state
-    dues = {f"{name}_due": clock.due_at() for name, clock in state.clocks.items()}
     tell_customer(state, now, "ticket_received", f"we received your request: {details.subject}",
-                  "We have received your request and are on it.", **dues)
+                  "We have received your request and are on it.", **committed_dues(state))
     return state
+
+
+def committed_dues(state: TicketState) -> dict[str, object]:
+    """What a customer may be told of the clocks: the due times the contract commits to
+    (``first_response_due``, ...), never an internal target's; and, where the contract says
+    only that agents answer during business hours, that."""
+    dues: dict[str, object] = {f"{name}_due": clock.due_at() for name, clock
+                               in state.clocks.items() if not clock.internal}
+    if state.plan.answers_during_business_hours and "first_response_due" not in dues:
+        dues["answers_during_business_hours"] = "yes"
+    return dues
 
 
 # --- transitions ----------------------------------------------------------------
@@ -150,13 +160,16 @@ def record_call(state: TicketState, now: datetime, call: EmergencyCall) -> None:
     # The clock starts when the call was taken (the form may be posted a little later).
     started = min(call.taken_at, now)
     state.clocks["callback"] = Clock(name="callback", target_seconds=state.plan.callback_seconds,
-                                     running_since=started, started_at=started)
+                                     running_since=started, started_at=started,
+                                     internal=state.plan.callback_internal)
     emergency.callback_made_at = emergency.callback_outcome = emergency.callback_by = None
     emergency.page_level, emergency.next_page_at = 0, None
     emergency.acknowledged_level = emergency.acknowledged_by = emergency.acknowledged_at = None
-    callback_due = state.clocks["callback"].due_at()
+    callback = state.clocks["callback"]
+    callback_due = None if callback.internal else callback.due_at()
     tell_customer(state, now, "callback_due", "an engineer will call you back",
-                  f"An engineer will call you back by {callback_due:%Y-%m-%d %H:%M} UTC.",
+                  f"An engineer will call you back by {callback_due:%Y-%m-%d %H:%M} UTC."
+                  if callback_due else "An engineer will call you back.",
                   callback_due=callback_due)
     if call.unknown_caller:
         page(state, now, 1, f"emergency call from an unknown number {call.contact_phone}")
@@ -376,6 +389,7 @@ def update_interval(state: TicketState) -> TargetSpec | None:
     """The update interval agreed for the ticket, else the plan's."""
     details = state.details
     if state.update_interval_seconds is not None:
+        # Agreed with the customer ("mutually agreed intervals"): a commitment.
         return TargetSpec(kind="elapsed", seconds=state.update_interval_seconds)
     return state.plan.target_for("next_update", details.severity, details.type, details.channel)
 
@@ -390,6 +404,8 @@ def restart_update_clock(state: TicketState, now: datetime) -> None:
     # Business days give a different number of counted seconds from each start.
     clock.target_seconds = fresh.target_seconds
     clock.calendar = fresh.calendar
+    # An interval agreed with the customer is a commitment, whatever the plan's default was.
+    clock.internal = fresh.internal
     clock.restart(now)
 
 

@@ -32,6 +32,7 @@ from sla.policy_fields import (
     CLOCK_KEYS,
     CalendarPolicy,
     Channel,
+    ClockKey,
     ContactPolicy,
     Duration,
     NoticeKind,
@@ -39,6 +40,7 @@ from sla.policy_fields import (
     Severity,
     StrictModel,
     Table,
+    TargetSource,
     TicketChannel,
     TicketType,
 )
@@ -52,14 +54,26 @@ class Targets(StrictModel):
     first_response: Table | None = None
     update_interval: Table | None = None
     resolution: Table | None = None
+    #: Where each clock's targets come from: the contract's words (a commitment) or the
+    #: assumption behind an internal target. A target without a source is a commitment.
+    sources: dict[ClockKey, TargetSource] = Field(default_factory=dict)
 
     def table(self) -> TargetTable:
         out: TargetTable = {}
         for key, clock in CLOCK_KEYS.items():
             value = getattr(self, key, None)
             if value is not None:
-                out[clock] = {str(severity): target for severity, target in value.items()}
+                source = self.sources.get(key)  # type: ignore[call-overload]
+                internal = source is not None and source.internal
+                out[clock] = {str(severity): target if target is None or not internal
+                              else replace(target, internal=True)
+                              for severity, target in value.items()}
         return out
+
+    def unsourced(self) -> list[str]:
+        """Keys of the clocks that set a target but say nowhere where it comes from."""
+        return [key for key in CLOCK_KEYS if key not in self.sources
+                and any(target is not None for target in (getattr(self, key, None) or {}).values())]
 
 
 class TypePolicy(Targets):
@@ -72,7 +86,11 @@ class TypePolicy(Targets):
 
 class IntakePolicy(StrictModel):
     #: Fields a ticket of this type must carry in ``intake`` (e.g. Keybe's failure report).
-    required: list[str] = Field(min_length=1)
+    required: list[str] = Field(default_factory=list)
+    #: Fields required when another is given: ``{ custom_bot = ["bot_flow"] }`` asks for the
+    #: bot's whole flow when the request is for a custom bot ("no", "false", "0" or blank
+    #: count as not given).
+    required_if: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class EmergencyPolicy(StrictModel):
@@ -80,6 +98,8 @@ class EmergencyPolicy(StrictModel):
 
     #: An agent calls back within this, 24/7, whatever the plan's calendar.
     callback_within: Duration = timedelta(minutes=15)
+    #: Where the callback time comes from; without one it is an internal target.
+    source: TargetSource | None = None
     #: A missed callback pages the TAM and the on-call contact, then the next level this often.
     page_every: Duration = timedelta(minutes=10)
     #: Plan of the tickets opened for calls from numbers no customer has.
@@ -127,6 +147,11 @@ class EntitlementsPolicy(StrictModel):
     how_to_buy: str = "Contact your account manager to buy a support slot."
     #: A request no slot covers this long closes ("none", the default: it waits).
     close_uncovered_after: OptionalDuration = None
+    #: What a month of subscription costs, per tier, as the contract writes it: a refund of
+    #: the unserved part of a paid term is counted from it.
+    subscription_price: dict[str, str] = Field(default_factory=dict)
+    #: Anything uncertain about the prices, shown beside every refund figure.
+    price_note: str = ""
 
 
 class PlanPolicy(Targets):
@@ -136,6 +161,9 @@ class PlanPolicy(Targets):
     escalation: list[str] = Field(min_length=1)
     #: Every ticket on this plan is an emergency: its severity is critical whatever was asked.
     emergency: bool = False
+    #: The document says an agent answers during business hours (without a time): the
+    #: receipt says so where it would otherwise promise no answer at all.
+    answers_during_business_hours: bool = False
     #: A breached resolution escalates straight to this level of the chain (e.g. "every
     #: involved team investigates"), not merely one level up.
     investigation: str | None = None
@@ -161,6 +189,11 @@ class Policy(StrictModel):
     #: Targets that hold on a channel whatever the plan (e.g. web form and email: 24h).
     channels: dict[TicketChannel, Targets] = Field(default_factory=dict)
     intake: dict[TicketType, IntakePolicy] = Field(default_factory=dict)
+    #: Services the contract does not include, each with the contract's words: a request
+    #: for one is refused with them, and gets no clocks.
+    not_included: dict[str, str] = Field(default_factory=dict)
+    #: Channels the contract refuses as support channels, each with its words.
+    refused_channels: dict[TicketChannel, str] = Field(default_factory=dict)
     emergency: EmergencyPolicy = Field(default_factory=EmergencyPolicy)
     duplicates: DuplicatesPolicy = Field(default_factory=DuplicatesPolicy)
     notices: NoticesPolicy = Field(default_factory=NoticesPolicy)
@@ -244,6 +277,8 @@ class Policy(StrictModel):
             investigation_level=(chosen.escalation.index(chosen.investigation) + 1
                                  if chosen.investigation else 0),
             callback_seconds=self.emergency.callback_within.total_seconds(),
+            callback_internal=self.emergency.source is None or self.emergency.source.internal,
+            answers_during_business_hours=chosen.answers_during_business_hours,
             page_every_seconds=self.emergency.page_every.total_seconds(),
             delivery={role: list(channels) for role, channels in self.delivery.items()},
             customer=customer,
@@ -263,19 +298,84 @@ class Policy(StrictModel):
         rules = {}
         for type_name in {*self.types, *plan.types}:
             merged: dict[str, Any] = {}
+            sources: dict[ClockKey, TargetSource] = {}
             for source in (self.types.get(type_name), plan.types.get(type_name)):
                 if source is not None:
                     merged.update({key: getattr(source, key) for key in source.model_fields_set})
+                    sources.update(source.sources)
+            merged["sources"] = sources
             rule = TypePolicy.model_construct(**merged)
             rules[str(type_name)] = TypeRules(sla=merged.get("sla", True), targets=rule.table())
         return rules
+
+    def unsourced_targets(self) -> list[str]:
+        """Key paths of targets that say neither the contract's words nor the assumption."""
+        found = [f"{prefix}.{key}" for prefix, targets in self.target_tables()
+                 for key in targets.unsourced()]
+        if "emergency" in self.model_fields_set and self.emergency.source is None:
+            found.append("emergency.callback_within")
+        return found
+
+    def target_tables(self) -> list[tuple[str, Targets]]:
+        tables: list[tuple[str, Targets]] = [(f"plans.{name}", plan)
+                                             for name, plan in self.plans.items()]
+        tables += [(f"plans.{name}.types.{kind}", rules)
+                   for name, plan in self.plans.items() for kind, rules in plan.types.items()]
+        tables += [(f"types.{kind}", rules) for kind, rules in self.types.items()]
+        tables += [(f"channels.{channel}", targets) for channel, targets in self.channels.items()]
+        return tables
+
+    def source_for(
+        self, plan: str, clock: str, severity: str, ticket_type: str, channel: str
+    ) -> tuple[str, TargetSource | None]:
+        """Where one clock's target comes from (key path and source), by the same
+        precedence that chooses the target: channel, then type, then plan."""
+        key = next((key for key, name in CLOCK_KEYS.items() if name == clock), clock)
+        chosen = self.plans[plan]
+        candidates: list[tuple[str, Targets | None]] = [
+            (f"channels.{channel}", self.channels.get(channel)),  # type: ignore[call-overload]
+            (f"plans.{plan}.types.{ticket_type}", chosen.types.get(ticket_type)),  # type: ignore[call-overload]
+            (f"types.{ticket_type}", self.types.get(ticket_type)),  # type: ignore[call-overload]
+            (f"plans.{plan}", chosen),
+        ]
+        for path, targets in candidates:
+            table = getattr(targets, key, None) if targets is not None else None
+            if table is not None and severity in table:
+                return f"{path}.{key}", targets.sources.get(key)  # type: ignore[union-attr, call-overload]
+        return f"plans.{plan}.{key}", None
+
+    def target_sources(self) -> dict[str, TargetSource]:
+        """Every source the file gives, by key path (``plans.basic.first_response``)."""
+        out = {f"{prefix}.{key}": source for prefix, targets in self.target_tables()
+               for key, source in targets.sources.items()}
+        if self.emergency.source is not None:
+            out["emergency.callback_within"] = self.emergency.source
+        return out
 
     def missing_intake(self, ticket_type: str, intake: dict[str, str]) -> list[str]:
         """Required intake fields of the type that are absent or blank."""
         rule = self.intake.get(ticket_type)  # type: ignore[call-overload]
         if rule is None:
             return []
-        return [name for name in rule.required if not intake.get(name, "").strip()]
+        wanted = list(rule.required)
+        for trigger, names in rule.required_if.items():
+            if intake.get(trigger, "").strip().lower() not in ("", "no", "false", "0"):
+                wanted += [name for name in names if name not in wanted]
+        return [name for name in wanted if not intake.get(name, "").strip()]
+
+    def refusal(self, service: str | None, channel: str) -> tuple[str, str] | None:
+        """(field, reason) when the contract excludes what a request asks for or the
+        channel it came through; None when it is in scope."""
+        if service is not None:
+            if service in self.not_included:
+                return "service", f"not included: {self.not_included[service]}"
+            named = ", ".join(sorted(self.not_included)) or "none"
+            return "service", (f"{service!r} is not a service this policy names (services not "
+                               f"included: {named}); leave service out for anything else")
+        reason = self.refused_channels.get(channel)  # type: ignore[call-overload]
+        if reason is not None:
+            return "channel", f"{channel} is not a support channel: {reason}"
+        return None
 
 
 def _seconds_or_never(value: timedelta | None) -> float:

@@ -91,6 +91,7 @@ NoticeKind = Literal["sla_warning", "sla_breach", "escalation", "page", "ticket_
                      "feedback_request", "not_covered"]
 CLOCK_KEYS = {"first_response": "first_response", "update_interval": "next_update",
               "resolution": "resolution", "study": "study"}
+ClockKey = Literal["first_response", "update_interval", "resolution", "study"]
 Hours = Annotated[tuple[int, int], BeforeValidator(_hours)]
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 #: Public holidays are resolved for this many years around a ticket's creation.
@@ -99,6 +100,35 @@ HOLIDAY_YEARS_BEFORE, HOLIDAY_YEARS_AFTER = 1, 3
 
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TargetSource(StrictModel):
+    """Where a target comes from: exactly one of the contract's words (a commitment, which
+    customers are told and reports count) or the assumption behind an internal target."""
+
+    #: The contract's own words for the number (quoted, in its language or translated).
+    document: str | None = Field(default=None, min_length=1)
+    #: Why the team runs this number although the contract does not state it.
+    assumption: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one(self) -> TargetSource:
+        if (self.document is None) == (self.assumption is None):
+            raise ValueError("give either document = \"the contract's words\" (a commitment) "
+                             "or assumption = \"why the team runs it\" (an internal target)")
+        return self
+
+    @property
+    def internal(self) -> bool:
+        return self.assumption is not None
+
+    @property
+    def kind(self) -> str:
+        return "internal target" if self.internal else "commitment"
+
+    @property
+    def text(self) -> str:
+        return self.assumption or self.document or ""
 
 
 class ContactPolicy(StrictModel):

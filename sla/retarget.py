@@ -199,6 +199,7 @@ def _take_target(
     # same local time two open days after it, whenever the target changed.
     clock.target_seconds = target_seconds(target, calendar, clock.started_at or state.created_at)
     clock.expected_seconds = target.expected_seconds
+    clock.internal = target.internal
     used = clock.used(now).total_seconds()
     # A target that moved away from a threshold already passed brings its message again.
     if used < (clock.expected_seconds or clock.target_seconds) * state.plan.warn_at:

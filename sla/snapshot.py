@@ -86,6 +86,10 @@ class PlanSnapshot:
     #: Emergency line: the callback owed after a call (24/7), and how often a missed one pages.
     callback_seconds: float = 900.0
     page_every_seconds: float = 600.0
+    #: The callback time is an internal target (the policy gives no document for it).
+    callback_internal: bool = False
+    #: The document says an agent answers during business hours, naming no time.
+    answers_during_business_hours: bool = False
     #: Role -> the channels its messages go out on ("urgent": pages); empty: one channel,
     #: email where there is an address (the behaviour before roles had channels).
     delivery: dict[str, list[str]] = field(default_factory=dict)

@@ -36,6 +36,10 @@ class TargetSpec:
     days: int = 0
     #: For a range (``"1h..3h"``): the expected time; missing it escalates, the maximum breaches.
     expected_seconds: float = 0.0
+    #: An internal target (an OLA: a number the contract does not state). It warns and
+    #: escalates inside the team but is never promised to the customer nor counted as a
+    #: breach of their SLA; False: a commitment the contract states.
+    internal: bool = False
 
     def describe(self) -> str:
         if self.kind == "business_days":
@@ -110,4 +114,5 @@ def start_clock(
         started_at=now,
         calendar=counted_in,
         expected_seconds=target.expected_seconds,
+        internal=target.internal,
     )

@@ -23,6 +23,9 @@ class ClockView:
     stopped_at: datetime | None
     #: New targets dropped the clock (shown as state "ended").
     ended_at: datetime | None = None
+    #: "commitment" (the contract states it) or "internal target" (an assumption, an OLA:
+    #: never shown to the customer).
+    kind: str = "commitment"
 
 
 @dataclass
@@ -109,6 +112,7 @@ def view(state: TicketState, now: datetime) -> TicketView:
                 breached_at=clock.breached_at,
                 stopped_at=clock.stopped_at,
                 ended_at=clock.ended_at,
+                kind=clock.kind,
             )
             for clock in state.clocks.values()
         ],
@@ -158,7 +162,8 @@ def current_details(state: TicketState) -> str:
     for clock in state.clocks.values():
         due = clock.due_at()
         when = f", due {due:%Y-%m-%d %H:%M} UTC" if due is not None else ""
-        lines.append(f"- {clock.name.replace('_', ' ')}: {clock.public_state()}{when}")
+        label = " (internal target)" if clock.internal else ""
+        lines.append(f"- {clock.name.replace('_', ' ')}{label}: {clock.public_state()}{when}")
     if state.emergency is not None and state.emergency.page_level:
         emergency = state.emergency
         acknowledged = (f", acknowledged by {emergency.acknowledged_by}"

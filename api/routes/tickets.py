@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session, col, select
 from temporalio.workflow import UpdateMethodMultiParam
 
-from api.auth import CustomerOrStaff, Staff, own_ticket
+from api.auth import CustomerOrStaff, Principal, Staff, own_ticket
 from api.contracts import decide_for, release, reserve
 from api.deps import AppResources, PolicyDep, ResourcesDep, SessionDep, TemporalClientDep
 from api.schemas import (
@@ -159,7 +159,7 @@ async def create(
             headers["Preference-Applied"] = "respond-async"
         return JSONResponse(accepted.model_dump(), status_code=status.HTTP_202_ACCEPTED,
                             headers=headers)
-    created = public(result)
+    created = public(result, for_customer=caller.customer_id is not None)
     created.masked = scrub.masked
     return created
 
@@ -212,7 +212,7 @@ async def get_ticket(ticket_id: str, client: TemporalClientDep, session: Session
                      caller: CustomerOrStaff) -> TicketPublic:
     """Live SLA state, read from the ticket's workflow."""
     own_ticket(caller, session, ticket_id)
-    return public(await query_ticket(client, ticket_id))
+    return public(await query_ticket(client, ticket_id), for_customer=caller.customer_id is not None)
 
 
 async def _apply(
@@ -222,10 +222,12 @@ async def _apply(
     update: UpdateMethodMultiParam[[TicketWorkflow, Argument], TicketView],
     argument: Argument,
     scrub: Scrubber | None = None,
+    caller: Principal | None = None,
 ) -> TicketPublic:
     wait = timedelta(seconds=resources.settings.worker_wait_seconds)
     result = public(await update_ticket(resources.temporal, session, ticket_id, update, argument,
-                                        wait))
+                                        wait),
+                    for_customer=caller is not None and caller.customer_id is not None)
     result.masked = scrub.masked if scrub else []
     return result
 
@@ -252,7 +254,7 @@ async def add_reply(
     scrub = Scrubber()
     argument = CustomerReply(body=scrub("body", request.body))
     return await _apply(resources, session, ticket_id, TicketWorkflow.customer_reply, argument,
-                        scrub)
+                        scrub, caller=caller)
 
 
 @router.post("/{ticket_id}/status", response_model=TicketPublic)
@@ -301,7 +303,7 @@ async def confirm_resolution(
     own_ticket(caller, session, ticket_id)
     scrub = Scrubber()
     argument = Confirmation(comment=scrub("comment", request.comment))
-    return await _apply(resources, session, ticket_id, TicketWorkflow.confirm, argument, scrub)
+    return await _apply(resources, session, ticket_id, TicketWorkflow.confirm, argument, scrub, caller=caller)
 
 
 @router.post("/{ticket_id}/reopen", response_model=TicketPublic)
@@ -313,7 +315,7 @@ async def reopen(
     own_ticket(caller, session, ticket_id)
     scrub = Scrubber()
     argument = Reopen(actor=request.actor, reason=scrub("reason", request.reason))
-    return await _apply(resources, session, ticket_id, TicketWorkflow.reopen, argument, scrub)
+    return await _apply(resources, session, ticket_id, TicketWorkflow.reopen, argument, scrub, caller=caller)
 
 
 @router.post("/{ticket_id}/feedback", response_model=TicketPublic)
@@ -327,7 +329,7 @@ async def give_feedback(
     scrub = Scrubber()
     argument = FeedbackGiven(rating=request.rating, comment=scrub("comment", request.comment))
     return await _apply(resources, session, ticket_id, TicketWorkflow.give_feedback, argument,
-                        scrub)
+                        scrub, caller=caller)
 
 
 @router.post("/{ticket_id}/callbacks", response_model=TicketPublic)

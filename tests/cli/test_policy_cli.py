@@ -53,6 +53,12 @@ def test_explain_prints_each_clock_in_the_calendar_zone(
 def test_explain_shows_no_sla_and_emergencies(capsys: pytest.CaptureFixture[str]) -> None:
     main(["explain", str(POLICIES / "360dialog.toml"), "--plan", "premium", "--severity",
           "major", "--type", "third_party", "--at", "2026-03-06T17:00Z"])
+    out = capsys.readouterr().out
+    # Meta problems: no resolution target, the plan's first response holds.
+    assert "first_response: 30m (elapsed time), commitment" in out
+    assert "resolution:" not in out
+    main(["explain", str(POLICIES / "crm-integrator.toml"), "--plan", "flow", "--severity",
+          "major", "--at", "2026-03-06T17:00Z"])
     assert "no SLA clocks" in capsys.readouterr().out
     main(["explain", str(POLICIES / "keybe.toml"), "--plan", "prime", "--severity", "minor",
           "--at", "2026-03-06T17:00Z"])
@@ -69,3 +75,57 @@ def test_explain_needs_an_offset_and_a_known_plan() -> None:
     with pytest.raises(SystemExit, match="unknown plan 'gold'"):
         main(["explain", str(POLICIES / "keybe.toml"), "--plan", "gold", "--severity", "minor",
               "--at", "2026-03-06T17:00Z"])
+
+
+@pytest.mark.parametrize("name", sorted(path.name for path in POLICIES.glob("*.toml")))
+def test_explain_shows_every_target_with_its_kind_and_source(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["explain", str(POLICIES / name)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    targets = [index for index, line in enumerate(out)
+               if line.startswith("  ") and line.rstrip().endswith(
+                   ("(commitment)", "(internal target)", "(no target)"))]
+    assert targets, out
+    for index in targets:
+        # Each target is followed by its source: the document's words or the assumption.
+        source = out[index + 1].strip()
+        assert source.startswith(("document ", "assumption ")), (out[index], source)
+
+
+def test_explain_labels_birds_unwritten_numbers_as_internal_targets(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["explain", str(POLICIES / "bird-email-premium.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "first_response: critical 8h of business time, major 8h of business time, " \
+        "minor 8h of business time  (internal target)" in out
+    assert "assumption The document says only" in out
+    assert "receipts on premium say an agent answers during business hours" in out
+
+
+def test_check_refuses_a_target_without_a_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unsourced = tmp_path / "unsourced.toml"
+    unsourced.write_text(
+        '[plans.gold]\nfirst_response = "1h"\nresolution = "8h"\nescalation = ["lead"]\n'
+        '[plans.gold.sources]\nresolution = { assumption = "the team wants a day\'s margin" }\n'
+        '[contacts.lead]\nname = "Lead"\nemail = "lead@example.com"\n')
+    assert main(["check", str(unsourced)]) == 1
+    err = capsys.readouterr().err
+    assert "plans.gold.first_response: add a source" in err
+    assert "plans.gold.resolution" not in err
+    assert main(["check", str(unsourced), "--allow-unsourced"]) == 0
+
+
+def test_a_source_is_either_the_documents_words_or_an_assumption(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    both = tmp_path / "both.toml"
+    both.write_text(
+        '[plans.gold]\nfirst_response = "1h"\nescalation = ["lead"]\n'
+        '[plans.gold.sources]\nfirst_response = { document = "1 hour", assumption = "why" }\n'
+        '[contacts.lead]\nname = "Lead"\nemail = "lead@example.com"\n')
+    assert main(["check", str(both)]) == 1
+    assert "plans.gold.sources.first_response: give either document" in capsys.readouterr().err

@@ -45,12 +45,23 @@ async def test_web_form_and_email_get_24_hours_whatever_the_plan(
     assert close_to(first.due_at, created + timedelta(hours=24))
 
 
-async def test_issues_in_a_third_party_carry_no_sla(harness: Harness) -> None:
+async def test_meta_problems_have_no_resolution_target_but_keep_the_first_response(
+    harness: Harness,
+) -> None:
+    """"Проблемы с Meta: SLA не предоставляется Meta" sits under resolution times: the first
+    response time of the plan still holds."""
     handle = await harness.start("critical", plan="premium", policy=DIALOG,
                                  ticket_type="third_party")
-    assert (await harness.sla(handle)).clocks == []
+    view = await harness.sla(handle)
+    assert [clock.name for clock in view.clocks] == ["first_response"]
+    first = view.clocks[0]
+    assert first.kind == "commitment"
+    assert close_to(first.due_at, view.created_at + timedelta(minutes=30))
+    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Asked Meta"))
     await harness.sleep(timedelta(days=4))
-    assert harness.outbox(handle.id) == []
+    # Answered in time; four days waiting on Meta breach nothing.
+    assert [row.kind for row in harness.outbox(handle.id)] == []
+    assert not (await harness.sla(handle)).breached
 
 
 async def test_an_automatic_reply_is_not_a_first_response(harness: Harness) -> None:

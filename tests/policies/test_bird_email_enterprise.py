@@ -1,6 +1,7 @@
 """Bird Enterprise Email support, as the document promises it (policies/bird-email-enterprise.toml).
 
-Non-critical problems are answered during business hours; for a critical problem an agent
+Problems are answered during business hours (the hours and the time are this file's
+internal targets: the document names neither); after a call to the emergency number an agent
 calls back within 15 minutes, 24/7/365, and then sends updates at agreed intervals; the TAM
 is the escalation point during business hours.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sla.ticket import EmergencyCall
 from tests.policies.moments import (
     FRIDAY,
     SATURDAY,
@@ -23,24 +25,44 @@ from tests.workflows.harness import Harness
 from workflows.messages import AgentResponse
 from workflows.ticket import TicketWorkflow
 
-ROME = ZoneInfo("Europe/Rome")
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 BIRD = policy("bird-email-enterprise")
 
 
-async def test_a_critical_problem_on_saturday_night_is_called_back_within_15_minutes(
-    harness: Harness,
-) -> None:
-    saturday = next_weekday(await harness.env.get_current_time(), SATURDAY, time(23), ROME)
+async def test_a_critical_ticket_without_a_call_has_no_15_minute_clock(harness: Harness) -> None:
+    """The 15 minutes are the callback after a call to Emergency Number 1, not a first
+    response to every critical ticket."""
+    saturday = next_weekday(await harness.env.get_current_time(), SATURDAY, time(23), AMSTERDAM)
     await harness.sleep_until(saturday)
     handle = await harness.start("critical", plan="enterprise", policy=BIRD)
-    first = await harness.clock(handle, "first_response")
-    assert close_to(first.due_at, saturday + timedelta(minutes=15))  # 24/7, not office hours
+    view = await harness.sla(handle)
+    assert [clock.name for clock in view.clocks] == ["first_response"]
+    first = view.clocks[0]
+    assert first.kind == "internal target"
+    assert first.due_at is not None and first.due_at - saturday > timedelta(hours=24)
+    await harness.sleep(timedelta(minutes=16))
+    assert harness.outbox(handle.id) == []
+
+
+async def test_a_call_on_saturday_night_is_called_back_within_15_minutes(
+    harness: Harness,
+) -> None:
+    saturday = next_weekday(await harness.env.get_current_time(), SATURDAY, time(23), AMSTERDAM)
+    await harness.sleep_until(saturday)
+    handle = await harness.start("critical", plan="enterprise", policy=BIRD)
+    taken = await harness.env.get_current_time()
+    await handle.execute_update(TicketWorkflow.record_call, EmergencyCall(
+        call_id="CA-saturday", taken_at=taken, source="intake", company_name="Acme Mail",
+        contact_name="Rita", contact_phone="+390200000001", contact_email="rita@acme.example",
+        description="every SMTP injection times out"))
+    callback = await harness.clock(handle, "callback")
+    assert callback.kind == "commitment"
+    assert close_to(callback.due_at, taken + timedelta(minutes=15))  # 24/7, not office hours
 
     await harness.sleep(timedelta(minutes=16))
-    sent = await harness.outbox_kinds(handle.id, 3)
-    # The TAM is no escalation point at 23:15 on a Saturday: the duty engineer is told.
-    assert sent[-1] == ("escalation", "duty_engineer")
-    assert "escalation_skipped" in harness.kinds(handle.id)
+    sent = await harness.outbox_kinds(handle.id, 2)
+    # The TAM is no escalation point at 23:15 on a Saturday: the duty engineer is paged.
+    assert ("page", "duty_engineer") in sent
 
 
 async def test_a_non_critical_problem_on_friday_evening_is_answered_on_monday(
@@ -50,7 +72,7 @@ async def test_a_non_critical_problem_on_friday_evening_is_answered_on_monday(
     holidays = BIRD.snapshot("enterprise", None, now).calendar
     assert holidays is not None
     # A Friday that is itself a working day (Good Friday, say, is not).
-    friday = next_working_weekday(now, FRIDAY, time(17), ROME, holidays.closed_dates)
+    friday = next_working_weekday(now, FRIDAY, time(17), AMSTERDAM, holidays.closed_dates)
     await harness.sleep_until(friday)
     handle = await harness.start("major", plan="enterprise", policy=BIRD)
     first = await harness.clock(handle, "first_response")
@@ -59,18 +81,18 @@ async def test_a_non_critical_problem_on_friday_evening_is_answered_on_monday(
     assert calendar is not None
     if monday.isoformat() not in calendar.closed_dates:
         # 17-18 on Friday, then 09-16 on Monday: eight business hours.
-        assert close_to(first.due_at, datetime.combine(monday, time(16), tzinfo=ROME))
-        await harness.sleep_until(datetime.combine(monday, time(16, 1), tzinfo=ROME))
+        assert close_to(first.due_at, datetime.combine(monday, time(16), tzinfo=AMSTERDAM))
+        await harness.sleep_until(datetime.combine(monday, time(16, 1), tzinfo=AMSTERDAM))
         sent = await harness.outbox_kinds(handle.id, 3)
         assert sent[-1] == ("escalation", "tam")  # in office hours the TAM is told
     else:
-        assert first.due_at is not None and first.due_at.astimezone(ROME).date() > monday
+        assert first.due_at is not None and first.due_at.astimezone(AMSTERDAM).date() > monday
 
 
 async def test_updates_follow_real_hours_the_night_the_clocks_change(harness: Harness) -> None:
-    change = next_clock_change(await harness.env.get_current_time(), ROME)
+    change = next_clock_change(await harness.env.get_current_time(), AMSTERDAM)
     # 01:30 exists on both nights the clocks change in Rome (they change at 02:00 / 03:00).
-    opened = datetime.combine(change, time(1, 30), tzinfo=ROME)
+    opened = datetime.combine(change, time(1, 30), tzinfo=AMSTERDAM)
     await harness.sleep_until(opened)
     handle = await harness.start("critical", plan="enterprise", policy=BIRD)
     view = await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "On it"))
@@ -79,9 +101,9 @@ async def test_updates_follow_real_hours_the_night_the_clocks_change(harness: Ha
     # An hourly update is an hour of real time, whatever the wall clock says.
     assert close_to(update.due_at, responded + timedelta(hours=1))
     assert update.due_at is not None
-    wall = update.due_at.astimezone(ROME)
+    wall = update.due_at.astimezone(AMSTERDAM)
     offset_changed = opened.utcoffset() != wall.utcoffset()
     assert offset_changed
-    expected_wall = (responded.astimezone(UTC) + timedelta(hours=1)).astimezone(ROME)
+    expected_wall = (responded.astimezone(UTC) + timedelta(hours=1)).astimezone(AMSTERDAM)
     assert (wall.hour, wall.minute) == (expected_wall.hour, expected_wall.minute)
     assert wall.hour in (2, 3)  # 03:30 in spring (02:30 does not exist), 02:30 again in autumn

@@ -73,4 +73,16 @@ async def test_a_requirement_gets_a_48_hour_study_and_no_estimate(harness: Harne
 def test_a_failure_report_needs_its_six_fields() -> None:
     assert KEYBE.missing_intake("problem", {"module": "Chats", "device": " "}) == [
         "affected_users", "device", "failure_time", "checks_done", "evidence_url"]
-    assert KEYBE.missing_intake("feature_request", {}) == []
+
+
+
+def test_a_requirement_needs_an_example_and_a_custom_bot_its_whole_flow() -> None:
+    """"Breve y clara descripción ... Proporcionar un ejemplo. En caso de ser un bot a la
+    medida, proporcionar todo el flujo" (the description is the ticket's own)."""
+    assert KEYBE.missing_intake("feature_request", {}) == ["example"]
+    assert KEYBE.missing_intake("feature_request", {"example": "like the Sales bot"}) == []
+    assert KEYBE.missing_intake("feature_request", {"example": "x", "custom_bot": "yes"}) == [
+        "bot_flow"]
+    assert KEYBE.missing_intake("feature_request", {"example": "x", "custom_bot": "no"}) == []
+    assert KEYBE.missing_intake(
+        "feature_request", {"example": "x", "custom_bot": "yes", "bot_flow": "flow.pdf"}) == []
