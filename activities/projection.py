@@ -36,6 +36,8 @@ def _row(view: TicketView) -> dict[str, Any]:
         "coverage": None if view.coverage is None
         else "covered" if view.coverage.covered else "not_covered",
         "first_responded_at": view.first_responded_at,
+        "internal_clocks": ",".join(clock.name for clock in view.clocks
+                                    if clock.kind == "internal target") or None,
     }
     for name in ("first_response", "next_update", "resolution"):
         clock = clocks.get(name)

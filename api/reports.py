@@ -78,6 +78,7 @@ def report_tickets(session: Session, start: datetime, end: datetime) -> list[Rep
                      agent=ticket.assignee_name,
                      first_response_state=ticket.first_response_state,
                      resolution_state=ticket.resolution_state,
-                     timeline=tuple(entries[ticket.id]))
+                     timeline=tuple(entries[ticket.id]),
+                     internal_clocks=frozenset(filter(None, (ticket.internal_clocks or "").split(","))))
         for ticket, customer_name, customer_id in rows
     ]

@@ -8,6 +8,9 @@ assignee. Each figure is what the ticket's own timeline and clocks show:
   resolution); its time is wall-clock time from creation, the wait the customer saw;
   the clock is *breached* when the timeline has its breach, *met* when it stopped in time;
 - resolution: the same, for the resolution clock;
+- only commitments (targets the contract states) count in these two attainments; a clock
+  that ran toward an internal target (an assumption, an OLA) counts apart, in
+  ``internal_targets``, and never as a breach of the customer's SLA;
 - escalations and pages, by level;
 - callbacks: each callback owed for an emergency call, made or not, within the limit
   when no callback breach came first;
@@ -60,6 +63,8 @@ class ReportTicket:
     resolution_state: str | None
     #: In sequence order.
     timeline: tuple[ReportEntry, ...]
+    #: The clocks that ran toward internal targets (not commitments to the customer).
+    internal_clocks: frozenset[str] = frozenset()
 
 
 ClockOutcome = Literal["met", "breached"] | None
@@ -77,6 +82,8 @@ class TicketFigures:
     callbacks_within_limit: int
     paused_seconds: float
     ratings: tuple[int, ...]
+    internal_first_response: ClockOutcome = None
+    internal_resolution: ClockOutcome = None
 
 
 def _outcome(ticket: ReportTicket, clock: str, state: str | None) -> ClockOutcome:
@@ -122,11 +129,16 @@ def ticket_figures(ticket: ReportTicket, as_of: datetime) -> TicketFigures:
     owed, made, within = _callbacks(ticket.timeline)
     ratings = tuple(int(m.group(1)) for e in ticket.timeline
                     if e.kind == "feedback" and (m := _RATING.match(e.detail)))
+    first_response = _outcome(ticket, "first_response", ticket.first_response_state)
+    resolution = _outcome(ticket, "resolution", ticket.resolution_state)
+    internal = ticket.internal_clocks
     return TicketFigures(
         first_response_seconds=(answered - ticket.created_at).total_seconds()
         if answered is not None else None,
-        first_response=_outcome(ticket, "first_response", ticket.first_response_state),
-        resolution=_outcome(ticket, "resolution", ticket.resolution_state),
+        first_response=None if "first_response" in internal else first_response,
+        resolution=None if "resolution" in internal else resolution,
+        internal_first_response=first_response if "first_response" in internal else None,
+        internal_resolution=resolution if "resolution" in internal else None,
         escalations=Counter(e.level for e in ticket.timeline
                             if e.kind == "escalated" and e.level is not None),
         pages=Counter(e.level for e in ticket.timeline
@@ -169,6 +181,10 @@ class GroupFigures:
     callbacks_within_limit: int = 0
     paused_seconds: float = 0.0
     ratings: list[int] = field(default_factory=list)
+    internal_first_response_met: int = 0
+    internal_first_response_breached: int = 0
+    internal_resolution_met: int = 0
+    internal_resolution_breached: int = 0
 
     def add(self, figures: TicketFigures) -> None:
         self.tickets += 1
@@ -178,6 +194,10 @@ class GroupFigures:
         self.first_response_breached += figures.first_response == "breached"
         self.resolution_met += figures.resolution == "met"
         self.resolution_breached += figures.resolution == "breached"
+        self.internal_first_response_met += figures.internal_first_response == "met"
+        self.internal_first_response_breached += figures.internal_first_response == "breached"
+        self.internal_resolution_met += figures.internal_resolution == "met"
+        self.internal_resolution_breached += figures.internal_resolution == "breached"
         self.escalations.update(figures.escalations)
         self.pages.update(figures.pages)
         self.callbacks_owed += figures.callbacks_owed
@@ -209,6 +229,22 @@ class GroupFigures:
             "resolution": {
                 "met": self.resolution_met, "breached": self.resolution_breached,
                 "attainment": attainment(self.resolution_met, self.resolution_breached),
+            },
+            "internal_targets": {
+                "note": "targets the contract does not state (the team's assumptions): never "
+                        "promised to the customer, not counted in the attainment above",
+                "first_response": {
+                    "met": self.internal_first_response_met,
+                    "missed": self.internal_first_response_breached,
+                    "attainment": attainment(self.internal_first_response_met,
+                                             self.internal_first_response_breached),
+                },
+                "resolution": {
+                    "met": self.internal_resolution_met,
+                    "missed": self.internal_resolution_breached,
+                    "attainment": attainment(self.internal_resolution_met,
+                                             self.internal_resolution_breached),
+                },
             },
             "escalations_by_level": {str(level): n for level, n in sorted(self.escalations.items())},
             "pages_by_level": {str(level): n for level, n in sorted(self.pages.items())},
@@ -285,6 +321,8 @@ def csv_header(report: Report) -> list[str]:
         "first_response_met", "first_response_breached", "first_response_attainment",
         "first_response_median_seconds", "first_response_p90_seconds",
         "resolution_met", "resolution_breached", "resolution_attainment",
+        "internal_first_response_met", "internal_first_response_missed",
+        "internal_resolution_met", "internal_resolution_missed",
         *(f"escalations_level_{level}" for level in levels),
         *(f"pages_level_{level}" for level in page_levels),
         "callbacks_owed", "callbacks_made", "callbacks_within_limit",
@@ -309,6 +347,8 @@ def csv_rows(report: Report) -> list[list[str]]:
             group.first_response_median(), group.first_response_p90(),
             group.resolution_met, group.resolution_breached,
             attainment(group.resolution_met, group.resolution_breached),
+            group.internal_first_response_met, group.internal_first_response_breached,
+            group.internal_resolution_met, group.internal_resolution_breached,
             *(group.escalations.get(level, 0) for level in levels),
             *(group.pages.get(level, 0) for level in page_levels),
             group.callbacks_owed, group.callbacks_made, group.callbacks_within_limit,

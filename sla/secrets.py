@@ -31,8 +31,20 @@ _PRIVATE_KEY = re.compile(
     re.DOTALL)
 _KEY_VALUE = re.compile(
     r"(?P<key>\b(?:password|passwd|pwd|pass|passphrase|secret|client_secret|api[_ -]?key|"
-    r"access[_ -]?token|auth[_ -]?token|token|contraseña|clave|пароль|kata ?sandi)\b"
-    r"\s*(?:[:=]|\bis\b|\bes\b)\s*)(?P<quote>[\"']?)(?P<value>[^\s\"',;]{3,})",
+    r"access[_ -]?token|auth[_ -]?token|token|contraseña|clave|пароль|kata ?sandi|senha|"
+    r"passwort|kennwort)\b"
+    r"\s*(?:[:=]|\bis\b|\bes\b|\bé\b|\bè\b|\bist\b|\badalah\b)\s*)(?P<quote>[\"']?)(?P<value>[^\s\"',;]{3,})",
+    re.IGNORECASE)
+#: A password word followed by the password itself, without a colon ("пароль Qwerty123!",
+#: "senha Qwerty123!"), in the seven languages the product serves. What follows must look
+#: like a password (a digit, or a symbol inside it), so "the password policy changed" and
+#: "Passwort vergessen?" stay.
+_PASSWORD_WORDS = (r"password|passwd|pwd|passphrase|contraseña|clave|пароль|пароля|паролем|"
+                   r"kata ?sandi|sandi|senha|passwort|kennwort|parola d'accesso")
+_PASSWORD_THEN_VALUE = re.compile(
+    rf"(?P<key>\b(?:{_PASSWORD_WORDS})\b\s+)(?P<quote>[\"'«]?)"
+    r"(?P<value>(?=[^\s\"'«»,;]*\d|[^\s\"'«»,;]*[^\w\s\"'«»,;][^\s\"'«»,;])"
+    r"[^\s\"'«»,;]{6,})",
     re.IGNORECASE)
 _BEARER = re.compile(r"(?P<key>\bBearer\s+)(?P<value>[A-Za-z0-9._~+/=-]{8,})")
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -80,6 +92,7 @@ def mask_secrets(text: str) -> tuple[str, list[MaskedSecret]]:
         return replace
 
     text = _KEY_VALUE.sub(keyed("password or secret"), text)
+    text = _PASSWORD_THEN_VALUE.sub(keyed("password or secret"), text)
     text = _BEARER.sub(keyed("bearer token"), text)
     for kind, pattern in _PATTERNS:
         def whole(match: re.Match[str], kind: str = kind) -> str:

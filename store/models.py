@@ -99,6 +99,9 @@ class Ticket(SQLModel, table=True):
     #: covered | not_covered (waiting for a slot); None: the tier needs no slot.
     coverage: str | None = Field(default=None, max_length=16)
     first_responded_at: datetime | None = instant(default=None)
+    #: The ticket's clocks that run toward internal targets, comma-separated (reports keep
+    #: them out of the customer's SLA attainment); None: every clock is a commitment.
+    internal_clocks: str | None = Field(default=None, max_length=200)
     #: The workflow state version this row shows; older writes never overwrite newer ones.
     version: int = 0
 

@@ -79,6 +79,12 @@ def test_grouped_by_plan() -> None:
     report = build_report(TICKETS, START, END, "plan", NOW)
     groups = {group.key: group.as_dict() for group in report.groups}
     assert list(groups) == ["basic", "premium"]
+    assert groups["premium"].pop("internal_targets") == {
+        "note": "targets the contract does not state (the team's assumptions): never "
+                "promised to the customer, not counted in the attainment above",
+        "first_response": {"met": 0, "missed": 0, "attainment": None},
+        "resolution": {"met": 0, "missed": 0, "attainment": None},
+    }
     assert groups["premium"] == {
         "key": "premium",
         "tickets": 2,
@@ -92,6 +98,7 @@ def test_grouped_by_plan() -> None:
         "feedback": {"ratings": 1, "average": 4.0,
                      "by_rating": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0}},
     }
+    assert groups["basic"].pop("internal_targets")["first_response"]["missed"] == 0  # type: ignore[index]
     assert groups["basic"] == {
         "key": "basic",
         "tickets": 2,
@@ -160,3 +167,23 @@ def test_percentiles() -> None:
 
 def test_week_of_is_the_monday() -> None:
     assert week_of(datetime(2026, 11, 22, 23, 0, tzinfo=UTC)) == datetime(2026, 11, 16, tzinfo=UTC)
+
+
+def test_an_internal_target_is_counted_apart_from_the_customers_attainment() -> None:
+    """A first response the contract does not state (an internal target) that was missed is
+    no breach of the customer's SLA: it shows under internal targets only."""
+    from dataclasses import replace
+
+    internal = replace(ANSWERED_LATE, ticket_id="T-OLA",
+                       internal_clocks=frozenset({"first_response"}))
+    report = build_report([ANSWERED_IN_TIME, internal], START, END, "plan", NOW)
+    total = report.total.as_dict()
+    assert total["first_response"]["met"] == 1  # type: ignore[index]
+    assert total["first_response"]["breached"] == 0  # type: ignore[index]
+    assert total["first_response"]["attainment"] == 1.0  # type: ignore[index]
+    assert total["internal_targets"]["first_response"] == {  # type: ignore[index]
+        "met": 0, "missed": 1, "attainment": 0.0}
+    header, *rows = csv_rows(report)
+    last = dict(zip(header, rows[-1], strict=True))
+    assert last["first_response_breached"] == "0"
+    assert last["internal_first_response_missed"] == "1"

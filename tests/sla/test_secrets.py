@@ -42,6 +42,9 @@ def test_secrets_are_masked(text: str, masked: str, kind: str) -> None:
     "the message id <TCK-1.3@sla.example.com> and the date 2026-03-06T16:30:00+00:00",
     "the word internationalization and supercalifragilisticexpialidocious",
     "the password policy changed yesterday",
+    "пароль изменён вчера, войти не могу",
+    "Passwort vergessen? La password scade domani; senha expirada",
+    "password reset for user 42",
 ])
 def test_ids_numbers_and_words_are_left_alone(text: str) -> None:
     assert mask_secrets(text) == (text, [])
@@ -51,3 +54,18 @@ def test_masking_twice_changes_nothing() -> None:
     once, found = mask_secrets(MASKED[0][0] + " and " + MASKED[6][0])
     assert len(found) == 2
     assert mask_secrets(once) == (once, [])
+
+
+@pytest.mark.parametrize("text", [
+    "пароль Qwerty123!",                       # ru, as customers write it: no colon
+    "my password Qwerty123! does not work",    # en
+    "mi contraseña Qwerty123! no funciona",    # es
+    "la password Qwerty123! non funziona",     # it
+    "kata sandi Qwerty123! tidak bisa",        # id
+    "minha senha Qwerty123! não funciona",     # pt-BR
+    "mein Passwort Qwerty123! geht nicht",     # de
+])
+def test_a_password_after_its_word_without_a_colon_is_masked(text: str) -> None:
+    clean, found = mask_secrets(text)
+    assert "Qwerty123!" not in clean
+    assert [(item.kind, item.masked) for item in found] == [("password or secret", "********")]

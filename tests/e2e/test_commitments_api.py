@@ -1,0 +1,81 @@
+"""Commitments and internal targets through the API: an internal target warns and
+escalates inside the team, but a customer key never sees it, the customer is never told it,
+and the reports count it apart from the customer's SLA attainment."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+
+from store.db import make_engine
+from store.models import OutboxMessage
+from tests.e2e.conftest import Stack
+from tests.e2e.test_tickets_api import customer, ticket_body, wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_an_internal_target_escalates_but_is_neither_shown_nor_promised_nor_counted(
+    stack: Stack,
+) -> None:
+    started = datetime.now(UTC) - timedelta(seconds=1)
+    customer_id = await customer(stack, name="Commitments", plan="ola",
+                                 email="buyer@commitments.example")
+    key = (await stack.http.post("/keys", json={
+        "role": "customer", "name": "buyer", "customer_id": customer_id})).json()["key"]
+    opened = (await stack.http.post("/tickets", json=ticket_body(customer_id))).json()
+    ticket_id = opened["id"]
+    kinds = {clock["name"]: clock["kind"] for clock in opened["clocks"]}
+    assert kinds == {"first_response": "internal target", "resolution": "commitment"}
+
+    async def escalated() -> dict[str, Any] | None:
+        view = (await stack.http.get(f"/tickets/{ticket_id}")).json()
+        return view if view["escalation_level"] >= 1 else None
+
+    staff_view = await wait_for(escalated)
+    clocks = {clock["name"]: clock for clock in staff_view["clocks"]}
+    assert clocks["first_response"]["state"] == "breached"  # the team was told, and escalated
+    assert staff_view["breached"]
+
+    async with httpx.AsyncClient(base_url=str(stack.http.base_url),
+                                 headers={"Authorization": f"Bearer {key}"}) as as_customer:
+        seen = (await as_customer.get(f"/tickets/{ticket_id}")).json()
+    # The customer reads only what the contract commits to: no breach of theirs happened.
+    assert [clock["name"] for clock in seen["clocks"]] == ["resolution"]
+    assert seen["breached"] is False
+    assert seen["escalated_to"] is None and seen["escalation_level"] == 0
+
+    with Session(make_engine(stack.settings.database_url)) as session:
+        to_customer = session.exec(select(OutboxMessage).where(
+            OutboxMessage.ticket_id == ticket_id,
+            OutboxMessage.recipient_role == "customer")).all()
+    receipt = next(message for message in to_customer if message.kind == "ticket_received")
+    # The customer is told the committed resolution time, and no time for an answer.
+    assert "We aim to resolve it by" in receipt.body
+    assert "answer" not in receipt.body
+
+    async def reported() -> dict[str, Any] | None:
+        report = (await stack.http.get("/reports/sla", params={
+            "from": started.isoformat(),
+            "to": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+            "group_by": "customer"})).json()
+        group = next((g for g in report["groups"]
+                      if g["key"] == f"Commitments (#{customer_id})"), None)
+        return group if group and group["internal_targets"]["first_response"]["missed"] else None
+
+    group = await wait_for(reported)
+    assert group["first_response"]["breached"] == 0
+    assert group["first_response"]["attainment"] is None  # no committed first response
+    assert group["internal_targets"]["first_response"] == {
+        "met": 0, "missed": 1, "attainment": 0.0}
+    csv_text = (await stack.http.get("/reports/sla", params={
+        "from": started.isoformat(), "to": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+        "group_by": "customer", "format": "csv"})).text
+    header, *rows = [line.split(",") for line in csv_text.strip().splitlines()]
+    row = dict(zip(header, next(r for r in rows if r[0].startswith("Commitments")), strict=True))
+    assert row["first_response_breached"] == "0"
+    assert row["internal_first_response_missed"] == "1"
