@@ -16,8 +16,8 @@ from store.db import SessionFactory
 from store.models import SLOT_USES, TICKETS, TIMELINE
 
 #: Written at creation and never changed by a later version.
-CREATION_ONLY = ("id", "customer_id", "subject", "description", "duplicate_of", "type",
-                 "channel", "plan", "created_at")
+CREATION_ONLY = ("id", "customer_id", "subject", "description", "type", "channel", "plan",
+                 "created_at")
 
 
 def _row(view: TicketView) -> dict[str, Any]:

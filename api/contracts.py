@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from temporalio.client import Client
 
-from api.schemas import ContractCreate, ContractPublic, PeriodUsagePublic
+from api.schemas import ContractCreate, ContractPublic, PeriodUsagePublic, RefundPublic
 from api.ticket_commands import update_ticket
 from sla.entitlements import (
     NO_SLOT_LEFT,
@@ -24,6 +24,7 @@ from sla.entitlements import (
     SlotUse,
     add_months,
     decide,
+    refund_if_justified,
     slots_taken,
     usage,
 )
@@ -46,6 +47,10 @@ def contract_public(contract: Contract, policy: Policy, session: Session,
                     now: datetime) -> ContractPublic:
     contract_terms = terms(contract)
     periods = usage(contract_terms, slot_uses(session, [contract_terms.id]), now)
+    entitlements = policy.entitlements
+    refund = refund_if_justified(contract_terms, now,
+                                 entitlements.subscription_price.get(contract.tier),
+                                 entitlements.price_note)
     return ContractPublic(
         id=contract_terms.id, customer_id=contract.customer_id, kind=contract.kind,
         tier=contract.tier, starts_at=contract.starts_at, ends_at=contract.ends_at,
@@ -53,7 +58,8 @@ def contract_public(contract: Contract, policy: Policy, session: Session,
         slot_price=policy.entitlements.slot_price.get(contract.tier) if contract.kind != "grant"
         else None,
         usage=[PeriodUsagePublic(**asdict(period)) for period in periods],
-        refundable_slots=sum(period.unserved or 0 for period in periods))
+        unused_slots=sum(period.unserved or 0 for period in periods),
+        refund_if_justified=None if refund is None else RefundPublic(**asdict(refund)))
 
 
 def contract_problems(request: ContractCreate, policy: Policy

@@ -72,7 +72,8 @@ class TicketCreate(_Input):
     force_new: bool = Field(
         default=False,
         description="Open a ticket even when an open one of the customer looks the same "
-                    "(otherwise it is linked as a duplicate and gets no clocks of its own).",
+                    "(otherwise it is marked a possible duplicate of it, with its own clocks "
+                    "until an agent confirms or rejects the link).",
     )
     intake: dict[Annotated[str, Field(min_length=1, max_length=64)],
                  Annotated[str, Field(max_length=2000)]] = Field(
@@ -176,6 +177,10 @@ class TicketPublic(BaseModel):
     next_due_clock: str | None
     duplicate_of: str | None
     duplicates: list[str]
+    possible_duplicate_of: str | None = Field(
+        default=None, description="An open ticket of the customer this one looks like: its "
+        "own clocks run until an agent confirms the link (POST /tickets/{id}/duplicate; then "
+        "they end) or rejects it.")
     policy_name: str = Field(description="The policy file the ticket runs under ('' for "
                              "tickets opened before tickets recorded it).")
     policy_hash: str = Field(description="SHA-256 of that file's content when the ticket "
@@ -310,6 +315,14 @@ class ResolutionCreate(_Input):
         "(a recommendations-only tier: a recommendation, where a fix is refused with 409).")
 
 
+class DuplicateDecisionCreate(_Input):
+    decision: Literal["confirm", "reject"] = Field(
+        description="confirm: the same problem as the suspected original (this ticket's "
+                    "clocks end, both timelines record the link); reject: a problem of its own.")
+    author: Name
+    reason: str = Field(default="", max_length=500)
+
+
 class CoverageCreate(_Input):
     by: Name = Field(description="The agent who covers the request without a slot.")
     reason: str = Field(default="", max_length=500)
@@ -338,10 +351,19 @@ class PeriodUsagePublic(BaseModel):
     used: int
     #: Held by tickets nobody has started work on yet.
     reserved: int
-    #: Paid slots left unserved in a period that has ended: refundable.
+    #: Slots left unused in a period that has ended (not refundable as such).
     unserved: int | None
     #: Free slots of the current or a future period.
     available: int | None
+
+
+class RefundPublic(BaseModel):
+    condition: str = Field(description="When the contract allows the refund.")
+    unserved_from: datetime
+    unserved_until: datetime
+    months: float = Field(description="The unserved part of the term, in months.")
+    amount: str | None = Field(description="months x the price of a month (null: no price).")
+    basis: str = Field(description="How the amount is counted, and what is uncertain about it.")
 
 
 class ContractPublic(BaseModel):
@@ -356,7 +378,11 @@ class ContractPublic(BaseModel):
     active: bool
     slot_price: str | None = Field(description="The policy's price of one slot of the tier.")
     usage: list[PeriodUsagePublic]
-    refundable_slots: int = Field(description="Unserved slots of the periods that have ended.")
+    unused_slots: int = Field(description="Slots left unused in periods that have ended. "
+                              "They are not refunded as such: see refund_if_justified.")
+    refund_if_justified: RefundPublic | None = Field(
+        default=None, description="What a refund of the remaining unserved part of the paid "
+        "term would be, on justified dissatisfaction (subscriptions while their term runs).")
 
 
 class ContractCreated(BaseModel):

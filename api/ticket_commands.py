@@ -122,7 +122,7 @@ async def create_ticket(
     idempotency_key: str | None,
     wait: timedelta,
     call: EmergencyCall | None = None,
-    duplicate_of: str | None = None,
+    possible_duplicate_of: str | None = None,
     wait_for_worker: bool = True,
     tier: str | None = None,
     coverage: Coverage | None = None,
@@ -173,7 +173,7 @@ async def create_ticket(
         ticket_id=ticket_id, customer_id=customer.id, subject=request.subject,
         description=request.description, severity=severity, type=request.type,
         channel=request.channel, assignee=assignee, intake=dict(request.intake),
-        duplicate_of=duplicate_of, coverage=coverage,
+        possible_duplicate_of=possible_duplicate_of, coverage=coverage,
     )
     attributes = sa.ticket_attributes(
         status="open", severity=severity, plan=plan.plan,

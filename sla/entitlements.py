@@ -131,7 +131,8 @@ class PeriodUsage:
     used: int
     #: Slots held by tickets nobody has started work on yet.
     reserved: int
-    #: Paid slots left unserved in a period that has ended: refundable.
+    #: Slots left unused in a period that has ended (not a refund: the contract refunds
+    #: the unserved part of a paid term, see ``refund_if_justified``).
     unserved: int | None
     #: Free slots of the current (or a future) period.
     available: int | None
@@ -153,3 +154,56 @@ def usage(contract: ContractTerms, uses: list[SlotUse], now: datetime) -> list[P
                                reserved=reserved, unserved=left if ended else None,
                                available=None if ended else left))
     return out
+
+
+#: The condition the CRM integrator's document puts on a refund.
+REFUND_CONDITION = ("only in case of justified dissatisfaction with the support requests "
+                    "(«в случае обоснованного не удовлетворения ваших запросов»)")
+
+
+@dataclass(frozen=True)
+class Refund:
+    """What a refund of the remaining unserved period of a paid term would be."""
+
+    condition: str
+    #: The part of the paid term not yet served: from now (or the start) to its end.
+    unserved_from: datetime
+    unserved_until: datetime
+    #: That part in months of the term (a month partly served counts by its share of time).
+    months: float
+    #: ``months`` x the month's price, in the price's currency; None without a price.
+    amount: str | None
+    #: How the amount is counted, and anything uncertain about the price.
+    basis: str
+
+
+def _price(text: str) -> tuple[float, str] | None:
+    """``"70 USD"`` -> (70.0, "USD"); None for anything else."""
+    number, _, currency = text.strip().partition(" ")
+    try:
+        return float(number), currency.strip()
+    except ValueError:
+        return None
+
+
+def refund_if_justified(contract: ContractTerms, now: datetime, month_price: str | None,
+                        note: str = "") -> Refund | None:
+    """A subscription's refund for the rest of its paid term; None for a grant or a slot
+    pack (no paid period), or once the term is over (nothing is left unserved).
+
+    The document refunds the *remaining unserved period of support*, not slots left unused.
+    """
+    if contract.kind != "subscription" or now >= contract.ends_at:
+        return None
+    since = max(now, contract.starts_at)
+    months = 0.0
+    for start, end in contract.periods():
+        if end > since:
+            months += (end - max(start, since)) / (end - start)
+    price = _price(month_price) if month_price else None
+    amount = f"{months * price[0]:.2f} {price[1]}".strip() if price else None
+    basis = (f"{months:.2f} months x {month_price} a month" if price
+             else "no price of a month in the policy ([entitlements] subscription_price)")
+    return Refund(condition=REFUND_CONDITION, unserved_from=since,
+                  unserved_until=contract.ends_at, months=round(months, 2), amount=amount,
+                  basis=f"{basis}. {note}".strip() if note else basis)

@@ -53,6 +53,10 @@ def open_ticket(
         if target is not None:
             state.clocks[name] = start_clock(name, target, plan.calendar, now)
     record(state, now, "created", "customer", f"{severity} {details.type} via {details.channel}")
+    if details.possible_duplicate_of is not None:
+        record(state, now, "possible_duplicate", "system",
+               f"possible duplicate of {details.possible_duplicate_of}: its clocks run until "
+               "an agent confirms or rejects the link")
     state.coverage = details.coverage
     if state.awaiting_coverage:
         hold_while_not_covered(state, now)

@@ -47,6 +47,9 @@ class TicketDetails:
     intake: dict[str, str] = field(default_factory=dict)
     #: The open ticket this one repeats: it carries no SLA clocks of its own.
     duplicate_of: str | None = None
+    #: An open ticket this one looks like: it keeps its own clocks until an agent confirms
+    #: the link (then they end) or rejects it.
+    possible_duplicate_of: str | None = None
     #: How the request was covered when it came in; None: its tier needs no slot.
     coverage: Coverage | None = None
 

@@ -70,6 +70,8 @@ class TicketView:
     next_due_clock: str | None = None
     duplicate_of: str | None = None
     duplicates: list[str] = field(default_factory=list)
+    #: Looks like this open ticket; its own clocks run until an agent decides.
+    possible_duplicate_of: str | None = None
     policy_name: str = ""
     policy_hash: str = ""
     held_notices: list[HeldNotice] = field(default_factory=list)
@@ -126,6 +128,7 @@ def view(state: TicketState, now: datetime) -> TicketView:
         next_due_clock=upcoming[1] if upcoming else None,
         duplicate_of=details.duplicate_of,
         duplicates=list(state.duplicates),
+        possible_duplicate_of=details.possible_duplicate_of,
         policy_name=state.plan.policy_name,
         policy_hash=state.plan.policy_hash,
         held_notices=[
@@ -156,7 +159,10 @@ def current_details(state: TicketState) -> str:
         f"status **{state.status}** · {details.severity} {details.type} · plan {state.plan.plan}"
         f" · escalation level {state.escalation_level}"
         + (" · **SLA breached**" if state.breached else "")
-        + (" · **not covered: waiting for a support slot**" if state.awaiting_coverage else ""),
+        + (" · **not covered: waiting for a support slot**" if state.awaiting_coverage else "")
+        + (f" · possible duplicate of {details.possible_duplicate_of}"
+           if details.possible_duplicate_of else "")
+        + (f" · duplicate of {details.duplicate_of}" if details.duplicate_of else ""),
         "",
     ]
     for clock in state.clocks.values():

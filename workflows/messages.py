@@ -121,6 +121,15 @@ class CoverageGiven:
 
 
 @dataclass
+class DuplicateDecision:
+    """An agent confirms that a suspected duplicate is the other ticket's problem, or not."""
+
+    confirmed: bool
+    author: str
+    reason: str = ""
+
+
+@dataclass
 class FeedbackLink:
     """What a feedback link is good for now (``sla.feedback_link.LinkStatus``)."""
 

@@ -13,7 +13,7 @@ from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from sla import coverage, feedback, feedback_link, lifecycle, retarget
+    from sla import coverage, duplicate_review, feedback, feedback_link, lifecycle, retarget
     from sla.ticket import EmergencyCall, Notification, TicketState
     from sla.view import TicketProjection, TicketView, current_details, view
     from workflows import search_attributes as sa
@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         Confirmation,
         CoverageGiven,
         CustomerReply,
+        DuplicateDecision,
         FeedbackGiven,
         FeedbackLink,
         OpenTicket,
@@ -95,7 +96,8 @@ class TicketWorkflow:
     ``acknowledge`` (a page) and ``set_update_interval``; ``change_severity``,
     ``change_type`` and ``change_plan`` (a plan or policy version) re-target the clocks;
     ``give_feedback`` rates a closed ticket, once per closure; ``cover`` starts the
-    clocks of a request that waited for a support slot.
+    clocks of a request that waited for a support slot; ``decide_duplicate`` confirms a
+    suspected duplicate (its clocks end, the original is told) or rejects it.
     Every update answers with the ticket's live view once the database projection holds
     the change.
 
@@ -279,7 +281,7 @@ class TicketWorkflow:
         if updates:
             workflow.upsert_search_attributes(updates)
 
-    async def _changed(self, change: Callable[[], None]) -> TicketView:
+    async def _changed(self, change: Callable[[], object]) -> TicketView:
         """Apply a change, then answer once the projection has written it."""
         try:
             change()
@@ -451,3 +453,22 @@ class TicketWorkflow:
     @cover.validator
     def _validate_cover(self, request: CoverageGiven) -> None:
         _refuse(coverage.refusal_cover(self.state))
+
+    @workflow.update
+    async def decide_duplicate(self, request: DuplicateDecision) -> TicketView:
+        original = self.state.details.possible_duplicate_of
+        answer = await self._changed(lambda: duplicate_review.decide_duplicate(
+            self.state, workflow.now(), request.confirmed, request.author, request.reason))
+        if request.confirmed and original is not None:
+            # The original's timeline records the link too; a signal, so it survives a crash.
+            try:
+                await workflow.get_external_workflow_handle(original).signal(
+                    TicketWorkflow.link_duplicate, self.state.ticket_id)
+            except Exception:
+                workflow.logger.warning("could not link %s to %s", self.state.ticket_id,
+                                        original)
+        return answer
+
+    @decide_duplicate.validator
+    def _validate_decide_duplicate(self, request: DuplicateDecision) -> None:
+        _refuse(duplicate_review.refusal_decide_duplicate(self.state))

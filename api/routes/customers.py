@@ -104,7 +104,8 @@ def list_contracts(
     policy: PolicyDep, caller: CustomerOrStaff,
 ) -> list[ContractPublic]:
     """Support contracts and slot usage per period: slots used, reserved by tickets nobody
-    has started on, available, and unserved (refundable) in periods that have ended."""
+    has started on, available, and unused in periods that have ended; and, for a running
+    subscription, what a refund of its unserved term would be on justified dissatisfaction."""
     _visible_customer(session, caller, customer_id)
     return _contracts(session, policy, customer_id)
 

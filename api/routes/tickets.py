@@ -16,6 +16,7 @@ from api.schemas import (
     CallbackCreate,
     ConfirmationCreate,
     CoverageCreate,
+    DuplicateDecisionCreate,
     FeedbackCreate,
     NotificationPublic,
     ReopenCreate,
@@ -54,6 +55,7 @@ from workflows.messages import (
     Confirmation,
     CoverageGiven,
     CustomerReply,
+    DuplicateDecision,
     FeedbackGiven,
     PageAcknowledgement,
     Reopen,
@@ -125,22 +127,21 @@ async def create(
     settings = resources.settings
     replay = idempotency_key is not None and session.get(
         Ticket, new_ticket_id(request.customer_id, idempotency_key)) is not None
-    duplicate_of = None
+    possible_duplicate_of = None
     if not replay and not request.force_new:
-        duplicate_of = find_duplicate(session, policy, request.customer_id, request)
+        possible_duplicate_of = find_duplicate(session, policy, request.customer_id, request)
     ticket_id = new_ticket_id(request.customer_id, idempotency_key)
-    tier, coverage = customer.plan, None
-    if duplicate_of is None:
-        # A linked duplicate runs no clocks: it needs no slot.
-        now = datetime.now(UTC)
-        decision = decide_for(session, policy, customer, request.type, now)
-        tier = decision.tier
-        coverage = reserve(session, decision, ticket_id, now)
+    # A suspected duplicate runs its own clocks until an agent decides: it takes a slot too.
+    now = datetime.now(UTC)
+    decision = decide_for(session, policy, customer, request.type, now)
+    tier = decision.tier
+    coverage = reserve(session, decision, ticket_id, now)
     try:
         result = await create_ticket(resources.temporal, settings.temporal_task_queue, policy,
                                      customer, request, idempotency_key,
                                      timedelta(seconds=settings.worker_wait_seconds),
-                                     duplicate_of=duplicate_of, wait_for_worker=not asynchronous,
+                                     possible_duplicate_of=possible_duplicate_of,
+                                     wait_for_worker=not asynchronous,
                                      tier=tier, coverage=coverage, ticket_id=ticket_id)
     except Exception:
         if not replay and coverage is not None and coverage.contract_id is not None:
@@ -278,6 +279,21 @@ async def propose_resolution(
     argument = ResolutionProposal(author=request.author, summary=scrub("summary", request.summary),
                                   kind=request.kind)
     return await _apply(resources, session, ticket_id, TicketWorkflow.propose_resolution, argument,
+                        scrub)
+
+
+@router.post("/{ticket_id}/duplicate", response_model=TicketPublic)
+async def decide_duplicate(
+    ticket_id: str, request: DuplicateDecisionCreate, resources: ResourcesDep,
+    session: SessionDep, caller: Staff,
+) -> TicketPublic:
+    """Confirm that a possible duplicate is the same problem as the ticket it looks like
+    (its clocks end; both timelines record the link) or reject the link (it keeps its
+    clocks). 409 when the ticket is not a suspected duplicate."""
+    scrub = Scrubber()
+    argument = DuplicateDecision(confirmed=request.decision == "confirm", author=request.author,
+                                 reason=scrub("reason", request.reason))
+    return await _apply(resources, session, ticket_id, TicketWorkflow.decide_duplicate, argument,
                         scrub)
 
 

@@ -1,9 +1,10 @@
-"""A linked duplicate's history, recorded through the API on the real dev server.
+"""A duplicate's history, recorded through the API on the real dev server.
 
-Its workflow never upserts a search attribute of its own accord (no clocks, nothing
-changes), which makes it the history that shows a new upsert needs ``workflow.patched``:
-``tests/histories/before-policy-version/duplicate_ticket.json`` was recorded before
-tickets published PolicyVersion (see ``tests/workflows/test_replay.py``).
+Tickets opened as linked duplicates at creation (no clocks at all:
+``tests/histories/duplicate_ticket.json`` and, before tickets published PolicyVersion,
+``before-policy-version/duplicate_ticket.json``) may still be running; newer ones are
+possible duplicates with clocks of their own until an agent confirms the link, which this
+test records (``possible_duplicate_confirmed.json``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ async def test_duplicate_ticket_history_replays(stack: Stack) -> None:
                        description="all mail to gmail.com bounces with 550")
     original = (await stack.http.post("/tickets", json=body)).json()
     duplicate = (await stack.http.post("/tickets", json=body)).json()
-    assert duplicate["duplicate_of"] == original["id"]
+    assert duplicate["possible_duplicate_of"] == original["id"]
+    confirmed = await stack.http.post(f"/tickets/{duplicate['id']}/duplicate",
+                                      json={"decision": "confirm", "author": "ana"})
+    assert confirmed.status_code == 200, confirmed.text
     response = await stack.http.post(f"/tickets/{duplicate['id']}/responses",
                                      json={"author": "ana", "body": "same as the first one"})
     assert response.status_code == 200, response.text
@@ -35,4 +39,4 @@ async def test_duplicate_ticket_history_replays(stack: Stack) -> None:
     history = await client.get_workflow_handle(duplicate["id"]).fetch_history()
     await ticket_replayer().replay_workflow(history)
     if os.environ.get("RECORD_HISTORIES") == "1":
-        (HISTORIES / "duplicate_ticket.json").write_text(history.to_json())
+        (HISTORIES / "possible_duplicate_confirmed.json").write_text(history.to_json())

@@ -325,27 +325,86 @@ async def test_secrets_never_reach_the_database_or_the_workflow_history(stack: S
     assert secret not in history and "hunter2hunter2" not in history
 
 
-async def test_the_same_problem_twice_is_linked_not_clocked_twice(stack: Stack) -> None:
+async def test_a_possible_duplicate_keeps_its_clocks_until_an_agent_confirms_it(
+    stack: Stack,
+) -> None:
     customer_id = await customer(stack)
     body = ticket_body(customer_id, subject="Webhook deliveries delayed by ten minutes",
                        description="All webhook deliveries to our endpoint arrive late")
     original = (await stack.http.post("/tickets", json=body)).json()
     again = body | {"description": "All webhook deliveries to our endpoint arrive late!"}
-    duplicate = await stack.http.post("/tickets", json=again)
-    assert duplicate.status_code == 201
-    assert duplicate.json()["duplicate_of"] == original["id"]
-    assert duplicate.json()["clocks"] == []
+    response = await stack.http.post("/tickets", json=again)
+    assert response.status_code == 201
+    suspected = response.json()
+    # Only suspected: it keeps its own clocks, so the problem is never left without one.
+    assert suspected["possible_duplicate_of"] == original["id"]
+    assert suspected["duplicate_of"] is None
+    assert {clock["name"] for clock in suspected["clocks"]} == {"first_response", "resolution"}
+    url = f"/tickets/{suspected['id']}"
+
+    confirmed = await stack.http.post(f"{url}/duplicate",
+                                      json={"decision": "confirm", "author": "ana"})
+    assert confirmed.status_code == 200, confirmed.text
+    view = confirmed.json()
+    assert view["duplicate_of"] == original["id"] and view["possible_duplicate_of"] is None
+    assert {clock["state"] for clock in view["clocks"]} == {"ended"}
 
     async def linked() -> bool:
         live = (await stack.http.get(f"/tickets/{original['id']}")).json()
-        return bool(live["duplicates"] == [duplicate.json()["id"]])
+        return bool(live["duplicates"] == [suspected["id"]])
 
     await wait_for(linked)
+    kinds = [event["kind"] for event in (await stack.http.get(f"{url}/timeline")).json()]
+    assert "possible_duplicate" in kinds and "duplicate_confirmed" in kinds
+    original_kinds = [event["kind"] for event in
+                      (await stack.http.get(f"/tickets/{original['id']}/timeline")).json()]
+    assert "duplicate_linked" in original_kinds
+    again_decided = await stack.http.post(f"{url}/duplicate",
+                                          json={"decision": "reject", "author": "ana"})
+    assert again_decided.status_code == 409
+    assert "already a confirmed duplicate" in again_decided.json()["detail"]
+
     forced = (await stack.http.post("/tickets", json=again | {"force_new": True})).json()
-    assert forced["duplicate_of"] is None and forced["clocks"] != []
+    assert forced["possible_duplicate_of"] is None and forced["clocks"] != []
     other = (await stack.http.post("/tickets", json=ticket_body(
         customer_id, subject="Invoice address", description="Please change our VAT number"))).json()
-    assert other["duplicate_of"] is None
+    assert other["possible_duplicate_of"] is None
+
+
+async def test_problems_that_differ_only_in_an_identifier_are_two_problems(
+    stack: Stack,
+) -> None:
+    customer_id = await customer(stack)
+    first = (await stack.http.post("/tickets", json=ticket_body(
+        customer_id, subject="Problem number 2 with webhooks 31582",
+        description="Problem number 2 with webhooks 31582"))).json()
+    second = (await stack.http.post("/tickets", json=ticket_body(
+        customer_id, subject="Problem number 4 with webhooks 2672",
+        description="Problem number 4 with webhooks 2672"))).json()
+    assert second["possible_duplicate_of"] is None and second["duplicate_of"] is None
+    assert second["clocks"] != []
+    assert first["id"] != second["id"]
+
+
+async def test_a_rejected_possible_duplicate_goes_on_as_its_own_ticket(stack: Stack) -> None:
+    customer_id = await customer(stack)
+    body = ticket_body(customer_id, subject="Bounces from every Yahoo recipient",
+                       description="all mail to yahoo bounces with 421")
+    original = (await stack.http.post("/tickets", json=body)).json()
+    suspected = (await stack.http.post("/tickets", json=body)).json()
+    assert suspected["possible_duplicate_of"] == original["id"]
+    url = f"/tickets/{suspected['id']}"
+    refused = await stack.http.post(f"/tickets/{original['id']}/duplicate",
+                                    json={"decision": "confirm", "author": "ana"})
+    assert refused.status_code == 409
+    assert "not a suspected duplicate" in refused.json()["detail"]
+    rejected = (await stack.http.post(f"{url}/duplicate", json={
+        "decision": "reject", "author": "ana", "reason": "another domain"})).json()
+    assert rejected["possible_duplicate_of"] is None and rejected["duplicate_of"] is None
+    assert {clock["state"] for clock in rejected["clocks"]} == {"running"}
+    timeline = (await stack.http.get(f"{url}/timeline")).json()
+    assert any(event["kind"] == "duplicate_rejected" and "another domain" in event["detail"]
+               for event in timeline)
 
 
 async def test_limits_and_unicode(stack: Stack) -> None:

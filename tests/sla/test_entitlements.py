@@ -81,3 +81,31 @@ def test_usage_per_period_lists_unserved_slots_for_refunds() -> None:
     later = usage(SUBSCRIPTION, uses, add_months(JAN, 3))
     assert [p.unserved for p in later] == [0, 1, 2]
     assert usage(GRANT, uses, now) == []
+
+
+def test_a_refund_is_the_unserved_rest_of_the_paid_term_not_unused_slots() -> None:
+    """«возврат денежных средств за оставшийся необслуженный период поддержки»: the part of
+    the paid term not yet served, on justified dissatisfaction."""
+    from sla.entitlements import REFUND_CONDITION, refund_if_justified
+
+    term = ContractTerms(id=9, kind="subscription", tier="premium",
+                         starts_at=datetime(2026, 1, 1, tzinfo=UTC),
+                         ends_at=datetime(2026, 4, 1, tzinfo=UTC), slots=5)
+    # Halfway through February (28 days): half of February and all of March are unserved.
+    refund = refund_if_justified(term, datetime(2026, 2, 15, tzinfo=UTC), "70 USD",
+                                 "the month's price is ambiguous")
+    assert refund is not None
+    assert refund.condition == REFUND_CONDITION
+    assert (refund.unserved_from, refund.unserved_until) == (
+        datetime(2026, 2, 15, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))
+    assert refund.months == 1.5
+    assert refund.amount == "105.00 USD"
+    assert "ambiguous" in refund.basis
+    # Before the term starts, all of it is unserved; after it ends, nothing is.
+    assert refund_if_justified(term, datetime(2025, 12, 1, tzinfo=UTC), "70 USD").months == 3.0  # type: ignore[union-attr]
+    assert refund_if_justified(term, datetime(2026, 4, 2, tzinfo=UTC), "70 USD") is None
+    pack = ContractTerms(id=10, kind="slots", tier="premium", starts_at=term.starts_at,
+                         ends_at=term.ends_at, slots=3)
+    assert refund_if_justified(pack, datetime(2026, 2, 15, tzinfo=UTC), "70 USD") is None
+    no_price = refund_if_justified(term, datetime(2026, 2, 15, tzinfo=UTC), None)
+    assert no_price is not None and no_price.amount is None
