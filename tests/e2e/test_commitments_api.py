@@ -79,3 +79,22 @@ async def test_an_internal_target_escalates_but_is_neither_shown_nor_promised_no
     row = dict(zip(header, next(r for r in rows if r[0].startswith("Commitments")), strict=True))
     assert row["first_response_breached"] == "0"
     assert row["internal_first_response_missed"] == "1"
+
+
+async def test_a_service_the_contract_does_not_include_is_refused_with_its_words(
+    stack: Stack,
+) -> None:
+    customer_id = await customer(stack, name="Not included")
+    refused = await stack.http.post("/tickets", json=ticket_body(
+        customer_id, subject="Plan our deliverability strategy",
+        service="deliverability_strategy"))
+    assert refused.status_code == 422
+    detail = refused.json()["detail"][0]
+    assert detail["loc"] == ["body", "service"]
+    assert detail["msg"] == ("not included: Deliverability strategy services are not "
+                             "included.")
+    unknown = await stack.http.post("/tickets", json=ticket_body(customer_id, service="golf"))
+    assert unknown.status_code == 422
+    assert "deliverability_strategy" in unknown.json()["detail"][0]["msg"]
+    listed = (await stack.http.get("/tickets", params={"customer_id": customer_id})).json()
+    assert listed == []  # no ticket, so no clocks
