@@ -98,7 +98,7 @@ def queue(
              .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
     rows = [
         QueueRow(id=ticket.id, subject=ticket.subject, severity=ticket.severity,
-                 customer=customer.name, plan=ticket.plan, clock=ticket.next_due_clock,
+                 customer=customer.name, plan=ticket.plan, clock=_clock_label(ticket),
                  due=ticket.next_due_at, left=time_left(ticket.next_due_at, now),
                  breached=ticket.breached, page_url=f"/queue/tickets/{quote(ticket.id)}",
                  workflow_url=workflow_url(resources, ticket.id))
@@ -117,3 +117,12 @@ async def ticket_page(ticket_id: str, client: TemporalClientDep,
     html = _pages.get_template("ticket.html").render(
         ticket=ticket, workflow_url=workflow_url(resources, ticket_id))
     return HTMLResponse(html)
+
+
+def _clock_label(ticket: Ticket) -> str | None:
+    """The due clock, marked when it runs toward an internal target (not promised)."""
+    clock = ticket.next_due_clock
+    if clock is None:
+        return None
+    internal = (ticket.internal_clocks or "").split(",")
+    return f"{clock} (internal target)" if clock in internal else clock

@@ -192,9 +192,14 @@ async def list_tickets(
                      "msg": f"status must be one of {', '.join(STATUSES)}"}],
         )
     if source == "temporal":
-        return await list_from_visibility(
+        rows = await list_from_visibility(
             resources.temporal, resources.settings.temporal_task_queue, status_filter, severity,
             customer_id, breached, limit, offset)
+        if caller.customer_id is not None:
+            # Visibility cannot tell a commitment's breach from an internal target's.
+            rows = [row.model_copy(update={"breached": None, "next_due_at": None,
+                                           "next_due_clock": None}) for row in rows]
+        return rows
     query = select(Ticket)
     if status_filter is not None:
         query = query.where(Ticket.status == status_filter)
@@ -205,7 +210,31 @@ async def list_tickets(
     if breached is not None:
         query = query.where(Ticket.breached == breached)
     query = query.order_by(col(Ticket.created_at).desc()).offset(offset).limit(limit)
-    return list(session.exec(query))
+    tickets = list(session.exec(query))
+    if caller.customer_id is not None:
+        return [committed_only(ticket) for ticket in tickets]
+    return tickets
+
+
+def committed_only(ticket: Ticket) -> Ticket:
+    """The row as a customer key reads it: internal targets are not theirs to see."""
+    internal = set(filter(None, (ticket.internal_clocks or "").split(",")))
+    if not internal:
+        return ticket
+    shown = ticket.model_copy()
+    for name in internal & {"first_response", "next_update", "resolution"}:
+        setattr(shown, f"{name}_due", None)
+        setattr(shown, f"{name}_state", None)
+    states = [ticket.first_response_state, ticket.next_update_state, ticket.resolution_state]
+    committed_breach = any(state == "breached" for name, state in zip(
+        ("first_response", "next_update", "resolution"), states, strict=True)
+        if name not in internal)
+    # A breach of none of these three is the emergency callback's: shown as it is.
+    other_breach = ticket.breached and "breached" not in states
+    shown.breached = committed_breach or other_breach
+    if ticket.next_due_clock in internal:
+        shown.next_due_at = shown.next_due_clock = None
+    return shown
 
 
 @router.get("/{ticket_id}", response_model=TicketPublic)

@@ -44,6 +44,10 @@ async def test_an_internal_target_escalates_but_is_neither_shown_nor_promised_no
     async with httpx.AsyncClient(base_url=str(stack.http.base_url),
                                  headers={"Authorization": f"Bearer {key}"}) as as_customer:
         seen = (await as_customer.get(f"/tickets/{ticket_id}")).json()
+        listed = (await as_customer.get("/tickets")).json()
+    row = next(item for item in listed if item["id"] == ticket_id)
+    assert row["first_response_due"] is None and row["first_response_state"] is None
+    assert row["resolution_due"] is not None and row["breached"] is False
     # The customer reads only what the contract commits to: no breach of theirs happened.
     assert [clock["name"] for clock in seen["clocks"]] == ["resolution"]
     assert seen["breached"] is False
