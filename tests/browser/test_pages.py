@@ -141,3 +141,29 @@ async def test_the_report_page_charts_each_week_and_regroups(
     await expect(page.locator('tr.group[data-key="critical"]')).to_be_visible()
     assert "group_by=severity" in page.url and f"to={params['to']}" in page.url
     await page.close()
+
+
+async def test_the_ticket_page_and_the_web_ui_label_internal_targets(
+    browser: Browser, ui_stack: UiStack, artifacts: Path
+) -> None:
+    customer = (await ui_stack.http.post("/customers", json={
+        "name": "Internal Target Co", "plan": "ola"})).json()
+    ticket_id = (await ui_stack.http.post("/tickets", json={
+        "customer_id": customer["id"], "subject": "Webhooks late at Internal Target Co",
+        "description": "x", "severity": "major"})).json()["id"]
+    page = await browser.new_page(viewport={"width": 1200, "height": 700})
+    await page.set_extra_http_headers({"Authorization": ui_stack.http.headers["Authorization"]})
+    await page.goto(f"{ui_stack.api_url}/queue/tickets/{ticket_id}")
+    rows = page.locator("tbody tr")
+    first = rows.filter(has_text="first_response")
+    await expect(first.locator("td.kind")).to_contain_text("internal target")
+    await expect(first.locator("td.kind")).to_contain_text("not promised to the customer")
+    await expect(rows.filter(has_text="resolution").locator("td.kind")).to_have_text("commitment")
+    await page.screenshot(path=str(artifacts / "ticket-internal-target.png"), full_page=True)
+    await page.close()
+
+    ui = await browser.new_page(viewport={"width": 1400, "height": 1000})
+    await ui.goto(f"{ui_stack.ui_url}/namespaces/default/workflows/{ticket_id}")
+    await ui.get_by_text("User Metadata", exact=True).first.click()
+    await shown(ui, "first response (internal target):")
+    await ui.close()
