@@ -56,8 +56,12 @@ class SlaMetrics:
                 self.tickets_created.add(1, {"plan": view.plan, "severity": view.severity,
                                              "channel": view.channel})
             elif entry.kind == "sla_breach":
+                kind = next((clock.kind for clock in view.clocks if clock.name == entry.clock),
+                            "commitment")
                 self.clocks_breached.add(1, {"clock": entry.clock or "unknown", "plan": view.plan,
-                                             "severity": view.severity})
+                                             "severity": view.severity,
+                                             "target": "internal" if kind == "internal target"
+                                             else "commitment"})
             elif entry.kind in ("escalated", "paged"):
                 self.escalations.add(1, {"level": str(entry.level or 0), "plan": view.plan,
                                          "clock": entry.clock or "unknown"})

@@ -45,7 +45,8 @@ async def test_a_breached_ticket_and_a_missed_callback_show_in_the_worker_metric
     assert scraped.value("sla_tickets_created_total", plan="enterprise", severity="critical") == 1
     assert scraped.value("sla_clocks_breached_total", clock="first_response", plan="premium",
                          severity="major") == 1
-    assert scraped.value("sla_clocks_breached_total", clock="callback", plan="enterprise") == 1
+    assert scraped.value("sla_clocks_breached_total", clock="callback", plan="enterprise",
+                         target="commitment") == 1
     assert scraped.value("sla_escalations_total", level="1", plan="premium",
                          clock="first_response") == 1
     assert scraped.value("sla_escalations_total", level="1", plan="enterprise",
