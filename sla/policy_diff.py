@@ -41,7 +41,11 @@ def _chain(snapshot: PlanSnapshot) -> list[str]:
 def _target(snapshot: PlanSnapshot, clock: str, scope: Scope) -> str:
     severity, type, channel = scope
     target = snapshot.target_for(clock, snapshot.effective_severity(severity), type, channel)
-    return target.describe() if target is not None else "none"
+    if target is None:
+        return "none"
+    # A target that turns from a commitment into an internal one (or back) is a change too:
+    # customers stop (or start) being told it.
+    return target.describe() + (" (internal target)" if target.internal else "")
 
 
 def _where(scopes: list[Scope]) -> str:

@@ -104,3 +104,17 @@ def test_a_broken_policy_is_refused_with_its_problems(
     broken.write_text('warn_at = 3\n')
     assert main(["diff", str(POLICIES / "default.toml"), str(broken)]) == 2
     assert str(broken) in capsys.readouterr().err
+
+
+def test_a_target_that_becomes_internal_is_a_change(tmp_path: Path) -> None:
+    text = ('[plans.gold]\nfirst_response = "1h"\nescalation = ["lead"]\n'
+            '[plans.gold.sources]\nfirst_response = {{ {source} }}\n'
+            '[contacts.lead]\nname = "Lead"\nemail = "lead@example.com"\n')
+    old, new = tmp_path / "old.toml", tmp_path / "new.toml"
+    old.write_text(text.format(source='document = "within one hour"'))
+    new.write_text(text.format(source='assumption = "the contract names no time"'))
+    changes = diff_policies(load_policy(old), load_policy(new), datetime(2026, 3, 6, tzinfo=UTC))
+    assert [change.description for change in changes] == [
+        "first_response critical: 1h -> 1h (internal target)",
+        "first_response major: 1h -> 1h (internal target)",
+        "first_response minor: 1h -> 1h (internal target)"]

@@ -45,6 +45,7 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
         "starts_at": "2026-01-01"}, {"admin"}),
     ("GET", "/customers/{own_customer}/contracts", None, CUSTOMER_OR_STAFF),
     ("POST", "/tickets/{own}/coverage", {"by": "a"}, STAFF),
+    ("POST", "/tickets/{own}/duplicate", {"decision": "reject", "author": "a"}, STAFF),
     ("POST", "/emergency-calls", {"company_name": "Access Co A", "contact_name": "R",
                                   "contact_phone": "+390200000777",
                                   "contact_email": "r@example.com", "description": "down"},
