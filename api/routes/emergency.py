@@ -134,11 +134,15 @@ async def emergency_number(
     )
     # The caller dialled the emergency number: their open critical ticket, or a new one.
     routed = await route_call(resources, session, call, customer=customer, critical_only=True)
-    minutes = round(resources.policy.emergency.callback_within.total_seconds() / 60)
+    emergency = resources.policy.emergency
+    minutes = round(emergency.callback_within.total_seconds() / 60)
     spoken_within = f"{minutes} minutes" if minutes < 120 or minutes % 60 else f"{minutes // 60} hours"
+    # The caller hears a time only where the contract commits to it.
+    committed = emergency.source is not None and not emergency.source.internal
     answer = VoiceResponse()
     if call.unknown_caller:
-        answer.say(resources.policy.emergency.unknown_caller_message)
+        answer.say(emergency.unknown_caller_message)
     answer.say(f"Your ticket reference is {_spoken(routed.ticket_id)}. "
-               f"An engineer will call you back within {spoken_within}.")
+               + (f"An engineer will call you back within {spoken_within}." if committed
+                  else "An engineer will call you back."))
     return Response(content=str(answer), media_type="application/xml")
