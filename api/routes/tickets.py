@@ -179,7 +179,7 @@ async def list_tickets(
     source: Annotated[Literal["database", "temporal"], Query(
         description="database: the projection (default); temporal: Temporal's visibility "
                     "store, through the tickets' search attributes")] = "database",
-) -> list[Ticket] | list[TicketVisibilityRow]:
+) -> list[Ticket] | list[TicketSummary] | list[TicketVisibilityRow]:
     """Tickets, newest first, from the database projection or from Temporal visibility."""
     if caller.customer_id is not None:
         if customer_id not in (None, caller.customer_id):
@@ -216,25 +216,25 @@ async def list_tickets(
     return tickets
 
 
-def committed_only(ticket: Ticket) -> Ticket:
+def committed_only(ticket: Ticket) -> TicketSummary:
     """The row as a customer key reads it: internal targets are not theirs to see."""
+    shown = TicketSummary.model_validate(ticket)
     internal = set(filter(None, (ticket.internal_clocks or "").split(",")))
     if not internal:
-        return ticket
-    shown = ticket.model_copy()
+        return shown
+    hidden: dict[str, object] = {}
     for name in internal & {"first_response", "next_update", "resolution"}:
-        setattr(shown, f"{name}_due", None)
-        setattr(shown, f"{name}_state", None)
-    states = [ticket.first_response_state, ticket.next_update_state, ticket.resolution_state]
-    committed_breach = any(state == "breached" for name, state in zip(
-        ("first_response", "next_update", "resolution"), states, strict=True)
-        if name not in internal)
+        hidden |= {f"{name}_due": None, f"{name}_state": None}
+    states = {"first_response": ticket.first_response_state,
+              "next_update": ticket.next_update_state, "resolution": ticket.resolution_state}
+    committed_breach = any(state == "breached" for name, state in states.items()
+                           if name not in internal)
     # A breach of none of these three is the emergency callback's: shown as it is.
-    other_breach = ticket.breached and "breached" not in states
-    shown.breached = committed_breach or other_breach
+    other_breach = ticket.breached and "breached" not in states.values()
+    hidden["breached"] = committed_breach or other_breach
     if ticket.next_due_clock in internal:
-        shown.next_due_at = shown.next_due_clock = None
-    return shown
+        hidden |= {"next_due_at": None, "next_due_clock": None}
+    return shown.model_copy(update=hidden)
 
 
 @router.get("/{ticket_id}", response_model=TicketPublic)
@@ -348,7 +348,8 @@ async def confirm_resolution(
     own_ticket(caller, session, ticket_id)
     scrub = Scrubber()
     argument = Confirmation(comment=scrub("comment", request.comment))
-    return await _apply(resources, session, ticket_id, TicketWorkflow.confirm, argument, scrub, caller=caller)
+    return await _apply(resources, session, ticket_id, TicketWorkflow.confirm, argument, scrub,
+                        caller=caller)
 
 
 @router.post("/{ticket_id}/reopen", response_model=TicketPublic)
@@ -360,7 +361,8 @@ async def reopen(
     own_ticket(caller, session, ticket_id)
     scrub = Scrubber()
     argument = Reopen(actor=request.actor, reason=scrub("reason", request.reason))
-    return await _apply(resources, session, ticket_id, TicketWorkflow.reopen, argument, scrub, caller=caller)
+    return await _apply(resources, session, ticket_id, TicketWorkflow.reopen, argument, scrub,
+                        caller=caller)
 
 
 @router.post("/{ticket_id}/feedback", response_model=TicketPublic)
