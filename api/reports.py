@@ -9,7 +9,7 @@ from fastapi import HTTPException, status
 from sqlmodel import Session, col, select
 
 from sla.report import ReportEntry, ReportTicket
-from store.models import Customer, Ticket, TimelineEvent, as_utc
+from store.models import Customer, Ticket, TimelineEvent, as_utc, internal_clock_names
 
 #: The longest period one request may cover: a year and a day (a leap year's Dec 31 included).
 LONGEST_PERIOD = timedelta(days=367)
@@ -79,6 +79,6 @@ def report_tickets(session: Session, start: datetime, end: datetime) -> list[Rep
                      first_response_state=ticket.first_response_state,
                      resolution_state=ticket.resolution_state,
                      timeline=tuple(entries[ticket.id]),
-                     internal_clocks=frozenset(filter(None, (ticket.internal_clocks or "").split(","))))
+                     internal_clocks=frozenset(internal_clock_names(ticket)))
         for ticket, customer_name, customer_id in rows
     ]

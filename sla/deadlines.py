@@ -151,7 +151,7 @@ def warn(state: TicketState, clock: Clock, at: datetime) -> None:
     label = CLOCK_LABELS[clock.name]
     due = clock.due_at()
     detail = f"{label} clock at {round(state.plan.warn_at * 100)}%, due {due:%Y-%m-%d %H:%M:%S %Z}"
-    record(state, at, "sla_warning", "system", detail)
+    record(state, at, "sla_warning", "system", detail, clock=clock.name)
     notify(state, at, "sla_warning", assignee_or_queue(state),
            f"[{state.ticket_id}] {label} due soon", detail,
            facts=facts(state, clock=clock.name, due_at=due))
@@ -160,7 +160,8 @@ def warn(state: TicketState, clock: Clock, at: datetime) -> None:
 def miss_expected(state: TicketState, clock: Clock, at: datetime) -> None:
     clock.expected_missed = True
     label = CLOCK_LABELS[clock.name]
-    record(state, at, "sla_expected_missed", "system", f"{label} expected time passed")
+    record(state, at, "sla_expected_missed", "system", f"{label} expected time passed",
+           clock=clock.name)
     _escalate(state, at, f"{label} expected time passed", f"the expected {label} time",
               clock.name)
 
@@ -186,7 +187,7 @@ def breach(state: TicketState, clock: Clock, at: datetime) -> None:
 def _escalate(state: TicketState, at: datetime, reason: str, what: str, clock: str) -> None:
     if not state.plan.escalation:
         return
-    contact = _next_escalation_point(state, at)
+    contact = _next_escalation_point(state, at, clock)
     record(state, at, "escalated", "system",
            f"level {state.escalation_level}: {contact.name} ({contact.role})",
            clock=clock, level=state.escalation_level)
@@ -198,7 +199,7 @@ def _escalate(state: TicketState, at: datetime, reason: str, what: str, clock: s
            facts=facts(state, clock=clock, level=state.escalation_level, reason=reason))
 
 
-def _next_escalation_point(state: TicketState, at: datetime) -> Contact:
+def _next_escalation_point(state: TicketState, at: datetime, clock: str) -> Contact:
     """Raise the level and return whom to tell.
 
     A level whose contact is outside their calendar (the TAM after hours) is passed
@@ -214,7 +215,8 @@ def _next_escalation_point(state: TicketState, at: datetime) -> Contact:
             state.escalation_level = level
             return contact
         record(state, at, "escalation_skipped", "system",
-                f"level {level}: {contact.name} ({contact.role}) is outside their hours")
+               f"level {level}: {contact.name} ({contact.role}) is outside their hours",
+               clock=clock)
     state.escalation_level = len(chain)
     return state.plan.on_call or chain[-1]
 

@@ -106,6 +106,11 @@ class Ticket(SQLModel, table=True):
     version: int = 0
 
 
+def internal_clock_names(ticket: Ticket) -> set[str]:
+    """The ticket's clocks that run toward internal targets."""
+    return set(filter(None, (ticket.internal_clocks or "").split(",")))
+
+
 class TimelineEvent(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("ticket_id", "seq"),)
 

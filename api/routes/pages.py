@@ -17,7 +17,7 @@ from sqlmodel import col, func, select
 from api.auth import Staff
 from api.deps import ResourcesDep, SessionDep, TemporalClientDep
 from api.ticket_commands import public, query_ticket
-from store.models import Customer, Ticket
+from store.models import Customer, Ticket, internal_clock_names
 
 router = APIRouter(tags=["pages"])
 PAGE_SIZE = 50
@@ -124,5 +124,4 @@ def _clock_label(ticket: Ticket) -> str | None:
     clock = ticket.next_due_clock
     if clock is None:
         return None
-    internal = (ticket.internal_clocks or "").split(",")
-    return f"{clock} (internal target)" if clock in internal else clock
+    return f"{clock} (internal target)" if clock in internal_clock_names(ticket) else clock

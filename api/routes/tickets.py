@@ -48,7 +48,14 @@ from api.visibility import list_from_visibility
 from sla.durations import DurationError, parse_duration
 from sla.ticket import STATUSES, Coverage
 from sla.view import TicketView
-from store.models import Customer, DeliveryAttempt, OutboxMessage, Ticket, TimelineEvent
+from store.models import (
+    Customer,
+    DeliveryAttempt,
+    OutboxMessage,
+    Ticket,
+    TimelineEvent,
+    internal_clock_names,
+)
 from workflows.messages import (
     AgentResponse,
     CallbackReport,
@@ -216,10 +223,14 @@ async def list_tickets(
     return tickets
 
 
+#: The recipient role of messages to the customer's own contact.
+CUSTOMER_ROLE = "customer"
+
+
 def committed_only(ticket: Ticket) -> TicketSummary:
     """The row as a customer key reads it: internal targets are not theirs to see."""
     shown = TicketSummary.model_validate(ticket)
-    internal = set(filter(None, (ticket.internal_clocks or "").split(",")))
+    internal = internal_clock_names(ticket)
     if not internal:
         return shown
     hidden: dict[str, object] = {}
@@ -456,13 +467,16 @@ def timeline(ticket_id: str, session: SessionDep,
              caller: CustomerOrStaff) -> list[TimelineEventPublic]:
     """The ticket's events, with every delivery attempt of its messages, in time order."""
     _readable(caller, session, ticket_id)
+    internal = _internal_clocks(session, ticket_id) if caller.customer_id is not None else set()
     events = [TimelineEventPublic.model_validate(event) for event in session.exec(
-        select(TimelineEvent).where(TimelineEvent.ticket_id == ticket_id))]
-    attempts = session.exec(
-        select(DeliveryAttempt, OutboxMessage)
-        .join(OutboxMessage, col(OutboxMessage.id) == col(DeliveryAttempt.outbox_id))
-        .where(DeliveryAttempt.ticket_id == ticket_id))
-    for attempt, message in attempts:
+        select(TimelineEvent).where(TimelineEvent.ticket_id == ticket_id))
+        if event.clock is None or event.clock not in internal]
+    query = (select(DeliveryAttempt, OutboxMessage)
+             .join(OutboxMessage, col(OutboxMessage.id) == col(DeliveryAttempt.outbox_id))
+             .where(DeliveryAttempt.ticket_id == ticket_id))
+    if internal:
+        query = query.where(OutboxMessage.recipient_role == CUSTOMER_ROLE)
+    for attempt, message in session.exec(query):
         # A message's key is "<ticket>:<seq>": its attempts sit at the message's place.
         seq = int(message.idempotency_key.rsplit(":", 1)[-1])
         detail = f"{message.kind} to {message.recipient_name} via {attempt.channel}, " \
@@ -477,4 +491,13 @@ def notifications(ticket_id: str, session: SessionDep,
                   caller: CustomerOrStaff) -> list[OutboxMessage]:
     _readable(caller, session, ticket_id)
     query = select(OutboxMessage).where(OutboxMessage.ticket_id == ticket_id)
+    if caller.customer_id is not None and _internal_clocks(session, ticket_id):
+        # The team's own warnings and escalations about internal targets are not the
+        # customer's to read: they see what was sent to them.
+        query = query.where(OutboxMessage.recipient_role == CUSTOMER_ROLE)
     return sorted(session.exec(query), key=OutboxMessage.event_order)
+
+
+def _internal_clocks(session: Session, ticket_id: str) -> set[str]:
+    ticket = session.get(Ticket, ticket_id)
+    return internal_clock_names(ticket) if ticket is not None else set()

@@ -45,6 +45,14 @@ async def test_an_internal_target_escalates_but_is_neither_shown_nor_promised_no
                                  headers={"Authorization": f"Bearer {key}"}) as as_customer:
         seen = (await as_customer.get(f"/tickets/{ticket_id}")).json()
         listed = (await as_customer.get("/tickets")).json()
+        their_timeline = (await as_customer.get(f"/tickets/{ticket_id}/timeline")).json()
+        their_messages = (await as_customer.get(f"/tickets/{ticket_id}/notifications")).json()
+    staff_timeline = (await stack.http.get(f"/tickets/{ticket_id}/timeline")).json()
+    assert any(event["kind"] == "escalated" for event in staff_timeline)
+    # The team's warning, breach and escalation of an internal target are not the customer's.
+    assert not any(event["kind"] in ("sla_warning", "sla_breach", "escalated")
+                   for event in their_timeline)
+    assert {message["recipient_role"] for message in their_messages} == {"customer"}
     row = next(item for item in listed if item["id"] == ticket_id)
     assert row["first_response_due"] is None and row["first_response_state"] is None
     assert row["resolution_due"] is not None and row["breached"] is False
