@@ -90,7 +90,8 @@ def notify(
     if send_at is not None:
         record(state, at, "notice_held", "system",
                f"{kind} to {recipient.name} ({recipient.role}) held until "
-               f"{send_at:%Y-%m-%d %H:%M} UTC, when their hours begin")
+               f"{send_at:%Y-%m-%d %H:%M} UTC, when their hours begin",
+               clock=(facts or {}).get("clock"))
 
 
 def is_urgent(state: TicketState, kind: str, urgent: bool = False) -> bool:
@@ -154,7 +155,7 @@ def _take_held(state: TicketState, taken: Callable[[Notification], bool]) -> lis
 def _cancelled(state: TicketState, at: datetime, message: Notification, reason: str) -> None:
     record(state, at, "notice_cancelled", "system",
            f"held {message.kind} to {message.recipient.name} ({message.recipient.role}) "
-           f"via {message.channel}: {reason}")
+           f"via {message.channel}: {reason}", clock=message.facts.get("clock"))
 
 
 def channels_for(state: TicketState, recipient: Contact, urgent: bool) -> list[str]:

@@ -17,6 +17,7 @@ from api.deps import ResourcesDep, SessionDep
 from api.emergency_calls import find_customer, normalize_phone, route_call
 from api.schemas import EmergencyCallAccepted, EmergencyCallCreate, TicketAccepted
 from api.scrub import Scrubber
+from sla.policy import EmergencyPolicy
 from sla.ticket import EmergencyCall
 from sla.view import TicketView
 
@@ -135,14 +136,19 @@ async def emergency_number(
     # The caller dialled the emergency number: their open critical ticket, or a new one.
     routed = await route_call(resources, session, call, customer=customer, critical_only=True)
     emergency = resources.policy.emergency
-    minutes = round(emergency.callback_within.total_seconds() / 60)
-    spoken_within = f"{minutes} minutes" if minutes < 120 or minutes % 60 else f"{minutes // 60} hours"
-    # The caller hears a time only where the contract commits to it.
-    committed = emergency.source is not None and not emergency.source.internal
     answer = VoiceResponse()
     if call.unknown_caller:
         answer.say(emergency.unknown_caller_message)
     answer.say(f"Your ticket reference is {_spoken(routed.ticket_id)}. "
-               + (f"An engineer will call you back within {spoken_within}." if committed
-                  else "An engineer will call you back."))
+               f"{callback_promise(emergency)}")
     return Response(content=str(answer), media_type="application/xml")
+
+
+def callback_promise(emergency: EmergencyPolicy) -> str:
+    """What the caller is told of the callback: its time only where the contract commits
+    to it (an internal target is not read out)."""
+    if emergency.source is None or emergency.source.internal:
+        return "An engineer will call you back."
+    minutes = round(emergency.callback_within.total_seconds() / 60)
+    within = f"{minutes} minutes" if minutes < 120 or minutes % 60 else f"{minutes // 60} hours"
+    return f"An engineer will call you back within {within}."
