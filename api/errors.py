@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, HTTPException, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
@@ -25,7 +30,28 @@ def refusal_to_http(error: WorkflowUpdateFailedError) -> HTTPException:
                          detail=f"the ticket could not be updated: {cause or error}")
 
 
+def _printable(value: Any) -> Any:
+    """The value with every lone surrogate replaced (U+FFFD), so it can be sent as UTF-8."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {_printable(key): _printable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable(item) for item in value]
+    return value
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError) -> Response:
+        # FastAPI echoes the input that failed; text that cannot be encoded (a lone
+        # surrogate) would turn the 422 into a 500 while it is written out.
+        try:
+            return await request_validation_exception_handler(request, error)
+        except UnicodeEncodeError:
+            return JSONResponse({"detail": _printable(jsonable_encoder(error.errors()))},
+                                status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
     @app.exception_handler(RPCError)
     async def _temporal_unavailable(_request: Request, error: RPCError) -> JSONResponse:
         # Anything not mapped in a route is the cluster being out of reach.

@@ -1,5 +1,7 @@
 """Input limits: a body over the size limit is refused before it is read, and text may
-not carry NUL characters (PostgreSQL cannot store them; no person types them)."""
+not carry NUL characters (PostgreSQL cannot store them; no person types them) nor lone
+surrogates (a JSON escape like "\\ud800" that is no character at all: it cannot be
+encoded as UTF-8, so no database, log or message could hold it)."""
 
 from __future__ import annotations
 
@@ -56,12 +58,28 @@ async def _too_large(send: Send, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def reject_nul(values: Any) -> Any:
-    """A ``mode="before"`` model validator: no NUL character in any text field."""
+def _unstorable(text: str) -> str | None:
+    if "\x00" in text:
+        return "text may not contain NUL characters"
+    if any("\ud800" <= char <= "\udfff" for char in text):
+        return "text may not contain lone surrogates (\\ud800-\\udfff): they are no characters"
+    return None
+
+
+def reject_unstorable_text(values: Any, where: str = "") -> Any:
+    """A ``mode="before"`` model validator: no text anywhere in the body, keys included,
+    that cannot be stored (NUL, lone surrogates); the message names the field."""
+    items: list[tuple[str, Any]] = []
     if isinstance(values, dict):
-        for key, value in values.items():
-            if isinstance(value, str) and "\x00" in value:
-                raise ValueError(f"{key}: text may not contain NUL characters")
-            if isinstance(value, dict):
-                reject_nul(value)
+        items = [(f"{where}{key}", value) for key, value in values.items()]
+        items += [(f"{where}{key} (a key)", key) for key in values if isinstance(key, str)]
+    elif isinstance(values, list):
+        items = [(f"{where.rstrip('.')}[{index}]", value) for index, value in enumerate(values)]
+    for name, value in items:
+        if isinstance(value, str):
+            problem = _unstorable(value)
+            if problem is not None:
+                raise ValueError(f"{name}: {problem}")
+        elif isinstance(value, dict | list):
+            reject_unstorable_text(value, f"{name}.")
     return values

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.limits import reject_nul
+from api.limits import reject_unstorable_text
 from api.scrub import MaskedSecretPublic
 from sla.ticket import EmergencyCall
 from store.models import CustomerBase
@@ -24,7 +24,7 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    _no_nul = model_validator(mode="before")(reject_nul)
+    _storable_text = model_validator(mode="before")(reject_unstorable_text)
 
 
 # --- customers ------------------------------------------------------------------
@@ -33,7 +33,7 @@ class _Input(BaseModel):
 class CustomerCreate(CustomerBase):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)  # type: ignore[assignment]
 
-    _no_nul = model_validator(mode="before")(reject_nul)
+    _storable_text = model_validator(mode="before")(reject_unstorable_text)
 
 
 class CustomerPublic(CustomerBase):

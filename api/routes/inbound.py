@@ -11,7 +11,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 from api.auth import Integration
 from api.deps import ResourcesDep, SessionDep
 from api.inbound_mail import address_of, clean_subject, customer_by_address, referenced_ticket
-from api.limits import reject_nul
+from api.limits import reject_unstorable_text
 from api.schemas import TicketCreate
 from api.scrub import MaskedSecretPublic, Scrubber
 from api.ticket_commands import create_ticket, update_ticket
@@ -36,7 +36,7 @@ class InboundEmail(BaseModel):
     references: str = Field(default="", max_length=10_000)
     text: str = Field(min_length=1, max_length=100_000)
 
-    _no_nul = model_validator(mode="before")(reject_nul)
+    _storable_text = model_validator(mode="before")(reject_unstorable_text)
 
 
 class InboundResult(BaseModel):

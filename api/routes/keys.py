@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from api.auth import Admin
 from api.deps import SessionDep
+from api.limits import reject_unstorable_text
 from store import keys as key_store
 from store.keys import Role
 from store.models import ApiKey, Customer
@@ -22,6 +23,8 @@ class KeyCreate(BaseModel):
     customer_id: int | None = Field(default=None, ge=1, le=2**62,
                                     description="Required for, and only for, a customer key.")
     name: str = Field(default="", max_length=200)
+
+    _storable_text = model_validator(mode="before")(reject_unstorable_text)
 
 
 class KeyPublic(BaseModel):
