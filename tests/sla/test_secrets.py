@@ -24,14 +24,27 @@ MASKED = [
 ]
 
 
-@pytest.mark.parametrize(("text", "masked", "kind"), MASKED)
-def test_secrets_are_masked(text: str, masked: str, kind: str) -> None:
+#: The part of each secret that must not survive masking (its middle, which the masked
+#: form replaces with asterisks).
+HIDDEN = ["51HxYzAbCdEfGhIjKlMn", "q2LmN4pR7sT1uV3wX5yA6bC8", "eyJzdWIiOiIxMjM0NTY3ODkwIn0",
+          "IOSFODNN7EXA", "rXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLE", "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6",
+          "Tr0ub4dor&3xyz", "Hola1234!", "456789abcdef0123456789ab",
+          "vQIBADANBgkqhkiG9w0BAQEFAASC"]
+
+
+@pytest.mark.parametrize(("text", "masked", "kind", "hidden"),
+                         [(*case, hidden) for case, hidden in zip(MASKED, HIDDEN, strict=True)])
+def test_secrets_are_masked(text: str, masked: str, kind: str, hidden: str) -> None:
+    assert hidden in text
     clean, found = mask_secrets(text)
     assert [(item.kind, item.masked) for item in found] == [(kind, masked)]
     assert masked in clean
-    # Nothing of the secret but its masked form is left.
-    secret_tail = text.split()[-1] if kind == "private key" else None
-    assert secret_tail is None or secret_tail not in clean.replace(masked, "")
+    # Nothing of the secret but its masked form is left: not its middle, nor any piece of
+    # a private key's body.
+    assert hidden not in clean
+    if kind == "private key":
+        body = text.split("-----")[4]
+        assert not any(line and line in clean for line in body.split())
 
 
 @pytest.mark.parametrize("text", [
