@@ -30,12 +30,12 @@ async def test_a_lone_surrogate_is_a_422_naming_the_field_in_every_route(stack: 
         "severity": "minor"})).json()
     names = {"own": ticket["id"], "own_customer": customer["id"]}
     cases: list[tuple[str, str, dict[str, Any], tuple[str, ...]]] = []
-    for method, path, body, _roles in ROUTES:
+    for method, path, body, _roles, _state in ROUTES:
         if body is None:
             continue
         filled = fill(body, names)
         cases += [(method, fill(path, names), filled, field) for field in text_fields(body)]
-    ticket_body = fill(next(body for method, path, body, _ in ROUTES
+    ticket_body = fill(next(body for method, path, body, _, _state in ROUTES
                             if (method, path) == ("POST", "/tickets")), names)
     cases += [("POST", "/tickets", ticket_body | {field[0]: {"name": "x"} if field[0] ==
                                                   "assignee" else {}}, field)
