@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     #: Chat webhook (Slack-compatible JSON, HMAC-SHA256 signed); unset logs chat messages.
     chat_webhook_url: str | None = None
     chat_webhook_secret: SecretStr | None = None
+    #: Write the messages of channels left unconfigured to the log (outbox status
+    #: "logged") instead of refusing to start the worker. The embedded `make run` stack
+    #: does so by itself; anywhere else it must be asked for.
+    log_delivery: bool = False
     #: The API's public URL: what the telephony provider calls (behind a proxy the API sees
     #: another one) and where links in messages (the feedback link) point.
     public_base_url: str | None = None

@@ -63,6 +63,41 @@ def build_channels(settings: Settings, http: httpx.AsyncClient) -> ChannelRouter
     return ChannelRouter(channels)
 
 
+def unconfigured_channels(settings: Settings) -> dict[str, list[str]]:
+    """Each channel that is not (wholly) configured, with the settings it lacks."""
+    missing: dict[str, list[str]] = {}
+    if not settings.smtp_host:
+        missing["email"] = ["SMTP_HOST"]
+    twilio = [name for name, value in (("TWILIO_ACCOUNT_SID", settings.twilio_account_sid),
+                                       ("TWILIO_AUTH_TOKEN", settings.twilio_auth_token),
+                                       ("TWILIO_FROM_NUMBER", settings.twilio_from_number))
+              if not value]
+    if twilio:
+        missing["sms and voice"] = twilio
+    chat = [name for name, value in (("CHAT_WEBHOOK_URL", settings.chat_webhook_url),
+                                     ("CHAT_WEBHOOK_SECRET", settings.chat_webhook_secret))
+            if not value]
+    if chat:
+        missing["chat"] = chat
+    return missing
+
+
+def check_delivery(settings: Settings, embedded: bool) -> None:
+    """Warn of every channel whose messages only reach the log; outside the embedded stack,
+    refuse to start so unless LOG_DELIVERY asks for it (a worker that silently logs
+    escalations in production loses them)."""
+    missing = unconfigured_channels(settings)
+    log = logging.getLogger(__name__)
+    for channel, names in missing.items():
+        log.warning("%s messages are only written to the log (outbox status 'logged'): "
+                    "%s not set", channel, ", ".join(names))
+    if missing and not (embedded or settings.log_delivery):
+        lacking = "; ".join(f"{channel}: {', '.join(names)}" for channel, names in missing.items())
+        raise RuntimeError(
+            f"refusing to start: messages would only be logged, never delivered ({lacking}). "
+            "Configure those channels, or set LOG_DELIVERY=true to log them on purpose.")
+
+
 def deployment_config(settings: Settings) -> WorkerDeploymentConfig | None:
     """Worker Versioning, where the settings name a deployment and a build."""
     if settings.worker_deployment_name is None or settings.worker_build_id is None:
@@ -103,7 +138,9 @@ def build_worker(
     )
 
 
-async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
+async def run_worker(settings: Settings, stop: asyncio.Event | None = None,
+                     embedded: bool = False) -> None:
+    """Serve the task queue until ``stop``; ``embedded``: inside the `make run` stack."""
     engine = make_engine(settings.database_url)
     require_current(engine)
     runtime = None
@@ -111,6 +148,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         runtime = metrics_runtime(settings.worker_metrics_host, settings.worker_metrics_port)
     client = await connect(settings, runtime)
     await require_search_attributes(client, settings.temporal_namespace)
+    check_delivery(settings, embedded)
     metrics = SlaMetrics(runtime.metric_meter) if runtime else None
     # As many threads as activity slots (threads start only when needed).
     with ThreadPoolExecutor(max_workers=settings.worker_max_concurrent_activities) as executor:

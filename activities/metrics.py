@@ -39,6 +39,9 @@ class SlaMetrics:
             "Escalations by level and the clock that caused them (callback: emergency paging)")
         self.messages_sent = meter.create_counter(
             "sla_messages_sent_total", "Messages a provider accepted, by channel and kind")
+        self.messages_logged = meter.create_counter(
+            "sla_messages_logged_total",
+            "Messages only written to the log: their channel is not configured, nobody got them")
         self.messages_failed = meter.create_counter(
             "sla_messages_failed_total",
             "Messages given up on: refused for good by the provider, or no address to send to")
@@ -71,6 +74,9 @@ class SlaMetrics:
         if message.kind in DEADLINE_KINDS:
             lateness = max((at - message.created_at).total_seconds(), 0.0)
             self.lateness.record(lateness, {"kind": message.kind, "channel": message.channel})
+
+    def logged(self, message: Notification) -> None:
+        self.messages_logged.add(1, {"channel": message.channel, "kind": message.kind})
 
     def failed(self, message: Notification) -> None:
         self.messages_failed.add(1, {"channel": message.channel, "kind": message.kind})

@@ -21,6 +21,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.metrics import SlaMetrics
 from channels import NotificationChannel, PermanentDeliveryError
+from channels.router import LOGGED
 from channels.templates import MessageTemplates
 from sla.records import UNDELIVERABLE
 from sla.ticket import Notification
@@ -90,7 +91,7 @@ class NotificationActivities:
             message = self.templates.render(message)
         # Database work runs in a thread: the activity's event loop also serves delivery.
         row, attempt = await asyncio.to_thread(self._outbox_row, message)
-        if row.status in ("sent", "failed", UNDELIVERABLE):
+        if row.status in ("sent", "logged", "failed", UNDELIVERABLE):
             return row.status
         assert row.id is not None
         if message.channel == UNDELIVERABLE:
@@ -111,6 +112,13 @@ class NotificationActivities:
             await asyncio.to_thread(self._record_attempt, row.id, attempt, "retrying",
                                     f"{error.__class__.__name__}: {error}")
             raise
+        if reference.startswith(LOGGED):
+            # No provider took it: say so, never "sent".
+            self.metrics.logged(message)
+            await asyncio.to_thread(self._finish, row.id, "logged", reference,
+                                    f"no {message.channel} channel is configured: written to "
+                                    "the log only", attempt)
+            return "logged"
         self.metrics.sent(message, datetime.now(UTC))
         await asyncio.to_thread(self._finish, row.id, "sent", reference, "", attempt)
         return "sent"
@@ -138,9 +146,10 @@ class NotificationActivities:
             stored = self._stored(session, row_id)
             stored.status = status
             stored.provider_ref = reference
-            if status == "sent":
+            if status in ("sent", "logged"):
+                # For a logged message: when it was handled (written to the log).
                 stored.sent_at = datetime.now(UTC)
-            else:
+            if status != "sent":
                 stored.last_error = detail
             session.add(stored)
             session.add(_attempt(stored, attempt or stored.attempts, status, detail))

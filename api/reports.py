@@ -6,10 +6,17 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
 from fastapi import HTTPException, status
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from sla.report import ReportEntry, ReportTicket
-from store.models import Customer, Ticket, TimelineEvent, as_utc, internal_clock_names
+from store.models import (
+    Customer,
+    OutboxMessage,
+    Ticket,
+    TimelineEvent,
+    as_utc,
+    internal_clock_names,
+)
 
 #: The longest period one request may cover: a year and a day (a leap year's Dec 31 included).
 LONGEST_PERIOD = timedelta(days=367)
@@ -72,6 +79,11 @@ def report_tickets(session: Session, start: datetime, end: datetime) -> list[Rep
         entries[event.ticket_id].append(ReportEntry(
             at=event.at, kind=event.kind, detail=event.detail, clock=event.clock,
             level=event.level))
+    logged = dict(session.exec(
+        select(OutboxMessage.ticket_id, func.count())
+        .join(Ticket, col(Ticket.id) == col(OutboxMessage.ticket_id))
+        .where(created_in_period, OutboxMessage.status == "logged")
+        .group_by(col(OutboxMessage.ticket_id))).all())
     return [
         ReportTicket(ticket_id=ticket.id, created_at=ticket.created_at, plan=ticket.plan,
                      customer=f"{customer_name} (#{customer_id})", severity=ticket.severity,
@@ -79,6 +91,7 @@ def report_tickets(session: Session, start: datetime, end: datetime) -> list[Rep
                      first_response_state=ticket.first_response_state,
                      resolution_state=ticket.resolution_state,
                      timeline=tuple(entries[ticket.id]),
-                     internal_clocks=frozenset(internal_clock_names(ticket)))
+                     internal_clocks=frozenset(internal_clock_names(ticket)),
+                     logged_messages=logged.get(ticket.id, 0))
         for ticket, customer_name, customer_id in rows
     ]

@@ -6,6 +6,10 @@ from channels import NotificationChannel
 from channels.log import LogChannel
 from sla.ticket import Notification
 
+#: A reference starting with this says the message was only written to the log: its channel
+#: is not configured, so nobody received it (outbox status ``logged``, never ``sent``).
+LOGGED = "logged:"
+
 
 class ChannelRouter:
     def __init__(self, channels: dict[str, NotificationChannel]) -> None:
@@ -16,4 +20,7 @@ class ChannelRouter:
         return channel in self.channels
 
     async def deliver(self, message: Notification) -> str:
-        return await self.channels.get(message.channel, self.fallback).deliver(message)
+        channel = self.channels.get(message.channel)
+        if channel is None:
+            return LOGGED + await self.fallback.deliver(message)
+        return await channel.deliver(message)

@@ -15,7 +15,9 @@ assignee. Each figure is what the ticket's own timeline and clocks show:
 - callbacks: each callback owed for an emergency call, made or not, within the limit
   when no callback breach came first;
 - time paused: time spent waiting on the customer (the resolving clocks stand still);
-- feedback: the ratings given at closure.
+- feedback: the ratings given at closure;
+- messages logged: messages only written to the log because their channel was not
+  configured (nobody received them).
 
 Median is the middle value (the mean of the two middle ones for an even count); p90 is
 the nearest-rank 90th percentile: the smallest time at or above 90 % of the times.
@@ -65,6 +67,8 @@ class ReportTicket:
     timeline: tuple[ReportEntry, ...]
     #: The clocks that ran toward internal targets (not commitments to the customer).
     internal_clocks: frozenset[str] = frozenset()
+    #: Messages of the ticket only written to the log (no channel configured).
+    logged_messages: int = 0
 
 
 ClockOutcome = Literal["met", "breached"] | None
@@ -84,6 +88,7 @@ class TicketFigures:
     ratings: tuple[int, ...]
     internal_first_response: ClockOutcome = None
     internal_resolution: ClockOutcome = None
+    logged_messages: int = 0
 
 
 def _outcome(ticket: ReportTicket, clock: str, state: str | None) -> ClockOutcome:
@@ -139,6 +144,7 @@ def ticket_figures(ticket: ReportTicket, as_of: datetime) -> TicketFigures:
         resolution=None if "resolution" in internal else resolution,
         internal_first_response=first_response if "first_response" in internal else None,
         internal_resolution=resolution if "resolution" in internal else None,
+        logged_messages=ticket.logged_messages,
         escalations=Counter(e.level for e in ticket.timeline
                             if e.kind == "escalated" and e.level is not None),
         pages=Counter(e.level for e in ticket.timeline
@@ -185,6 +191,7 @@ class GroupFigures:
     internal_first_response_breached: int = 0
     internal_resolution_met: int = 0
     internal_resolution_breached: int = 0
+    messages_logged: int = 0
 
     def add(self, figures: TicketFigures) -> None:
         self.tickets += 1
@@ -198,6 +205,7 @@ class GroupFigures:
         self.internal_first_response_breached += figures.internal_first_response == "breached"
         self.internal_resolution_met += figures.internal_resolution == "met"
         self.internal_resolution_breached += figures.internal_resolution == "breached"
+        self.messages_logged += figures.logged_messages
         self.escalations.update(figures.escalations)
         self.pages.update(figures.pages)
         self.callbacks_owed += figures.callbacks_owed
@@ -246,6 +254,7 @@ class GroupFigures:
                                              self.internal_resolution_breached),
                 },
             },
+            "messages_logged": self.messages_logged,
             "escalations_by_level": {str(level): n for level, n in sorted(self.escalations.items())},
             "pages_by_level": {str(level): n for level, n in sorted(self.pages.items())},
             "callbacks": {"owed": self.callbacks_owed, "made": self.callbacks_made,
@@ -326,7 +335,7 @@ def csv_header(report: Report) -> list[str]:
         *(f"escalations_level_{level}" for level in levels),
         *(f"pages_level_{level}" for level in page_levels),
         "callbacks_owed", "callbacks_made", "callbacks_within_limit",
-        "paused_seconds", "ratings", "rating_average",
+        "paused_seconds", "ratings", "rating_average", "messages_logged",
     ]
 
 
@@ -353,6 +362,7 @@ def csv_rows(report: Report) -> list[list[str]]:
             *(group.pages.get(level, 0) for level in page_levels),
             group.callbacks_owed, group.callbacks_made, group.callbacks_within_limit,
             round(group.paused_seconds, 3), len(group.ratings), group.rating_average(),
+            group.messages_logged,
         ]
         rows.append(["" if value is None else str(value) for value in row])
     return rows

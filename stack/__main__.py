@@ -94,7 +94,7 @@ async def run_stack(settings: Settings) -> None:
 
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, shut_down)
-        worker = asyncio.create_task(run_worker(settings, stop))
+        worker = asyncio.create_task(run_worker(settings, stop, embedded=True))
         logger.info("API: http://%s:%d (OpenAPI at /docs)", settings.api_host, settings.api_port)
         await api.serve()
         stop.set()

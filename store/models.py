@@ -139,7 +139,8 @@ class OutboxMessage(SQLModel, table=True):
     recipient_address: str | None = None
     subject: str
     body: str
-    #: sending -> sent (pending: not attempted yet); failed (permanent); undeliverable.
+    #: sending -> sent (pending: not attempted yet); failed (permanent); undeliverable;
+    #: logged (its channel is not configured: only written to the log, nobody got it).
     status: str = "pending"
     attempts: int = 0
     last_error: str | None = None

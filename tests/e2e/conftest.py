@@ -53,6 +53,8 @@ def stack_settings(dev_server: DevServer, data: Path, **overrides: object) -> Se
         "demo_data": False,
         # Several workers run in this process at once; a test that scrapes one sets a port.
         "worker_metrics_port": 0,
+        # No mail server: the messages are logged (status "logged"), on purpose.
+        "log_delivery": True,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from temporalio.client import Client
 
 from config import Settings
 from stack.temporal import DevServer, connect, free_port, require_search_attributes
 from store.db import make_engine
 from store.migrations import upgrade
-from tests.e2e.conftest import Stack
+from tests.e2e.conftest import Stack, stack_settings
 from worker import run_worker
 
 pytestmark = pytest.mark.e2e
@@ -91,3 +93,38 @@ async def test_the_worker_refuses_a_cluster_without_the_search_attributes(
             await require_search_attributes(client, "default")
     finally:
         bare.stop()
+
+
+async def test_a_worker_that_would_only_log_messages_refuses_unless_asked(
+    dev_server: DevServer, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Outside `make run`, a worker with unconfigured channels would record escalations that
+    nobody receives: it refuses to start and names what is missing, unless LOG_DELIVERY."""
+    bare = stack_settings(dev_server, tmp_path, log_delivery=False)
+    upgrade(make_engine(bare.database_url))
+    with pytest.raises(RuntimeError) as refused:
+        await run_worker(bare)
+    message = str(refused.value)
+    for name in ("SMTP_HOST", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER",
+                 "CHAT_WEBHOOK_URL", "CHAT_WEBHOOK_SECRET", "LOG_DELIVERY=true"):
+        assert name in message, message
+    half = bare.model_copy(update={"smtp_host": "127.0.0.1", "twilio_account_sid": "AC1",
+                                   "chat_webhook_url": "https://chat.example.com/hook",
+                                   "chat_webhook_secret": SecretStr("s")})
+    with pytest.raises(RuntimeError) as refused:
+        await run_worker(half)
+    assert "sms and voice: TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER" in str(refused.value)
+    assert "SMTP_HOST" not in str(refused.value) and "CHAT_" not in str(refused.value)
+
+    stop = asyncio.Event()
+    with caplog.at_level(logging.WARNING, logger="worker"):
+        running = asyncio.create_task(run_worker(bare.model_copy(update={"log_delivery": True}),
+                                                 stop))
+        for _ in range(200):
+            if "email messages are only written to the log" in caplog.text:
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        await running
+    assert "email messages are only written to the log (outbox status 'logged'): SMTP_HOST " \
+        "not set" in caplog.text

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from stack.temporal import DevServer, free_port
+from tests.channels.servers import SmtpRecorder, smtp_server
 from tests.e2e.conftest import running_api, running_worker, stack_settings
 from tests.e2e.test_tickets_api import ticket_body, wait_for
 from tests.metrics import scrape, scrape_until
@@ -19,7 +20,15 @@ pytestmark = pytest.mark.e2e
 async def test_the_api_and_the_worker_serve_what_happened(
     dev_server: DevServer, tmp_path: Path
 ) -> None:
-    settings = stack_settings(dev_server, tmp_path, worker_metrics_port=free_port())
+    async with smtp_server() as (mailbox, smtp_port):
+        await serve_and_scrape(dev_server, tmp_path, smtp_port, mailbox)
+
+
+async def serve_and_scrape(dev_server: DevServer, tmp_path: Path, smtp_port: int,
+                           mailbox: SmtpRecorder) -> None:
+    # Email goes to a real SMTP server (sent); SMS and chat are not configured (logged).
+    settings = stack_settings(dev_server, tmp_path, worker_metrics_port=free_port(),
+                              smtp_host="127.0.0.1", smtp_port=smtp_port)
     worker_url = f"http://127.0.0.1:{settings.worker_metrics_port}/metrics"
     async with running_worker(settings), running_api(settings) as http:
         customer_id = (await http.post("/customers", json={
@@ -76,6 +85,8 @@ async def test_the_api_and_the_worker_serve_what_happened(
                         clock="first_response") == 1
     for (channel, kind), count in sent.items():
         assert worker.value("sla_messages_sent_total", channel=channel, kind=kind) == count
+    # What the metric calls sent is what the mail server received.
+    assert sum(sent.values()) == len(mailbox.received) >= 3
     # Warning, breach and escalation: each measured from its due time to its sending.
     assert worker.value("sla_escalation_lateness_seconds_count", kind="escalation") == 1
     assert worker.value("sla_escalation_lateness_seconds_count") == 3

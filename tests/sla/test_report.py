@@ -95,6 +95,7 @@ def test_grouped_by_plan() -> None:
         "pages_by_level": {},
         "callbacks": {"owed": 0, "made": 0, "within_limit": 0},
         "paused_seconds": 3600.0 + 6.5 * 86400,
+        "messages_logged": 0,
         "feedback": {"ratings": 1, "average": 4.0,
                      "by_rating": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0}},
     }
@@ -109,6 +110,7 @@ def test_grouped_by_plan() -> None:
         "pages_by_level": {"1": 1},
         "callbacks": {"owed": 2, "made": 2, "within_limit": 1},
         "paused_seconds": 0.0,
+        "messages_logged": 0,
         "feedback": {"ratings": 0, "average": None,
                      "by_rating": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 0}},
     }
@@ -175,7 +177,7 @@ def test_an_internal_target_is_counted_apart_from_the_customers_attainment() -> 
     from dataclasses import replace
 
     internal = replace(ANSWERED_LATE, ticket_id="T-OLA",
-                       internal_clocks=frozenset({"first_response"}))
+                       internal_clocks=frozenset({"first_response"}), logged_messages=2)
     report = build_report([ANSWERED_IN_TIME, internal], START, END, "plan", NOW)
     total = report.total.as_dict()
     assert total["first_response"]["met"] == 1  # type: ignore[index]
@@ -183,7 +185,9 @@ def test_an_internal_target_is_counted_apart_from_the_customers_attainment() -> 
     assert total["first_response"]["attainment"] == 1.0  # type: ignore[index]
     assert total["internal_targets"]["first_response"] == {  # type: ignore[index]
         "met": 0, "missed": 1, "attainment": 0.0}
+    assert total["messages_logged"] == 2
     header, *rows = csv_rows(report)
     last = dict(zip(header, rows[-1], strict=True))
     assert last["first_response_breached"] == "0"
     assert last["internal_first_response_missed"] == "1"
+    assert last["messages_logged"] == "2"
