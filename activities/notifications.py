@@ -83,10 +83,22 @@ class NotificationActivities:
 
     @activity.defn(name="send_notification")
     async def send_notification(self, message: Notification) -> str:
-        """Returns the outbox status: ``sent``, ``failed`` (permanent) or ``undeliverable``.
+        """Returns the outbox status: ``sent``, ``logged``, ``failed`` (permanent) or
+        ``undeliverable``.
 
-        A transient failure raises, so the activity's retry policy tries again.
+        A transient failure raises, so the activity's retry policy tries again. It heartbeats
+        while it works: a worker killed mid-send is noticed within the heartbeat timeout (a
+        few seconds), not the whole start-to-close timeout, and a healthy slow send keeps
+        its attempt alive instead of being tried again beside it.
         """
+        alive = asyncio.create_task(_heartbeat()) if activity.in_activity() else None
+        try:
+            return await self._send(message)
+        finally:
+            if alive is not None:
+                alive.cancel()
+
+    async def _send(self, message: Notification) -> str:
         if self.templates is not None:
             message = self.templates.render(message)
         # Database work runs in a thread: the activity's event loop also serves delivery.
@@ -161,6 +173,17 @@ class NotificationActivities:
         if stored is None:
             raise ApplicationError(f"outbox row {row_id} vanished", non_retryable=True)
         return stored
+
+
+#: How often a running send tells the server it is alive (well inside the workflow's
+#: heartbeat timeout).
+HEARTBEAT_EVERY_SECONDS = 1.0
+
+
+async def _heartbeat() -> None:
+    while True:
+        activity.heartbeat()
+        await asyncio.sleep(HEARTBEAT_EVERY_SECONDS)
 
 
 def _attempt(message: OutboxMessage, attempt: int, outcome: str, detail: str) -> DeliveryAttempt:

@@ -3,6 +3,12 @@
 360dialog: never share a whole API key or password. Keys, tokens, passwords and private
 keys are cut to their first and last four characters (shorter ones are hidden entirely,
 since eight characters would be the whole secret). Pure and deterministic.
+
+Two layers: the pattern detectors of Yelp's detect-secrets for formats they know
+(credentials in URLs, Slack webhooks and tokens, Twilio, Stripe, SendGrid, OpenAI and
+Mailchimp keys), then our own rules for what they leave (passwords after their word in the
+seven languages the product serves, GitHub, AWS and other keys, JWTs, long random tokens). The
+entropy detectors of detect-secrets are not used: order numbers and hashes are not secrets.
 """
 
 from __future__ import annotations
@@ -12,6 +18,15 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from detect_secrets.plugins.base import RegexBasedDetector
+from detect_secrets.plugins.basic_auth import BasicAuthDetector
+from detect_secrets.plugins.mailchimp import MailchimpDetector
+from detect_secrets.plugins.openai import OpenAIDetector
+from detect_secrets.plugins.sendgrid import SendGridDetector
+from detect_secrets.plugins.slack import SlackDetector
+from detect_secrets.plugins.stripe import StripeDetector
+from detect_secrets.plugins.twilio import TwilioKeyDetector
 
 
 @dataclass(frozen=True)
@@ -30,7 +45,7 @@ _PRIVATE_KEY = re.compile(
     r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----(?P<body>.*?)-----END (?:[A-Z]+ )*PRIVATE KEY-----",
     re.DOTALL)
 _KEY_VALUE = re.compile(
-    r"(?P<key>\b(?:password|passwd|pwd|pass|passphrase|secret|client_secret|api[_ -]?key|"
+    r"(?P<key>\b(?:password|passwd|pwd|pw|pass|passphrase|secret|client_secret|api[_ -]?key|"
     r"access[_ -]?token|auth[_ -]?token|token|contraseña|clave|пароль|kata ?sandi|senha|"
     r"passwort|kennwort)\b"
     r"\s*(?:[:=]|\bis\b|\bes\b|\bé\b|\bè\b|\bist\b|\badalah\b)\s*)(?P<quote>[\"']?)(?P<value>[^\s\"',;]{3,})",
@@ -81,6 +96,8 @@ def mask_secrets(text: str) -> tuple[str, list[MaskedSecret]]:
         return f"[private key {mask(body)}]"
 
     text = _PRIVATE_KEY.sub(private_key, text)
+    # Known formats first: they name the provider ("Stripe Access Key", "Slack Token").
+    text = _known_formats(text, found)
 
     def keyed(kind: str) -> Callable[[re.Match[str]], str]:
         def replace(match: re.Match[str]) -> str:
@@ -109,3 +126,22 @@ def mask_secrets(text: str) -> tuple[str, list[MaskedSecret]]:
 
     text = _TOKEN_CANDIDATE.sub(random_token, text)
     return text, found
+
+
+def _known_formats(text: str, found: list[MaskedSecret]) -> str:
+    """Mask what detect-secrets' detectors of known formats find, naming the format."""
+    for detector in _DETECTORS:
+        for value in sorted(set(detector.analyze_string(text)), key=len, reverse=True):
+            if "*" * 8 in value or value not in text:
+                continue
+            found.append(MaskedSecret(detector.secret_type, mask(value)))
+            text = text.replace(value, mask(value))
+    return text
+
+
+#: detect-secrets' detectors of known formats whose match is the whole secret (those whose
+#: expression captures only a prefix, like its GitHub and GitLab ones, are left to ours).
+_DETECTORS: list[RegexBasedDetector] = [
+    BasicAuthDetector(), SlackDetector(), TwilioKeyDetector(), StripeDetector(),
+    SendGridDetector(), OpenAIDetector(), MailchimpDetector(),
+]

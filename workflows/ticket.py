@@ -42,6 +42,9 @@ with workflow.unsafe.imports_passed_through():
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1),
                              maximum_interval=timedelta(minutes=1))
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
+#: A message's attempt heartbeats every second: silence this long means its worker died,
+#: and the attempt is retried elsewhere at once rather than after ACTIVITY_TIMEOUT.
+MESSAGE_HEARTBEAT_TIMEOUT = timedelta(seconds=5)
 
 REFUSED = "TransitionRefused"
 IDEMPOTENCY_CONFLICT = "IdempotencyKeyReused"
@@ -240,6 +243,7 @@ class TicketWorkflow:
             "send_notification",
             notification,
             start_to_close_timeout=ACTIVITY_TIMEOUT,
+            heartbeat_timeout=MESSAGE_HEARTBEAT_TIMEOUT,
             retry_policy=ACTIVITY_RETRY,
             summary=_activity_summary(notification),
             result_type=str,

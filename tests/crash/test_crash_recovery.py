@@ -16,6 +16,7 @@ import subprocess
 import sys
 import uuid
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -25,6 +26,7 @@ from temporalio.client import Client
 
 from config import Settings
 from stack.temporal import DevServer, connect, free_port
+from store.models import as_utc
 from tests.e2e.conftest import admin_key, healthy
 
 pytestmark = pytest.mark.crash
@@ -57,6 +59,12 @@ class Process:
 
 
 HEADERS: dict[str, str] = {}
+
+
+def moment(value: datetime | str) -> datetime:
+    """A stored instant as raw SQL reads it back (SQLite: text)."""
+    return as_utc(value if isinstance(value, datetime) else datetime.fromisoformat(value))
+
 #: No mail server here: every message ends in the log, on purpose (LOG_DELIVERY).
 DELIVERED = "logged"
 
@@ -139,10 +147,19 @@ async def test_nothing_is_lost_or_sent_twice_when_processes_die(tmp_path: Path) 
         in_temporal = {execution.id async for execution in client.list_workflows(
             "WorkflowType = 'TicketWorkflow' AND TaskQueue = 'crash'")}
         counts = Counter((ticket_id, kind) for ticket_id, kind, _status in rows)
+        with engine.connect() as connection:
+            # Printed, not asserted (timings are the benchmark's): how late the escalations
+            # of tickets whose worker was killed went out, heartbeats bounding the wait.
+            late = [(moment(sent) - moment(due)).total_seconds() for sent, due in
+                    connection.execute(text(
+                        "SELECT o.sent_at, t.first_response_due FROM outboxmessage o JOIN "
+                        "ticket t ON t.id = o.ticket_id WHERE o.kind = 'escalation'"))
+                    if sent is not None and due is not None]
         print(f"\ncrash test: {len(ids)} tickets opened, {len(stored)} in the database, "
               f"{len(in_temporal)} in Temporal, {len(rows)} outbox messages, "
               f"{sum(1 for _t, k, _s in rows if k == 'escalation')} escalations, "
-              f"{max(counts.values(), default=0)} copies of any message at most")
+              f"{max(counts.values(), default=0)} copies of any message at most, "
+              f"escalations at most {max(late, default=0):.1f} s after their due time")
         assert len(set(ids)) == len(ids)
         assert set(ids) <= stored, f"missing rows: {set(ids) - stored}"
         assert set(ids) <= in_temporal, f"missing workflows: {set(ids) - in_temporal}"

@@ -318,7 +318,7 @@ async def test_secrets_never_reach_the_database_or_the_workflow_history(stack: S
         customer_id, description=f"Calls fail with our key {secret} since 9:00"))
     assert created.status_code == 201
     body = created.json()
-    assert body["masked"] == [{"field": "description", "kind": "API key",
+    assert body["masked"] == [{"field": "description", "kind": "Stripe Access Key",
                                "masked": "sk_l********OpQr"}]
     assert secret not in created.text
     reply = await stack.http.post(f"/tickets/{body['id']}/replies",

@@ -8,7 +8,7 @@ from sla.secrets import mask_secrets
 
 MASKED = [
     ("Our key is sk_live_51HxYzAbCdEfGhIjKlMnOpQr, please check",
-     "sk_l********OpQr", "API key"),
+     "sk_l********OpQr", "Stripe Access Key"),
     ("curl -H 'Authorization: Bearer 9f8Zq2LmN4pR7sT1uV3wX5yA6bC8dE0f'",
      "9f8Z********dE0f", "bearer token"),
     ("token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
@@ -82,3 +82,39 @@ def test_a_password_after_its_word_without_a_colon_is_masked(text: str) -> None:
     clean, found = mask_secrets(text)
     assert "Qwerty123!" not in clean
     assert [(item.kind, item.masked) for item in found] == [("password or secret", "********")]
+
+
+@pytest.mark.parametrize(("text", "secret", "kind"), [
+    ("the app connects with postgres://admin:S3cr3t@db/prod since Monday", "S3cr3t",
+     "Basic Auth Credentials"),
+    ("mirror at https://deploy:hunter22@git.example.com/repo.git", "hunter22",
+     "Basic Auth Credentials"),
+    ("we post to https://hooks.slack.com/services/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",
+     "4f3e2d1c0b9a8f7e6d5c4b3a", "Slack Token"),
+    ("bot token xoxb-2345678901-3456789012345-AbCdEfGhIjKlMnOpQrStUvWx", "3456789012345",
+     "Slack Token"),
+    ("Twilio key SK0123456789abcdef0123456789abcdef stopped working",
+     "0123456789abcdef0123456789ab", "Twilio API Key"),
+    ("restricted key rk_live_4eC39HqLyjWDarjtT1zdp7dc leaked", "4eC39HqLyjWDarjtT1zdp7dc",
+     "Stripe Access Key"),
+    ("SendGrid 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",
+     "TwL2iGABf9DHoTf", "SendGrid API Key"),
+    ("login: admin pw: hunter22", "hunter22", "password or secret"),
+    ("pw=Tr0ub4dor&3 for the staging box", "Tr0ub4dor", "password or secret"),
+])
+def test_credentials_in_urls_and_provider_keys_are_masked(text: str, secret: str,
+                                                          kind: str) -> None:
+    clean, found = mask_secrets(text)
+    assert secret not in clean
+    assert kind in [item.kind for item in found]
+
+
+@pytest.mark.parametrize("text", [
+    "the status page https://status.example.com:8443/incidents/42 shows it",
+    "write to ana@example.com or mailto:ops@example.com",
+    "the webhook https://example.com/hooks/slack is ours, not Slack's",
+    "error SK-1234 in the SDK, and ACME account AC-77",
+    "the pw field of the form is empty",
+])
+def test_urls_addresses_and_look_alikes_are_left_alone(text: str) -> None:
+    assert mask_secrets(text) == (text, [])
