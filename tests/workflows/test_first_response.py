@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ from sla.ticket import Notification
 from store.db import SessionFactory
 from tests.workflows.harness import Harness, eventually, running_harness
 from workflows.messages import AgentResponse
-from workflows.ticket import TicketWorkflow
+from workflows.ticket import MESSAGE_HEARTBEAT_TIMEOUT, TicketWorkflow
 
 
 async def test_first_response_in_time_is_met_and_nothing_is_sent(harness: Harness) -> None:
@@ -84,3 +85,33 @@ async def test_a_message_still_retrying_does_not_hold_up_the_breach(
         assert sent == [
             ("sla_warning", "support_lead"), ("sla_breach", "support_lead"), ("escalation", "tam"),
         ]
+
+
+class SlowProvider:
+    """A provider that takes longer than the heartbeat timeout to accept a message."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    async def deliver(self, message: Notification) -> str:
+        self.calls.append(message.idempotency_key)
+        await asyncio.sleep(MESSAGE_HEARTBEAT_TIMEOUT.total_seconds() + 2)
+        return f"ok:{message.idempotency_key}"
+
+
+async def test_a_healthy_slow_send_is_kept_alive_not_sent_twice(
+    time_skipping_env: WorkflowEnvironment, sessions: SessionFactory, task_queue: str,
+    activity_executor: ThreadPoolExecutor,
+) -> None:
+    """Attempts heartbeat: a worker that dies mid-send is noticed within seconds, yet a
+    send that is merely slow is not taken for dead and tried again beside itself."""
+    provider = SlowProvider()
+    async with running_harness(time_skipping_env, sessions, task_queue, activity_executor,
+                               provider) as harness:
+        handle = await harness.start("major")
+        await harness.sleep(timedelta(minutes=23))  # the first-response warning falls due
+        rows = await eventually(lambda: [row for row in harness.outbox(handle.id)
+                                         if row.status == "sent"], timeout=30)
+    assert [row.kind for row in rows] == ["sla_warning"]
+    assert rows[0].attempts == 1
+    assert provider.calls == [rows[0].idempotency_key]
