@@ -220,6 +220,12 @@ class DevServer:
         self.stop()
         raise RuntimeError(f"the Temporal dev server did not start within {timeout:.0f}s")
 
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: no shutdown of its own."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return

@@ -1,19 +1,25 @@
 """Kill things while tickets are being opened and deadlines pass; nothing may be missed.
 
 The stack runs as separate processes: the Temporal dev server on its SQLite file, the
-worker, the API. While a few hundred tickets are opened the worker is killed with SIGKILL
-twice, the API once, and the Temporal server is restarted on the same database file.
-Afterwards every ticket must exist in the database and in Temporal, every breach that
-came due must be escalated, and the outbox must hold each message exactly once.
+worker, the API, and email goes to a real SMTP server (aiosmtpd) in the test. While a few
+hundred tickets are opened the worker is killed with SIGKILL twice, the API once and the
+Temporal server once (then started again on the same database file), at moments drawn
+from a seed the test prints (CRASH_SEED=... repeats a run). Afterwards every ticket must
+exist in the database and in Temporal, every breach must be escalated, the outbox must
+hold each message exactly once, and the mail server must have received each one, at most
+one of them twice per kill: plain SMTP has no idempotency, so a kill between the server's
+"250" and the outbox's note of it delivers that message again under the same Message-ID.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections import Counter
 from datetime import datetime
@@ -27,6 +33,7 @@ from temporalio.client import Client
 from config import Settings
 from stack.temporal import DevServer, connect, free_port
 from store.models import as_utc
+from tests.channels.servers import SmtpRecorder, smtp_server
 from tests.e2e.conftest import admin_key, healthy
 
 pytestmark = pytest.mark.crash
@@ -65,8 +72,9 @@ def moment(value: datetime | str) -> datetime:
     """A stored instant as raw SQL reads it back (SQLite: text)."""
     return as_utc(value if isinstance(value, datetime) else datetime.fromisoformat(value))
 
-#: No mail server here: every message ends in the log, on purpose (LOG_DELIVERY).
-DELIVERED = "logged"
+#: Email reaches the test's mail server; SMS and chat are not configured, and no message
+#: of the crash policy uses them (LOG_DELIVERY only lets the worker start without them).
+DELIVERED = "sent"
 
 
 async def open_wave(base: str, customer_id: int, count: int) -> list[str]:
@@ -88,6 +96,14 @@ async def open_wave(base: str, customer_id: int, count: int) -> list[str]:
 
 
 async def test_nothing_is_lost_or_sent_twice_when_processes_die(tmp_path: Path) -> None:
+    seed = int(os.environ.get("CRASH_SEED") or time.time_ns() % 1_000_000)
+    print(f"\ncrash test: seed {seed} (CRASH_SEED={seed} repeats these kill times)")
+    async with smtp_server() as (mailbox, smtp_port):
+        await crash_and_check(tmp_path, random.Random(seed), mailbox, smtp_port)
+
+
+async def crash_and_check(tmp_path: Path, chance: random.Random, mailbox: SmtpRecorder,
+                          smtp_port: int) -> None:
     temporal = DevServer(tmp_path / "temporal.db", free_port(), ui_port=None,
                          log_file=tmp_path / "temporal.log")
     await temporal.start()
@@ -97,7 +113,8 @@ async def test_nothing_is_lost_or_sent_twice_when_processes_die(tmp_path: Path) 
     env = {**os.environ, "TEMPORAL_ADDRESS": temporal.address, "DATABASE_URL": database,
            "TEMPORAL_TASK_QUEUE": "crash", "SLA_POLICY_FILE": str(POLICY),
            "WORKER_WAIT_SECONDS": "2", "LOG_LEVEL": "WARNING", "WORKER_METRICS_PORT": "0",
-           "LOG_DELIVERY": "true"}
+           "LOG_DELIVERY": "true", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
+           "MESSAGE_ID_DOMAIN": "crash.test"}
     HEADERS["Authorization"] = f"Bearer {admin_key(database)}"
     worker = Process([sys.executable, "worker.py"], env, tmp_path / "worker.log")
     api = Process([sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(api_port)],
@@ -110,17 +127,20 @@ async def test_nothing_is_lost_or_sent_twice_when_processes_die(tmp_path: Path) 
             customer_id = (await http.post("/customers", json={"name": "Crash Co",
                                                                "plan": "crash"})).json()["id"]
         ids = await open_wave(base, customer_id, TICKETS_PER_WAVE)
+        await asyncio.sleep(chance.uniform(0, 3))
         worker.kill()  # SIGKILL 1, mid-flight: warnings and projections in progress
         ids += await open_wave(base, customer_id, 20)  # answered 202: no worker
         worker.start()
-        await asyncio.sleep(3)
+        await asyncio.sleep(chance.uniform(1, 8))  # into the first wave's deadlines
         worker.kill()  # SIGKILL 2
         worker.start()
+        await asyncio.sleep(chance.uniform(0, 2))
         api.kill()
         api.start()
         await healthy(base)
         ids += await open_wave(base, customer_id, TICKETS_PER_WAVE)
-        temporal.stop()  # the server goes down with deadlines due
+        await asyncio.sleep(chance.uniform(0, 10))
+        temporal.kill()  # SIGKILL: the server goes down with deadlines due
         await asyncio.sleep(2)
         await temporal.start()
         await healthy(base)
@@ -166,6 +186,29 @@ async def test_nothing_is_lost_or_sent_twice_when_processes_die(tmp_path: Path) 
         missing = expected - {(t, k) for t, k, s in rows if s == DELIVERED}
         assert not missing, f"{len(missing)} messages never sent, e.g. {sorted(missing)[:5]}"
         assert set(counts.values()) == {1}, "a message was recorded twice"
+        # What the mail server received: each message, by its Message-ID.
+        received = Counter(str(mail["Message-ID"]) for mail in mailbox.received)
+        escalations = {str(mail["Message-ID"]) for mail in mailbox.received
+                       if "] Escalated to you:" in str(mail["Subject"])}
+        again = sum(copies - 1 for copies in received.values())
+        print(f"crash test: the mail server received {len(received)} messages, "
+              f"{len(escalations)} escalations, {again} delivered again after 4 kills")
+        # A message is delivered again only where a kill cut its attempt short between the
+        # server's "250" and the outbox's note of it: its "sent" is a later attempt's, and
+        # no earlier attempt finished.
+        for message_id in (mid for mid, copies in received.items() if copies > 1):
+            key = message_id.strip("<>").split("@")[0].replace(".", ":")
+            with engine.connect() as connection:
+                finished = [(attempt, outcome) for attempt, outcome in connection.execute(text(
+                    "SELECT d.attempt, d.outcome FROM deliveryattempt d JOIN outboxmessage o "
+                    "ON o.id = d.outbox_id WHERE o.idempotency_key = :key"), {"key": key})]
+            assert received[message_id] == 2, (message_id, received[message_id])
+            sent = [attempt for attempt, outcome in finished if outcome == "sent"]
+            assert len(sent) == 1 and sent[0] > 1, (message_id, finished)
+        assert len(received) == len(rows)  # every outbox message reached the server
+        assert len(escalations) == len(ids)  # every ticket's breach was escalated, by mail
+        # Each kill can cut short the sends in flight at that moment (one, or a few when
+        # many are in flight at once): printed above, explained message by message.
     finally:
         api.stop()
         worker.stop()
