@@ -42,7 +42,7 @@ test: $(TEST_STAMP)
 
 ## record-histories: rewrite tests/histories (only for a deliberate, patched workflow change)
 record-histories: $(TEST_STAMP)
-	RECORD_HISTORIES=1 $(BIN)/pytest tests/workflows/test_replay.py tests/e2e/test_tickets_api.py tests/e2e/test_duplicate_history.py -k "fresh_history_replays or life_cycle or duplicate_ticket_history"
+	RECORD_HISTORIES=1 $(BIN)/pytest tests/workflows/test_replay.py tests/workflows/test_continue_as_new.py tests/e2e/test_tickets_api.py tests/e2e/test_duplicate_history.py -k "fresh_history_replays or life_cycle or duplicate_ticket_history or stuck_in_delivery"
 
 ## bench: the stack as users run it, measured against raw Temporal; writes BENCHMARKS.md
 bench: $(TEST_STAMP)

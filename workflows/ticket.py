@@ -57,6 +57,10 @@ SEARCH_ATTRIBUTES_V2 = "search-attributes-next-due"
 #: another, and a message still retrying (a mail server down) never holds up the next
 #: deadline.
 BACKGROUND_MESSAGES = "local-projection-background-messages"
+#: Patch id: continue-as-new no longer waits for messages still being delivered (they go
+#: along with the state), and settling keeps writing the projection and serving deadlines
+#: while handlers finish: a mail outage can no longer freeze a long-lived ticket.
+CARRY_MESSAGES = "continue-as-new-carries-messages"
 #: Patch id: tickets also publish PolicyVersion ("file@hash"). A ticket that started before
 #: it publishes it from its next change on; its history up to then replays unchanged.
 POLICY_VERSION_ATTRIBUTE = "search-attribute-policy-version"
@@ -130,8 +134,8 @@ class TicketWorkflow:
             self.state.feedback_secret = workflow.uuid4().hex
         self.projected_version = -1
         self.input = input
-        #: Messages handed to send_notification and not yet answered.
-        self.in_flight = 0
+        #: Messages handed to send_notification and not yet answered, by idempotency key.
+        self.in_flight: dict[str, Notification] = {}
 
     @workflow.run
     async def run(self, input: TicketWorkflowInput) -> TicketView:
@@ -149,7 +153,14 @@ class TicketWorkflow:
             if self.state.finished:
                 break
             if self._history_is_long():
-                await self._settle()
+                if workflow.patched(CARRY_MESSAGES):
+                    await self._settle(wait_for_messages=False)
+                    # Messages still being delivered (a mail server down, say) go along: the
+                    # next run sends them again under the same idempotency keys, so one that
+                    # got through meanwhile is not sent twice.
+                    self.state.pending_notifications[:0] = list(self.in_flight.values())
+                else:
+                    await self._settle_before_carrying_messages()
                 workflow.continue_as_new(
                     TicketWorkflowInput(
                         details=self.state.details,
@@ -161,20 +172,44 @@ class TicketWorkflow:
                 )
             await self._wait_for_change_or_deadline()
             lifecycle.advance(self.state, workflow.now())
-        await self._settle()
+        if workflow.patched(CARRY_MESSAGES):
+            await self._settle(wait_for_messages=True)
+        else:
+            await self._settle_before_carrying_messages()
         return view(self.state, workflow.now())
 
-    async def _settle(self) -> None:
-        """Before the run ends or continues as new: every handler done, every message
-        answered, and the projection written."""
+    async def _settle(self, wait_for_messages: bool) -> None:
+        """Before the run ends or continues as new: every handler done and the projection
+        written (and, at the end, every message answered). It keeps writing the projection
+        while it waits, so an update accepted meanwhile gets its answer, and it keeps
+        serving deadlines: nothing waits on another."""
+
+        def settled() -> bool:
+            return workflow.all_handlers_finished() and not (wait_for_messages and self.in_flight)
+
+        while True:
+            await self._flush()
+            if settled():
+                return
+            await self._wait_until(settled)
+            lifecycle.advance(self.state, workflow.now())
+
+    async def _settle_before_carrying_messages(self) -> None:
+        """The shape of runs started before CARRY_MESSAGES (kept for their replay): wait
+        for every handler and message first, then write. An update accepted while a
+        message still retried could wait forever: the patched ``_settle`` does not."""
         while True:
             await workflow.wait_condition(
-                lambda: workflow.all_handlers_finished() and self.in_flight == 0)
+                lambda: workflow.all_handlers_finished() and not self.in_flight)
             await self._flush()
-            if self.in_flight == 0 and workflow.all_handlers_finished():
+            if not self.in_flight and workflow.all_handlers_finished():
                 return
 
     async def _wait_for_change_or_deadline(self) -> None:
+        await self._wait_until(lambda: False)
+
+    async def _wait_until(self, done: Callable[[], bool]) -> None:
+        """Until ``done``, the ticket changes, or its next deadline comes."""
         version = self.state.version
         wakeup = lifecycle.next_wakeup(self.state)
         timeout = None
@@ -184,8 +219,8 @@ class TicketWorkflow:
             summary = f"{wakeup.summary} {wakeup.at:%Y-%m-%d %H:%M} UTC"
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(
-                lambda: self.state.version != version, timeout=timeout, timeout_summary=summary
-            )
+                lambda: done() or self.state.version != version, timeout=timeout,
+                timeout_summary=summary)
 
     def _history_is_long(self) -> bool:
         info = workflow.info()
@@ -227,14 +262,14 @@ class TicketWorkflow:
         """Each message is its own task; the ticket goes back to its deadlines at once."""
         batch, self.state.pending_notifications = self.state.pending_notifications, []
         for notification in batch:
-            self.in_flight += 1
+            self.in_flight[notification.idempotency_key] = notification
             asyncio.create_task(self._deliver(notification))  # noqa: RUF006 (settled by in_flight)
 
     async def _deliver(self, notification: Notification) -> None:
         try:
             outcome = await self._send(notification)
         finally:
-            self.in_flight -= 1
+            self.in_flight.pop(notification.idempotency_key, None)
         # A message that could not be delivered is a change: the main loop records it.
         self._sent(notification, outcome)
 
