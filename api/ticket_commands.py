@@ -214,7 +214,11 @@ async def create_ticket(
         first_update = client.execute_update_with_start_workflow(
             TicketWorkflow.open, OpenTicket(request_fingerprint), start_workflow_operation=start)
     try:
-        view: TicketView = await asyncio.wait_for(first_update, timeout=wait.total_seconds())
+        async def opened_then_read() -> TicketView:
+            await first_update
+            return await ticket_handle(client, ticket_id).query(TicketWorkflow.sla)
+
+        view = await asyncio.wait_for(opened_then_read(), timeout=wait.total_seconds())
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
         # The workflow was started in the same call; the worker will write the row.
         return ticket_id
@@ -256,11 +260,14 @@ async def update_ticket(
 ) -> TicketView:
     """Send one update; a refused change becomes 409 with the workflow's reason."""
     try:
-        view: TicketView = await asyncio.wait_for(
-            ticket_handle(client, ticket_id).execute_update(update, argument),
-            timeout=wait.total_seconds(),
-        )
-        return view
+        handle = ticket_handle(client, ticket_id)
+
+        async def changed_then_read() -> TicketView:
+            await handle.execute_update(update, argument)
+            # The update answers with what changed; the whole ticket comes from its query.
+            return await handle.query(TicketWorkflow.sla)
+
+        return await asyncio.wait_for(changed_then_read(), timeout=wait.total_seconds())
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sla.clocks import ClockPublicState
@@ -141,6 +141,20 @@ def view(state: TicketState, now: datetime) -> TicketView:
         coverage=state.coverage,
         recommendations_only=state.plan.recommendations_only,
     )
+
+
+def answer(state: TicketState, now: datetime) -> TicketView:
+    """What an update answers with: the live view without the ticket's bulky text (the
+    description, intake fields, call notes, feedback comments). Update results are kept
+    in the workflow's history, so a whole view there would copy a large ticket's text at
+    every change; readers compose the rest from the ``sla`` query or the projection."""
+    full = view(state, now)
+    emergency = full.emergency
+    if emergency is not None:
+        emergency = replace(emergency, calls=[replace(call, description="")
+                                              for call in emergency.calls])
+    return replace(full, description="", intake={}, emergency=emergency,
+                   feedback=[replace(item, comment="") for item in full.feedback])
 
 
 @dataclass

@@ -15,7 +15,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from sla import coverage, duplicate_review, feedback, feedback_link, lifecycle, retarget
     from sla.ticket import EmergencyCall, Notification, TicketState
-    from sla.view import TicketProjection, TicketView, current_details, view
+    from sla.view import TicketProjection, TicketView, answer, current_details, view
     from workflows import search_attributes as sa
     from workflows.messages import (
         AgentResponse,
@@ -328,7 +328,8 @@ class TicketWorkflow:
             raise ApplicationError(str(refused), type=REFUSED, non_retryable=True) from None
         version = self.state.version
         await workflow.wait_condition(lambda: self.projected_version >= version)
-        return view(self.state, workflow.now())
+        # What changed, not the whole ticket: the answer is kept in the history.
+        return answer(self.state, workflow.now())
 
     @workflow.signal
     def link_duplicate(self, ticket_id: str) -> None:

@@ -70,15 +70,17 @@ class Harness:
         channel: str = "api",
         customer: Contact | None = None,
         coverage: Coverage | None = None,
+        description: str = "every injection times out",
+        intake: dict[str, str] | None = None,
     ) -> WorkflowHandle[TicketWorkflow, TicketView]:
         """Open a ticket now (the test server's time), as ``POST /tickets`` would."""
         ticket_id = f"TCK-{uuid.uuid4().hex[:10].upper()}"
         snapshot = policy.snapshot(plan, TAM, await self.env.get_current_time(), customer)
         details = TicketDetails(
             ticket_id=ticket_id, customer_id=self.customer_id, subject="SMTP injections fail",
-            description="every injection times out",
+            description=description,
             severity=snapshot.effective_severity(severity), type=ticket_type, channel=channel,
-            assignee=assignee, coverage=coverage,
+            assignee=assignee, coverage=coverage, intake=dict(intake or {}),
         )
         handle = await self.env.client.start_workflow(
             TicketWorkflow.run,
