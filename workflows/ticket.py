@@ -105,8 +105,8 @@ class TicketWorkflow:
     ``give_feedback`` rates a closed ticket, once per closure; ``cover`` starts the
     clocks of a request that waited for a support slot; ``decide_duplicate`` confirms a
     suspected duplicate (its clocks end, the original is told) or rejects it.
-    Every update answers with the ticket's live view once the database projection holds
-    the change.
+    Every update answers, once the database projection holds the change, with the live
+    view less the ticket's bulky text (``sla.view.answer``); the ``sla`` query has it all.
 
     Query: ``sla`` (live view: status, each clock's due time, remaining time and
     state, escalation level).
