@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio.client import Client
@@ -47,5 +48,14 @@ def get_policy(resources: ResourcesDep) -> Policy:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+T = TypeVar("T")
+
+
+async def off_loop(work: Callable[[], T]) -> T:
+    """Run blocking database work in the thread pool, as FastAPI runs plain ``def`` routes:
+    an ``async`` route that queried on the event loop would stall every other request
+    while the database answered (or waited for a lock)."""
+    return await run_in_threadpool(work)
 TemporalClientDep = Annotated[Client, Depends(get_temporal)]
 PolicyDep = Annotated[Policy, Depends(get_policy)]

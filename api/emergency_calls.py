@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from fastapi import HTTPException, status
+from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session, col, func, select
 
 from api.deps import AppResources
@@ -84,6 +85,32 @@ async def route_call(
     critical one with ``critical_only``), else a new critical ticket; a caller no customer
     matches gets one too, and support is paged at once."""
     wait = timedelta(seconds=resources.settings.worker_wait_seconds)
+    caller, ticket_to_call = await run_in_threadpool(
+        lambda: _callers_ticket(resources, session, call, ticket_id, customer, critical_only))
+    if ticket_to_call is not None:
+        return await _record_on(resources, session, ticket_to_call, call, wait)
+    request = TicketCreate(
+        customer_id=caller.id or 0,
+        subject=f"Emergency call: {call.company_name}"[:300],
+        description=call.description,
+        severity="critical",
+        type="problem",
+        channel="phone",
+    )
+    result = await create_ticket(resources.temporal, resources.settings.temporal_task_queue,
+                                 resources.policy, caller, request, f"call:{call.call_id}",
+                                 wait, call=call)
+    if isinstance(result, str):
+        return RoutedCall(result, True, None)
+    return RoutedCall(result.ticket_id, True, result)
+
+
+def _callers_ticket(
+    resources: AppResources, session: Session, call: EmergencyCall, ticket_id: str | None,
+    customer: Customer | None, critical_only: bool,
+) -> tuple[Customer, str | None]:
+    """The caller's customer and the open ticket the call goes to (None: a new one).
+    Database work only: the route runs it off the event loop."""
     if ticket_id is not None:
         named = session.get(Ticket, ticket_id)
         if named is None:
@@ -92,29 +119,15 @@ async def route_call(
                 detail=[{"loc": ["body", "ticket_id"], "type": "value_error",
                          "msg": f"no ticket {ticket_id}"}])
         customer = customer or session.get(Customer, named.customer_id)
-        if named.status != "closed":
-            return await _record_on(resources, session, named.id, call, wait)
+        if named.status != "closed" and customer is not None:
+            return customer, named.id
     customer = customer or find_customer(session, call.contact_phone, call.contact_email,
                                          call.company_name)
     if customer is None:
         call.unknown_caller = True
-        customer = unknown_callers(session, resources)
-    elif (open_ticket := latest_open_ticket(session, customer.id or 0, critical_only)) is not None:
-        return await _record_on(resources, session, open_ticket.id, call, wait)
-    request = TicketCreate(
-        customer_id=customer.id or 0,
-        subject=f"Emergency call: {call.company_name}"[:300],
-        description=call.description,
-        severity="critical",
-        type="problem",
-        channel="phone",
-    )
-    result = await create_ticket(resources.temporal, resources.settings.temporal_task_queue,
-                                 resources.policy, customer, request, f"call:{call.call_id}",
-                                 wait, call=call)
-    if isinstance(result, str):
-        return RoutedCall(result, True, None)
-    return RoutedCall(result.ticket_id, True, result)
+        return unknown_callers(session, resources), None
+    open_ticket = latest_open_ticket(session, customer.id or 0, critical_only)
+    return customer, open_ticket.id if open_ticket is not None else None
 
 
 async def _record_on(

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from fastapi import HTTPException, status
+from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session, col, select
 from temporalio.client import (
     Client,
@@ -279,7 +280,7 @@ async def update_ticket(
     except RPCError as error:
         if error.status != RPCStatusCode.NOT_FOUND:
             raise
-        if session.get(Ticket, ticket_id) is None:
+        if await run_in_threadpool(lambda: session.get(Ticket, ticket_id)) is None:
             raise _not_found(ticket_id) from None
         raise HTTPException(
             status.HTTP_409_CONFLICT,

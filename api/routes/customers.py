@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from api.auth import Admin, CustomerOrStaff, Principal, Staff
 from api.contracts import contract_problems, contract_public, contracts_of, cover_waiting_tickets
-from api.deps import PolicyDep, ResourcesDep, SessionDep
+from api.deps import PolicyDep, ResourcesDep, SessionDep, off_loop
 from api.rollout import apply_to_open_tickets, open_tickets
 from api.schemas import (
     ContractCreate,
@@ -118,24 +118,29 @@ async def add_contract(
 ) -> ContractCreated:
     """Add a subscription, a slot pack or an included-support grant. Requests of the
     customer that waited for a slot take one each, oldest first, and their clocks start."""
-    customer = _visible_customer(session, caller, customer_id)
     policy = resources.policy
     starts_at, ends_at, problems = contract_problems(request, policy)
-    if problems:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[
-            {"loc": ["body", field], "msg": message, "type": "value_error"}
-            for field, message in problems])
-    contract = Contract(customer_id=customer_id, kind=request.kind, tier=request.tier,
-                        starts_at=starts_at, ends_at=ends_at, slots=request.slots,
-                        note=request.note)
-    session.add(contract)
-    session.commit()
-    session.refresh(contract)
+
+    def store() -> tuple[Customer, Contract]:
+        customer = _visible_customer(session, caller, customer_id)
+        if problems:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[
+                {"loc": ["body", field], "msg": message, "type": "value_error"}
+                for field, message in problems])
+        contract = Contract(customer_id=customer_id, kind=request.kind, tier=request.tier,
+                            starts_at=starts_at, ends_at=ends_at, slots=request.slots,
+                            note=request.note)
+        session.add(contract)
+        session.commit()
+        session.refresh(contract)
+        return customer, contract
+
+    customer, contract = await off_loop(store)
     covered = await cover_waiting_tickets(
         resources.temporal, session, policy, customer,
         timedelta(seconds=resources.settings.worker_wait_seconds))
-    return ContractCreated(contract=contract_public(contract, policy, session, datetime.now(UTC)),
-                           covered=covered)
+    shown = await off_loop(lambda: contract_public(contract, policy, session, datetime.now(UTC)))
+    return ContractCreated(contract=shown, covered=covered)
 
 
 @router.post("/{customer_id}/plan", response_model=PlanChangePublic)
@@ -147,27 +152,33 @@ async def change_plan(
     ``apply_to_open`` the customer's open tickets are re-targeted too, each through its
     workflow (used time and pauses kept, overdue clocks breached at once). Sending the
     same request again retries only the tickets that failed."""
-    customer = session.get(Customer, customer_id)
-    if customer is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no customer {customer_id}")
     policy = resources.policy
-    if request.plan not in policy.plans:
-        raise _invalid("plan", f"unknown plan {request.plan!r}; the SLA policy defines "
-                               f"{', '.join(sorted(policy.plans))}")
-    has_tam = bool(customer.tam_name and (customer.tam_email or customer.tam_phone))
-    if policy.plan_requires_tam(request.plan) and not has_tam:
-        raise _invalid("plan", f"plan {request.plan!r} escalates only to the customer's TAM, "
-                               "and this customer has none")
-    old_plan = customer.plan
-    customer.plan = request.plan
-    session.add(customer)
-    session.commit()
-    session.refresh(customer)
+
+    def move() -> tuple[Customer, str]:
+        customer = session.get(Customer, customer_id)
+        if customer is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no customer {customer_id}")
+        if request.plan not in policy.plans:
+            raise _invalid("plan", f"unknown plan {request.plan!r}; the SLA policy defines "
+                                   f"{', '.join(sorted(policy.plans))}")
+        has_tam = bool(customer.tam_name and (customer.tam_email or customer.tam_phone))
+        if policy.plan_requires_tam(request.plan) and not has_tam:
+            raise _invalid("plan", f"plan {request.plan!r} escalates only to the customer's "
+                                   "TAM, and this customer has none")
+        old_plan = customer.plan
+        customer.plan = request.plan
+        session.add(customer)
+        session.commit()
+        session.refresh(customer)
+        return customer, old_plan
+
+    customer, old_plan = await off_loop(move)
     retargeted: list[str] = []
     failed: list[TicketRetargetFailure] = []
     if request.apply_to_open:
         outcome = await apply_to_open_tickets(
-            resources.temporal, session, policy, open_tickets(session, customer_id),
+            resources.temporal, session, policy,
+            await off_loop(lambda: open_tickets(session, customer_id)),
             actor=f"admin:key {caller.key_id}",
             reason=f"customer's plan changed from {old_plan}" if old_plan != request.plan
             else "customer's plan applied again",

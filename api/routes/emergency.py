@@ -13,7 +13,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
 from api.auth import Intake
-from api.deps import ResourcesDep, SessionDep
+from api.deps import ResourcesDep, SessionDep, off_loop
 from api.emergency_calls import find_customer, normalize_phone, route_call
 from api.schemas import EmergencyCallAccepted, EmergencyCallCreate, TicketAccepted
 from api.scrub import Scrubber
@@ -125,7 +125,7 @@ async def emergency_number(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
             "loc": ["body", "CallSid" if not call_sid else "From"], "type": "missing",
             "msg": "CallSid and From are required"}])
-    customer = find_customer(session, caller, "", "")
+    customer = await off_loop(lambda: find_customer(session, caller, "", ""))
     call = EmergencyCall(
         call_id=f"call:{call_sid}", taken_at=datetime.now(UTC), source="telephony",
         company_name=customer.name if customer else "unknown", contact_name="caller",

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from api.auth import Integration
-from api.deps import ResourcesDep, SessionDep
+from api.deps import ResourcesDep, SessionDep, off_loop
 from api.inbound_mail import address_of, clean_subject, customer_by_address, referenced_ticket
 from api.limits import reject_unstorable_text
 from api.schemas import TicketCreate
@@ -57,11 +57,13 @@ async def inbound_email(
     mail = mail.model_copy(update={"text": scrub("text", mail.text),
                                    "subject": scrub("subject", mail.subject)})
     address = address_of(mail.sender)
-    ticket = referenced_ticket(session, mail.subject, mail.in_reply_to, mail.references)
+    ticket = await off_loop(lambda: referenced_ticket(session, mail.subject, mail.in_reply_to,
+                                                      mail.references))
     wait = timedelta(seconds=resources.settings.worker_wait_seconds)
     customer: Customer | None
     if ticket is not None:
-        customer = session.get(Customer, ticket.customer_id)
+        customer_id = ticket.customer_id
+        customer = await off_loop(lambda: session.get(Customer, customer_id))
         own_address = customer is not None and (customer.email or "").lower() == address
         if own_address and ticket.status != "closed":
             await update_ticket(resources.temporal, session, ticket.id,
@@ -72,7 +74,7 @@ async def inbound_email(
         why = (f"a reply from {address}, not the customer's address, to {ticket.id}"
                if not own_address else f"a reply to {ticket.id}, which is closed")
     else:
-        customer = customer_by_address(session, address)
+        customer = await off_loop(lambda: customer_by_address(session, address))
         why = f"a new email from {address}"
     if customer is None or customer.id is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{

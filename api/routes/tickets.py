@@ -10,7 +10,14 @@ from temporalio.workflow import UpdateMethodMultiParam
 
 from api.auth import CustomerOrStaff, Principal, Staff, own_ticket
 from api.contracts import decide_for, release, reserve
-from api.deps import AppResources, PolicyDep, ResourcesDep, SessionDep, TemporalClientDep
+from api.deps import (
+    AppResources,
+    PolicyDep,
+    ResourcesDep,
+    SessionDep,
+    TemporalClientDep,
+    off_loop,
+)
 from api.schemas import (
     AcknowledgementCreate,
     CallbackCreate,
@@ -46,6 +53,7 @@ from api.ticket_commands import (
 )
 from api.visibility import list_from_visibility
 from sla.durations import DurationError, parse_duration
+from sla.policy import Policy
 from sla.ticket import STATUSES, Coverage
 from sla.view import TicketView
 from store.models import (
@@ -110,9 +118,10 @@ async def create(
     prefer: Prefer = None,
 ) -> TicketPublic | JSONResponse:
     """Open a ticket (201). A retry with the same ``Idempotency-Key`` returns it with 200; an
-    open ticket of the customer about the same problem makes this one its linked duplicate
-    (no clocks of its own) unless ``force_new``. With ``Prefer: respond-async`` the answer
-    is 202 as soon as the ticket exists, before the worker has written it."""
+    open ticket of the customer about the same problem makes this one its possible duplicate
+    (its own clocks run until an agent decides) unless ``force_new``. With
+    ``Prefer: respond-async`` the answer is 202 as soon as the ticket exists, before the
+    worker has written it."""
     asynchronous = "respond-async" in [token.strip().lower()
                                        for token in (prefer or "").split(",")]
     scrub = Scrubber()
@@ -124,25 +133,9 @@ async def create(
     if caller.customer_id is not None and request.customer_id != caller.customer_id:
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             detail="a customer key opens tickets for its own customer only")
-    customer = session.get(Customer, request.customer_id)
-    if customer is None:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=[{"loc": ["body", "customer_id"], "type": "value_error",
-                     "msg": f"no customer {request.customer_id}"}],
-        )
     settings = resources.settings
-    replay = idempotency_key is not None and session.get(
-        Ticket, new_ticket_id(request.customer_id, idempotency_key)) is not None
-    possible_duplicate_of = None
-    if not replay and not request.force_new:
-        possible_duplicate_of = find_duplicate(session, policy, request.customer_id, request)
-    ticket_id = new_ticket_id(request.customer_id, idempotency_key)
-    # A suspected duplicate runs its own clocks until an agent decides: it takes a slot too.
-    now = datetime.now(UTC)
-    decision = decide_for(session, policy, customer, request.type, now)
-    tier = decision.tier
-    coverage = reserve(session, decision, ticket_id, now)
+    customer, replay, possible_duplicate_of, ticket_id, tier, coverage = await off_loop(
+        lambda: _prepare(session, policy, request, idempotency_key))
     try:
         result = await create_ticket(resources.temporal, settings.temporal_task_queue, policy,
                                      customer, request, idempotency_key,
@@ -152,7 +145,7 @@ async def create(
                                      tier=tier, coverage=coverage, ticket_id=ticket_id)
     except Exception:
         if not replay and coverage is not None and coverage.contract_id is not None:
-            release(session, ticket_id)
+            await off_loop(lambda: release(session, ticket_id))
         raise
     if replay:
         response.status_code = status.HTTP_200_OK
@@ -170,6 +163,30 @@ async def create(
     created = public(result, for_customer=caller.customer_id is not None)
     created.masked = scrub.masked
     return created
+
+
+def _prepare(
+    session: Session, policy: Policy, request: TicketCreate, idempotency_key: str | None,
+) -> tuple[Customer, bool, str | None, str, str, Coverage | None]:
+    """The customer, whether this is a retry, the open ticket it may duplicate, its id, and
+    the tier and slot it is taken on (a suspected duplicate runs its own clocks until an
+    agent decides, so it takes a slot too)."""
+    customer = session.get(Customer, request.customer_id)
+    if customer is None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=[{"loc": ["body", "customer_id"], "type": "value_error",
+                     "msg": f"no customer {request.customer_id}"}],
+        )
+    ticket_id = new_ticket_id(request.customer_id, idempotency_key)
+    replay = idempotency_key is not None and session.get(Ticket, ticket_id) is not None
+    possible_duplicate_of = None
+    if not replay and not request.force_new:
+        possible_duplicate_of = find_duplicate(session, policy, request.customer_id, request)
+    now = datetime.now(UTC)
+    decision = decide_for(session, policy, customer, request.type, now)
+    coverage = reserve(session, decision, ticket_id, now)
+    return customer, replay, possible_duplicate_of, ticket_id, decision.tier, coverage
 
 
 @router.get("", response_model=list[TicketSummary] | list[TicketVisibilityRow])
@@ -217,7 +234,7 @@ async def list_tickets(
     if breached is not None:
         query = query.where(Ticket.breached == breached)
     query = query.order_by(col(Ticket.created_at).desc()).offset(offset).limit(limit)
-    tickets = list(session.exec(query))
+    tickets = await off_loop(lambda: list(session.exec(query)))
     if caller.customer_id is not None:
         return [committed_only(ticket) for ticket in tickets]
     return tickets
@@ -252,7 +269,7 @@ def committed_only(ticket: Ticket) -> TicketSummary:
 async def get_ticket(ticket_id: str, client: TemporalClientDep, session: SessionDep,
                      caller: CustomerOrStaff) -> TicketPublic:
     """Live SLA state, read from the ticket's workflow."""
-    own_ticket(caller, session, ticket_id)
+    await off_loop(lambda: own_ticket(caller, session, ticket_id))
     return public(await query_ticket(client, ticket_id), for_customer=caller.customer_id is not None)
 
 
@@ -291,7 +308,7 @@ async def add_reply(
     caller: CustomerOrStaff,
 ) -> TicketPublic:
     """A customer reply; it ends a wait on the customer."""
-    own_ticket(caller, session, ticket_id)
+    await off_loop(lambda: own_ticket(caller, session, ticket_id))
     scrub = Scrubber()
     argument = CustomerReply(body=scrub("body", request.body))
     return await _apply(resources, session, ticket_id, TicketWorkflow.customer_reply, argument,
@@ -356,7 +373,7 @@ async def confirm_resolution(
     caller: CustomerOrStaff,
 ) -> TicketPublic:
     """The customer confirms the proposed resolution; the ticket closes."""
-    own_ticket(caller, session, ticket_id)
+    await off_loop(lambda: own_ticket(caller, session, ticket_id))
     scrub = Scrubber()
     argument = Confirmation(comment=scrub("comment", request.comment))
     return await _apply(resources, session, ticket_id, TicketWorkflow.confirm, argument, scrub,
@@ -369,7 +386,7 @@ async def reopen(
     caller: CustomerOrStaff,
 ) -> TicketPublic:
     """Reopen a closed ticket or reject a proposed resolution; the resolution clock resumes."""
-    own_ticket(caller, session, ticket_id)
+    await off_loop(lambda: own_ticket(caller, session, ticket_id))
     scrub = Scrubber()
     argument = Reopen(actor=request.actor, reason=scrub("reason", request.reason))
     return await _apply(resources, session, ticket_id, TicketWorkflow.reopen, argument, scrub,
@@ -383,7 +400,7 @@ async def give_feedback(
 ) -> TicketPublic:
     """The customer rates a closed ticket (1-5, with a comment), once per closure: a
     reopened ticket that closes again asks again. 409 before closure or the second time."""
-    own_ticket(caller, session, ticket_id)
+    await off_loop(lambda: own_ticket(caller, session, ticket_id))
     scrub = Scrubber()
     argument = FeedbackGiven(rating=request.rating, comment=scrub("comment", request.comment))
     return await _apply(resources, session, ticket_id, TicketWorkflow.give_feedback, argument,

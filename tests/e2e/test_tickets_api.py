@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from cli.replay import ticket_replayer
 from stack.temporal import DevServer, connect
+from store.db import make_engine
 from tests.e2e.conftest import Stack, running_api, running_worker, stack_settings
 from tests.metrics import scrape
 from tests.postgres import new_database
@@ -283,6 +286,44 @@ async def test_the_stack_runs_on_postgresql(
         assert (await http.get("/health")).json()["database"] == "ok"
         metrics = await scrape(str(http.base_url.join("/metrics")))
         assert metrics.value("sla_open_tickets", severity="major", status="open") == 1
+
+
+async def test_a_database_lock_holds_up_only_the_requests_that_need_it(
+    dev_server: DevServer, postgres_url: str, tmp_path: Path
+) -> None:
+    """Routes do their database work off the event loop: while one request waits for a
+    locked table, the API goes on answering the others."""
+    url = new_database(postgres_url)
+    settings = stack_settings(dev_server, tmp_path, database_url=url)
+    async with running_worker(settings), running_api(settings) as http:
+        customer_id = (await http.post("/customers", json={"name": "Locked Co",
+                                                           "plan": "fast"})).json()["id"]
+        engine = make_engine(url)
+        holder = engine.connect()
+        transaction = holder.begin()
+        holder.execute(text("LOCK TABLE ticket IN ACCESS EXCLUSIVE MODE"))
+
+        def release() -> None:
+            transaction.commit()
+            holder.close()
+
+        # Released from another thread: a blocked event loop could not release it.
+        threading.Timer(3, release).start()
+        finished: list[str] = []
+
+        async def list_tickets() -> None:
+            response = await http.get("/tickets", params={"customer_id": customer_id})
+            assert response.status_code == 200
+            finished.append("tickets, once the lock was released")
+
+        async def schema() -> None:
+            await asyncio.sleep(0.5)  # the list is already waiting for the lock
+            assert (await http.get("/openapi.json")).status_code == 200
+            finished.append("schema, meanwhile")
+
+        await asyncio.gather(list_tickets(), schema())
+        engine.dispose()
+    assert finished == ["schema, meanwhile", "tickets, once the lock was released"]
 
 
 async def test_missing_intake_fields_are_listed(dev_server: DevServer, tmp_path: Path) -> None:
