@@ -286,7 +286,9 @@ class TicketWorkflow:
         return outcome
 
     def _sent(self, notification: Notification, outcome: str) -> None:
-        if outcome != "sent":
+        # A logged message is on the timeline already, by its delivery attempt; only a
+        # message that failed or had nowhere to go is a change of the ticket.
+        if outcome not in ("sent", "logged"):
             lifecycle.message_not_delivered(self.state, workflow.now(), notification, outcome)
 
     def _upsert_search_attributes(self) -> None:
