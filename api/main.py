@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from api.deps import AppResources
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
+from api.links import add_links
 from api.log_context import TicketLogContext
 from api.metrics import ApiMetrics, RequestMetrics
 from api.routes import (
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(feedback_link.router)
     app.include_router(keys.router)
+    add_links(app)
     return app
 
 

@@ -47,6 +47,8 @@ def test_the_api_survives_schemathesis(dev_server: DevServer, tmp_path: Path) ->
             pytest.fail("the API did not come up")
         # Every role fuzzes the whole API: a customer, agent or telephony key must get its
         # 401/403/404 or a success, never a 5xx or an answer the schema does not describe.
+        # The stateful phase follows the schema's links from a created ticket or customer
+        # (api/links.py) through the operations its id opens.
         admin = {"Authorization": f"Bearer {key}"}
         customer_id = httpx.post(f"{base}/customers", headers=admin, timeout=30, json={
             "name": "Fuzz Co", "plan": "fast"}).json()["id"]
