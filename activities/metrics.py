@@ -16,6 +16,7 @@ from datetime import datetime
 from temporalio.common import MetricMeter
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
+from sla.clocks import COMMITMENT, INTERNAL_TARGET
 from sla.ticket import Notification, TimelineEntry
 from sla.view import TicketView
 
@@ -60,11 +61,11 @@ class SlaMetrics:
                                              "channel": view.channel})
             elif entry.kind == "sla_breach":
                 kind = next((clock.kind for clock in view.clocks if clock.name == entry.clock),
-                            "commitment")
+                            COMMITMENT)
                 self.clocks_breached.add(1, {"clock": entry.clock or "unknown", "plan": view.plan,
                                              "severity": view.severity,
-                                             "target": "internal" if kind == "internal target"
-                                             else "commitment"})
+                                             "target": "internal" if kind == INTERNAL_TARGET
+                                             else COMMITMENT})
             elif entry.kind in ("escalated", "paged"):
                 self.escalations.add(1, {"level": str(entry.level or 0), "plan": view.plan,
                                          "clock": entry.clock or "unknown"})

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from temporalio import activity
 
 from activities.metrics import SlaMetrics
+from sla.clocks import INTERNAL_TARGET
 from sla.view import TicketProjection, TicketView
 from store.db import SessionFactory
 from store.models import SLOT_USES, TICKETS, TIMELINE
@@ -37,7 +38,7 @@ def _row(view: TicketView) -> dict[str, Any]:
         else "covered" if view.coverage.covered else "not_covered",
         "first_responded_at": view.first_responded_at,
         "internal_clocks": ",".join(clock.name for clock in view.clocks
-                                    if clock.kind == "internal target") or None,
+                                    if clock.kind == INTERNAL_TARGET) or None,
     }
     for name in ("first_response", "next_update", "resolution"):
         clock = clocks.get(name)

@@ -27,6 +27,7 @@ from temporalio.workflow import UpdateMethodMultiParam
 
 from api.errors import refusal_to_http
 from api.schemas import TicketCreate, TicketPublic
+from sla.clocks import COMMITMENT
 from sla.duplicates import closest
 from sla.policy import Policy
 from sla.snapshot import Contact
@@ -83,7 +84,7 @@ def customer_fields(view: TicketView) -> dict[str, Any]:
     """What a customer key reads instead: internal targets (the team's own assumptions)
     are no promise to the customer, so their clocks, breaches and the internal messages
     and escalations they caused are left out."""
-    committed = [clock for clock in view.clocks if clock.kind == "commitment"]
+    committed = [clock for clock in view.clocks if clock.kind == COMMITMENT]
     breached = any(clock.breached_at is not None for clock in committed)
     upcoming = min(((clock.due_at, clock.name) for clock in committed
                     if clock.due_at is not None and clock.state == "running"), default=None)

@@ -22,6 +22,7 @@ from channels.templates import MessageTemplates
 from config import get_settings
 from sla import lifecycle
 from sla.calendars import CalendarNeverOpen
+from sla.clocks import target_kind
 from sla.durations import format_duration
 from sla.policy import Policy, PolicyError, load_policy
 from sla.policy_diff import PolicyChange, diff_policies
@@ -118,12 +119,12 @@ def explain(
         lines.append(f"  due       {_when(clock.due_at(), zone)}")
     update = snapshot.target_for("next_update", effective, ticket_type, channel)
     if update is not None:
-        kind = "internal target" if update.internal else "commitment"
+        kind = target_kind(update.internal)
         lines.append(f"next_update: every {update.describe()} after each agent response, {kind}"
                      " (an interval agreed with the customer replaces it, as a commitment)")
         lines.append(_source_line(*policy.source_for(plan, "next_update", effective, ticket_type,
                                                      channel)))
-    callback = "internal target" if snapshot.callback_internal else "commitment"
+    callback = target_kind(snapshot.callback_internal)
     lines.append(f"callback after an emergency call: {_duration(snapshot.callback_seconds)} "
                  f"(elapsed time, 24/7), {callback}")
     emergency_source = policy.emergency.source
@@ -159,8 +160,7 @@ def explain_targets(policy: Policy) -> str:
                 for severity, target in table.items())
             source = sources.get(f"{path}.{key}")
             kind = ("no target" if all(target is None for target in table.values())
-                    else "commitment" if source is None or not source.internal
-                    else "internal target")
+                    else target_kind(source is not None and source.internal))
             lines.append(f"  {key}: {by_severity}  ({kind})")
             lines.append(_source_line(f"{path}.{key}", source))
     callback = policy.emergency.source
@@ -171,7 +171,7 @@ def explain_targets(policy: Policy) -> str:
         return "\n".join(lines + _business_hours_note(policy))
     lines.append("[emergency]")
     lines.append(f"  callback_within: {_duration(policy.emergency.callback_within.total_seconds())}"
-                 f"  ({'internal target' if callback is None or callback.internal else 'commitment'})")
+                 f"  ({target_kind(callback is None or callback.internal)})")
     lines.append(_source_line("emergency.callback_within", callback) if callback
                  else "  source    none given: an internal target, never promised to customers")
     return "\n".join(lines + _business_hours_note(policy))

@@ -13,6 +13,12 @@ from typing import Literal
 from sla.calendars import Calendar, CalendarSpec, calendar_for
 
 ClockName = Literal["first_response", "next_update", "resolution"]
+#: What a target is, as every view labels it: the contract states it, or the team assumes it.
+COMMITMENT, INTERNAL_TARGET = "commitment", "internal target"
+
+
+def target_kind(internal: bool) -> str:
+    return INTERNAL_TARGET if internal else COMMITMENT
 ClockPublicState = Literal["running", "paused", "met", "breached", "ended"]
 
 
@@ -60,7 +66,7 @@ class Clock:
     @property
     def kind(self) -> str:
         """What the clock runs toward, as every view labels it."""
-        return "internal target" if self.internal else "commitment"
+        return target_kind(self.internal)
 
     def counting(self) -> Calendar:
         return calendar_for(self.calendar)

@@ -14,6 +14,7 @@ import holidays
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from sla.calendars import CalendarSpec
+from sla.clocks import target_kind
 from sla.durations import DurationError, parse_duration
 from sla.snapshot import SEVERITIES
 from sla.targets import TargetSpec, parse_target
@@ -124,7 +125,7 @@ class TargetSource(StrictModel):
 
     @property
     def kind(self) -> str:
-        return "internal target" if self.internal else "commitment"
+        return target_kind(self.internal)
 
     @property
     def text(self) -> str:

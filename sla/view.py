@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sla.clocks import ClockPublicState
+from sla.clocks import COMMITMENT, ClockPublicState
 from sla.deadlines import next_due
 from sla.snapshot import Contact
 from sla.ticket import Coverage, EmergencyState, Feedback, TicketState, TimelineEntry
@@ -25,7 +25,7 @@ class ClockView:
     ended_at: datetime | None = None
     #: "commitment" (the contract states it) or "internal target" (an assumption, an OLA:
     #: never shown to the customer).
-    kind: str = "commitment"
+    kind: str = COMMITMENT
 
 
 @dataclass

@@ -142,12 +142,7 @@ class TicketWorkflow:
         original = self.state.details.duplicate_of
         if original is not None and input.carried_state is None:
             # Tell the original ticket; a signal survives any crash of the API that opened us.
-            try:
-                await workflow.get_external_workflow_handle(original).signal(
-                    TicketWorkflow.link_duplicate, self.state.ticket_id)
-            except Exception:
-                workflow.logger.warning("could not link %s to %s", self.state.ticket_id,
-                                        original)
+            await self._link_to(original)
         while True:
             await self._flush()
             if self.state.finished:
@@ -502,14 +497,18 @@ class TicketWorkflow:
         answer = await self._changed(lambda: duplicate_review.decide_duplicate(
             self.state, workflow.now(), request.confirmed, request.author, request.reason))
         if request.confirmed and original is not None:
-            # The original's timeline records the link too; a signal, so it survives a crash.
-            try:
-                await workflow.get_external_workflow_handle(original).signal(
-                    TicketWorkflow.link_duplicate, self.state.ticket_id)
-            except Exception:
-                workflow.logger.warning("could not link %s to %s", self.state.ticket_id,
-                                        original)
+            # The original's timeline records the link too.
+            await self._link_to(original)
         return answer
+
+    async def _link_to(self, original: str) -> None:
+        """Signal the original ticket that this one is its duplicate (a signal survives a
+        crash of whoever asked); an original that is gone is only logged."""
+        try:
+            await workflow.get_external_workflow_handle(original).signal(
+                TicketWorkflow.link_duplicate, self.state.ticket_id)
+        except Exception:
+            workflow.logger.warning("could not link %s to %s", self.state.ticket_id, original)
 
     @decide_duplicate.validator
     def _validate_decide_duplicate(self, request: DuplicateDecision) -> None:

@@ -472,19 +472,20 @@ async def change_type(
     return await _apply(resources, session, ticket_id, TicketWorkflow.change_type, argument)
 
 
-def _readable(caller: CustomerOrStaff, session: SessionDep, ticket_id: str) -> None:
-    """404 for a ticket that does not exist, or is another customer's (one lookup)."""
+def _readable(caller: CustomerOrStaff, session: SessionDep, ticket_id: str) -> Ticket:
+    """The ticket; 404 for one that does not exist, or is another customer's (one lookup)."""
     ticket = session.get(Ticket, ticket_id)
     if ticket is None or caller.customer_id not in (None, ticket.customer_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no ticket {ticket_id}")
+    return ticket
 
 
 @router.get("/{ticket_id}/timeline", response_model=list[TimelineEventPublic])
 def timeline(ticket_id: str, session: SessionDep,
              caller: CustomerOrStaff) -> list[TimelineEventPublic]:
     """The ticket's events, with every delivery attempt of its messages, in time order."""
-    _readable(caller, session, ticket_id)
-    internal = _internal_clocks(session, ticket_id) if caller.customer_id is not None else set()
+    ticket = _readable(caller, session, ticket_id)
+    internal = internal_clock_names(ticket) if caller.customer_id is not None else set()
     events = [TimelineEventPublic.model_validate(event) for event in session.exec(
         select(TimelineEvent).where(TimelineEvent.ticket_id == ticket_id))
         if event.clock is None or event.clock not in internal]
@@ -506,15 +507,11 @@ def timeline(ticket_id: str, session: SessionDep,
 @router.get("/{ticket_id}/notifications", response_model=list[NotificationPublic])
 def notifications(ticket_id: str, session: SessionDep,
                   caller: CustomerOrStaff) -> list[OutboxMessage]:
-    _readable(caller, session, ticket_id)
+    ticket = _readable(caller, session, ticket_id)
     query = select(OutboxMessage).where(OutboxMessage.ticket_id == ticket_id)
-    if caller.customer_id is not None and _internal_clocks(session, ticket_id):
+    if caller.customer_id is not None and internal_clock_names(ticket):
         # The team's own warnings and escalations about internal targets are not the
         # customer's to read: they see what was sent to them.
         query = query.where(OutboxMessage.recipient_role == CUSTOMER_ROLE)
     return sorted(session.exec(query), key=OutboxMessage.event_order)
 
-
-def _internal_clocks(session: Session, ticket_id: str) -> set[str]:
-    ticket = session.get(Ticket, ticket_id)
-    return internal_clock_names(ticket) if ticket is not None else set()

@@ -15,33 +15,19 @@ from datetime import timedelta
 from temporalio.testing import WorkflowEnvironment
 
 from cli.replay import ticket_replayer
-from sla.ticket import Notification
 from store.db import SessionFactory
 from tests.workflows.harness import eventually, running_harness
+from tests.workflows.test_first_response import WarningsDown
 from tests.workflows.test_replay import HISTORIES
 from workflows.messages import CustomerReply
 from workflows.ticket import TicketWorkflow
-
-
-class WarningsRefused:
-    """A mail server that refuses warnings for now (a transient 421) and takes the rest."""
-
-    def __init__(self) -> None:
-        self.accepting_warnings = False
-        self.delivered: list[str] = []
-
-    async def deliver(self, message: Notification) -> str:
-        if message.kind == "sla_warning" and not self.accepting_warnings:
-            raise ConnectionError("421 try again later")
-        self.delivered.append(message.idempotency_key)
-        return f"ok:{message.idempotency_key}"
 
 
 async def test_a_message_stuck_in_delivery_freezes_neither_updates_nor_deadlines(
     time_skipping_env: WorkflowEnvironment, sessions: SessionFactory, task_queue: str,
     activity_executor: ThreadPoolExecutor,
 ) -> None:
-    channel = WarningsRefused()
+    channel = WarningsDown()
     async with running_harness(time_skipping_env, sessions, task_queue, activity_executor,
                                channel) as harness:
         handle = await harness.start("major", max_history_events=40)

@@ -55,10 +55,13 @@ class WarningsDown:
 
     def __init__(self) -> None:
         self.accepting_warnings = False
+        #: Idempotency keys of the messages it accepted, in order.
+        self.delivered: list[str] = []
 
     async def deliver(self, message: Notification) -> str:
         if message.kind == "sla_warning" and not self.accepting_warnings:
             raise ConnectionError("421 try again later")
+        self.delivered.append(message.idempotency_key)
         return f"ok:{message.idempotency_key}"
 
 
