@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sys
 import uuid
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from sqlalchemy.engine import Engine
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from store.db import SessionFactory, make_engine, session_factory
@@ -28,13 +33,59 @@ def test_server_path() -> str:
     return str(path)
 
 
+class TimeSkippingServer:
+    """One test server for the session, replaced if a test leaves its clock stuck.
+
+    The test server's clock can stay locked for good after an odd interleaving of its own
+    (see tests/workflows/test_continue_as_new.py); a fresh server keeps that one failure
+    from failing every later test with a timeout.
+    """
+
+    def __init__(self) -> None:
+        self.env: WorkflowEnvironment | None = None
+
+    async def start(self) -> WorkflowEnvironment:
+        self.env = await WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=test_server_path())
+        return self.env
+
+    async def clock_moves(self) -> bool:
+        """An hour skips in an instant; a locked clock runs at wall-clock speed."""
+        assert self.env is not None
+        try:
+            await asyncio.wait_for(self.env.sleep(timedelta(hours=1)), 10)
+        except (TimeoutError, RPCError):
+            return False
+        return True
+
+    async def shutdown(self) -> None:
+        if self.env is not None:
+            with contextlib.suppress(Exception):
+                await self.env.shutdown()
+            self.env = None
+
+
 @pytest_asyncio.fixture(scope="session")
-async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=test_server_path())
+async def time_skipping_server() -> AsyncIterator[TimeSkippingServer]:
+    server = TimeSkippingServer()
+    await server.start()
     try:
-        yield env
+        yield server
     finally:
-        await env.shutdown()
+        await server.shutdown()
+
+
+@pytest_asyncio.fixture
+async def time_skipping_env(
+    time_skipping_server: TimeSkippingServer,
+) -> AsyncIterator[WorkflowEnvironment]:
+    assert time_skipping_server.env is not None
+    yield time_skipping_server.env
+    if not await time_skipping_server.clock_moves():
+        warnings.warn("the time-skipping test server's clock stuck: starting a fresh one",
+                      stacklevel=1)
+        await time_skipping_server.shutdown()
+        await time_skipping_server.start()
 
 
 @pytest.fixture(scope="session")

@@ -58,15 +58,14 @@ def working_day(after: date, count: int, closed: set[str]) -> date:
     return day
 
 
-def next_clock_change(after: datetime, zone: ZoneInfo) -> date:
-    """The next local date on which the zone's UTC offset changes."""
-    day = after.astimezone(zone).date() + timedelta(days=1)
-    for _ in range(400):
-        start = datetime.combine(day, time(0), tzinfo=zone)
-        end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
-        if start.utcoffset() != end.utcoffset():
-            return day
-        day += timedelta(days=1)
+def next_clock_change(after: datetime, zone: ZoneInfo) -> datetime:
+    """The next instant (UTC) at which the zone's UTC offset changes."""
+    instant = after.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    offset = instant.astimezone(zone).utcoffset()
+    for _ in range(24 * 400):
+        instant += timedelta(hours=1)
+        if instant.astimezone(zone).utcoffset() != offset:
+            return instant
     raise AssertionError(f"{zone} does not change its clocks")
 
 

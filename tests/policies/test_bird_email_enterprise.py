@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from sla.ticket import EmergencyCall
 from tests.policies.moments import (
     FRIDAY,
@@ -89,10 +91,16 @@ async def test_a_non_critical_problem_on_friday_evening_is_answered_on_monday(
         assert first.due_at is not None and first.due_at.astimezone(AMSTERDAM).date() > monday
 
 
-async def test_updates_follow_real_hours_the_night_the_clocks_change(harness: Harness) -> None:
-    change = next_clock_change(await harness.env.get_current_time(), AMSTERDAM)
-    # 01:30 exists on both nights the clocks change in Rome (they change at 02:00 / 03:00).
-    opened = datetime.combine(change, time(1, 30), tzinfo=AMSTERDAM)
+@pytest.mark.parametrize("changes_ahead", [1, 2], ids=["next change", "the one after"])
+async def test_updates_follow_real_hours_the_night_the_clocks_change(
+    harness: Harness, changes_ahead: int,
+) -> None:
+    # The next two changes are one spring and one autumn night, whatever today's date.
+    change = await harness.env.get_current_time()
+    for _ in range(changes_ahead):
+        change = next_clock_change(change, AMSTERDAM)
+    # Half an hour before the clocks change, spring or autumn, so the hour straddles it.
+    opened = change - timedelta(minutes=30)
     await harness.sleep_until(opened)
     handle = await harness.start("critical", plan="enterprise", policy=BIRD)
     view = await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "On it"))
