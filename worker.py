@@ -20,6 +20,8 @@ import logs
 from activities.metrics import SlaMetrics, metrics_runtime
 from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
+from activities.rollout import RolloutActivities
+from activities.slots import SlotActivities
 from channels import NotificationChannel
 from channels.email import EmailChannel, EmailSettings
 from channels.http_providers import (
@@ -35,6 +37,7 @@ from config import Settings, settings_or_exit
 from stack.temporal import connect, require_search_attributes
 from store.db import SessionFactory, make_engine, session_factory
 from store.migrations import DatabaseBehind, require_current
+from workflows.rollout import RolloutWorkflow
 from workflows.sandbox import WORKFLOW_RUNNER
 from workflows.ticket import TicketWorkflow
 
@@ -121,12 +124,15 @@ def build_worker(
 ) -> Worker:
     projection = ProjectionActivities(sessions, metrics)
     notifications = NotificationActivities(sessions, channel, templates, metrics)
+    slots = SlotActivities(sessions)
+    rollouts = RolloutActivities(client)
     tuning = settings or Settings()
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[TicketWorkflow],
-        activities=[projection.record_ticket, notifications.send_notification],
+        workflows=[TicketWorkflow, RolloutWorkflow],
+        activities=[projection.record_ticket, notifications.send_notification, slots.take_slot,
+                    rollouts.retarget_ticket],
         activity_executor=executor,
         workflow_runner=WORKFLOW_RUNNER,
         max_cached_workflows=tuning.worker_max_cached_workflows,

@@ -1,8 +1,8 @@
 """Contracts and slots in the database, decided by ``sla.entitlements``.
 
-A slot is reserved in ``slotuse`` (one row per ticket, so a retried request reserves
-once) before the ticket's workflow starts or is covered; the projection marks it used at
-the first response or gives it back at a closure before that.
+A slot is taken in ``slotuse`` (one row per ticket) by the ticket's own workflow, as its
+first step or in its ``cover`` step (``store.slots``); the projection marks it used at the
+first response or gives it back at a closure before that.
 """
 
 from __future__ import annotations
@@ -10,28 +10,24 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
-from fastapi import HTTPException
-from sqlalchemy.exc import IntegrityError
+from fastapi import HTTPException, status
 from sqlmodel import Session, col, select
 from temporalio.client import Client
 
 from api.schemas import ContractCreate, ContractPublic, PeriodUsagePublic, RefundPublic
 from api.ticket_commands import update_ticket
 from sla.entitlements import (
-    NO_SLOT_LEFT,
     ContractTerms,
     Decision,
-    SlotUse,
     add_months,
     decide,
     refund_if_justified,
-    slots_taken,
     usage,
 )
 from sla.policy import Policy
-from sla.ticket import Coverage
+from sla.ticket import Coverage, SlotClaim
 from store.models import Contract, Customer, Ticket, as_utc
-from store.models import SlotUse as SlotUseRow
+from store.slots import slot_uses
 from workflows.messages import CoverageGiven
 from workflows.ticket import TicketWorkflow
 
@@ -96,13 +92,6 @@ def contracts_of(session: Session, customer_id: int) -> list[Contract]:
                              .order_by(col(Contract.starts_at), col(Contract.id))))
 
 
-def slot_uses(session: Session, contract_ids: list[int]) -> list[SlotUse]:
-    rows = session.exec(select(SlotUseRow).where(col(SlotUseRow.contract_id).in_(contract_ids)))
-    return [SlotUse(contract_id=row.contract_id, period_start=row.period_start,
-                    ticket_id=row.ticket_id, reserved_at=row.reserved_at,
-                    consumed_at=row.consumed_at, released_at=row.released_at) for row in rows]
-
-
 def decide_for(session: Session, policy: Policy, customer: Customer, ticket_type: str,
                at: datetime) -> Decision:
     assert customer.id is not None
@@ -113,66 +102,36 @@ def decide_for(session: Session, policy: Policy, customer: Customer, ticket_type
     return decide(customer.plan, contracts, uses, at, needs)
 
 
-def reserve(session: Session, decision: Decision, ticket_id: str, at: datetime) -> Coverage | None:
-    """The ticket's coverage, taking a slot where the decision says so.
+def coverage_for(decision: Decision, at: datetime) -> tuple[Coverage | None, SlotClaim | None]:
+    """What covers a request the decision takes, and the slot it is to claim.
 
-    A ticket that already holds a slot (a retried request) keeps it. Two requests racing
-    for the last slot: the later insert sees the period over-full, gives its slot back
-    and comes in not covered.
+    Nothing is written here: the ticket's workflow takes the slot as its first step
+    (``activities.slots``), so a request that never becomes a ticket holds none, and an
+    unknown outcome gives none back. The coverage assumes the claim succeeds; if the
+    period fills up first, the ticket waits for coverage instead.
     """
     if decision.covered is None:
-        return None
-    held = _held(session, ticket_id)
-    if held is not None:
-        return held
+        return None, None
     if not decision.covered or decision.contract is None:
-        return Coverage(covered=False, label=decision.label(), at=at)
-    if decision.period_start is None:  # a grant
-        return Coverage(covered=True, contract_id=decision.contract.id, label=decision.label(),
+        return Coverage(covered=False, label=decision.label(), at=at), None
+    coverage = Coverage(covered=True, contract_id=decision.contract.id, label=decision.label(),
                         at=at)
-    row = SlotUseRow(contract_id=decision.contract.id, ticket_id=ticket_id,
-                     period_start=decision.period_start, reserved_at=at)
-    session.add(row)
-    try:
-        session.commit()
-    except IntegrityError:
-        # The same request at the same moment, or a slot this ticket gave back already.
-        session.rollback()
-        return _held(session, ticket_id) or Coverage(covered=False, label=NO_SLOT_LEFT, at=at)
-    taken = slots_taken(slot_uses(session, [decision.contract.id]), decision.contract.id,
-                        decision.period_start)
-    if taken > decision.contract.slots:
-        release(session, ticket_id)
-        return Coverage(covered=False, label=NO_SLOT_LEFT, at=at)
-    return Coverage(covered=True, contract_id=decision.contract.id, label=decision.label(),
-                    at=at)
-
-
-def _slot_of(session: Session, ticket_id: str) -> SlotUseRow | None:
-    return session.exec(select(SlotUseRow).where(SlotUseRow.ticket_id == ticket_id)).first()
-
-
-def _held(session: Session, ticket_id: str) -> Coverage | None:
-    held = _slot_of(session, ticket_id)
-    if held is None or held.released_at is not None:
-        return None
-    return Coverage(covered=True, contract_id=held.contract_id, at=held.reserved_at,
-                    label=f"slot of contract #{held.contract_id} "
-                          f"(period from {held.period_start:%Y-%m-%d})")
-
-
-def release(session: Session, ticket_id: str) -> None:
-    """Give back a slot no ticket will use (its workflow never started, or refused it)."""
-    row = _slot_of(session, ticket_id)
-    if row is not None and row.consumed_at is None:
-        session.delete(row)
-        session.commit()
+    if decision.period_start is None:  # a grant
+        return coverage, None
+    return coverage, SlotClaim(contract_id=decision.contract.id,
+                               period_start=decision.period_start,
+                               slots=decision.contract.slots, label=decision.label())
 
 
 async def cover_waiting_tickets(client: Client, session: Session, policy: Policy,
                                 customer: Customer, wait: timedelta) -> list[str]:
     """After a contract is added: the customer's requests that wait for a slot, oldest
-    first, take one each while slots last; their clocks start."""
+    first, take one each while slots last; their clocks start.
+
+    Each ticket takes its slot in its own ``cover`` step, so a request that fails here
+    (an outage, a slow worker) gives nothing back: its step either took the slot or will
+    not, and running this again covers whoever still waits.
+    """
     waiting = session.exec(select(Ticket).where(
         Ticket.customer_id == customer.id, Ticket.coverage == "not_covered",
         Ticket.status != "closed").order_by(col(Ticket.created_at))).all()
@@ -180,16 +139,15 @@ async def cover_waiting_tickets(client: Client, session: Session, policy: Policy
     for ticket in waiting:
         now = datetime.now(UTC)
         decision = decide_for(session, policy, customer, ticket.type, now)
-        if not decision.covered:
-            break
-        coverage = reserve(session, decision, ticket.id, now)
+        coverage, claim = coverage_for(decision, now)
         if coverage is None or not coverage.covered:
             break
         try:
             await update_ticket(client, session, ticket.id, TicketWorkflow.cover,
-                                CoverageGiven(coverage), wait)
-        except HTTPException:
-            release(session, ticket.id)
+                                CoverageGiven(coverage, slot_claim=claim), wait)
+        except HTTPException as error:
+            if error.status_code == status.HTTP_409_CONFLICT:
+                break  # the slot went to another request first
             continue
         covered.append(ticket.id)
     return covered

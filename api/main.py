@@ -23,6 +23,7 @@ from api.routes import (
     metrics,
     pages,
     reports,
+    rollouts,
     tickets,
 )
 from config import Settings, get_settings
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(feedback_link.router)
     app.include_router(keys.router)
+    app.include_router(rollouts.router)
     add_links(app)
     return app
 

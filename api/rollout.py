@@ -1,39 +1,30 @@
-"""Bringing open tickets under another plan or policy version, each through its workflow.
+"""Bringing open tickets under another plan or policy version: planned here, carried out by
+``workflows.rollout.RolloutWorkflow``, each ticket through its own workflow.
 
-Used by ``POST /customers/{id}/plan`` with ``apply_to_open`` and by ``policy apply``. A
-ticket already under the wanted plan and policy version is left alone, so running the
-same rollout again after a failure only retries what failed; applying the previous file
-the same way rolls it back.
+Used by ``POST /customers/{id}/plan`` with ``apply_to_open`` and by ``policy apply``. The
+rollout is durable work: it goes on if whoever started it goes away, ``progress`` says
+how far it is, and running the same rollout again only retries what failed (a ticket
+already under the plan and policy version is left alone); applying the previous file the
+same way rolls it back. While one rollout of the same scope and version runs, asking
+again follows that one instead of starting a second.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from fastapi import HTTPException
 from sqlmodel import Session, col, select
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy
 
-from api.ticket_commands import customer_contact, customer_tam, query_ticket, update_ticket
+from api.schemas import RolloutPublic, TicketRetargetFailure
+from api.ticket_commands import customer_contact, customer_tam
 from sla.policy import Policy
 from sla.snapshot import PlanSnapshot
 from store.models import Contract, Customer, Ticket
-from workflows.messages import PlanChange
-from workflows.ticket import TicketWorkflow
-
-#: Tickets re-targeted at the same time; each is one update round trip.
-CONCURRENCY = 8
-
-
-@dataclass
-class Rollout:
-    retargeted: list[str] = field(default_factory=list)
-    #: Already under the plan and policy version: nothing to do.
-    unchanged: list[str] = field(default_factory=list)
-    #: Ticket id -> why it did not take the change (it keeps its targets).
-    failed: dict[str, str] = field(default_factory=dict)
+from workflows.messages import RolloutInput, RolloutProgress, RolloutTarget
+from workflows.rollout import RolloutWorkflow
 
 
 def open_tickets(session: Session, customer_id: int | None = None) -> list[Ticket]:
@@ -44,56 +35,77 @@ def open_tickets(session: Session, customer_id: int | None = None) -> list[Ticke
     return list(session.exec(query.order_by(col(Ticket.created_at))))
 
 
-async def apply_to_open_tickets(
-    client: Client, session: Session, policy: Policy, tickets: list[Ticket], actor: str,
-    reason: str, wait: timedelta,
-) -> Rollout:
+def plan_rollout(session: Session, policy: Policy, tickets: list[Ticket], actor: str,
+                 reason: str) -> RolloutInput:
     """Each ticket takes its customer's current plan from ``policy``, frozen now; a ticket
-    taken on the tier of one of the customer's contracts keeps that tier."""
-    outcome = Rollout()
-    # One snapshot per customer and tier (it resolves the calendars' holidays), or why
-    # there is none.
-    plans: dict[tuple[int, str | None], PlanSnapshot | str] = {}
-    gate = asyncio.Semaphore(CONCURRENCY)
-
-    def plan_of(customer_id: int, tier: str | None) -> PlanSnapshot | str:
-        customer = session.get(Customer, customer_id)
-        wanted = tier or (customer.plan if customer else "?")
-        if customer is None or wanted not in policy.plans:
-            return f"the customer's plan {wanted!r} is not in " \
-                f"{policy.source_name or 'the policy'}"
-        return policy.snapshot(wanted, customer_tam(customer), datetime.now(UTC),
-                               customer=customer_contact(customer))
-
-    def contract_tier(ticket: Ticket) -> str | None:
+    taken on the tier of one of the customer's contracts keeps that tier. One snapshot per
+    customer and tier (it resolves the calendars' holidays); a ticket with no plan to take
+    is failed at once, with the reason."""
+    plans: dict[str, PlanSnapshot] = {}
+    refused: dict[str, str] = {}
+    targets: list[RolloutTarget] = []
+    progress = RolloutProgress(total=len(tickets))
+    now = datetime.now(UTC)
+    for ticket in tickets:
         tiers = set(session.exec(select(Contract.tier).where(
             Contract.customer_id == ticket.customer_id)))
-        return ticket.plan if ticket.plan in tiers else None
+        customer = session.get(Customer, ticket.customer_id)
+        wanted = ticket.plan if ticket.plan in tiers else (customer.plan if customer else "?")
+        key = f"{ticket.customer_id}:{wanted}"
+        if key not in plans and key not in refused:
+            if customer is None or wanted not in policy.plans:
+                refused[key] = (f"the customer's plan {wanted!r} is not in "
+                                f"{policy.source_name or 'the policy'}")
+            else:
+                plans[key] = policy.snapshot(wanted, customer_tam(customer), now,
+                                             customer=customer_contact(customer))
+        if key in refused:
+            progress.failed[ticket.id] = refused[key]
+        else:
+            targets.append(RolloutTarget(ticket_id=ticket.id, plan=key))
+    return RolloutInput(plans=plans, targets=targets, actor=actor, reason=reason,
+                        progress=progress)
 
-    async def one(ticket: Ticket) -> None:
-        key = (ticket.customer_id, contract_tier(ticket))
-        if key not in plans:
-            plans[key] = plan_of(*key)
-        plan = plans[key]
-        if isinstance(plan, str):
-            outcome.failed[ticket.id] = plan
-            return
-        async with gate:
-            try:
-                current = await query_ticket(client, ticket.id)
-                if (current.plan, current.policy_name, current.policy_hash) == \
-                        (plan.plan, plan.policy_name, plan.policy_hash):
-                    outcome.unchanged.append(ticket.id)
-                    return
-                await update_ticket(client, session, ticket.id, TicketWorkflow.change_plan,
-                                    PlanChange(plan=plan, actor=actor, reason=reason), wait)
-            except HTTPException as refused:
-                outcome.failed[ticket.id] = str(refused.detail)
-                return
-        outcome.retargeted.append(ticket.id)
 
-    await asyncio.gather(*(one(ticket) for ticket in tickets))
-    order = {ticket.id: index for index, ticket in enumerate(tickets)}
-    outcome.retargeted.sort(key=order.__getitem__)
-    outcome.unchanged.sort(key=order.__getitem__)
-    return outcome
+def rollout_id(policy: Policy, scope: str) -> str:
+    """The same scope and policy version: the same rollout while it runs."""
+    return f"rollout-{scope}-{policy.source_name or 'policy'}-{policy.content_hash}"
+
+
+async def start_rollout(client: Client, task_queue: str, workflow_id: str,
+                        rollout: RolloutInput) -> WorkflowHandle[RolloutWorkflow, RolloutProgress]:
+    return await client.start_workflow(
+        RolloutWorkflow.run, rollout, id=workflow_id, task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        static_summary=f"{rollout.progress.total} open tickets: {rollout.reason}"[:200])
+
+
+async def progress_of(client: Client, workflow_id: str) -> tuple[bool, RolloutProgress]:
+    """Whether the rollout has finished, and where it stands."""
+    handle = client.get_workflow_handle_for(RolloutWorkflow.run, workflow_id)
+    description = await handle.describe()
+    if description.status == WorkflowExecutionStatus.COMPLETED:
+        return True, await handle.result()
+    # Terminated or timed out by an operator: finished where it stopped.
+    running = description.status == WorkflowExecutionStatus.RUNNING
+    return not running, await handle.query(RolloutWorkflow.progress)
+
+
+async def run_rollout(client: Client, task_queue: str, workflow_id: str, rollout: RolloutInput,
+                      wait: timedelta) -> tuple[bool, RolloutProgress]:
+    """Start the rollout and wait for it up to ``wait``: whether it finished, and where it
+    stands (it goes on after ``wait`` either way)."""
+    handle = await start_rollout(client, task_queue, workflow_id, rollout)
+    try:
+        return True, await asyncio.wait_for(asyncio.shield(handle.result()),
+                                            timeout=wait.total_seconds())
+    except TimeoutError:
+        return False, await handle.query(RolloutWorkflow.progress)
+
+
+def rollout_public(workflow_id: str, finished: bool, progress: RolloutProgress) -> RolloutPublic:
+    return RolloutPublic(
+        id=workflow_id, finished=finished, total=progress.total, done=progress.done,
+        retargeted=progress.retargeted, unchanged=progress.unchanged,
+        failed=[TicketRetargetFailure(ticket_id=ticket_id, reason=reason)
+                for ticket_id, reason in progress.failed.items()])

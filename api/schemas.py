@@ -293,13 +293,28 @@ class TicketRetargetFailure(BaseModel):
     reason: str
 
 
+class RolloutPublic(BaseModel):
+    """A rollout of a plan or policy version over open tickets (a workflow of its own)."""
+
+    id: str
+    finished: bool
+    total: int
+    done: int
+    retargeted: list[str]
+    #: Already under the plan and policy version: nothing to do.
+    unchanged: list[str]
+    failed: list[TicketRetargetFailure]
+
+
 class PlanChangePublic(BaseModel):
     customer: CustomerPublic
-    #: Open tickets that now run under the new plan.
+    #: Open tickets that now run under the new plan (so far, if the rollout goes on).
     retargeted: list[str]
     #: Open tickets that could not take it, with the reason (e.g. a worker that did not
     #: answer: retry the same request, it skips tickets already on the plan).
     failed: list[TicketRetargetFailure]
+    #: The rollout over the open tickets, with ``apply_to_open``.
+    rollout: RolloutPublic | None = None
 
 
 class FeedbackCreate(_Input):

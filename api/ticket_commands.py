@@ -31,7 +31,7 @@ from sla.clocks import COMMITMENT
 from sla.duplicates import closest
 from sla.policy import Policy
 from sla.snapshot import Contact
-from sla.ticket import Coverage, EmergencyCall, TicketDetails
+from sla.ticket import Coverage, EmergencyCall, SlotClaim, TicketDetails
 from sla.view import TicketView
 from store.models import Customer, Ticket
 from workflows import search_attributes as sa
@@ -129,13 +129,15 @@ async def create_ticket(
     tier: str | None = None,
     coverage: Coverage | None = None,
     ticket_id: str | None = None,
+    slot_claim: SlotClaim | None = None,
 ) -> TicketView | str:
     """Start the ticket's workflow and wait for its row; returns the id alone on a slow worker,
     or at once with ``wait_for_worker=False``.
 
     With ``call``, the ticket is opened by an emergency call, recorded in the same step.
-    ``tier`` is the plan a contract gives (default: the customer's plan) and ``coverage``
-    what pays for the work on a tier that sells slots (see ``api.contracts``).
+    ``tier`` is the plan a contract gives (default: the customer's plan), ``coverage``
+    what pays for the work on a tier that sells slots, and ``slot_claim`` the slot the
+    workflow takes as its first step (see ``api.contracts.coverage_for``).
 
     Update-with-start makes creation one durable step: the workflow exists before
     anything is written, and its first activity writes the row, so no crash leaves
@@ -190,7 +192,8 @@ async def create_ticket(
         f"{request.description[:1000]}"
     )
     workflow_input = TicketWorkflowInput(details=details, plan=plan,
-                                         request_fingerprint=request_fingerprint)
+                                         request_fingerprint=request_fingerprint,
+                                         slot_claim=slot_claim)
     if not wait_for_worker and call is None:
         # Started and answered at once; the first workflow task writes the row. A ticket
         # id already taken (an Idempotency-Key replay) takes the checked path below.

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from api.rollout import apply_to_open_tickets, open_tickets
+from api.rollout import open_tickets, plan_rollout, progress_of, rollout_id, start_rollout
 from channels.templates import MessageTemplates
 from config import get_settings
 from sla import lifecycle
@@ -235,7 +235,8 @@ def describe_diff(changes: list[PolicyChange],
 
 async def apply(policy: Policy, customer_id: int | None, reason: str, dry_run: bool) -> int:
     """Re-target the open tickets (of one customer, or all) to ``policy``, each through its
-    workflow; exit status 1 when some could not take it (listed, with the reason)."""
+    workflow, by a rollout that goes on if this command is stopped (run it again to follow
+    it); exit status 1 when some could not take it (listed, with the reason)."""
     settings = get_settings()
     engine = make_engine(settings.database_url)
     try:
@@ -248,23 +249,31 @@ async def apply(policy: Policy, customer_id: int | None, reason: str, dry_run: b
                 print(f"{len(tickets)} open ticket(s) would take {policy.source_name}@"
                       f"{policy.content_hash}")
                 return 0
-            client = await connect(settings)
             actor = f"admin:{getpass.getuser()} (policy apply)"
-            outcome = await apply_to_open_tickets(
-                client, session, policy, tickets, actor, reason,
-                wait=timedelta(seconds=max(settings.worker_wait_seconds, 10)))
+            rollout = plan_rollout(session, policy, tickets, actor, reason)
     except (DatabaseBehind, SQLAlchemyError) as error:
         print(f"cannot read the open tickets: {str(error).splitlines()[0]}", file=sys.stderr)
         return 2
     finally:
         engine.dispose()
-    for ticket_id in outcome.retargeted:
+    client = await connect(settings)
+    workflow_id = rollout_id(policy, "all" if customer_id is None else f"customer-{customer_id}")
+    await start_rollout(client, settings.temporal_task_queue, workflow_id, rollout)
+    print(f"rollout {workflow_id}: {rollout.progress.total} open ticket(s); it goes on if "
+          "this command stops (run it again to follow it)", flush=True)
+    while True:
+        finished, progress = await progress_of(client, workflow_id)
+        if finished:
+            break
+        print(f"  {progress.done} of {progress.total} done", flush=True)
+        await asyncio.sleep(2)
+    for ticket_id in progress.retargeted:
         print(f"{ticket_id}  now under {policy.source_name}@{policy.content_hash}")
-    for ticket_id, why in outcome.failed.items():
+    for ticket_id, why in progress.failed.items():
         print(f"{ticket_id}  NOT changed: {why}", file=sys.stderr)
-    print(f"{len(outcome.retargeted)} re-targeted, {len(outcome.unchanged)} already under it, "
-          f"{len(outcome.failed)} failed")
-    return 1 if outcome.failed else 0
+    print(f"{len(progress.retargeted)} re-targeted, {len(progress.unchanged)} already under it, "
+          f"{len(progress.failed)} failed")
+    return 1 if progress.failed else 0
 
 
 def _instant(text: str) -> datetime:

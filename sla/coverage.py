@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sla.lifecycle import advance_unless_refused, committed_dues
+from sla.entitlements import NO_SLOT_LEFT
+from sla.lifecycle import advance_unless_refused, committed_dues, wait_for_coverage
 from sla.records import record, tell_customer
 from sla.ticket import Coverage, TicketState
 
@@ -33,3 +34,14 @@ def cover(state: TicketState, now: datetime, coverage: Coverage) -> None:
     tell_customer(state, now, "ticket_received", f"we are on it: {state.details.subject}",
                   f"Your request is covered ({coverage.label}) and we are on it.",
                   **committed_dues(state))
+
+
+def slot_went_elsewhere(state: TicketState, now: datetime) -> None:
+    """The slot the request came in on went to another request first (the ticket takes
+    it as its first step, before anything is sent): it waits for coverage instead, and
+    the customer hears that rather than the receipt."""
+    state.pending_notifications = [message for message in state.pending_notifications
+                                   if message.kind != "ticket_received"]
+    state.coverage = Coverage(covered=False, label=NO_SLOT_LEFT, at=now)
+    wait_for_coverage(state, now, "the last support slot went to another request first; "
+                                  "its clocks start once it is covered")

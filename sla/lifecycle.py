@@ -59,16 +59,23 @@ def open_ticket(
                "an agent confirms or rejects the link")
     state.coverage = details.coverage
     if state.awaiting_coverage:
-        hold_while_not_covered(state, now)
-        record(state, now, "not_covered", "system",
-               "no support slot covers this request; its clocks start once it is covered")
-        tell_customer(state, now, "not_covered", "your request is not covered yet",
-                      "No support slot is left to cover this request. "
-                      f"{plan.how_to_buy}".strip(), how_to_buy=plan.how_to_buy)
+        wait_for_coverage(state, now, "no support slot covers this request; its clocks "
+                                      "start once it is covered")
         return state
     tell_customer(state, now, "ticket_received", f"we received your request: {details.subject}",
                   "We have received your request and are on it.", **committed_dues(state))
     return state
+
+
+def wait_for_coverage(state: TicketState, now: datetime, why: str) -> None:
+    """A request no slot covers: its clocks stand still, and the customer is told how to
+    buy one."""
+    hold_while_not_covered(state, now)
+    record(state, now, "not_covered", "system", why)
+    how_to_buy = state.plan.how_to_buy
+    tell_customer(state, now, "not_covered", "your request is not covered yet",
+                  f"No support slot is left to cover this request. {how_to_buy}".strip(),
+                  how_to_buy=how_to_buy)
 
 
 def committed_dues(state: TicketState) -> dict[str, object]:

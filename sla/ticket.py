@@ -32,6 +32,29 @@ class Coverage:
 
 
 @dataclass
+class SlotClaim:
+    """The slot a new request is to take, as the contracts stood when it came in. The
+    ticket's workflow reserves it as its first step; if the period filled up meanwhile,
+    the request waits for coverage instead."""
+
+    contract_id: int
+    period_start: datetime
+    #: The contract's slots per period.
+    slots: int
+    #: What covers the request if it gets the slot, in words (``Coverage.label``).
+    label: str
+
+
+@dataclass
+class SlotRequest:
+    """What the ticket asks of ``take_slot``: its claim, taken at ``at``."""
+
+    ticket_id: str
+    claim: SlotClaim
+    at: datetime
+
+
+@dataclass
 class TicketDetails:
     """What the ticket is about; set at creation."""
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sla.snapshot import PlanSnapshot
-from sla.ticket import Coverage, TicketDetails, TicketState
+from sla.ticket import Coverage, SlotClaim, TicketDetails, TicketState
 
 
 @dataclass
@@ -19,6 +19,9 @@ class TicketWorkflowInput:
     max_history_events: int = 5000
     #: Upsert the custom search attributes (the server must have them registered).
     upsert_search_attributes: bool = True
+    #: The slot the request is to take, as the ticket's first step (``details.coverage``
+    #: says what covers it once taken).
+    slot_claim: SlotClaim | None = None
 
 
 @dataclass
@@ -118,6 +121,8 @@ class CoverageGiven:
     """A slot now covers the request, or an agent covers it by hand."""
 
     coverage: Coverage
+    #: The slot to take first; the cover is refused if the period is full by then.
+    slot_claim: SlotClaim | None = None
 
 
 @dataclass
@@ -136,3 +141,63 @@ class FeedbackLink:
     status: str
     ticket_id: str
     subject: str
+
+
+@dataclass
+class RolloutProgress:
+    """Where a rollout of a plan or policy version over open tickets stands."""
+
+    total: int = 0
+    retargeted: list[str] = field(default_factory=list)
+    #: Already under the plan and policy version: nothing to do.
+    unchanged: list[str] = field(default_factory=list)
+    #: Ticket id -> why it did not take the change (it keeps its targets).
+    failed: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def done(self) -> int:
+        return len(self.retargeted) + len(self.unchanged) + len(self.failed)
+
+
+@dataclass
+class RolloutTarget:
+    ticket_id: str
+    #: Key into ``RolloutInput.plans`` (one snapshot per customer and tier).
+    plan: str
+
+
+@dataclass
+class RolloutInput:
+    """Open tickets to bring under another plan or policy version, each through its own
+    workflow's ``change_plan`` update."""
+
+    plans: dict[str, PlanSnapshot]
+    #: Those still to do, in order.
+    targets: list[RolloutTarget]
+    actor: str
+    reason: str = ""
+    #: So far (tickets refused before the rollout started are in ``failed`` already).
+    progress: RolloutProgress = field(default_factory=RolloutProgress)
+    #: Tickets re-targeted at the same time; each is one update round trip.
+    concurrency: int = 8
+    #: Tickets per run before it continues as new, keeping its history short.
+    per_run: int = 500
+
+
+@dataclass
+class Retarget:
+    """One ticket of a rollout: the ``retarget_ticket`` activity's input."""
+
+    ticket_id: str
+    plan: PlanSnapshot
+    actor: str
+    reason: str
+    #: The update's id: a retried step re-attaches to the update it sent, never sends two.
+    update_id: str
+
+
+@dataclass
+class RetargetOutcome:
+    #: retargeted | unchanged | failed
+    result: str
+    reason: str = ""

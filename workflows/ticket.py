@@ -14,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from sla import coverage, duplicate_review, feedback, feedback_link, lifecycle, retarget
-    from sla.ticket import EmergencyCall, Notification, TicketState
+    from sla.ticket import EmergencyCall, Notification, SlotClaim, SlotRequest, TicketState
     from sla.view import TicketProjection, TicketView, answer, current_details, view
     from workflows import search_attributes as sa
     from workflows.messages import (
@@ -64,6 +64,9 @@ CARRY_MESSAGES = "continue-as-new-carries-messages"
 #: Patch id: tickets also publish PolicyVersion ("file@hash"). A ticket that started before
 #: it publishes it from its next change on; its history up to then replays unchanged.
 POLICY_VERSION_ATTRIBUTE = "search-attribute-policy-version"
+#: Patch id: a request takes its support slot as a step of its own ticket (``take_slot``),
+#: not in the API before the ticket exists.
+SLOT_TAKEN_BY_TICKET = "slot-taken-by-the-ticket"
 
 
 def _publishes_policy_version() -> bool:
@@ -139,6 +142,13 @@ class TicketWorkflow:
 
     @workflow.run
     async def run(self, input: TicketWorkflowInput) -> TicketView:
+        claim = input.slot_claim
+        # Before anything is written or sent: a request that lost the last slot to another
+        # is told it waits, never sent a receipt first.
+        if claim is not None and input.carried_state is None \
+                and workflow.patched(SLOT_TAKEN_BY_TICKET) \
+                and not await self._take_slot(claim, self.state.created_at):
+            coverage.slot_went_elsewhere(self.state, workflow.now())
         original = self.state.details.duplicate_of
         if original is not None and input.carried_state is None:
             # Tell the original ticket; a signal survives any crash of the API that opened us.
@@ -484,8 +494,20 @@ class TicketWorkflow:
 
     @workflow.update
     async def cover(self, request: CoverageGiven) -> TicketView:
+        if request.slot_claim is not None and \
+                not await self._take_slot(request.slot_claim, workflow.now()):
+            _refuse(f"no slot is left in {request.slot_claim.label}")
         return await self._changed(lambda: coverage.cover(
             self.state, workflow.now(), request.coverage))
+
+    async def _take_slot(self, claim: SlotClaim, at: datetime) -> bool:
+        """Whether the ticket holds the slot (idempotent by ticket: a retry, a replay or a
+        second cover of the same ticket takes it once)."""
+        taken: bool = await workflow.execute_activity(
+            "take_slot", SlotRequest(self.state.ticket_id, claim, at),
+            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
+            summary=f"take a slot of contract #{claim.contract_id}", result_type=bool)
+        return taken
 
     @cover.validator
     def _validate_cover(self, request: CoverageGiven) -> None:

@@ -4,13 +4,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from sqlmodel import select
 
 from api.auth import Admin, CustomerOrStaff, Principal, Staff
 from api.contracts import contract_problems, contract_public, contracts_of, cover_waiting_tickets
 from api.deps import PolicyDep, ResourcesDep, SessionDep, off_loop
-from api.rollout import apply_to_open_tickets, open_tickets
+from api.rollout import open_tickets, plan_rollout, rollout_id, rollout_public, run_rollout
 from api.schemas import (
     ContractCreate,
     ContractCreated,
@@ -146,12 +146,15 @@ async def add_contract(
 @router.post("/{customer_id}/plan", response_model=PlanChangePublic)
 async def change_plan(
     customer_id: Annotated[int, Path(ge=1, le=2**62)], request: PlanChangeCreate,
-    session: SessionDep, resources: ResourcesDep, caller: Admin,
+    session: SessionDep, resources: ResourcesDep, caller: Admin, response: Response,
 ) -> PlanChangePublic:
     """Move the customer to another plan. Tickets opened from now on take it; with
     ``apply_to_open`` the customer's open tickets are re-targeted too, each through its
-    workflow (used time and pauses kept, overdue clocks breached at once). Sending the
-    same request again retries only the tickets that failed."""
+    workflow (used time and pauses kept, overdue clocks breached at once), by a rollout
+    that goes on whatever happens to this request: 200 when it finished in time, 202
+    with its progress when not (follow it at ``GET /rollouts/{id}``). Sending the same
+    request again follows a rollout still running, or retries only the tickets that
+    failed."""
     policy = resources.policy
 
     def move() -> tuple[Customer, str]:
@@ -173,18 +176,23 @@ async def change_plan(
         return customer, old_plan
 
     customer, old_plan = await off_loop(move)
-    retargeted: list[str] = []
-    failed: list[TicketRetargetFailure] = []
-    if request.apply_to_open:
-        outcome = await apply_to_open_tickets(
-            resources.temporal, session, policy,
-            await off_loop(lambda: open_tickets(session, customer_id)),
-            actor=f"admin:key {caller.key_id}",
-            reason=f"customer's plan changed from {old_plan}" if old_plan != request.plan
-            else "customer's plan applied again",
-            wait=timedelta(seconds=resources.settings.worker_wait_seconds))
-        retargeted = outcome.retargeted
-        failed = [TicketRetargetFailure(ticket_id=ticket_id, reason=reason)
-                  for ticket_id, reason in outcome.failed.items()]
-    return PlanChangePublic(customer=CustomerPublic.model_validate(customer, from_attributes=True),
-                            retargeted=retargeted, failed=failed)
+    shown = CustomerPublic.model_validate(customer, from_attributes=True)
+    if not request.apply_to_open:
+        return PlanChangePublic(customer=shown, retargeted=[], failed=[])
+    actor = f"admin:key {caller.key_id}"
+    reason = f"customer's plan changed from {old_plan}" if old_plan != request.plan \
+        else "customer's plan applied again"
+    rollout = await off_loop(lambda: plan_rollout(
+        session, policy, open_tickets(session, customer_id), actor, reason))
+    workflow_id = rollout_id(policy, f"customer-{customer_id}-{request.plan}")
+    finished, progress = await run_rollout(
+        resources.temporal, resources.settings.temporal_task_queue, workflow_id, rollout,
+        timedelta(seconds=resources.settings.worker_wait_seconds))
+    answer = PlanChangePublic(
+        customer=shown, retargeted=progress.retargeted,
+        failed=[TicketRetargetFailure(ticket_id=ticket_id, reason=reason)
+                for ticket_id, reason in progress.failed.items()],
+        rollout=rollout_public(workflow_id, finished, progress))
+    if not finished:
+        response.status_code = status.HTTP_202_ACCEPTED
+    return answer

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from temporalio.workflow import UpdateMethodMultiParam
 
 from api.auth import CustomerOrStaff, Principal, Staff, own_ticket
-from api.contracts import decide_for, release, reserve
+from api.contracts import coverage_for, decide_for
 from api.deps import (
     AppResources,
     PolicyDep,
@@ -54,7 +54,7 @@ from api.ticket_commands import (
 from api.visibility import list_from_visibility
 from sla.durations import DurationError, parse_duration
 from sla.policy import Policy
-from sla.ticket import STATUSES, Coverage
+from sla.ticket import STATUSES, Coverage, SlotClaim
 from sla.view import TicketView
 from store.models import (
     Customer,
@@ -134,19 +134,17 @@ async def create(
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             detail="a customer key opens tickets for its own customer only")
     settings = resources.settings
-    customer, replay, possible_duplicate_of, ticket_id, tier, coverage = await off_loop(
+    customer, replay, possible_duplicate_of, ticket_id, tier, coverage, claim = await off_loop(
         lambda: _prepare(session, policy, request, idempotency_key))
-    try:
-        result = await create_ticket(resources.temporal, settings.temporal_task_queue, policy,
-                                     customer, request, idempotency_key,
-                                     timedelta(seconds=settings.worker_wait_seconds),
-                                     possible_duplicate_of=possible_duplicate_of,
-                                     wait_for_worker=not asynchronous,
-                                     tier=tier, coverage=coverage, ticket_id=ticket_id)
-    except Exception:
-        if not replay and coverage is not None and coverage.contract_id is not None:
-            await off_loop(lambda: release(session, ticket_id))
-        raise
+    # Whatever happens from here, the slot is the ticket's business: its workflow takes it
+    # as its first step, so there is nothing to give back on an error or a timeout.
+    result = await create_ticket(resources.temporal, settings.temporal_task_queue, policy,
+                                 customer, request, idempotency_key,
+                                 timedelta(seconds=settings.worker_wait_seconds),
+                                 possible_duplicate_of=possible_duplicate_of,
+                                 wait_for_worker=not asynchronous,
+                                 tier=tier, coverage=coverage, slot_claim=claim,
+                                 ticket_id=ticket_id)
     if replay:
         response.status_code = status.HTTP_200_OK
     if isinstance(result, str):
@@ -167,10 +165,10 @@ async def create(
 
 def _prepare(
     session: Session, policy: Policy, request: TicketCreate, idempotency_key: str | None,
-) -> tuple[Customer, bool, str | None, str, str, Coverage | None]:
-    """The customer, whether this is a retry, the open ticket it may duplicate, its id, and
-    the tier and slot it is taken on (a suspected duplicate runs its own clocks until an
-    agent decides, so it takes a slot too)."""
+) -> tuple[Customer, bool, str | None, str, str, Coverage | None, SlotClaim | None]:
+    """The customer, whether this is a retry, the open ticket it may duplicate, its id, the
+    tier it is taken on, what covers it and the slot it is to take (a suspected duplicate
+    runs its own clocks until an agent decides, so it takes a slot too)."""
     customer = session.get(Customer, request.customer_id)
     if customer is None:
         raise HTTPException(
@@ -185,8 +183,8 @@ def _prepare(
         possible_duplicate_of = find_duplicate(session, policy, request.customer_id, request)
     now = datetime.now(UTC)
     decision = decide_for(session, policy, customer, request.type, now)
-    coverage = reserve(session, decision, ticket_id, now)
-    return customer, replay, possible_duplicate_of, ticket_id, decision.tier, coverage
+    coverage, claim = coverage_for(decision, now)
+    return customer, replay, possible_duplicate_of, ticket_id, decision.tier, coverage, claim
 
 
 @router.get("", response_model=list[TicketSummary] | list[TicketVisibilityRow])

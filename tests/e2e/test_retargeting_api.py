@@ -89,6 +89,11 @@ async def test_a_plan_change_applies_to_open_tickets_when_asked(stack: Stack) ->
     assert applied.status_code == 200, applied.text
     assert applied.json()["retargeted"] == [ticket["id"] for ticket in opened]
     assert applied.json()["failed"] == []
+    rollout = applied.json()["rollout"]
+    assert rollout["finished"] is True and (rollout["total"], rollout["done"]) == (3, 3)
+    assert rollout["unchanged"] == [new["id"]]  # opened after the change: already on it
+    shown = await stack.http.get(f"/rollouts/{rollout['id']}")
+    assert shown.status_code == 200 and shown.json() == rollout
     for ticket in opened:
         live = (await stack.http.get(f"/tickets/{ticket['id']}")).json()
         assert live["plan"] == "slow"
@@ -107,7 +112,8 @@ async def test_a_plan_change_applies_to_open_tickets_when_asked(stack: Stack) ->
 async def policy_command(stack: Stack, *args: str) -> tuple[int, str]:
     env = {**os.environ, "DATABASE_URL": stack.settings.database_url,
            "TEMPORAL_ADDRESS": stack.settings.effective_temporal_address,
-           "TEMPORAL_NAMESPACE": stack.settings.temporal_namespace}
+           "TEMPORAL_NAMESPACE": stack.settings.temporal_namespace,
+           "TEMPORAL_TASK_QUEUE": stack.settings.temporal_task_queue}
     # Not subprocess.run: the worker serving the updates runs on this test's event loop.
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "cli.policy", *args, cwd=ROOT, env=env,

@@ -24,7 +24,7 @@ from channels.log import LogChannel
 from channels.templates import MessageTemplates
 from sla.policy import Policy, load_policy, parse_policy
 from sla.snapshot import Contact
-from sla.ticket import Coverage, TicketDetails
+from sla.ticket import Coverage, SlotClaim, TicketDetails
 from sla.view import ClockView, TicketView
 from store.db import SessionFactory
 from store.models import Customer, OutboxMessage, Ticket, TimelineEvent
@@ -72,6 +72,7 @@ class Harness:
         coverage: Coverage | None = None,
         description: str = "every injection times out",
         intake: dict[str, str] | None = None,
+        slot_claim: SlotClaim | None = None,
     ) -> WorkflowHandle[TicketWorkflow, TicketView]:
         """Open a ticket now (the test server's time), as ``POST /tickets`` would."""
         ticket_id = f"TCK-{uuid.uuid4().hex[:10].upper()}"
@@ -86,7 +87,7 @@ class Harness:
             TicketWorkflow.run,
             TicketWorkflowInput(details=details, plan=snapshot,
                                 max_history_events=max_history_events,
-                                upsert_search_attributes=False),
+                                upsert_search_attributes=False, slot_claim=slot_claim),
             id=ticket_id,
             task_queue=self.task_queue,
         )

@@ -24,6 +24,7 @@ from sla.view import TicketView
 from tests.workflows.harness import TAM, Harness, policy_from
 from tests.workflows.test_retargeting import POLICY as RETARGETING_POLICY
 from tests.workflows.test_retargeting import next_tuesday
+from tests.workflows.test_slots import one_slot
 from workflows import ticket as ticket_module
 from workflows.messages import (
     AgentResponse,
@@ -149,7 +150,24 @@ async def slots_and_feedback(harness: Harness) -> Handle:
     return handle
 
 
+async def slot_taken_by_the_ticket(harness: Harness) -> Handle:
+    """A request loses the last slot to another, waits, and is covered by a new one."""
+    policy = load_policy(ROOT / "tests" / "e2e" / "fast-policy.toml")
+    rita = Contact(role="customer", name="Rita", email="rita@acme.example")
+    claim, coverage = await one_slot(harness)
+    await harness.start("major", plan="slotted", policy=policy, customer=rita,
+                        coverage=coverage, slot_claim=claim)
+    handle = await harness.start("major", plan="slotted", policy=policy, customer=rita,
+                                 coverage=coverage, slot_claim=claim)
+    await harness.sleep(timedelta(hours=1))
+    claim, coverage = await one_slot(harness)
+    await handle.execute_update(TicketWorkflow.cover, CoverageGiven(coverage, slot_claim=claim))
+    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Looking"))
+    return handle
+
+
 SCENARIOS: dict[str, Callable[[Harness], Awaitable[Handle]]] = {
+    "slot_taken_by_the_ticket": slot_taken_by_the_ticket,
     "slots_and_feedback": slots_and_feedback,
     "retargeted": retargeted,
     "emergency_line": emergency_line,
