@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import os
 import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -327,7 +328,13 @@ def main(argv: list[str] | None = None) -> int:
         except PolicyError as error:
             print(error, file=sys.stderr)
             return 2
-        return asyncio.run(apply(policy, args.customer, args.reason, args.dry_run))
+        code = asyncio.run(apply(policy, args.customer, args.reason, args.dry_run))
+        # Seen once in CI: the process aborted (SIGABRT) on its way out after a finished
+        # rollout, as the Temporal client's native runtime was torn down. The rollout is
+        # done and its outcome printed: leave without tearing anything down.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     if args.command == "diff":
         try:
             old, new = load_policy(args.old), load_policy(args.new)
