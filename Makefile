@@ -6,7 +6,7 @@ TEST_STAMP := $(VENV)/.installed-test
 # Exact versions of every dependency (time zone data included: it decides deadlines).
 LOCK := requirements.lock
 
-.PHONY: run test bench lint typecheck record-histories clean lock
+.PHONY: run test bench bench-kill lint typecheck record-histories clean lock
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -47,6 +47,10 @@ record-histories: $(TEST_STAMP)
 ## bench: the stack as users run it, measured against raw Temporal; writes BENCHMARKS.md
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## bench-kill: escalation lateness when the worker is killed mid-send; adds to BENCHMARKS.md
+bench-kill: $(TEST_STAMP)
+	$(BIN)/python -m bench.worker_kill $(BENCH_ARGS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

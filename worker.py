@@ -17,6 +17,7 @@ from temporalio.common import VersioningBehavior, WorkerDeploymentVersion
 from temporalio.worker import Worker, WorkerDeploymentConfig
 
 import logs
+from activities.covering import CoveringActivities
 from activities.metrics import SlaMetrics, metrics_runtime
 from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
@@ -37,6 +38,7 @@ from config import Settings, settings_or_exit
 from stack.temporal import connect, require_search_attributes
 from store.db import SessionFactory, make_engine, session_factory
 from store.migrations import DatabaseBehind, require_current
+from workflows.covering import CoveringWorkflow
 from workflows.rollout import RolloutWorkflow
 from workflows.sandbox import WORKFLOW_RUNNER
 from workflows.ticket import TicketWorkflow
@@ -126,13 +128,14 @@ def build_worker(
     notifications = NotificationActivities(sessions, channel, templates, metrics)
     slots = SlotActivities(sessions)
     rollouts = RolloutActivities(client)
+    covering = CoveringActivities(client, sessions)
     tuning = settings or Settings()
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[TicketWorkflow, RolloutWorkflow],
+        workflows=[TicketWorkflow, RolloutWorkflow, CoveringWorkflow],
         activities=[projection.record_ticket, notifications.send_notification, slots.take_slot,
-                    rollouts.retarget_ticket],
+                    rollouts.retarget_ticket, covering.cover_request],
         activity_executor=executor,
         workflow_runner=WORKFLOW_RUNNER,
         max_cached_workflows=tuning.worker_max_cached_workflows,

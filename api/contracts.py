@@ -7,36 +7,23 @@ first response or gives it back at a closure before that.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from fastapi import HTTPException, status
 from sqlmodel import Session, col, select
 from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
 
 from api.schemas import ContractCreate, ContractPublic, PeriodUsagePublic, RefundPublic
-from api.ticket_commands import update_ticket
-from sla.entitlements import (
-    ContractTerms,
-    Decision,
-    add_months,
-    decide,
-    refund_if_justified,
-    usage,
-)
+from sla.entitlements import Decision, add_months, refund_if_justified, usage
 from sla.policy import Policy
-from sla.ticket import Coverage, SlotClaim
+from store.contracts import decide_for as store_decide_for
+from store.contracts import terms
 from store.models import Contract, Customer, Ticket, as_utc
 from store.slots import slot_uses
-from workflows.messages import CoverageGiven
-from workflows.ticket import TicketWorkflow
-
-
-def terms(contract: Contract) -> ContractTerms:
-    assert contract.id is not None
-    return ContractTerms(id=contract.id, kind=contract.kind,  # type: ignore[arg-type]
-                         tier=contract.tier, starts_at=contract.starts_at,
-                         ends_at=contract.ends_at, slots=contract.slots)
+from workflows.covering import CoveringWorkflow
+from workflows.messages import CoveringInput, CoveringProgress, WaitingRequest
 
 
 def contract_public(contract: Contract, policy: Policy, session: Session,
@@ -87,67 +74,51 @@ def contract_problems(request: ContractCreate, policy: Policy
     return starts, ends, problems
 
 
-def contracts_of(session: Session, customer_id: int) -> list[Contract]:
-    return list(session.exec(select(Contract).where(Contract.customer_id == customer_id)
-                             .order_by(col(Contract.starts_at), col(Contract.id))))
+def slot_needs(policy: Policy, ticket_type: str) -> dict[str, bool]:
+    """For each plan of the policy, whether a request of this type on it needs a slot."""
+    return {plan: policy.needs_slot(plan, ticket_type) for plan in policy.plans}
 
 
 def decide_for(session: Session, policy: Policy, customer: Customer, ticket_type: str,
                at: datetime) -> Decision:
     assert customer.id is not None
-    contracts = [terms(c) for c in contracts_of(session, customer.id) if c.tier in policy.plans]
-    # Most customers have no contract: one query is all a new ticket costs them.
-    uses = slot_uses(session, [c.id for c in contracts]) if contracts else []
-    needs = {plan: policy.needs_slot(plan, ticket_type) for plan in policy.plans}
-    return decide(customer.plan, contracts, uses, at, needs)
+    return store_decide_for(session, customer.id, customer.plan, slot_needs(policy, ticket_type),
+                            at)
 
 
-def coverage_for(decision: Decision, at: datetime) -> tuple[Coverage | None, SlotClaim | None]:
-    """What covers a request the decision takes, and the slot it is to claim.
-
-    Nothing is written here: the ticket's workflow takes the slot as its first step
-    (``activities.slots``), so a request that never becomes a ticket holds none, and an
-    unknown outcome gives none back. The coverage assumes the claim succeeds; if the
-    period fills up first, the ticket waits for coverage instead.
-    """
-    if decision.covered is None:
-        return None, None
-    if not decision.covered or decision.contract is None:
-        return Coverage(covered=False, label=decision.label(), at=at), None
-    coverage = Coverage(covered=True, contract_id=decision.contract.id, label=decision.label(),
-                        at=at)
-    if decision.period_start is None:  # a grant
-        return coverage, None
-    return coverage, SlotClaim(contract_id=decision.contract.id,
-                               period_start=decision.period_start,
-                               slots=decision.contract.slots, label=decision.label())
+def covering_id(customer_id: int, contract_id: int) -> str:
+    """One covering per contract: asking again while it runs follows that one."""
+    return f"covering-{customer_id}-{contract_id}"
 
 
-async def cover_waiting_tickets(client: Client, session: Session, policy: Policy,
-                                customer: Customer, wait: timedelta) -> list[str]:
-    """After a contract is added: the customer's requests that wait for a slot, oldest
-    first, take one each while slots last; their clocks start.
-
-    Each ticket takes its slot in its own ``cover`` step, so a request that fails here
-    (an outage, a slow worker) gives nothing back: its step either took the slot or will
-    not, and running this again covers whoever still waits.
-    """
+def plan_covering(session: Session, policy: Policy, customer: Customer) -> CoveringInput:
+    """The customer's requests that wait for a slot, oldest first, and the policy's slot
+    rules for their types, frozen now."""
+    assert customer.id is not None
     waiting = session.exec(select(Ticket).where(
         Ticket.customer_id == customer.id, Ticket.coverage == "not_covered",
         Ticket.status != "closed").order_by(col(Ticket.created_at))).all()
-    covered = []
-    for ticket in waiting:
-        now = datetime.now(UTC)
-        decision = decide_for(session, policy, customer, ticket.type, now)
-        coverage, claim = coverage_for(decision, now)
-        if coverage is None or not coverage.covered:
-            break
-        try:
-            await update_ticket(client, session, ticket.id, TicketWorkflow.cover,
-                                CoverageGiven(coverage, slot_claim=claim), wait)
-        except HTTPException as error:
-            if error.status_code == status.HTTP_409_CONFLICT:
-                break  # the slot went to another request first
-            continue
-        covered.append(ticket.id)
-    return covered
+    return CoveringInput(
+        customer_id=customer.id, customer_plan=customer.plan,
+        needs={ticket_type: slot_needs(policy, ticket_type)
+               for ticket_type in {ticket.type for ticket in waiting}},
+        requests=[WaitingRequest(ticket.id, ticket.type) for ticket in waiting])
+
+
+async def cover_waiting_tickets(client: Client, task_queue: str, workflow_id: str,
+                                covering: CoveringInput,
+                                wait: timedelta) -> tuple[bool, CoveringProgress]:
+    """After a contract is added: the customer's waiting requests take a slot each, oldest
+    first, while slots last, by ``workflows.covering.CoveringWorkflow``. Waits for it up to
+    ``wait``: whether it finished, and where it stands (it goes on after ``wait`` either
+    way, and whatever happens to the caller)."""
+    handle = await client.start_workflow(
+        CoveringWorkflow.run, covering, id=workflow_id, task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        static_summary=f"cover {len(covering.requests)} waiting requests of customer "
+                       f"#{covering.customer_id}")
+    try:
+        return True, await asyncio.wait_for(asyncio.shield(handle.result()),
+                                            timeout=wait.total_seconds())
+    except TimeoutError:
+        return False, await handle.query(CoveringWorkflow.progress)

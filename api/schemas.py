@@ -404,6 +404,10 @@ class ContractCreated(BaseModel):
     contract: ContractPublic
     #: Requests of the customer that waited for a slot and are now covered.
     covered: list[str]
+    #: The workflow covering them (its id), when any request waited; it goes on after
+    #: the answer when ``covering_finished`` is false.
+    covering: str | None = None
+    covering_finished: bool = True
 
 
 class CustomerDetail(CustomerPublic):

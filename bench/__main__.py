@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import shutil
 import signal
 import statistics
@@ -30,7 +29,8 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from bench.baseline import Noop, SleepThenActivity, stamp
-from stack.temporal import DevServer, free_port, temporal_cli
+from bench.report import machine, prepend_section, say
+from stack.temporal import DevServer, free_port
 from store.db import make_engine
 from store.keys import create_key
 from store.migrations import upgrade
@@ -43,10 +43,6 @@ IDLE_FRAMES = ("_worker (concurrent/futures/thread.py", "EpollSelector.select",
 OUR_CODE = ("api/", "activities/", "workflows/", "sla/", "store/", "channels/",
             "temporalio/worker/_workflow.py", "temporalio/converter/", "sqlalchemy/engine/base",
             "jinja2/environment")
-
-
-def say(message: str) -> None:
-    print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
 
 
 def policy_text(burst_open: datetime) -> str:
@@ -424,13 +420,6 @@ class Bench:
         self.first_rss = self.first_rss or total
 
 
-def machine() -> dict[str, Any]:
-    cli = subprocess.run([temporal_cli(), "--version"], capture_output=True, text=True).stdout
-    return {"platform": platform.platform(), "python": platform.python_version(),
-            "cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
-            "temporal": cli.strip()}
-
-
 def write(bench: Bench, args: argparse.Namespace, suite_seconds: float | None) -> None:
     if suite_seconds is not None:
         bench.figure("full test suite (make test), wall time", suite_seconds, "s")
@@ -463,13 +452,8 @@ def write(bench: Bench, args: argparse.Namespace, suite_seconds: float | None) -
                   "| --- | --- | " + " | ".join("---" for _ in roles) + " |"]
         lines += [f"| {phase} | {used['wall']} | " + " | ".join(str(used[r]) for r in roles)
                   + " |" for phase, used in bench.cpu.items()]
-    section = "\n".join(lines) + "\n"
-    path = Path(args.out)
-    header = ("# Benchmarks\n\nWritten by `make bench` (`python -m bench --help` for the "
-              "options). Newest run first.\n\n")
-    previous = path.read_text().removeprefix(header) if path.exists() else ""
-    path.write_text(header + section + ("\n" + previous if previous else ""))
-    say(f"wrote {path} and {args.json}")
+    prepend_section(Path(args.out), "\n".join(lines) + "\n")
+    say(f"wrote {args.out} and {args.json}")
 
 
 def main() -> None:

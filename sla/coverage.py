@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sla.entitlements import NO_SLOT_LEFT
+from sla.entitlements import NO_SLOT_LEFT, Decision
 from sla.lifecycle import advance_unless_refused, committed_dues, wait_for_coverage
 from sla.records import record, tell_customer
-from sla.ticket import Coverage, TicketState
+from sla.ticket import Coverage, SlotClaim, TicketState
+
+#: How the ``cover`` refusals begin, so a covering step can tell them apart.
+ALREADY_COVERED = "the request is already covered"
+NO_SLOT_IS_LEFT = "no slot is left in"
 
 
 def refusal_cover(state: TicketState) -> str | None:
@@ -16,7 +20,7 @@ def refusal_cover(state: TicketState) -> str | None:
     if state.coverage is None:
         return f"requests on the {state.plan.plan} tier need no slot"
     if state.coverage.covered:
-        return f"the request is already covered: {state.coverage.label}"
+        return f"{ALREADY_COVERED}: {state.coverage.label}"
     return None
 
 
@@ -45,3 +49,24 @@ def slot_went_elsewhere(state: TicketState, now: datetime) -> None:
     state.coverage = Coverage(covered=False, label=NO_SLOT_LEFT, at=now)
     wait_for_coverage(state, now, "the last support slot went to another request first; "
                                   "its clocks start once it is covered")
+
+
+def coverage_for(decision: Decision, at: datetime) -> tuple[Coverage | None, SlotClaim | None]:
+    """What covers a request the decision takes, and the slot it is to claim.
+
+    Nothing is written here: the ticket's workflow takes the slot as its first step (or in
+    its ``cover`` step), so a request that never becomes a ticket holds none, and an
+    unknown outcome gives none back. The coverage assumes the claim succeeds; if the
+    period fills up first, the ticket waits for coverage instead.
+    """
+    if decision.covered is None:
+        return None, None
+    if not decision.covered or decision.contract is None:
+        return Coverage(covered=False, label=decision.label(), at=at), None
+    coverage = Coverage(covered=True, contract_id=decision.contract.id, label=decision.label(),
+                        at=at)
+    if decision.period_start is None:  # a grant
+        return coverage, None
+    return coverage, SlotClaim(contract_id=decision.contract.id,
+                               period_start=decision.period_start,
+                               slots=decision.contract.slots, label=decision.label())

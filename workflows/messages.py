@@ -201,3 +201,54 @@ class RetargetOutcome:
     #: retargeted | unchanged | failed
     result: str
     reason: str = ""
+
+
+@dataclass
+class WaitingRequest:
+    ticket_id: str
+    type: str
+
+
+@dataclass
+class CoveringProgress:
+    """Where the covering of a customer's waiting requests stands."""
+
+    total: int = 0
+    covered: list[str] = field(default_factory=list)
+    #: Covered meanwhile by someone else (an agent), or closed: nothing to do.
+    unchanged: list[str] = field(default_factory=list)
+    #: Ticket id -> why it was not covered (it keeps waiting).
+    failed: dict[str, str] = field(default_factory=dict)
+    #: Why the covering stopped before the end (no slot left), or empty.
+    stopped: str = ""
+
+
+@dataclass
+class CoveringInput:
+    """A customer's requests that wait for a slot, oldest first, after a contract was
+    added: each takes a slot through its own ``cover`` update while slots last."""
+
+    customer_id: int
+    customer_plan: str
+    #: Ticket type -> plan -> whether a request needs a slot (the policy, frozen at start).
+    needs: dict[str, dict[str, bool]]
+    requests: list[WaitingRequest]
+
+
+@dataclass
+class CoverRequest:
+    """One waiting request: the ``cover_request`` activity's input."""
+
+    ticket_id: str
+    customer_id: int
+    customer_plan: str
+    needs: dict[str, bool]
+    #: The update's id: a retried step re-attaches to the update it sent, never sends two.
+    update_id: str
+
+
+@dataclass
+class CoverOutcome:
+    #: ``covered``, ``unchanged`` (nothing to do), ``no_slot`` (stop) or ``failed``.
+    result: str
+    reason: str = ""

@@ -496,7 +496,7 @@ class TicketWorkflow:
     async def cover(self, request: CoverageGiven) -> TicketView:
         if request.slot_claim is not None and \
                 not await self._take_slot(request.slot_claim, workflow.now()):
-            _refuse(f"no slot is left in {request.slot_claim.label}")
+            _refuse(f"{coverage.NO_SLOT_IS_LEFT} {request.slot_claim.label}")
         return await self._changed(lambda: coverage.cover(
             self.state, workflow.now(), request.coverage))
 

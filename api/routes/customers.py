@@ -8,7 +8,13 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from sqlmodel import select
 
 from api.auth import Admin, CustomerOrStaff, Principal, Staff
-from api.contracts import contract_problems, contract_public, contracts_of, cover_waiting_tickets
+from api.contracts import (
+    contract_problems,
+    contract_public,
+    cover_waiting_tickets,
+    covering_id,
+    plan_covering,
+)
 from api.deps import PolicyDep, ResourcesDep, SessionDep, off_loop
 from api.rollout import open_tickets, plan_rollout, rollout_id, rollout_public, run_rollout
 from api.schemas import (
@@ -22,7 +28,9 @@ from api.schemas import (
     PlanChangePublic,
     TicketRetargetFailure,
 )
+from store.contracts import contracts_of
 from store.models import Contract, Customer
+from workflows.messages import CoveringInput, CoveringProgress
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
@@ -121,7 +129,7 @@ async def add_contract(
     policy = resources.policy
     starts_at, ends_at, problems = contract_problems(request, policy)
 
-    def store() -> tuple[Customer, Contract]:
+    def store() -> tuple[Contract, CoveringInput]:
         customer = _visible_customer(session, caller, customer_id)
         if problems:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[
@@ -133,14 +141,20 @@ async def add_contract(
         session.add(contract)
         session.commit()
         session.refresh(contract)
-        return customer, contract
+        return contract, plan_covering(session, policy, customer)
 
-    customer, contract = await off_loop(store)
-    covered = await cover_waiting_tickets(
-        resources.temporal, session, policy, customer,
-        timedelta(seconds=resources.settings.worker_wait_seconds))
+    contract, covering = await off_loop(store)
+    assert contract.id is not None
+    finished, progress = True, CoveringProgress()
+    workflow_id = covering_id(customer_id, contract.id)
+    if covering.requests:
+        finished, progress = await cover_waiting_tickets(
+            resources.temporal, resources.settings.temporal_task_queue, workflow_id, covering,
+            timedelta(seconds=resources.settings.worker_wait_seconds))
     shown = await off_loop(lambda: contract_public(contract, policy, session, datetime.now(UTC)))
-    return ContractCreated(contract=shown, covered=covered)
+    return ContractCreated(contract=shown, covered=progress.covered,
+                           covering=workflow_id if covering.requests else None,
+                           covering_finished=finished)
 
 
 @router.post("/{customer_id}/plan", response_model=PlanChangePublic)

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from temporalio.workflow import UpdateMethodMultiParam
 
 from api.auth import CustomerOrStaff, Principal, Staff, own_ticket
-from api.contracts import coverage_for, decide_for
+from api.contracts import decide_for
 from api.deps import (
     AppResources,
     PolicyDep,
@@ -52,6 +52,7 @@ from api.ticket_commands import (
     update_ticket,
 )
 from api.visibility import list_from_visibility
+from sla.coverage import coverage_for
 from sla.durations import DurationError, parse_duration
 from sla.policy import Policy
 from sla.ticket import STATUSES, Coverage, SlotClaim

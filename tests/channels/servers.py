@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -31,11 +32,19 @@ from stack.temporal import free_port
 
 @dataclass
 class SmtpRecorder:
-    """Keeps every message it accepts; refuses listed recipients (550) or the next N (451)."""
+    """Keeps every message it accepts; refuses listed recipients (550) or the next N (451).
+
+    With ``accept_after`` it takes that many seconds to answer a message's data, as a
+    loaded provider does. A sender that vanishes meanwhile (its connection lost) gets no
+    "250", and the message is not kept: the server never took it.
+    """
 
     received: list[Message] = field(default_factory=list)
     refused: set[str] = field(default_factory=set)
     busy_for: int = 0
+    accept_after: float = 0.0
+    #: Messages whose data arrived, kept or not: (Message-ID, wall-clock time), in order.
+    arrived: list[tuple[str, float]] = field(default_factory=list)
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
@@ -49,7 +58,12 @@ class SmtpRecorder:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         assert isinstance(envelope.content, bytes)
-        self.received.append(message_from_bytes(envelope.content))
+        message = message_from_bytes(envelope.content)
+        self.arrived.append((str(message["Message-ID"]), time.time()))
+        if self.accept_after:
+            # Cancelled if the sender's connection is lost while it waits.
+            await asyncio.sleep(self.accept_after)
+        self.received.append(message)
         return "250 Message accepted"
 
 

@@ -16,8 +16,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import signal
-import subprocess
 import sys
 import time
 import uuid
@@ -34,35 +32,12 @@ from config import Settings
 from stack.temporal import DevServer, connect, free_port
 from store.models import as_utc
 from tests.channels.servers import SmtpRecorder, smtp_server
+from tests.crash.processes import Process
 from tests.e2e.conftest import admin_key, healthy
 
 pytestmark = pytest.mark.crash
-ROOT = Path(__file__).resolve().parents[2]
 POLICY = Path(__file__).resolve().parent / "crash-policy.toml"
 TICKETS_PER_WAVE = 100
-
-
-class Process:
-    def __init__(self, command: list[str], env: dict[str, str], log: Path) -> None:
-        self.command, self.env, self.log = command, env, log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env,
-                                        stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)  # noqa: SIM115
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 HEADERS: dict[str, str] = {}

@@ -25,19 +25,25 @@ POLICY = load_policy(Path(__file__).resolve().parents[1] / "e2e" / "fast-policy.
 CUSTOMER = Contact(role="customer", name="Rita", email="rita@slots.example")
 
 
-async def one_slot(harness: Harness) -> tuple[SlotClaim, Coverage]:
+async def slot_pack(harness: Harness, slots: int) -> tuple[SlotClaim, Coverage]:
+    """A slot pack of the harness's customer, running now: the claim a request on it makes,
+    and the coverage it gives."""
     now = await harness.env.get_current_time()
     with harness.sessions() as session:
         contract = Contract(customer_id=harness.customer_id, kind="slots", tier="slotted",
                             starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=30),
-                            slots=1)
+                            slots=slots)
         session.add(contract)
         session.commit()
         assert contract.id is not None
         label = f"slot pack #{contract.id} (slotted)"
-        claim = SlotClaim(contract_id=contract.id, period_start=contract.starts_at, slots=1,
+        claim = SlotClaim(contract_id=contract.id, period_start=contract.starts_at, slots=slots,
                           label=label)
     return claim, Coverage(covered=True, contract_id=claim.contract_id, label=label, at=now)
+
+
+async def one_slot(harness: Harness) -> tuple[SlotClaim, Coverage]:
+    return await slot_pack(harness, 1)
 
 
 def slot_holders(harness: Harness) -> list[str]:
