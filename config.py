@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     #: server's 10 s task timeout under load, and the retries fed the overload (crash test).
     worker_max_concurrent_workflow_tasks: int = Field(default=20, ge=1)
     worker_max_concurrent_activities: int = Field(default=100, ge=1)
+    #: How long a ticket's next task waits for the worker that has it cached before any
+    #: worker may take it (rebuilding it from its history). A killed worker's tickets wait
+    #: this long after it dies; Temporal's default is 10 s (see BENCHMARKS.md).
+    worker_sticky_queue_timeout_seconds: float = Field(default=3.0, gt=0)
     #: The worker's Prometheus endpoint (SLA metrics and the Temporal SDK's worker metrics)
     #: at http://WORKER_METRICS_HOST:WORKER_METRICS_PORT/metrics; 0 turns it off.
     worker_metrics_port: int = Field(default=9464, ge=0, le=65535)

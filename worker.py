@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import httpx
 from temporalio.client import Client
@@ -141,6 +142,8 @@ def build_worker(
         max_cached_workflows=tuning.worker_max_cached_workflows,
         max_concurrent_workflow_tasks=tuning.worker_max_concurrent_workflow_tasks,
         max_concurrent_activities=tuning.worker_max_concurrent_activities,
+        sticky_queue_schedule_to_start_timeout=timedelta(
+            seconds=tuning.worker_sticky_queue_timeout_seconds),
         # record_ticket runs as a local activity, on the same threads.
         max_concurrent_local_activities=tuning.worker_max_concurrent_activities,
         deployment_config=deployment_config(tuning),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
 from temporalio import activity
 from temporalio.client import Client, WorkflowUpdateFailedError
@@ -36,9 +35,8 @@ class CoveringActivities:
                 if current.status == "closed" or current.coverage is None \
                         or current.coverage.covered:
                     return CoverOutcome("unchanged")
-            now = datetime.now(UTC)
-            decision = await asyncio.to_thread(self._decide, request, now)
-            coverage, claim = coverage_for(decision, now)
+            decision = await asyncio.to_thread(self._decide, request)
+            coverage, claim = coverage_for(decision, request.at)
             if coverage is None or not coverage.covered:
                 return CoverOutcome("no_slot", decision.label())
             await handle.execute_update("cover", CoverageGiven(coverage, slot_claim=claim),
@@ -56,7 +54,7 @@ class CoveringActivities:
             raise
         return CoverOutcome("covered")
 
-    def _decide(self, request: CoverRequest, now: datetime) -> Decision:
+    def _decide(self, request: CoverRequest) -> Decision:
         with self.sessions() as session:
             return decide_for(session, request.customer_id, request.customer_plan,
-                              request.needs, now)
+                              request.needs, request.at)

@@ -64,7 +64,7 @@ class CoveringWorkflow:
         step = CoverRequest(
             ticket_id=request.ticket_id, customer_id=input.customer_id,
             customer_plan=input.customer_plan, needs=input.needs.get(request.type, {}),
-            update_id=f"{workflow.info().workflow_id}:{request.ticket_id}")
+            update_id=f"{workflow.info().workflow_id}:{request.ticket_id}", at=workflow.now())
         try:
             outcome: CoverOutcome = await workflow.execute_activity(
                 "cover_request", step, start_to_close_timeout=COVER_TIMEOUT,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sla.snapshot import PlanSnapshot
 from sla.ticket import Coverage, SlotClaim, TicketDetails, TicketState
@@ -245,6 +246,8 @@ class CoverRequest:
     needs: dict[str, bool]
     #: The update's id: a retried step re-attaches to the update it sent, never sends two.
     update_id: str
+    #: When the step was taken (the covering's clock): contracts are judged at that moment.
+    at: datetime
 
 
 @dataclass

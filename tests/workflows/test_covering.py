@@ -73,7 +73,8 @@ async def test_a_retried_step_re_attaches_to_the_cover_it_sent(harness: Harness)
     step = CoveringActivities(harness.env.client, harness.sessions)
     request = CoverRequest(ticket_id=ticket_id, customer_id=harness.customer_id,
                            customer_plan="slotted", needs=NEEDS,
-                           update_id=f"covering-test:{ticket_id}")
+                           update_id=f"covering-test:{ticket_id}",
+                           at=await harness.env.get_current_time())
     first = await ActivityEnvironment().run(step.cover_request, request)
     assert first.result == "covered"
     retry = ActivityEnvironment()
