@@ -36,9 +36,9 @@ from channels.http_providers import (
 from channels.router import ChannelRouter
 from channels.templates import MessageTemplates
 from config import Settings, settings_or_exit
-from stack.temporal import connect, require_search_attributes
 from store.db import SessionFactory, make_engine, session_factory
 from store.migrations import DatabaseBehind, require_current
+from workflow_client import connect, require_search_attributes
 from workflows.covering import CoveringWorkflow
 from workflows.rollout import RolloutWorkflow
 from workflows.sandbox import WORKFLOW_RUNNER

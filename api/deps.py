@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio.client import Client
 
-from config import Settings
 from sla.policy import Policy
-
-
-@dataclass
-class AppResources:
-    """Built once in the app's lifespan: one engine, one Temporal client, one policy."""
-
-    settings: Settings
-    engine: Engine
-    temporal: Client
-    policy: Policy
+from tickets.services import AppResources
 
 
 def get_resources(request: Request) -> AppResources:

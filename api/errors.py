@@ -1,33 +1,39 @@
-"""How failures of the workflow layer reach clients: 404, 409, 422, 503; never a 500."""
+"""The one place where failures become status codes: the use cases' errors (404, 409,
+422, 503), input that cannot be echoed back, and Temporal out of reach; never a 500."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request, status
+from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from workflows.ticket import IDEMPOTENCY_CONFLICT, REFUSED
+from tickets.errors import Invalid, NotFound, Refused, TicketError, Unavailable
+
+#: The status each kind of use-case error answers with.
+STATUS_OF: dict[type[TicketError], int] = {
+    NotFound: status.HTTP_404_NOT_FOUND,
+    Refused: status.HTTP_409_CONFLICT,
+    Invalid: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    Unavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+}
 
 
-def refusal_to_http(error: WorkflowUpdateFailedError) -> HTTPException:
-    """Map a refused or failed update to the status a client can act on."""
-    cause = error.cause
-    if isinstance(cause, ApplicationError):
-        if cause.type == REFUSED:
-            return HTTPException(status.HTTP_409_CONFLICT, detail=cause.message)
-        if cause.type == IDEMPOTENCY_CONFLICT:
-            return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
-                "loc": ["header", "Idempotency-Key"], "type": "value_error",
-                "msg": cause.message}])
-    return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                         detail=f"the ticket could not be updated: {cause or error}")
+def status_of(error: TicketError) -> int:
+    return next((code for kind, code in STATUS_OF.items() if isinstance(error, kind)),
+                status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
+def detail_of(error: TicketError) -> Any:
+    """A refusal's reason as text; invalid input as FastAPI words its own 422s."""
+    if isinstance(error, Invalid):
+        return [{"loc": list(problem.where), "type": problem.kind, "msg": problem.message}
+                for problem in error.problems]
+    return error.detail
 
 
 def _printable(value: Any) -> Any:
@@ -51,6 +57,10 @@ def install_error_handlers(app: FastAPI) -> None:
         except UnicodeEncodeError:
             return JSONResponse({"detail": _printable(jsonable_encoder(error.errors()))},
                                 status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+    @app.exception_handler(TicketError)
+    async def _use_case_error(_request: Request, error: TicketError) -> JSONResponse:
+        return JSONResponse({"detail": detail_of(error)}, status_code=status_of(error))
 
     @app.exception_handler(RPCError)
     async def _temporal_unavailable(_request: Request, error: RPCError) -> JSONResponse:

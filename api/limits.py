@@ -5,8 +5,6 @@ encoded as UTF-8, so no database, log or message could hold it)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: Larger than any ticket, reply or webhook a person or a provider sends.
@@ -56,30 +54,3 @@ async def _too_large(send: Send, limit: int) -> None:
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
-
-
-def _unstorable(text: str) -> str | None:
-    if "\x00" in text:
-        return "text may not contain NUL characters"
-    if any("\ud800" <= char <= "\udfff" for char in text):
-        return "text may not contain lone surrogates (\\ud800-\\udfff): they are no characters"
-    return None
-
-
-def reject_unstorable_text(values: Any, where: str = "") -> Any:
-    """A ``mode="before"`` model validator: no text anywhere in the body, keys included,
-    that cannot be stored (NUL, lone surrogates); the message names the field."""
-    items: list[tuple[str, Any]] = []
-    if isinstance(values, dict):
-        items = [(f"{where}{key}", value) for key, value in values.items()]
-        items += [(f"{where}{key} (a key)", key) for key in values if isinstance(key, str)]
-    elif isinstance(values, list):
-        items = [(f"{where.rstrip('.')}[{index}]", value) for index, value in enumerate(values)]
-    for name, value in items:
-        if isinstance(value, str):
-            problem = _unstorable(value)
-            if problem is not None:
-                raise ValueError(f"{name}: {problem}")
-        elif isinstance(value, dict | list):
-            reject_unstorable_text(value, f"{name}.")
-    return values

@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.deps import AppResources
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.links import add_links
@@ -28,9 +27,10 @@ from api.routes import (
 )
 from config import Settings, get_settings
 from sla.policy import load_policy
-from stack.temporal import connect
 from store.db import make_engine
 from store.migrations import require_current
+from tickets.services import AppResources
+from workflow_client import connect
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

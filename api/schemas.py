@@ -7,25 +7,18 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.limits import reject_unstorable_text
-from api.scrub import MaskedSecretPublic
 from sla.ticket import EmergencyCall
 from store.models import CustomerBase
-
-Severity = Literal["critical", "major", "minor"]
-TicketType = Literal["problem", "configuration", "information", "feature_request", "third_party"]
-TicketChannel = Literal["api", "email", "web_form", "chat", "phone"]
-
-
-Text = Annotated[str, Field(min_length=1, max_length=20_000)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-
-
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    _storable_text = model_validator(mode="before")(reject_unstorable_text)
-
+from tickets.inputs import (
+    Input,
+    Name,
+    Severity,
+    Text,
+    TicketChannel,
+    TicketType,
+    reject_unstorable_text,
+)
+from tickets.scrub import MaskedSecretPublic
 
 # --- customers ------------------------------------------------------------------
 
@@ -49,37 +42,6 @@ class ContactPublic(BaseModel):
     name: str
     email: str | None = None
     phone: str | None = None
-
-
-class AssigneeIn(_Input):
-    name: Name
-    email: str | None = Field(default=None, max_length=320)
-
-
-class TicketCreate(_Input):
-    customer_id: int = Field(gt=0, le=2**62)
-    subject: Annotated[str, Field(min_length=1, max_length=300)]
-    description: Text
-    severity: Severity
-    type: TicketType = "problem"
-    channel: TicketChannel = "api"
-    service: str | None = Field(
-        default=None, min_length=1, max_length=64,
-        description="A service the request asks for, where the policy lists services the "
-                    "contract does not include (e.g. 'deliverability_strategy'): such a "
-                    "request is refused (422) with the contract's words and gets no clocks.")
-    assignee: AssigneeIn | None = None
-    force_new: bool = Field(
-        default=False,
-        description="Open a ticket even when an open one of the customer looks the same "
-                    "(otherwise it is marked a possible duplicate of it, with its own clocks "
-                    "until an agent confirms or rejects the link).",
-    )
-    intake: dict[Annotated[str, Field(min_length=1, max_length=64)],
-                 Annotated[str, Field(max_length=2000)]] = Field(
-        default_factory=dict, max_length=50,
-        description="Structured intake fields; the policy may require some per ticket type.",
-    )
 
 
 class ClockPublic(BaseModel):
@@ -233,23 +195,7 @@ class TicketSummary(BaseModel):
     closed_at: datetime | None
 
 
-class TicketVisibilityRow(BaseModel):
-    """A ticket as Temporal's visibility store sees it (``GET /tickets?source=temporal``)."""
-
-    id: str
-    customer_id: int | None
-    type: str | None
-    severity: str | None
-    plan: str | None
-    status: str | None
-    escalation_level: int | None
-    breached: bool | None
-    next_due_at: datetime | None
-    next_due_clock: str | None
-    started_at: datetime | None
-
-
-class ResponseCreate(_Input):
+class ResponseCreate(Input):
     author: Name
     body: Text
     automatic: bool = Field(
@@ -262,26 +208,26 @@ class ResponseCreate(_Input):
     )
 
 
-class ReplyCreate(_Input):
+class ReplyCreate(Input):
     body: Text
 
 
-class StatusChangeCreate(_Input):
+class StatusChangeCreate(Input):
     status: Literal["open", "waiting_on_customer"]
     author: Name
 
 
-class SeverityChangeCreate(_Input):
+class SeverityChangeCreate(Input):
     severity: Severity
     author: Name
 
 
-class TypeChangeCreate(_Input):
+class TypeChangeCreate(Input):
     type: TicketType
     author: Name
 
 
-class PlanChangeCreate(_Input):
+class PlanChangeCreate(Input):
     plan: str = Field(min_length=1, max_length=64)
     #: Also re-target the customer's open tickets (each through its workflow); otherwise
     #: only tickets opened from now on take the new plan.
@@ -317,12 +263,12 @@ class PlanChangePublic(BaseModel):
     rollout: RolloutPublic | None = None
 
 
-class FeedbackCreate(_Input):
+class FeedbackCreate(Input):
     rating: int = Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")
     comment: str = Field(default="", max_length=20_000)
 
 
-class ResolutionCreate(_Input):
+class ResolutionCreate(Input):
     author: Name
     summary: Text
     kind: Literal["fix", "recommendation"] | None = Field(
@@ -330,7 +276,7 @@ class ResolutionCreate(_Input):
         "(a recommendations-only tier: a recommendation, where a fix is refused with 409).")
 
 
-class DuplicateDecisionCreate(_Input):
+class DuplicateDecisionCreate(Input):
     decision: Literal["confirm", "reject"] = Field(
         description="confirm: the same problem as the suspected original (this ticket's "
                     "clocks end, both timelines record the link); reject: a problem of its own.")
@@ -338,12 +284,12 @@ class DuplicateDecisionCreate(_Input):
     reason: str = Field(default="", max_length=500)
 
 
-class CoverageCreate(_Input):
+class CoverageCreate(Input):
     by: Name = Field(description="The agent who covers the request without a slot.")
     reason: str = Field(default="", max_length=500)
 
 
-class ContractCreate(_Input):
+class ContractCreate(Input):
     """A support contract. Give the term as ``months`` or as ``ends_at``."""
 
     kind: Literal["subscription", "slots", "grant"] = Field(description=(
@@ -414,11 +360,11 @@ class CustomerDetail(CustomerPublic):
     contracts: list[ContractPublic] = []
 
 
-class ConfirmationCreate(_Input):
+class ConfirmationCreate(Input):
     comment: str = Field(default="", max_length=20_000)
 
 
-class ReopenCreate(_Input):
+class ReopenCreate(Input):
     actor: Name = "customer"
     reason: str = Field(default="", max_length=20_000)
 
@@ -464,7 +410,7 @@ Phone = Annotated[str, Field(min_length=3, max_length=32, pattern=r"^\+?[0-9][0-
 Email = Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 
-class EmergencyCallCreate(_Input):
+class EmergencyCallCreate(Input):
     """What the representative takes on the phone."""
 
     company_name: Name
@@ -487,17 +433,17 @@ class EmergencyCallAccepted(BaseModel):
     callback_due_at: datetime | None
 
 
-class CallbackCreate(_Input):
+class CallbackCreate(Input):
     agent: Name
     outcome: Literal["reached", "no_answer", "workaround"]
     notes: str = Field(default="", max_length=20_000)
 
 
-class AcknowledgementCreate(_Input):
+class AcknowledgementCreate(Input):
     by: Name
 
 
-class UpdateIntervalCreate(_Input):
+class UpdateIntervalCreate(Input):
     interval: str = Field(min_length=2, max_length=32,
                           description="Agreed with the customer: '30m', '2h', 'PT45M'.")
     author: Name

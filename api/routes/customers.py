@@ -8,15 +8,9 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from sqlmodel import select
 
 from api.auth import Admin, CustomerOrStaff, Principal, Staff
-from api.contracts import (
-    contract_problems,
-    contract_public,
-    cover_waiting_tickets,
-    covering_id,
-    plan_covering,
-)
+from api.contracts import contract_problems, contract_public
 from api.deps import PolicyDep, ResourcesDep, SessionDep, off_loop
-from api.rollout import open_tickets, plan_rollout, rollout_id, rollout_public, run_rollout
+from api.routes.rollouts import rollout_public
 from api.schemas import (
     ContractCreate,
     ContractCreated,
@@ -30,6 +24,8 @@ from api.schemas import (
 )
 from store.contracts import contracts_of
 from store.models import Contract, Customer
+from tickets.contracts import cover_waiting_tickets, covering_id, plan_covering
+from tickets.rollout import open_tickets, plan_rollout, rollout_id, run_rollout
 from workflows.messages import CoveringInput, CoveringProgress
 
 router = APIRouter(prefix="/customers", tags=["customers"])

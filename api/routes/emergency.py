@@ -14,12 +14,12 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from api.auth import Intake
 from api.deps import ResourcesDep, SessionDep, off_loop
-from api.emergency_calls import find_customer, normalize_phone, route_call
 from api.schemas import EmergencyCallAccepted, EmergencyCallCreate, TicketAccepted
-from api.scrub import Scrubber
 from sla.policy import EmergencyPolicy
 from sla.ticket import EmergencyCall
 from sla.view import TicketView
+from tickets.emergency_calls import find_customer, normalize_phone, route_call
+from tickets.scrub import Scrubber
 
 router = APIRouter(tags=["emergency line"])
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Query, status
+from fastapi import APIRouter, Form, Query, status
 from fastapi.responses import HTMLResponse
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ResourcesDep, SessionDep
+from api.errors import status_of
 from api.routes.pages import render_page
-from api.scrub import Scrubber
-from api.ticket_commands import ticket_handle, update_ticket
+from tickets.commands import ticket_handle, update_ticket
+from tickets.errors import TicketError
+from tickets.scrub import Scrubber
 from workflows.messages import FeedbackGiven, FeedbackLink
 from workflows.ticket import TicketWorkflow
 
@@ -78,6 +80,6 @@ async def submit_feedback(
     try:
         await update_ticket(resources.temporal, session, ticket_id, TicketWorkflow.give_feedback,
                             argument, timedelta(seconds=resources.settings.worker_wait_seconds))
-    except HTTPException as refused:
-        return _page(refused.status_code, link=link, message=str(refused.detail))
+    except TicketError as refused:
+        return _page(status_of(refused), link=link, message=refused.detail)
     return _page(status.HTTP_200_OK, link=link, message=f"Thank you: you rated {rating}/5.")

@@ -10,12 +10,11 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from api.auth import Integration
 from api.deps import ResourcesDep, SessionDep, off_loop
-from api.inbound_mail import address_of, clean_subject, customer_by_address, referenced_ticket
-from api.limits import reject_unstorable_text
-from api.schemas import TicketCreate
-from api.scrub import MaskedSecretPublic, Scrubber
-from api.ticket_commands import create_ticket, update_ticket
 from store.models import Customer
+from tickets.commands import create_ticket, update_ticket
+from tickets.inbound_mail import address_of, clean_subject, customer_by_address, referenced_ticket
+from tickets.inputs import TicketCreate, reject_unstorable_text
+from tickets.scrub import MaskedSecretPublic, Scrubber
 from workflows.messages import CustomerReply
 from workflows.ticket import TicketWorkflow
 

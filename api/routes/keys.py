@@ -10,10 +10,10 @@ from pydantic import BaseModel, Field, model_validator
 
 from api.auth import Admin
 from api.deps import SessionDep
-from api.limits import reject_unstorable_text
 from store import keys as key_store
 from store.keys import Role
 from store.models import ApiKey, Customer
+from tickets.inputs import reject_unstorable_text
 
 router = APIRouter(prefix="/keys", tags=["keys"])
 

@@ -16,8 +16,9 @@ from sqlmodel import col, func, select
 
 from api.auth import Staff
 from api.deps import ResourcesDep, SessionDep, TemporalClientDep
-from api.ticket_commands import public, query_ticket
+from api.presenters import public
 from store.models import Customer, Ticket, internal_clock_names
+from tickets.commands import query_ticket
 
 router = APIRouter(tags=["pages"])
 PAGE_SIZE = 50

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, status
-from temporalio.service import RPCError, RPCStatusCode
+from fastapi import APIRouter, Path
 
 from api.auth import Admin
 from api.deps import ResourcesDep
-from api.rollout import progress_of, rollout_public
-from api.schemas import RolloutPublic
+from api.schemas import RolloutPublic, TicketRetargetFailure
+from tickets.rollout import rollout_progress
+from workflows.messages import RolloutProgress
 
 router = APIRouter(prefix="/rollouts", tags=["rollouts"])
+
+
+def rollout_public(workflow_id: str, finished: bool, progress: RolloutProgress) -> RolloutPublic:
+    return RolloutPublic(
+        id=workflow_id, finished=finished, total=progress.total, done=progress.done,
+        retargeted=progress.retargeted, unchanged=progress.unchanged,
+        failed=[TicketRetargetFailure(ticket_id=ticket_id, reason=reason)
+                for ticket_id, reason in progress.failed.items()])
 
 
 @router.get("/{rollout_id}", response_model=RolloutPublic,
@@ -24,18 +31,5 @@ async def get_rollout(
     resources: ResourcesDep, caller: Admin,
 ) -> RolloutPublic:
     """How many of its tickets are done, and each one's outcome so far."""
-    wait = resources.settings.worker_wait_seconds
-    try:
-        finished, progress = await asyncio.wait_for(
-            progress_of(resources.temporal, rollout_id), timeout=wait)
-    except RPCError as error:
-        if error.status == RPCStatusCode.NOT_FOUND:
-            raise HTTPException(status.HTTP_404_NOT_FOUND,
-                                detail=f"no rollout {rollout_id}") from None
-        raise
-    except TimeoutError:
-        # Progress is the rollout's own answer: with no worker running, nobody gives it.
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            detail="no worker answered for the rollout; it goes on once "
-                                   "one runs") from None
+    finished, progress = await rollout_progress(resources.temporal, rollout_id, resources.wait)
     return rollout_public(rollout_id, finished, progress)

@@ -9,15 +9,8 @@ from sqlmodel import Session, col, select
 from temporalio.workflow import UpdateMethodMultiParam
 
 from api.auth import CustomerOrStaff, Principal, Staff, own_ticket
-from api.contracts import decide_for
-from api.deps import (
-    AppResources,
-    PolicyDep,
-    ResourcesDep,
-    SessionDep,
-    TemporalClientDep,
-    off_loop,
-)
+from api.deps import PolicyDep, ResourcesDep, SessionDep, TemporalClientDep, off_loop
+from api.presenters import public
 from api.schemas import (
     AcknowledgementCreate,
     CallbackCreate,
@@ -30,41 +23,35 @@ from api.schemas import (
     ReplyCreate,
     ResolutionCreate,
     ResponseCreate,
-    Severity,
     SeverityChangeCreate,
     StatusChangeCreate,
     TicketAccepted,
-    TicketCreate,
     TicketPublic,
     TicketSummary,
-    TicketVisibilityRow,
     TimelineEventPublic,
     TypeChangeCreate,
     UpdateIntervalCreate,
 )
-from api.scrub import Scrubber
-from api.ticket_commands import (
-    create_ticket,
-    find_duplicate,
-    new_ticket_id,
-    public,
-    query_ticket,
-    update_ticket,
-)
-from api.visibility import list_from_visibility
-from sla.coverage import coverage_for
 from sla.durations import DurationError, parse_duration
-from sla.policy import Policy
-from sla.ticket import STATUSES, Coverage, SlotClaim
+from sla.ticket import STATUSES, Coverage
 from sla.view import TicketView
 from store.models import (
-    Customer,
     DeliveryAttempt,
     OutboxMessage,
     Ticket,
     TimelineEvent,
     internal_clock_names,
 )
+from tickets.commands import (
+    create_ticket,
+    prepare_ticket,
+    query_ticket,
+    update_ticket,
+)
+from tickets.inputs import Severity, TicketCreate
+from tickets.scrub import Scrubber
+from tickets.services import AppResources
+from tickets.visibility import TicketVisibilityRow, list_from_visibility
 from workflows.messages import (
     AgentResponse,
     CallbackReport,
@@ -136,7 +123,7 @@ async def create(
                             detail="a customer key opens tickets for its own customer only")
     settings = resources.settings
     customer, replay, possible_duplicate_of, ticket_id, tier, coverage, claim = await off_loop(
-        lambda: _prepare(session, policy, request, idempotency_key))
+        lambda: prepare_ticket(session, policy, request, idempotency_key))
     # Whatever happens from here, the slot is the ticket's business: its workflow takes it
     # as its first step, so there is nothing to give back on an error or a timeout.
     result = await create_ticket(resources.temporal, settings.temporal_task_queue, policy,
@@ -162,30 +149,6 @@ async def create(
     created = public(result, for_customer=caller.customer_id is not None)
     created.masked = scrub.masked
     return created
-
-
-def _prepare(
-    session: Session, policy: Policy, request: TicketCreate, idempotency_key: str | None,
-) -> tuple[Customer, bool, str | None, str, str, Coverage | None, SlotClaim | None]:
-    """The customer, whether this is a retry, the open ticket it may duplicate, its id, the
-    tier it is taken on, what covers it and the slot it is to take (a suspected duplicate
-    runs its own clocks until an agent decides, so it takes a slot too)."""
-    customer = session.get(Customer, request.customer_id)
-    if customer is None:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=[{"loc": ["body", "customer_id"], "type": "value_error",
-                     "msg": f"no customer {request.customer_id}"}],
-        )
-    ticket_id = new_ticket_id(request.customer_id, idempotency_key)
-    replay = idempotency_key is not None and session.get(Ticket, ticket_id) is not None
-    possible_duplicate_of = None
-    if not replay and not request.force_new:
-        possible_duplicate_of = find_duplicate(session, policy, request.customer_id, request)
-    now = datetime.now(UTC)
-    decision = decide_for(session, policy, customer, request.type, now)
-    coverage, claim = coverage_for(decision, now)
-    return customer, replay, possible_duplicate_of, ticket_id, decision.tier, coverage, claim
 
 
 @router.get("", response_model=list[TicketSummary] | list[TicketVisibilityRow])

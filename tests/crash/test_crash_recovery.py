@@ -29,11 +29,12 @@ from sqlalchemy import create_engine, text
 from temporalio.client import Client
 
 from config import Settings
-from stack.temporal import DevServer, connect, free_port
+from stack.temporal import DevServer, free_port
 from store.models import as_utc
 from tests.channels.servers import SmtpRecorder, smtp_server
 from tests.crash.processes import Process
 from tests.e2e.conftest import admin_key, healthy
+from workflow_client import connect
 
 pytestmark = pytest.mark.crash
 POLICY = Path(__file__).resolve().parent / "crash-policy.toml"

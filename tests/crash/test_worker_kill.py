@@ -23,10 +23,11 @@ from sqlalchemy import create_engine, text
 from temporalio.api.enums.v1 import EventType, TimeoutType
 
 from config import Settings
-from stack.temporal import DevServer, connect, free_port
+from stack.temporal import DevServer, free_port
 from tests.channels.servers import smtp_server
 from tests.crash.processes import Process
 from tests.e2e.conftest import admin_key, healthy
+from workflow_client import connect
 
 pytestmark = pytest.mark.crash
 POLICY = Path(__file__).resolve().parent / "crash-policy.toml"

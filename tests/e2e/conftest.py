@@ -18,11 +18,12 @@ from sqlmodel import Session
 from api.main import create_app
 from config import Settings
 from stack.__main__ import ApiServer
-from stack.temporal import DevServer, connect, ensure_search_attributes, free_port
+from stack.temporal import DevServer, free_port
 from store.db import make_engine
 from store.keys import create_key
 from store.migrations import upgrade
 from worker import run_worker
+from workflow_client import connect, ensure_search_attributes
 
 HERE = Path(__file__).resolve().parent
 

@@ -14,10 +14,10 @@ import os
 import pytest
 
 from cli.replay import ticket_replayer
-from stack.temporal import connect
 from tests.e2e.conftest import Stack
 from tests.e2e.test_tickets_api import customer, ticket_body
 from tests.workflows.test_replay import HISTORIES
+from workflow_client import connect
 
 pytestmark = pytest.mark.e2e
 

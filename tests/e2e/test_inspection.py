@@ -13,11 +13,12 @@ from pydantic import SecretStr
 from temporalio.client import Client
 
 from config import Settings
-from stack.temporal import DevServer, connect, free_port, require_search_attributes
+from stack.temporal import DevServer, free_port
 from store.db import make_engine
 from store.migrations import upgrade
 from tests.e2e.conftest import Stack, stack_settings
 from worker import run_worker
+from workflow_client import connect, require_search_attributes
 
 pytestmark = pytest.mark.e2e
 

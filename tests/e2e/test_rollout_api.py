@@ -16,12 +16,12 @@ from sqlmodel import Session
 from temporalio.worker import Worker
 
 from activities.rollout import RolloutActivities
-from api.rollout import open_tickets, plan_rollout, start_rollout
 from sla.policy import load_policy
-from stack.temporal import connect
 from store.db import make_engine
 from tests.e2e.conftest import Stack
 from tests.e2e.test_tickets_api import customer, ticket_body, wait_for
+from tickets.rollout import open_tickets, plan_rollout, start_rollout
+from workflow_client import connect
 from workflows.rollout import RolloutWorkflow
 from workflows.sandbox import WORKFLOW_RUNNER
 

@@ -14,12 +14,13 @@ import pytest
 from sqlalchemy import text
 
 from cli.replay import ticket_replayer
-from stack.temporal import DevServer, connect
+from stack.temporal import DevServer
 from store.db import make_engine
 from tests.e2e.conftest import Stack, running_api, running_worker, stack_settings
 from tests.metrics import scrape
 from tests.postgres import new_database
 from tests.workflows.test_replay import HISTORIES
+from workflow_client import connect
 
 pytestmark = pytest.mark.e2e
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
-from fastapi import HTTPException, status
 from sqlmodel import Session, col, func, select
 
 from sla.report import ReportEntry, ReportTicket
@@ -17,6 +16,7 @@ from store.models import (
     as_utc,
     internal_clock_names,
 )
+from tickets.errors import Invalid, invalid
 
 #: The longest period one request may cover: a year and a day (a leap year's Dec 31 included).
 LONGEST_PERIOD = timedelta(days=367)
@@ -28,9 +28,8 @@ COUNTED_KINDS = ("agent_response", "callback_made", "sla_breach", "escalated", "
                  "status_closed")
 
 
-def _invalid(name: str, message: str) -> HTTPException:
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
-        "loc": ["query", name], "type": "value_error", "msg": message}])
+def _invalid(name: str, message: str) -> Invalid:
+    return invalid(("query", name), message)
 
 
 def parse_moment(name: str, text: str, *, whole_day_end: bool = False) -> datetime:

@@ -17,12 +17,13 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, col, select
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.service import RPCError, RPCStatusCode
 
-from api.schemas import RolloutPublic, TicketRetargetFailure
-from api.ticket_commands import customer_contact, customer_tam
 from sla.policy import Policy
 from sla.snapshot import PlanSnapshot
 from store.models import Contract, Customer, Ticket
+from tickets.commands import customer_contact, customer_tam
+from tickets.errors import NotFound, Unavailable
 from workflows.messages import RolloutInput, RolloutProgress, RolloutTarget
 from workflows.rollout import RolloutWorkflow
 
@@ -103,9 +104,18 @@ async def run_rollout(client: Client, task_queue: str, workflow_id: str, rollout
         return False, await handle.query(RolloutWorkflow.progress)
 
 
-def rollout_public(workflow_id: str, finished: bool, progress: RolloutProgress) -> RolloutPublic:
-    return RolloutPublic(
-        id=workflow_id, finished=finished, total=progress.total, done=progress.done,
-        retargeted=progress.retargeted, unchanged=progress.unchanged,
-        failed=[TicketRetargetFailure(ticket_id=ticket_id, reason=reason)
-                for ticket_id, reason in progress.failed.items()])
+async def rollout_progress(client: Client, workflow_id: str,
+                           wait: timedelta) -> tuple[bool, RolloutProgress]:
+    """``progress_of`` for a caller who cannot wait long: a rollout nobody started is
+    ``NotFound``; one whose worker does not answer within ``wait`` is ``Unavailable``
+    (progress is the rollout's own answer: with no worker running, nobody gives it)."""
+    try:
+        return await asyncio.wait_for(progress_of(client, workflow_id),
+                                      timeout=wait.total_seconds())
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            raise NotFound(f"no rollout {workflow_id}") from None
+        raise
+    except TimeoutError:
+        raise Unavailable("no worker answered for the rollout; it goes on once one "
+                          "runs") from None

@@ -1,4 +1,5 @@
-"""The API's side of the ticket workflow: start it, send it updates, query it."""
+"""Opening a ticket and changing it, each through its workflow: start it, send it updates,
+query it."""
 
 from __future__ import annotations
 
@@ -6,12 +7,9 @@ import asyncio
 import hashlib
 import json
 import secrets
-from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from fastapi import HTTPException, status
-from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session, col, select
 from temporalio.client import (
     Client,
@@ -25,15 +23,24 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
-from api.errors import refusal_to_http
-from api.schemas import TicketCreate, TicketPublic
-from sla.clocks import COMMITMENT
+from sla.coverage import coverage_for
 from sla.duplicates import closest
 from sla.policy import Policy
 from sla.snapshot import Contact
 from sla.ticket import Coverage, EmergencyCall, SlotClaim, TicketDetails
 from sla.view import TicketView
 from store.models import Customer, Ticket
+from tickets.contracts import decide_for
+from tickets.errors import (
+    Invalid,
+    NotFound,
+    Problem,
+    Refused,
+    Unavailable,
+    from_update_failure,
+    invalid,
+)
+from tickets.inputs import TicketCreate
 from workflows import search_attributes as sa
 from workflows.messages import OpenTicket, TicketWorkflowInput
 from workflows.ticket import TicketWorkflow
@@ -71,34 +78,6 @@ def fingerprint(request: TicketCreate) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def public(view: TicketView, for_customer: bool = False) -> TicketPublic:
-    """The ticket as the API shows it; to a customer, only what the contract commits to."""
-    fields = asdict(view)
-    fields["id"] = fields.pop("ticket_id")
-    if for_customer:
-        fields.update(customer_fields(view))
-    return TicketPublic.model_validate(fields)
-
-
-def customer_fields(view: TicketView) -> dict[str, Any]:
-    """What a customer key reads instead: internal targets (the team's own assumptions)
-    are no promise to the customer, so their clocks, breaches and the internal messages
-    and escalations they caused are left out."""
-    committed = [clock for clock in view.clocks if clock.kind == COMMITMENT]
-    breached = any(clock.breached_at is not None for clock in committed)
-    upcoming = min(((clock.due_at, clock.name) for clock in committed
-                    if clock.due_at is not None and clock.state == "running"), default=None)
-    return {
-        "clocks": [asdict(clock) for clock in committed],
-        "breached": breached,
-        "escalation_level": view.escalation_level if breached else 0,
-        "escalated_to": None,
-        "next_due_at": upcoming[0] if upcoming else None,
-        "next_due_clock": upcoming[1] if upcoming else None,
-        "held_notices": [],
-    }
-
-
 def customer_tam(customer: Customer) -> Contact | None:
     if not customer.tam_name or not (customer.tam_email or customer.tam_phone):
         return None
@@ -113,6 +92,26 @@ def customer_contact(customer: Customer) -> Contact | None:
         return None
     return Contact(role="customer", name=customer.name, email=customer.email,
                    phone=customer.phone, locale=customer.locale, time_zone=customer.time_zone)
+
+
+def prepare_ticket(
+    session: Session, policy: Policy, request: TicketCreate, idempotency_key: str | None,
+) -> tuple[Customer, bool, str | None, str, str, Coverage | None, SlotClaim | None]:
+    """The customer, whether this is a retry, the open ticket it may duplicate, its id, the
+    tier it is taken on, what covers it and the slot it is to take (a suspected duplicate
+    runs its own clocks until an agent decides, so it takes a slot too)."""
+    customer = session.get(Customer, request.customer_id)
+    if customer is None:
+        raise invalid(("body", "customer_id"), f"no customer {request.customer_id}")
+    ticket_id = new_ticket_id(request.customer_id, idempotency_key)
+    replay = idempotency_key is not None and session.get(Ticket, ticket_id) is not None
+    possible_duplicate_of = None
+    if not replay and not request.force_new:
+        possible_duplicate_of = find_duplicate(session, policy, request.customer_id, request)
+    now = datetime.now(UTC)
+    decision = decide_for(session, policy, customer, request.type, now)
+    coverage, claim = coverage_for(decision, now)
+    return customer, replay, possible_duplicate_of, ticket_id, decision.tier, coverage, claim
 
 
 async def create_ticket(
@@ -145,25 +144,16 @@ async def create_ticket(
     """
     assert customer.id is not None
     if customer.plan not in policy.plans:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=[{"loc": ["body", "customer_id"], "type": "value_error",
-                     "msg": f"customer {customer.id} is on plan {customer.plan!r}, which the "
-                            f"SLA policy does not define (plans: {', '.join(sorted(policy.plans))})"}],
-        )
+        raise invalid(("body", "customer_id"),
+                      f"customer {customer.id} is on plan {customer.plan!r}, which the SLA "
+                      f"policy does not define (plans: {', '.join(sorted(policy.plans))})")
     refused = policy.refusal(request.service, request.channel)
     if refused is not None:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=[{"loc": ["body", refused[0]], "type": "value_error", "msg": refused[1]}],
-        )
+        raise invalid(("body", refused[0]), refused[1])
     missing = policy.missing_intake(request.type, request.intake)
     if missing:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=[{"loc": ["body", "intake", name], "type": "missing",
-                     "msg": f"required for {request.type} tickets"} for name in missing],
-        )
+        raise Invalid([Problem(("body", "intake", name), f"required for {request.type} tickets",
+                               "missing") for name in missing])
     plan = policy.snapshot(tier or customer.plan, customer_tam(customer), datetime.now(UTC),
                            customer=customer_contact(customer))
     severity = plan.effective_severity(request.severity)
@@ -228,13 +218,10 @@ async def create_ticket(
         # The workflow was started in the same call; the worker will write the row.
         return ticket_id
     except WorkflowUpdateFailedError as error:
-        raise refusal_to_http(error) from None
+        raise from_update_failure(error) from None
     except WorkflowAlreadyStartedError:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            detail=f"this Idempotency-Key created ticket {ticket_id}, which is closed and "
-                   "archived; use a new key for a new ticket",
-        ) from None
+        raise Refused(f"this Idempotency-Key created ticket {ticket_id}, which is closed and "
+                      "archived; use a new key for a new ticket") from None
     return view
 
 
@@ -242,8 +229,8 @@ def ticket_handle(client: Client, ticket_id: str) -> WorkflowHandle[TicketWorkfl
     return client.get_workflow_handle_for(TicketWorkflow.run, ticket_id)
 
 
-def _not_found(ticket_id: str) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no ticket {ticket_id}")
+def _not_found(ticket_id: str) -> NotFound:
+    return NotFound(f"no ticket {ticket_id}")
 
 
 async def query_ticket(client: Client, ticket_id: str) -> TicketView:
@@ -263,7 +250,7 @@ async def update_ticket(
     argument: Argument,
     wait: timedelta,
 ) -> TicketView:
-    """Send one update; a refused change becomes 409 with the workflow's reason."""
+    """Send one update; a refused change raises ``Refused`` with the workflow's reason."""
     try:
         handle = ticket_handle(client, ticket_id)
 
@@ -274,20 +261,15 @@ async def update_ticket(
 
         return await asyncio.wait_for(changed_then_read(), timeout=wait.total_seconds())
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            detail="the ticket's worker did not answer in time; the change may still apply "
-                   f"when it does: check GET /tickets/{ticket_id} before retrying",
-        ) from None
+        raise Unavailable("the ticket's worker did not answer in time; the change may still "
+                          f"apply when it does: check GET /tickets/{ticket_id} before "
+                          "retrying") from None
     except WorkflowUpdateFailedError as error:
-        raise refusal_to_http(error) from None
+        raise from_update_failure(error) from None
     except RPCError as error:
         if error.status != RPCStatusCode.NOT_FOUND:
             raise
-        if await run_in_threadpool(lambda: session.get(Ticket, ticket_id)) is None:
+        if await asyncio.to_thread(lambda: session.get(Ticket, ticket_id)) is None:
             raise _not_found(ticket_id) from None
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            detail=f"ticket {ticket_id} closed and its reopen window has ended; "
-                   "it can no longer change (open a new ticket)",
-        ) from None
+        raise Refused(f"ticket {ticket_id} closed and its reopen window has ended; "
+                      "it can no longer change (open a new ticket)") from None

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from fastapi import HTTPException, status
-from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session, col, func, select
 
-from api.deps import AppResources
-from api.schemas import TicketCreate
-from api.ticket_commands import create_ticket, update_ticket
 from sla.ticket import EmergencyCall
 from sla.view import TicketView
 from store.models import Customer, Ticket
+from tickets.commands import create_ticket, update_ticket
+from tickets.errors import invalid
+from tickets.inputs import TicketCreate
+from tickets.services import AppResources
 from workflows.ticket import TicketWorkflow
 
 UNKNOWN_CALLERS = "Unknown callers"
@@ -85,7 +85,7 @@ async def route_call(
     critical one with ``critical_only``), else a new critical ticket; a caller no customer
     matches gets one too, and support is paged at once."""
     wait = timedelta(seconds=resources.settings.worker_wait_seconds)
-    caller, ticket_to_call = await run_in_threadpool(
+    caller, ticket_to_call = await asyncio.to_thread(
         lambda: _callers_ticket(resources, session, call, ticket_id, customer, critical_only))
     if ticket_to_call is not None:
         return await _record_on(resources, session, ticket_to_call, call, wait)
@@ -114,10 +114,7 @@ def _callers_ticket(
     if ticket_id is not None:
         named = session.get(Ticket, ticket_id)
         if named is None:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                detail=[{"loc": ["body", "ticket_id"], "type": "value_error",
-                         "msg": f"no ticket {ticket_id}"}])
+            raise invalid(("body", "ticket_id"), f"no ticket {ticket_id}")
         customer = customer or session.get(Customer, named.customer_id)
         if named.status != "closed" and customer is not None:
             return customer, named.id

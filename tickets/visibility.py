@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from pydantic import BaseModel
 from temporalio.client import Client
 
-from api.schemas import TicketVisibilityRow
 from workflows import search_attributes as sa
 from workflows.ticket import TicketWorkflow
+
+
+class TicketVisibilityRow(BaseModel):
+    """A ticket as Temporal's visibility store sees it (``GET /tickets?source=temporal``)."""
+
+    id: str
+    customer_id: int | None
+    type: str | None
+    severity: str | None
+    plan: str | None
+    status: str | None
+    escalation_level: int | None
+    breached: bool | None
+    next_due_at: datetime | None
+    next_due_clock: str | None
+    started_at: datetime | None
 
 
 def visibility_query(

@@ -1,0 +1,61 @@
+"""What a use case raises when it cannot do what was asked; ``api.errors`` gives each its
+status code, and the command-line tools print them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+
+from workflows.ticket import IDEMPOTENCY_CONFLICT, REFUSED
+
+
+class TicketError(Exception):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(TicketError):
+    """What was named does not exist."""
+
+
+class Refused(TicketError):
+    """The ticket's workflow (or its state) refuses the change; the detail says why."""
+
+
+class Unavailable(TicketError):
+    """Temporal or the ticket's worker did not answer in time: the outcome is unknown, and
+    the change may still apply."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input: where (the part of the request, then the field's
+    path), what, and its kind (``value_error``, ``missing``)."""
+
+    where: tuple[str, ...]
+    message: str
+    kind: str = "value_error"
+
+
+class Invalid(TicketError):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(f"{'.'.join(p.where)}: {p.message}" for p in problems))
+        self.problems = problems
+
+
+def invalid(where: tuple[str, ...], message: str, kind: str = "value_error") -> Invalid:
+    return Invalid([Problem(where, message, kind)])
+
+
+def from_update_failure(error: WorkflowUpdateFailedError) -> TicketError:
+    """A refused or failed update, as the error a caller can act on."""
+    cause = error.cause
+    if isinstance(cause, ApplicationError):
+        if cause.type == REFUSED:
+            return Refused(cause.message)
+        if cause.type == IDEMPOTENCY_CONFLICT:
+            return invalid(("header", "Idempotency-Key"), cause.message)
+    return Unavailable(f"the ticket could not be updated: {cause or error}")

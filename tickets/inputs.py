@@ -1,0 +1,84 @@
+"""What a request to open a ticket carries, checked before anything runs: the fields of
+the "open a ticket" use case, and the rule that no text may hold what cannot be stored
+(NUL, lone surrogates), whichever interface it came through."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+def _unstorable(text: str) -> str | None:
+    if "\x00" in text:
+        return "text may not contain NUL characters"
+    if any("\ud800" <= char <= "\udfff" for char in text):
+        return "text may not contain lone surrogates (\\ud800-\\udfff): they are no characters"
+    return None
+
+
+def reject_unstorable_text(values: Any, where: str = "") -> Any:
+    """A ``mode="before"`` model validator: no text anywhere in the body, keys included,
+    that cannot be stored (NUL, lone surrogates); the message names the field."""
+    items: list[tuple[str, Any]] = []
+    if isinstance(values, dict):
+        items = [(f"{where}{key}", value) for key, value in values.items()]
+        items += [(f"{where}{key} (a key)", key) for key in values if isinstance(key, str)]
+    elif isinstance(values, list):
+        items = [(f"{where.rstrip('.')}[{index}]", value) for index, value in enumerate(values)]
+    for name, value in items:
+        if isinstance(value, str):
+            problem = _unstorable(value)
+            if problem is not None:
+                raise ValueError(f"{name}: {problem}")
+        elif isinstance(value, dict | list):
+            reject_unstorable_text(value, f"{name}.")
+    return values
+
+
+Severity = Literal["critical", "major", "minor"]
+TicketType = Literal["problem", "configuration", "information", "feature_request", "third_party"]
+TicketChannel = Literal["api", "email", "web_form", "chat", "phone"]
+
+
+Text = Annotated[str, Field(min_length=1, max_length=20_000)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Input(BaseModel):
+    """Every input model: unknown fields refused, text stripped and storable."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    _storable_text = model_validator(mode="before")(reject_unstorable_text)
+
+
+class AssigneeIn(Input):
+    name: Name
+    email: str | None = Field(default=None, max_length=320)
+
+
+class TicketCreate(Input):
+    customer_id: int = Field(gt=0, le=2**62)
+    subject: Annotated[str, Field(min_length=1, max_length=300)]
+    description: Text
+    severity: Severity
+    type: TicketType = "problem"
+    channel: TicketChannel = "api"
+    service: str | None = Field(
+        default=None, min_length=1, max_length=64,
+        description="A service the request asks for, where the policy lists services the "
+                    "contract does not include (e.g. 'deliverability_strategy'): such a "
+                    "request is refused (422) with the contract's words and gets no clocks.")
+    assignee: AssigneeIn | None = None
+    force_new: bool = Field(
+        default=False,
+        description="Open a ticket even when an open one of the customer looks the same "
+                    "(otherwise it is marked a possible duplicate of it, with its own clocks "
+                    "until an agent confirms or rejects the link).",
+    )
+    intake: dict[Annotated[str, Field(min_length=1, max_length=64)],
+                 Annotated[str, Field(max_length=2000)]] = Field(
+        default_factory=dict, max_length=50,
+        description="Structured intake fields; the policy may require some per ticket type.",
+    )
