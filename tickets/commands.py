@@ -8,7 +8,7 @@ import hashlib
 import json
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 from temporalio.client import (
@@ -42,7 +42,26 @@ from tickets.errors import (
 )
 from tickets.inputs import TicketCreate
 from workflows import search_attributes as sa
-from workflows.messages import OpenTicket, TicketWorkflowInput
+from workflows.messages import (
+    AgentResponse,
+    CallbackReport,
+    Confirmation,
+    CoverageGiven,
+    CustomerReply,
+    DuplicateDecision,
+    FeedbackGiven,
+    FeedbackLink,
+    OpenTicket,
+    PageAcknowledgement,
+    PlanChange,
+    Reopen,
+    ResolutionProposal,
+    SeverityChange,
+    StatusChange,
+    TicketWorkflowInput,
+    TypeChange,
+    UpdateIntervalChange,
+)
 from workflows.ticket import TicketWorkflow
 
 Argument = TypeVar("Argument")
@@ -273,3 +292,49 @@ async def update_ticket(
             raise _not_found(ticket_id) from None
         raise Refused(f"ticket {ticket_id} closed and its reopen window has ended; "
                       "it can no longer change (open a new ticket)") from None
+
+
+#: Every change a ticket takes after it is opened, each made by one update of its workflow.
+TicketChange = (AgentResponse | CustomerReply | StatusChange | ResolutionProposal
+                | Confirmation | Reopen | EmergencyCall | CallbackReport | PageAcknowledgement
+                | UpdateIntervalChange | SeverityChange | TypeChange | PlanChange
+                | FeedbackGiven | CoverageGiven | DuplicateDecision)
+
+_UPDATES: dict[type[Any], Any] = {
+    AgentResponse: TicketWorkflow.respond,
+    CustomerReply: TicketWorkflow.customer_reply,
+    StatusChange: TicketWorkflow.set_status,
+    ResolutionProposal: TicketWorkflow.propose_resolution,
+    Confirmation: TicketWorkflow.confirm,
+    Reopen: TicketWorkflow.reopen,
+    EmergencyCall: TicketWorkflow.record_call,
+    CallbackReport: TicketWorkflow.record_callback,
+    PageAcknowledgement: TicketWorkflow.acknowledge,
+    UpdateIntervalChange: TicketWorkflow.set_update_interval,
+    SeverityChange: TicketWorkflow.change_severity,
+    TypeChange: TicketWorkflow.change_type,
+    PlanChange: TicketWorkflow.change_plan,
+    FeedbackGiven: TicketWorkflow.give_feedback,
+    CoverageGiven: TicketWorkflow.cover,
+    DuplicateDecision: TicketWorkflow.decide_duplicate,
+}
+
+
+async def change_ticket(client: Client, session: Session, ticket_id: str, change: TicketChange,
+                        wait: timedelta) -> TicketView:
+    """Make one change through the ticket's workflow (``update_ticket``'s errors)."""
+    return await update_ticket(client, session, ticket_id, _UPDATES[type(change)], change, wait)
+
+
+async def feedback_link_of(client: Client, ticket_id: str, token: str) -> FeedbackLink | None:
+    """Where the ticket's feedback link stands (answered by the workflow); None for a
+    ticket or a token that does not exist."""
+    try:
+        link: FeedbackLink = await ticket_handle(client, ticket_id).query(
+            TicketWorkflow.feedback_link, token)
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+    return None if link.status == "invalid" else link
+

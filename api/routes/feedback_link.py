@@ -6,21 +6,18 @@ and its latest closure. A wrong token looks exactly like a missing ticket (404).
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, status
 from fastapi.responses import HTMLResponse
-from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ResourcesDep, SessionDep
 from api.errors import status_of
 from api.routes.pages import render_page
-from tickets.commands import ticket_handle, update_ticket
+from tickets.commands import change_ticket, feedback_link_of
 from tickets.errors import TicketError
 from tickets.scrub import Scrubber
 from workflows.messages import FeedbackGiven, FeedbackLink
-from workflows.ticket import TicketWorkflow
 
 router = APIRouter(tags=["feedback link"])
 Token = Annotated[str, Query(min_length=1, max_length=64)]
@@ -42,14 +39,7 @@ def _no_such_link() -> HTMLResponse:
 
 
 async def _link(resources: ResourcesDep, ticket_id: str, token: str) -> FeedbackLink | None:
-    try:
-        link: FeedbackLink = await ticket_handle(resources.temporal, ticket_id).query(
-            TicketWorkflow.feedback_link, token)
-    except RPCError as error:
-        if error.status == RPCStatusCode.NOT_FOUND:
-            return None
-        raise
-    return None if link.status == "invalid" else link
+    return await feedback_link_of(resources.temporal, ticket_id, token)
 
 
 @router.get("/feedback/{ticket_id}", response_class=HTMLResponse)
@@ -78,8 +68,7 @@ async def submit_feedback(
         return _no_such_link()
     argument = FeedbackGiven(rating=rating, comment=Scrubber()("comment", comment), token=token)
     try:
-        await update_ticket(resources.temporal, session, ticket_id, TicketWorkflow.give_feedback,
-                            argument, timedelta(seconds=resources.settings.worker_wait_seconds))
+        await change_ticket(resources.temporal, session, ticket_id, argument, resources.wait)
     except TicketError as refused:
         return _page(status_of(refused), link=link, message=refused.detail)
     return _page(status.HTTP_200_OK, link=link, message=f"Thank you: you rated {rating}/5.")

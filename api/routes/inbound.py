@@ -11,12 +11,11 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 from api.auth import Integration
 from api.deps import ResourcesDep, SessionDep, off_loop
 from store.models import Customer
-from tickets.commands import create_ticket, update_ticket
+from tickets.commands import change_ticket, create_ticket
 from tickets.inbound_mail import address_of, clean_subject, customer_by_address, referenced_ticket
 from tickets.inputs import TicketCreate, reject_unstorable_text
 from tickets.scrub import MaskedSecretPublic, Scrubber
 from workflows.messages import CustomerReply
-from workflows.ticket import TicketWorkflow
 
 router = APIRouter(prefix="/inbound", tags=["inbound"])
 
@@ -65,8 +64,7 @@ async def inbound_email(
         customer = await off_loop(lambda: session.get(Customer, customer_id))
         own_address = customer is not None and (customer.email or "").lower() == address
         if own_address and ticket.status != "closed":
-            await update_ticket(resources.temporal, session, ticket.id,
-                                TicketWorkflow.customer_reply,
+            await change_ticket(resources.temporal, session, ticket.id,
                                 CustomerReply(body=mail.text, message_id=mail.message_id), wait)
             return InboundResult(ticket_id=ticket.id, action="reply", masked=scrub.masked,
                                  detail=f"recorded as the customer's reply on {ticket.id}")

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 from sqlmodel import Session, col, select
-from temporalio.workflow import UpdateMethodMultiParam
 
 from api.auth import CustomerOrStaff, Principal, Staff, own_ticket
 from api.deps import PolicyDep, ResourcesDep, SessionDep, TemporalClientDep, off_loop
@@ -34,7 +33,6 @@ from api.schemas import (
 )
 from sla.durations import DurationError, parse_duration
 from sla.ticket import STATUSES, Coverage
-from sla.view import TicketView
 from store.models import (
     DeliveryAttempt,
     OutboxMessage,
@@ -43,10 +41,11 @@ from store.models import (
     internal_clock_names,
 )
 from tickets.commands import (
+    TicketChange,
+    change_ticket,
     create_ticket,
     prepare_ticket,
     query_ticket,
-    update_ticket,
 )
 from tickets.inputs import Severity, TicketCreate
 from tickets.scrub import Scrubber
@@ -68,11 +67,8 @@ from workflows.messages import (
     TypeChange,
     UpdateIntervalChange,
 )
-from workflows.ticket import TicketWorkflow
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
-
-Argument = TypeVar("Argument")
 
 Prefer = Annotated[
     str | None,
@@ -239,14 +235,12 @@ async def _apply(
     resources: AppResources,
     session: Session,
     ticket_id: str,
-    update: UpdateMethodMultiParam[[TicketWorkflow, Argument], TicketView],
-    argument: Argument,
+    change: TicketChange,
     scrub: Scrubber | None = None,
     caller: Principal | None = None,
 ) -> TicketPublic:
-    wait = timedelta(seconds=resources.settings.worker_wait_seconds)
-    result = public(await update_ticket(resources.temporal, session, ticket_id, update, argument,
-                                        wait),
+    result = public(await change_ticket(resources.temporal, session, ticket_id, change,
+                                        resources.wait),
                     for_customer=caller is not None and caller.customer_id is not None)
     result.masked = scrub.masked if scrub else []
     return result
@@ -261,7 +255,7 @@ async def add_response(
     scrub = Scrubber()
     argument = AgentResponse(author=request.author, body=scrub("body", request.body),
                              automatic=request.automatic, workaround=request.workaround)
-    return await _apply(resources, session, ticket_id, TicketWorkflow.respond, argument, scrub)
+    return await _apply(resources, session, ticket_id, argument, scrub)
 
 
 @router.post("/{ticket_id}/replies", response_model=TicketPublic)
@@ -273,7 +267,7 @@ async def add_reply(
     await off_loop(lambda: own_ticket(caller, session, ticket_id))
     scrub = Scrubber()
     argument = CustomerReply(body=scrub("body", request.body))
-    return await _apply(resources, session, ticket_id, TicketWorkflow.customer_reply, argument,
+    return await _apply(resources, session, ticket_id, argument,
                         scrub, caller=caller)
 
 
@@ -284,7 +278,7 @@ async def change_status(
 ) -> TicketPublic:
     """Wait on the customer (pauses the resolution clock) or open again."""
     argument = StatusChange(status=request.status, author=request.author)
-    return await _apply(resources, session, ticket_id, TicketWorkflow.set_status, argument)
+    return await _apply(resources, session, ticket_id, argument)
 
 
 @router.post("/{ticket_id}/resolution", response_model=TicketPublic)
@@ -297,7 +291,7 @@ async def propose_resolution(
     scrub = Scrubber()
     argument = ResolutionProposal(author=request.author, summary=scrub("summary", request.summary),
                                   kind=request.kind)
-    return await _apply(resources, session, ticket_id, TicketWorkflow.propose_resolution, argument,
+    return await _apply(resources, session, ticket_id, argument,
                         scrub)
 
 
@@ -312,7 +306,7 @@ async def decide_duplicate(
     scrub = Scrubber()
     argument = DuplicateDecision(confirmed=request.decision == "confirm", author=request.author,
                                  reason=scrub("reason", request.reason))
-    return await _apply(resources, session, ticket_id, TicketWorkflow.decide_duplicate, argument,
+    return await _apply(resources, session, ticket_id, argument,
                         scrub)
 
 
@@ -326,7 +320,7 @@ async def cover_ticket(
     label = f"covered by {request.by}" + (f": {request.reason}" if request.reason else "")
     argument = CoverageGiven(Coverage(covered=True, label=label, at=datetime.now(UTC),
                                       by=request.by))
-    return await _apply(resources, session, ticket_id, TicketWorkflow.cover, argument)
+    return await _apply(resources, session, ticket_id, argument)
 
 
 @router.post("/{ticket_id}/confirmation", response_model=TicketPublic)
@@ -338,7 +332,7 @@ async def confirm_resolution(
     await off_loop(lambda: own_ticket(caller, session, ticket_id))
     scrub = Scrubber()
     argument = Confirmation(comment=scrub("comment", request.comment))
-    return await _apply(resources, session, ticket_id, TicketWorkflow.confirm, argument, scrub,
+    return await _apply(resources, session, ticket_id, argument, scrub,
                         caller=caller)
 
 
@@ -351,7 +345,7 @@ async def reopen(
     await off_loop(lambda: own_ticket(caller, session, ticket_id))
     scrub = Scrubber()
     argument = Reopen(actor=request.actor, reason=scrub("reason", request.reason))
-    return await _apply(resources, session, ticket_id, TicketWorkflow.reopen, argument, scrub,
+    return await _apply(resources, session, ticket_id, argument, scrub,
                         caller=caller)
 
 
@@ -365,7 +359,7 @@ async def give_feedback(
     await off_loop(lambda: own_ticket(caller, session, ticket_id))
     scrub = Scrubber()
     argument = FeedbackGiven(rating=request.rating, comment=scrub("comment", request.comment))
-    return await _apply(resources, session, ticket_id, TicketWorkflow.give_feedback, argument,
+    return await _apply(resources, session, ticket_id, argument,
                         scrub, caller=caller)
 
 
@@ -379,7 +373,7 @@ async def record_callback(
     scrub = Scrubber()
     argument = CallbackReport(agent=request.agent, outcome=request.outcome,
                               notes=scrub("notes", request.notes))
-    return await _apply(resources, session, ticket_id, TicketWorkflow.record_callback, argument,
+    return await _apply(resources, session, ticket_id, argument,
                         scrub)
 
 
@@ -394,7 +388,7 @@ async def acknowledge_page(
 ) -> TicketPublic:
     """Someone paged for a missed callback takes it: the pages stop."""
     argument = PageAcknowledgement(level=level, by=request.by)
-    return await _apply(resources, session, ticket_id, TicketWorkflow.acknowledge, argument)
+    return await _apply(resources, session, ticket_id, argument)
 
 
 @router.post("/{ticket_id}/update-interval", response_model=TicketPublic)
@@ -409,8 +403,7 @@ async def agree_update_interval(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
             "loc": ["body", "interval"], "type": "value_error", "msg": str(error)}]) from None
     argument = UpdateIntervalChange(seconds=interval.total_seconds(), author=request.author)
-    return await _apply(resources, session, ticket_id, TicketWorkflow.set_update_interval,
-                        argument)
+    return await _apply(resources, session, ticket_id, argument)
 
 
 @router.post("/{ticket_id}/severity", response_model=TicketPublic)
@@ -421,7 +414,7 @@ async def change_severity(
     """The clocks take the new severity's targets, keeping the time already used and every
     pause; a clock the new targets make overdue breaches at once, one they drop ends."""
     argument = SeverityChange(severity=request.severity, author=request.author)
-    return await _apply(resources, session, ticket_id, TicketWorkflow.change_severity, argument)
+    return await _apply(resources, session, ticket_id, argument)
 
 
 @router.post("/{ticket_id}/type", response_model=TicketPublic)
@@ -431,7 +424,7 @@ async def change_type(
 ) -> TicketPublic:
     """As a severity change; a type without SLA stops every clock and held message."""
     argument = TypeChange(type=request.type, author=request.author)
-    return await _apply(resources, session, ticket_id, TicketWorkflow.change_type, argument)
+    return await _apply(resources, session, ticket_id, argument)
 
 
 def _readable(caller: CustomerOrStaff, session: SessionDep, ticket_id: str) -> Ticket:
