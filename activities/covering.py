@@ -8,9 +8,9 @@ from temporalio import activity
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from sla.coverage import ALREADY_COVERED, NO_SLOT_IS_LEFT, coverage_for
-from sla.entitlements import Decision
-from sla.view import TicketView
+from sla.policy.entitlements import Decision
+from sla.ticket.coverage import ALREADY_COVERED, NO_SLOT_IS_LEFT, coverage_for
+from sla.ticket.view import TicketView
 from store.contracts import decide_for
 from store.db import SessionFactory
 from workflows.messages import CoverageGiven, CoverOutcome, CoverRequest

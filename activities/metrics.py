@@ -16,9 +16,9 @@ from datetime import datetime
 from temporalio.common import MetricMeter
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
-from sla.clocks import COMMITMENT, INTERNAL_TARGET
-from sla.ticket import Notification, TimelineEntry
-from sla.view import TicketView
+from sla.ticket.clocks import COMMITMENT, INTERNAL_TARGET
+from sla.ticket.state import Notification, TimelineEntry
+from sla.ticket.view import TicketView
 
 LATENESS = "sla_escalation_lateness_seconds"
 #: From "on time" to "an hour late": a worker that was down shows in the top buckets.

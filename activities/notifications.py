@@ -23,8 +23,8 @@ from activities.metrics import SlaMetrics
 from channels import NotificationChannel, PermanentDeliveryError
 from channels.router import LOGGED
 from channels.templates import MessageTemplates
-from sla.records import UNDELIVERABLE
-from sla.ticket import Notification
+from sla.ticket.records import UNDELIVERABLE
+from sla.ticket.state import Notification
 from store.db import SessionFactory
 from store.models import DeliveryAttempt, OutboxMessage
 

@@ -11,8 +11,8 @@ from sqlalchemy.engine import Connection
 from temporalio import activity
 
 from activities.metrics import SlaMetrics
-from sla.clocks import INTERNAL_TARGET
-from sla.view import TicketProjection, TicketView
+from sla.ticket.clocks import INTERNAL_TARGET
+from sla.ticket.view import TicketProjection, TicketView
 from store.db import SessionFactory
 from store.models import SLOT_USES, TICKETS, TIMELINE
 

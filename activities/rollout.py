@@ -6,7 +6,7 @@ from temporalio import activity
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from sla.view import TicketView
+from sla.ticket.view import TicketView
 from workflows.messages import PlanChange, Retarget, RetargetOutcome
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from temporalio import activity
 
-from sla.ticket import SlotRequest
+from sla.ticket.state import SlotRequest
 from store.db import SessionFactory
 from store.slots import take_slot
 

@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlmodel import Session
 
 from api.schemas import ContractCreate, ContractPublic, PeriodUsagePublic, RefundPublic
-from sla.entitlements import add_months, refund_if_justified, usage
-from sla.policy import Policy
+from sla.policy.entitlements import add_months, refund_if_justified, usage
+from sla.policy.rules import Policy
 from store.contracts import terms
 from store.models import Contract, as_utc
 from store.slots import slot_uses

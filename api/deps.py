@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
 from temporalio.client import Client
 
-from sla.policy import Policy
+from sla.policy.rules import Policy
 from tickets.services import AppResources
 
 

@@ -26,7 +26,7 @@ from api.routes import (
     tickets,
 )
 from config import Settings, get_settings
-from sla.policy import load_policy
+from sla.policy.loading import load_policy
 from store.db import make_engine
 from store.migrations import require_current
 from tickets.services import AppResources

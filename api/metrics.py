@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sla.snapshot import SEVERITIES
-from sla.ticket import STATUSES
+from sla.policy.snapshot import SEVERITIES
+from sla.ticket.state import STATUSES
 from store.models import TICKETS
 
 OPEN_STATUSES = tuple(status for status in STATUSES if status != "closed")

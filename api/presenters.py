@@ -7,8 +7,8 @@ from dataclasses import asdict
 from typing import Any
 
 from api.schemas import TicketPublic
-from sla.clocks import COMMITMENT
-from sla.view import TicketView
+from sla.ticket.clocks import COMMITMENT
+from sla.ticket.view import TicketView
 
 
 def public(view: TicketView, for_customer: bool = False) -> TicketPublic:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sla.ticket import EmergencyCall
+from sla.ticket.state import EmergencyCall
 from store.models import CustomerBase
 from tickets.inputs import (
     Input,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from sla.ticket import Notification
+from sla.ticket.state import Notification
 
 
 class PermanentDeliveryError(Exception):

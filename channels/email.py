@@ -10,7 +10,7 @@ import aiosmtplib
 from pydantic import BaseModel, SecretStr
 
 from channels import PermanentDeliveryError
-from sla.ticket import Notification
+from sla.ticket.state import Notification
 
 
 class EmailSettings(BaseModel):

@@ -15,7 +15,7 @@ import httpx
 from pydantic import BaseModel, SecretStr
 
 from channels import PermanentDeliveryError
-from sla.ticket import Notification
+from sla.ticket.state import Notification
 
 #: The header that carries the chat webhook's HMAC-SHA256 of the body.
 SIGNATURE_HEADER = "X-Signature-256"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from sla.ticket import Notification
+from sla.ticket.state import Notification
 
 logger = logging.getLogger("sla.notifications")
 

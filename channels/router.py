@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from channels import NotificationChannel
 from channels.log import LogChannel
-from sla.ticket import Notification
+from sla.ticket.state import Notification
 
 #: A reference starting with this says the message was only written to the log: its channel
 #: is not configured, so nobody received it (outbox status ``logged``, never ``sent``).

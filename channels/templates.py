@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, Undefined
 
-from sla.ticket import Notification
+from sla.ticket.state import Notification
 
 logger = logging.getLogger(__name__)
 

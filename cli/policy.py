@@ -20,15 +20,16 @@ from sqlmodel import Session
 
 from channels.templates import MessageTemplates
 from config import get_settings
-from sla import lifecycle
-from sla.calendars import CalendarNeverOpen
-from sla.clocks import target_kind
-from sla.durations import format_duration
-from sla.policy import Policy, PolicyError, load_policy
-from sla.policy_diff import PolicyChange, diff_policies
-from sla.policy_fields import CLOCK_KEYS, TargetSource
-from sla.snapshot import SEVERITIES, TICKET_CHANNELS, TICKET_TYPES, Contact
-from sla.ticket import TicketDetails
+from sla.policy.calendars import CalendarNeverOpen
+from sla.policy.diff import PolicyChange, diff_policies
+from sla.policy.durations import format_duration
+from sla.policy.fields import CLOCK_KEYS, TargetSource
+from sla.policy.loading import PolicyError, load_policy
+from sla.policy.rules import Policy
+from sla.policy.snapshot import SEVERITIES, TICKET_CHANNELS, TICKET_TYPES, Contact
+from sla.ticket import lifecycle
+from sla.ticket.clocks import target_kind
+from sla.ticket.state import TicketDetails
 from store.db import make_engine
 from store.migrations import DatabaseBehind, require_current
 from store.models import TICKETS

@@ -20,7 +20,7 @@ from sqlmodel import Session
 import logs
 from channels.templates import MessageTemplates
 from config import Settings, settings_or_exit
-from sla.policy import PolicyError, load_policy
+from sla.policy.loading import PolicyError, load_policy
 from stack.demo import load_demo_customers
 from stack.temporal import DevServer
 from store.db import make_engine

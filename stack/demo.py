@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from sla.policy import Policy
+from sla.policy.rules import Policy
 from store.models import Customer
 
 DEMO_CUSTOMERS = [

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from sla.entitlements import ContractTerms, Decision, decide
+from sla.policy.entitlements import ContractTerms, Decision, decide
 from store.models import Contract
 from store.slots import slot_uses
 

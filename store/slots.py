@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from sla.entitlements import SlotUse
-from sla.ticket import SlotClaim
+from sla.policy.entitlements import SlotUse
+from sla.ticket.state import SlotClaim
 from store.models import SlotUse as SlotUseRow
 
 

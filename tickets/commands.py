@@ -23,12 +23,12 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
-from sla.coverage import coverage_for
-from sla.duplicates import closest
-from sla.policy import Policy
-from sla.snapshot import Contact
-from sla.ticket import Coverage, EmergencyCall, SlotClaim, TicketDetails
-from sla.view import TicketView
+from intake.duplicates import closest
+from sla.policy.rules import Policy
+from sla.policy.snapshot import Contact
+from sla.ticket.coverage import coverage_for
+from sla.ticket.state import Coverage, EmergencyCall, SlotClaim, TicketDetails
+from sla.ticket.view import TicketView
 from store.models import Customer, Ticket
 from tickets.contracts import decide_for
 from tickets.errors import (

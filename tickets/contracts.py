@@ -10,8 +10,8 @@ from sqlmodel import Session, col, select
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
-from sla.entitlements import Decision
-from sla.policy import Policy
+from sla.policy.entitlements import Decision
+from sla.policy.rules import Policy
 from store.contracts import decide_for as store_decide_for
 from store.models import Customer, Ticket
 from workflows.covering import CoveringWorkflow

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, func, select
 
-from sla.ticket import EmergencyCall
-from sla.view import TicketView
+from sla.ticket.state import EmergencyCall
+from sla.ticket.view import TicketView
 from store.models import Customer, Ticket
 from tickets.commands import create_ticket, update_ticket
 from tickets.errors import invalid

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
-from sla.report import ReportEntry, ReportTicket
+from reports.attainment import ReportEntry, ReportTicket
 from store.models import (
     Customer,
     OutboxMessage,

@@ -19,8 +19,8 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
-from sla.policy import Policy
-from sla.snapshot import PlanSnapshot
+from sla.policy.rules import Policy
+from sla.policy.snapshot import PlanSnapshot
 from store.models import Contract, Customer, Ticket
 from tickets.commands import customer_contact, customer_tam
 from tickets.errors import NotFound, Unavailable

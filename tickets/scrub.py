@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from sla.secrets import mask_secrets
+from intake.secrets import mask_secrets
 
 
 class MaskedSecretPublic(BaseModel):

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from config import Settings
-from sla.policy import Policy
+from sla.policy.rules import Policy
 
 
 @dataclass

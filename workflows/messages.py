@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sla.snapshot import PlanSnapshot
-from sla.ticket import Coverage, SlotClaim, TicketDetails, TicketState
+from sla.policy.snapshot import PlanSnapshot
+from sla.ticket.state import Coverage, SlotClaim, TicketDetails, TicketState
 
 
 @dataclass

@@ -13,9 +13,9 @@ from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from sla import coverage, duplicate_review, feedback, feedback_link, lifecycle, retarget
-    from sla.ticket import EmergencyCall, Notification, SlotClaim, SlotRequest, TicketState
-    from sla.view import TicketProjection, TicketView, answer, current_details, view
+    from sla.ticket import coverage, duplicate_review, feedback, feedback_link, lifecycle, retarget
+    from sla.ticket.state import EmergencyCall, Notification, SlotClaim, SlotRequest, TicketState
+    from sla.ticket.view import TicketProjection, TicketView, answer, current_details, view
     from workflows import search_attributes as sa
     from workflows.messages import (
         AgentResponse,

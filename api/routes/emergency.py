@@ -15,9 +15,9 @@ from twilio.twiml.voice_response import VoiceResponse
 from api.auth import Intake
 from api.deps import ResourcesDep, SessionDep, off_loop
 from api.schemas import EmergencyCallAccepted, EmergencyCallCreate, TicketAccepted
-from sla.policy import EmergencyPolicy
-from sla.ticket import EmergencyCall
-from sla.view import TicketView
+from sla.policy.rules import EmergencyPolicy
+from sla.ticket.state import EmergencyCall
+from sla.ticket.view import TicketView
 from tickets.emergency_calls import find_customer, normalize_phone, route_call
 from tickets.scrub import Scrubber
 

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from api.auth import Staff
 from api.deps import SessionDep
 from api.routes.pages import render_page
-from sla.report import GROUP_BY, GroupBy, GroupFigures, Report, build_report, csv_rows
+from reports.attainment import GROUP_BY, GroupBy, GroupFigures, Report, build_report, csv_rows
 from tickets.reports import report_period, report_tickets
 
 router = APIRouter(tags=["reports"])

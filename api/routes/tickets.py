@@ -31,8 +31,8 @@ from api.schemas import (
     TypeChangeCreate,
     UpdateIntervalCreate,
 )
-from sla.durations import DurationError, parse_duration
-from sla.ticket import STATUSES, Coverage
+from sla.policy.durations import DurationError, parse_duration
+from sla.ticket.state import STATUSES, Coverage
 from store.models import (
     DeliveryAttempt,
     OutboxMessage,

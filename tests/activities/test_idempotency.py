@@ -11,9 +11,9 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
-from sla.snapshot import Contact
-from sla.ticket import Notification, TimelineEntry
-from sla.view import ClockView, TicketProjection, TicketView
+from sla.policy.snapshot import Contact
+from sla.ticket.state import Notification, TimelineEntry
+from sla.ticket.view import ClockView, TicketProjection, TicketView
 from store.db import SessionFactory, session_factory
 from store.models import Customer, OutboxMessage, Ticket, TimelineEvent
 

@@ -11,8 +11,8 @@ from temporalio.testing import ActivityEnvironment
 from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
 from channels import PermanentDeliveryError
-from sla.snapshot import Contact
-from sla.ticket import Notification, TimelineEntry
+from sla.policy.snapshot import Contact
+from sla.ticket.state import Notification, TimelineEntry
 from store.db import SessionFactory, session_factory
 from tests.activities.test_idempotency import add_customer, projection
 from tests.metrics import scrape, scrape_until, worker_metrics

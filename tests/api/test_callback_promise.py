@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from api.routes.emergency import callback_promise
-from sla.policy import EmergencyPolicy
-from sla.policy_fields import TargetSource
+from sla.policy.fields import TargetSource
+from sla.policy.rules import EmergencyPolicy
 
 
 def test_the_caller_hears_a_time_only_where_the_contract_commits_to_it() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from api.presenters import public
 from api.routes.pages import _pages, duration
-from sla.view import view
+from sla.ticket.view import view
 from tests.sla.test_coverage import START, ticket
 from tests.sla.test_retarget import MONDAY_23, warned_at_night
 

@@ -23,9 +23,9 @@ from channels.http_providers import (
     VoiceChannel,
 )
 from channels.router import ChannelRouter
-from sla.records import UNDELIVERABLE
-from sla.snapshot import Contact
-from sla.ticket import Notification
+from sla.policy.snapshot import Contact
+from sla.ticket.records import UNDELIVERABLE
+from sla.ticket.state import Notification
 from store.db import SessionFactory
 from store.models import Customer, DeliveryAttempt, OutboxMessage, Ticket
 from tests.channels.servers import ProviderRecorder, SmtpRecorder, provider_server, smtp_server

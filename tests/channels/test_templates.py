@@ -11,8 +11,8 @@ import pytest
 
 from channels.templates import KINDS, MessageTemplates
 from cli.policy import main
-from sla.snapshot import Contact
-from sla.ticket import Notification
+from sla.policy.snapshot import Contact
+from sla.ticket.state import Notification
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = MessageTemplates(ROOT / "templates")

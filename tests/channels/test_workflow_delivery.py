@@ -13,7 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 from channels.email import EmailChannel, EmailSettings
 from channels.router import ChannelRouter
 from channels.templates import MessageTemplates
-from sla.snapshot import Contact
+from sla.policy.snapshot import Contact
 from store.db import SessionFactory
 from tests.channels.servers import SmtpRecorder, smtp_server
 from tests.workflows.harness import Harness, eventually, running_harness

@@ -9,8 +9,8 @@ import pytest
 
 from cli.policy import main
 from config import get_settings
-from sla.policy import load_policy, parse_policy
-from sla.policy_diff import diff_policies
+from sla.policy.diff import diff_policies
+from sla.policy.loading import load_policy, parse_policy
 from store.db import make_engine, session_factory
 from store.migrations import upgrade
 from store.models import Customer, Ticket

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from sla.entitlements import add_months
+from sla.policy.entitlements import add_months
 from tests.e2e.conftest import Stack
 from tests.e2e.test_tickets_api import customer, ticket_body, wait_for
 

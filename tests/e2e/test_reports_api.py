@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from sla.report import ReportTicket
+from reports.attainment import ReportTicket
 from store.db import make_engine
 from store.models import Ticket, TimelineEvent
 from tests.e2e.conftest import Stack

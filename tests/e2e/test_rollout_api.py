@@ -16,7 +16,7 @@ from sqlmodel import Session
 from temporalio.worker import Worker
 
 from activities.rollout import RolloutActivities
-from sla.policy import load_policy
+from sla.policy.loading import load_policy
 from store.db import make_engine
 from tests.e2e.conftest import Stack
 from tests.e2e.test_tickets_api import customer, ticket_body, wait_for

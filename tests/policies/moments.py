@@ -10,8 +10,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sla.calendars import CalendarSpec
-from sla.policy import Policy, load_policy
+from sla.policy.calendars import CalendarSpec
+from sla.policy.loading import load_policy
+from sla.policy.rules import Policy
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sla.ticket import EmergencyCall
+from sla.ticket.state import EmergencyCall
 from tests.policies.moments import (
     FRIDAY,
     SATURDAY,

@@ -21,9 +21,9 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from channels.templates import MessageTemplates
-from sla.snapshot import Contact
-from sla.ticket import EmergencyCall
-from sla.view import TicketView
+from sla.policy.snapshot import Contact
+from sla.ticket.state import EmergencyCall
+from sla.ticket.view import TicketView
 from store.db import SessionFactory
 from store.models import OutboxMessage
 from tests.policies.moments import policy

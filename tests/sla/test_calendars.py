@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sla.calendars import ALWAYS_OPEN, BusinessCalendar, CalendarNeverOpen, CalendarSpec
+from sla.policy.calendars import ALWAYS_OPEN, BusinessCalendar, CalendarNeverOpen, CalendarSpec
 
 ROME = ZoneInfo("Europe/Rome")
 NINE_TO_SIX = [[9 * 60, 18 * 60]]

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from sla import coverage, lifecycle, retarget
-from sla.deadlines import advance
-from sla.lifecycle import TransitionRefused
-from sla.policy import load_policy
-from sla.snapshot import Contact
-from sla.ticket import Coverage, TicketDetails, TicketState
+from sla.policy.loading import load_policy
+from sla.policy.snapshot import Contact
+from sla.ticket import coverage, lifecycle, retarget
+from sla.ticket.deadlines import advance
+from sla.ticket.lifecycle import TransitionRefused
+from sla.ticket.state import Coverage, TicketDetails, TicketState
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = load_policy(ROOT / "tests" / "e2e" / "fast-policy.toml")

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sla import lifecycle
-from sla.duplicate_review import decide_duplicate, refusal_decide_duplicate
-from sla.ticket import EmergencyCall, TicketState
+from sla.ticket import lifecycle
+from sla.ticket.duplicate_review import decide_duplicate, refusal_decide_duplicate
+from sla.ticket.state import EmergencyCall, TicketState
 from tests.sla.test_lifecycle import START as NOW
 from tests.sla.test_lifecycle import ticket
 

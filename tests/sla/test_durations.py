@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from sla.durations import DurationError, format_duration, parse_duration
+from sla.policy.durations import DurationError, format_duration, parse_duration
 
 
 @pytest.mark.parametrize(

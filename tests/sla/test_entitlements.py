@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sla.entitlements import ContractTerms, SlotUse, add_months, decide, usage
-from sla.policy import load_policy
+from sla.policy.entitlements import ContractTerms, SlotUse, add_months, decide, usage
+from sla.policy.loading import load_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 CRM = load_policy(ROOT / "policies" / "crm-integrator.toml")
@@ -86,7 +86,7 @@ def test_usage_per_period_lists_unserved_slots_for_refunds() -> None:
 def test_a_refund_is_the_unserved_rest_of_the_paid_term_not_unused_slots() -> None:
     """«возврат денежных средств за оставшийся необслуженный период поддержки»: the part of
     the paid term not yet served, on justified dissatisfaction."""
-    from sla.entitlements import REFUND_CONDITION, refund_if_justified
+    from sla.policy.entitlements import REFUND_CONDITION, refund_if_justified
 
     term = ContractTerms(id=9, kind="subscription", tier="premium",
                          starts_at=datetime(2026, 1, 1, tzinfo=UTC),

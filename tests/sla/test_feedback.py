@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sla import feedback, feedback_link, lifecycle
-from sla.snapshot import Contact
-from sla.ticket import TicketState
+from sla.policy.snapshot import Contact
+from sla.ticket import feedback, feedback_link, lifecycle
+from sla.ticket.state import TicketState
 from tests.sla.test_lifecycle import START, ticket
 
 

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sla import lifecycle
-from sla.clocks import Clock
-from sla.policy import load_policy, parse_policy
-from sla.snapshot import Contact
-from sla.ticket import TicketDetails, TicketState
+from sla.policy.loading import load_policy, parse_policy
+from sla.policy.snapshot import Contact
+from sla.ticket import lifecycle
+from sla.ticket.clocks import Clock
+from sla.ticket.state import TicketDetails, TicketState
 from tests.sla.test_policy import OFFICE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -183,7 +183,7 @@ def test_roles_get_each_of_their_channels_and_the_unreachable_are_recorded() -> 
 
 
 def test_paging_missed_while_the_worker_was_down_is_not_replayed_page_by_page() -> None:
-    from sla.ticket import EmergencyCall
+    from sla.ticket.state import EmergencyCall
 
     state = ticket()
     call = EmergencyCall(call_id="CA-1", taken_at=START, source="intake", company_name="Acme",

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from sla.policy import PolicyError, load_policy, parse_policy
-from sla.snapshot import Contact
-from sla.targets import TargetSpec
+from sla.policy.loading import PolicyError, load_policy, parse_policy
+from sla.policy.snapshot import Contact
+from sla.policy.targets import TargetSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

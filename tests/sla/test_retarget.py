@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from sla import lifecycle, records, retarget
-from sla.policy import parse_policy
-from sla.snapshot import Contact, PlanSnapshot
-from sla.ticket import TicketDetails, TicketState
+from sla.policy.loading import parse_policy
+from sla.policy.snapshot import Contact, PlanSnapshot
+from sla.ticket import lifecycle, records, retarget
+from sla.ticket.state import TicketDetails, TicketState
 
 POLICY = """
 warn_at = 0.75

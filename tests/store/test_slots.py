@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from sla.ticket import SlotClaim
+from sla.ticket.state import SlotClaim
 from store.models import Contract, Customer, SlotUse
 from store.slots import take_slot
 

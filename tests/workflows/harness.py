@@ -22,10 +22,11 @@ from activities.metrics import SlaMetrics
 from channels import NotificationChannel
 from channels.log import LogChannel
 from channels.templates import MessageTemplates
-from sla.policy import Policy, load_policy, parse_policy
-from sla.snapshot import Contact
-from sla.ticket import Coverage, SlotClaim, TicketDetails
-from sla.view import ClockView, TicketView
+from sla.policy.loading import load_policy, parse_policy
+from sla.policy.rules import Policy
+from sla.policy.snapshot import Contact
+from sla.ticket.state import Coverage, SlotClaim, TicketDetails
+from sla.ticket.view import ClockView, TicketView
 from store.db import SessionFactory
 from store.models import Customer, OutboxMessage, Ticket, TimelineEvent
 from worker import build_worker

@@ -8,7 +8,7 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from sla.snapshot import Contact
+from sla.policy.snapshot import Contact
 from tests.workflows.harness import Harness
 from workflows.messages import (
     AgentResponse,

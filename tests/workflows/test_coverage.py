@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
-from sla.policy import load_policy
-from sla.snapshot import Contact
-from sla.ticket import Coverage
+from sla.policy.loading import load_policy
+from sla.policy.snapshot import Contact
+from sla.ticket.state import Coverage
 from tests.workflows.harness import Harness, eventually
 from workflows.messages import AgentResponse, CoverageGiven
 from workflows.ticket import TicketWorkflow

@@ -11,8 +11,8 @@ import uuid
 from temporalio.testing import ActivityEnvironment
 
 from activities.covering import CoveringActivities
-from sla.entitlements import NO_SLOT_LEFT
-from sla.ticket import Coverage
+from sla.policy.entitlements import NO_SLOT_LEFT
+from sla.ticket.state import Coverage
 from tests.workflows.harness import Harness, eventually
 from tests.workflows.test_slots import CUSTOMER, POLICY, slot_holders, slot_pack
 from workflows.covering import CoveringWorkflow

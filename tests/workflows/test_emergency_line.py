@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
-from sla.ticket import EmergencyCall
-from sla.view import TicketView
+from sla.ticket.state import EmergencyCall
+from sla.ticket.view import TicketView
 from tests.policies.moments import policy
 from tests.workflows.harness import Harness
 from workflows.messages import (

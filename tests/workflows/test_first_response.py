@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from temporalio.testing import WorkflowEnvironment
 
-from sla.ticket import Notification
+from sla.ticket.state import Notification
 from store.db import SessionFactory
 from tests.workflows.harness import Harness, eventually, running_harness
 from workflows.messages import AgentResponse

@@ -17,10 +17,10 @@ from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 from temporalio.workflow import NondeterminismError
 
 from cli.replay import ticket_replayer
-from sla.policy import load_policy
-from sla.snapshot import Contact
-from sla.ticket import Coverage, EmergencyCall
-from sla.view import TicketView
+from sla.policy.loading import load_policy
+from sla.policy.snapshot import Contact
+from sla.ticket.state import Coverage, EmergencyCall
+from sla.ticket.view import TicketView
 from tests.workflows.harness import TAM, Harness, policy_from
 from tests.workflows.test_retargeting import POLICY as RETARGETING_POLICY
 from tests.workflows.test_retargeting import next_tuesday

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
-from sla.view import TicketView
+from sla.ticket.view import TicketView
 from tests.workflows.harness import TAM, Harness, eventually, policy_from
 from workflows.messages import (
     AgentResponse,

@@ -12,10 +12,10 @@ import pytest
 from sqlmodel import select
 from temporalio.client import WorkflowUpdateFailedError
 
-from sla.entitlements import NO_SLOT_LEFT
-from sla.policy import load_policy
-from sla.snapshot import Contact
-from sla.ticket import Coverage, SlotClaim
+from sla.policy.entitlements import NO_SLOT_LEFT
+from sla.policy.loading import load_policy
+from sla.policy.snapshot import Contact
+from sla.ticket.state import Coverage, SlotClaim
 from store.models import Contract, SlotUse
 from tests.workflows.harness import Harness, eventually
 from workflows.messages import CoverageGiven

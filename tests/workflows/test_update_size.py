@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from temporalio.client import WorkflowHandle
 
-from sla.view import TicketView
+from sla.ticket.view import TicketView
 from tests.workflows.harness import Harness
 from workflows.messages import AgentResponse, CustomerReply
 from workflows.ticket import TicketWorkflow

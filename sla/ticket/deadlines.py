@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sla.calendars import calendar_for
-from sla.clocks import Clock
-from sla.durations import format_duration
-from sla.feedback_link import ask_for_feedback
-from sla.paging import page, page_next_level, paging_due_at
-from sla.records import close, facts, held_due_at, notify, record, release_held, tell_customer
-from sla.snapshot import NEVER, Contact
-from sla.ticket import TicketState
+from sla.policy.calendars import calendar_for
+from sla.policy.durations import format_duration
+from sla.policy.snapshot import NEVER, Contact
+from sla.ticket.clocks import Clock
+from sla.ticket.feedback_link import ask_for_feedback
+from sla.ticket.paging import page, page_next_level, paging_due_at
+from sla.ticket.records import close, facts, held_due_at, notify, record, release_held, tell_customer
+from sla.ticket.state import TicketState
 
 CLOCK_LABELS = {
     "first_response": "first response",

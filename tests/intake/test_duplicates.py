@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sla.duplicates import closest, identifiers, similarity
+from intake.duplicates import closest, identifiers, similarity
 
 
 def test_the_same_problem_in_other_words_case_and_punctuation_is_close() -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sla.lifecycle import advance_unless_refused
-from sla.records import cancel_held, record
-from sla.ticket import TicketState
+from sla.ticket.lifecycle import advance_unless_refused
+from sla.ticket.records import cancel_held, record
+from sla.ticket.state import TicketState
 
 #: Not an SLA target: a callback owed after an emergency call is still owed.
 KEPT_RUNNING = ("callback",)

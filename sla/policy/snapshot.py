@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sla.calendars import CalendarSpec
-from sla.targets import TargetSpec
+from sla.policy.calendars import CalendarSpec
+from sla.policy.targets import TargetSpec
 
 SEVERITIES = ("critical", "major", "minor")
 TICKET_TYPES = ("problem", "configuration", "information", "feature_request", "third_party")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sla.clocks import COMMITMENT, ClockPublicState
-from sla.deadlines import next_due
-from sla.snapshot import Contact
-from sla.ticket import Coverage, EmergencyState, Feedback, TicketState, TimelineEntry
+from sla.policy.snapshot import Contact
+from sla.ticket.clocks import COMMITMENT, ClockPublicState
+from sla.ticket.deadlines import next_due
+from sla.ticket.state import Coverage, EmergencyState, Feedback, TicketState, TimelineEntry
 
 
 @dataclass

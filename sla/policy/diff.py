@@ -10,8 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sla.policy import Policy
-from sla.snapshot import SEVERITIES, TICKET_CHANNELS, TICKET_TYPES, Contact, PlanSnapshot
+from sla.policy.rules import Policy
+from sla.policy.snapshot import SEVERITIES, TICKET_CHANNELS, TICKET_TYPES, Contact, PlanSnapshot
 
 CLOCKS = ("first_response", "next_update", "resolution", "study")
 #: Stands for each customer's own TAM, so chains compare by role.

@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sla.calendars import CalendarSpec
-from sla.clocks import Clock
-from sla.deadlines import CLOCK_LABELS, breach, miss_expected, warn
-from sla.lifecycle import advance_unless_refused, restart_update_clock, update_interval
-from sla.records import cancel_held, hold_while_not_covered, record
-from sla.snapshot import SEVERITIES, TICKET_TYPES, PlanSnapshot
-from sla.targets import TargetSpec, start_clock, target_seconds
-from sla.ticket import TicketState
+from sla.policy.calendars import CalendarSpec
+from sla.policy.snapshot import SEVERITIES, TICKET_TYPES, PlanSnapshot
+from sla.policy.targets import TargetSpec, start_clock, target_seconds
+from sla.ticket.clocks import Clock
+from sla.ticket.deadlines import CLOCK_LABELS, breach, miss_expected, warn
+from sla.ticket.lifecycle import advance_unless_refused, restart_update_clock, update_interval
+from sla.ticket.records import cancel_held, hold_while_not_covered, record
+from sla.ticket.state import TicketState
 
 #: The clocks a policy's targets govern (the emergency callback follows the emergency line).
 RETARGETED = ("first_response", "resolution", "study", "next_update")

@@ -11,15 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sla.clocks import Clock
-from sla.deadlines import CLOCK_LABELS, Wakeup, advance, next_due, next_wakeup
-from sla.durations import format_duration
-from sla.feedback_link import ask_for_feedback
-from sla.paging import emergency_of, page, stop_paging
-from sla.records import change_status, close, hold_while_not_covered, record, tell_customer
-from sla.snapshot import Contact, PlanSnapshot
-from sla.targets import TargetSpec, start_clock
-from sla.ticket import EmergencyCall, Notification, TicketDetails, TicketState
+from sla.policy.durations import format_duration
+from sla.policy.snapshot import Contact, PlanSnapshot
+from sla.policy.targets import TargetSpec, start_clock
+from sla.ticket.clocks import Clock
+from sla.ticket.deadlines import CLOCK_LABELS, Wakeup, advance, next_due, next_wakeup
+from sla.ticket.feedback_link import ask_for_feedback
+from sla.ticket.paging import emergency_of, page, stop_paging
+from sla.ticket.records import change_status, close, hold_while_not_covered, record, tell_customer
+from sla.ticket.state import EmergencyCall, Notification, TicketDetails, TicketState
 
 __all__ = [
     "CLOCK_LABELS", "RESOLVING", "TransitionRefused", "Wakeup", "advance", "next_due",

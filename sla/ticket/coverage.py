@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sla.entitlements import NO_SLOT_LEFT, Decision
-from sla.lifecycle import advance_unless_refused, committed_dues, wait_for_coverage
-from sla.records import record, tell_customer
-from sla.ticket import Coverage, SlotClaim, TicketState
+from sla.policy.entitlements import NO_SLOT_LEFT, Decision
+from sla.ticket.lifecycle import advance_unless_refused, committed_dues, wait_for_coverage
+from sla.ticket.records import record, tell_customer
+from sla.ticket.state import Coverage, SlotClaim, TicketState
 
 #: How the ``cover`` refusals begin, so a covering step can tell them apart.
 ALREADY_COVERED = "the request is already covered"

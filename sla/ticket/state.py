@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from sla.clocks import Clock
-from sla.snapshot import Contact, PlanSnapshot
+from sla.policy.snapshot import Contact, PlanSnapshot
+from sla.ticket.clocks import Clock
 
 TicketStatus = Literal["open", "waiting_on_customer", "resolution_proposed", "closed"]
 STATUSES: tuple[TicketStatus, ...] = ("open", "waiting_on_customer", "resolution_proposed", "closed")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sla.secrets import mask_secrets
+from intake.secrets import mask_secrets
 
 MASKED = [
     ("Our key is sk_live_51HxYzAbCdEfGhIjKlMnOpQr, please check",

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sla.calendars import Calendar, CalendarSpec, calendar_for
+from sla.policy.calendars import Calendar, CalendarSpec, calendar_for
 
 ClockName = Literal["first_response", "next_update", "resolution"]
 #: What a target is, as every view labels it: the contract states it, or the team assumes it.

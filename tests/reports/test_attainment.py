@@ -6,7 +6,7 @@ import csv
 import io
 from datetime import UTC, datetime
 
-from sla.report import (
+from reports.attainment import (
     ReportEntry,
     ReportTicket,
     build_report,

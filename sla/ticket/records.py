@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sla.calendars import calendar_for
-from sla.snapshot import Contact
-from sla.ticket import Notification, TicketState, TicketStatus, TimelineEntry
+from sla.policy.calendars import calendar_for
+from sla.policy.snapshot import Contact
+from sla.ticket.state import Notification, TicketState, TicketStatus, TimelineEntry
 
 #: The channel of a message whose recipient has no address on any channel of their role.
 UNDELIVERABLE = "undeliverable"

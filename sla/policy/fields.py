@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from sla.calendars import CalendarSpec
-from sla.clocks import target_kind
-from sla.durations import DurationError, parse_duration
-from sla.snapshot import SEVERITIES
-from sla.targets import TargetSpec, parse_target
+from sla.policy.calendars import CalendarSpec
+from sla.policy.durations import DurationError, parse_duration
+from sla.policy.snapshot import SEVERITIES
+from sla.policy.targets import TargetSpec, parse_target
+from sla.ticket.clocks import target_kind
 
 Severity = Literal["critical", "major", "minor"]
 

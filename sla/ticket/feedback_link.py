@@ -12,8 +12,8 @@ import hmac
 from datetime import datetime
 from typing import Literal
 
-from sla.records import tell_customer
-from sla.ticket import Feedback, TicketState
+from sla.ticket.records import tell_customer
+from sla.ticket.state import Feedback, TicketState
 
 LinkStatus = Literal["invalid", "earlier_closure", "reopened", "given", "open"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sla.feedback_link import given_feedback, link_status
-from sla.lifecycle import advance_unless_refused
-from sla.records import record
-from sla.ticket import Feedback, TicketState
+from sla.ticket.feedback_link import given_feedback, link_status
+from sla.ticket.lifecycle import advance_unless_refused
+from sla.ticket.records import record
+from sla.ticket.state import Feedback, TicketState
 
 RATINGS = range(1, 6)
 

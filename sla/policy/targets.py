@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sla.calendars import BusinessCalendar, CalendarSpec
-from sla.clocks import Clock
-from sla.durations import DurationError, format_duration, parse_duration
+from sla.policy.calendars import BusinessCalendar, CalendarSpec
+from sla.policy.durations import DurationError, format_duration, parse_duration
+from sla.ticket.clocks import Clock
 
 TargetKind = Literal["elapsed", "business", "business_days"]
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sla.records import facts, notify, record
-from sla.snapshot import Contact
-from sla.ticket import EmergencyState, Page, TicketState
+from sla.policy.snapshot import Contact
+from sla.ticket.records import facts, notify, record
+from sla.ticket.state import EmergencyState, Page, TicketState
 
 
 def page_targets(state: TicketState, level: int) -> list[Contact]:
