@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
+from workflows.delivery import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, MessageDelivery
+from workflows.projection import Projection
+
 with workflow.unsafe.imports_passed_through():
-    from sla.ticket import coverage, duplicate_review, feedback, feedback_link, lifecycle, retarget
-    from sla.ticket.state import EmergencyCall, Notification, SlotClaim, SlotRequest, TicketState
-    from sla.ticket.view import TicketProjection, TicketView, answer, current_details, view
-    from workflows import search_attributes as sa
+    from sla.ticket import (
+        coverage,
+        duplicate_review,
+        emergency_line,
+        feedback,
+        feedback_link,
+        lifecycle,
+        retarget,
+    )
+    from sla.ticket.state import EmergencyCall, SlotClaim, SlotRequest, TicketState
+    from sla.ticket.view import TicketView, answer, view
     from workflows.messages import (
         AgentResponse,
         CallbackReport,
@@ -38,55 +45,17 @@ with workflow.unsafe.imports_passed_through():
         UpdateIntervalChange,
     )
 
-#: Activities retry until they succeed: a database or mail outage delays, never drops.
-ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1),
-                             maximum_interval=timedelta(minutes=1))
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
-#: A message's attempt heartbeats every second: silence this long means its worker died,
-#: and the attempt is retried elsewhere at once rather than after ACTIVITY_TIMEOUT.
-MESSAGE_HEARTBEAT_TIMEOUT = timedelta(seconds=5)
-
+#: The error types a refused update carries (``tickets.errors`` tells them apart).
 REFUSED = "TransitionRefused"
 IDEMPOTENCY_CONFLICT = "IdempotencyKeyReused"
 
-
-#: Patch id: tickets also publish TicketId, TicketType, NextDueAt and NextDueClock.
-SEARCH_ATTRIBUTES_V2 = "search-attributes-next-due"
-#: Patch id: the projection is written by a local activity (no server round trip before a
-#: breach goes out), and messages are sent in the background: together, not one after
-#: another, and a message still retrying (a mail server down) never holds up the next
-#: deadline.
-BACKGROUND_MESSAGES = "local-projection-background-messages"
 #: Patch id: continue-as-new no longer waits for messages still being delivered (they go
 #: along with the state), and settling keeps writing the projection and serving deadlines
 #: while handlers finish: a mail outage can no longer freeze a long-lived ticket.
 CARRY_MESSAGES = "continue-as-new-carries-messages"
-#: Patch id: tickets also publish PolicyVersion ("file@hash"). A ticket that started before
-#: it publishes it from its next change on; its history up to then replays unchanged.
-POLICY_VERSION_ATTRIBUTE = "search-attribute-policy-version"
 #: Patch id: a request takes its support slot as a step of its own ticket (``take_slot``),
 #: not in the API before the ticket exists.
 SLOT_TAKEN_BY_TICKET = "slot-taken-by-the-ticket"
-
-
-def _publishes_policy_version() -> bool:
-    """Its own function so the replay test can take the guard away and watch replay fail."""
-    return workflow.patched(POLICY_VERSION_ATTRIBUTE)
-
-
-def _same(current: object, wanted: object) -> bool:
-    """Visibility may store datetimes at a coarser precision than ours."""
-    if isinstance(current, datetime) and isinstance(wanted, datetime):
-        return abs(current - wanted) < timedelta(milliseconds=1)
-    return current == wanted
-
-
-def _activity_summary(message: Notification) -> str:
-    """E.g. "page Tess (tam) level 2 via sms"."""
-    level = f" level {message.facts['level']}" if "level" in message.facts else ""
-    recipient = message.recipient
-    return f"{message.kind.replace('_', ' ')} {recipient.name} ({recipient.role}){level} " \
-        f"via {message.channel}"
 
 
 def _refuse(reason: str | None) -> None:
@@ -135,10 +104,9 @@ class TicketWorkflow:
         if not self.state.feedback_secret:
             # Seeded by Temporal: the same on every replay, unknown outside the ticket.
             self.state.feedback_secret = workflow.uuid4().hex
-        self.projected_version = -1
         self.input = input
-        #: Messages handed to send_notification and not yet answered, by idempotency key.
-        self.in_flight: dict[str, Notification] = {}
+        self.delivery = MessageDelivery(self.state)
+        self.projection = Projection(self.state, self.delivery, input.upsert_search_attributes)
 
     @workflow.run
     async def run(self, input: TicketWorkflowInput) -> TicketView:
@@ -154,7 +122,7 @@ class TicketWorkflow:
             # Tell the original ticket; a signal survives any crash of the API that opened us.
             await self._link_to(original)
         while True:
-            await self._flush()
+            await self.projection.flush()
             if self.state.finished:
                 break
             if self._history_is_long():
@@ -163,7 +131,7 @@ class TicketWorkflow:
                     # Messages still being delivered (a mail server down, say) go along: the
                     # next run sends them again under the same idempotency keys, so one that
                     # got through meanwhile is not sent twice.
-                    self.state.pending_notifications[:0] = list(self.in_flight.values())
+                    self.state.pending_notifications[:0] = list(self.delivery.in_flight.values())
                 else:
                     await self._settle_before_carrying_messages()
                 workflow.continue_as_new(
@@ -190,10 +158,10 @@ class TicketWorkflow:
         serving deadlines: nothing waits on another."""
 
         def settled() -> bool:
-            return workflow.all_handlers_finished() and not (wait_for_messages and self.in_flight)
+            return workflow.all_handlers_finished() and not (wait_for_messages and self.delivery.in_flight)
 
         while True:
-            await self._flush()
+            await self.projection.flush()
             if settled():
                 return
             await self._wait_until(settled)
@@ -205,9 +173,9 @@ class TicketWorkflow:
         message still retried could wait forever: the patched ``_settle`` does not."""
         while True:
             await workflow.wait_condition(
-                lambda: workflow.all_handlers_finished() and not self.in_flight)
-            await self._flush()
-            if not self.in_flight and workflow.all_handlers_finished():
+                lambda: workflow.all_handlers_finished() and not self.delivery.in_flight)
+            await self.projection.flush()
+            if not self.delivery.in_flight and workflow.all_handlers_finished():
                 return
 
     async def _wait_for_change_or_deadline(self) -> None:
@@ -234,99 +202,6 @@ class TicketWorkflow:
             or info.get_current_history_length() >= self.input.max_history_events
         )
 
-    async def _flush(self) -> None:
-        """Write the projection, then send the messages, until nothing is pending."""
-        while self.projected_version < self.state.version or self.state.pending_notifications:
-            version = self.state.version
-            timeline = self.state.pending_timeline
-            self.state.pending_timeline = []
-            # Tickets started before the patch keep their activity-then-one-by-one shape.
-            background = workflow.patched(BACKGROUND_MESSAGES)
-            record = workflow.execute_local_activity if background else workflow.execute_activity
-            await record(
-                "record_ticket",
-                TicketProjection(view=view(self.state, workflow.now()), timeline=timeline),
-                start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
-                summary=f"record v{version}")
-            self._upsert_search_attributes()
-            workflow.set_current_details(current_details(self.state))
-            self.projected_version = version
-            if background:
-                self._send_in_background()
-            else:
-                await self._send_one_by_one()
-
-    async def _send_one_by_one(self) -> None:
-        while self.state.pending_notifications:
-            notification: Notification = self.state.pending_notifications[0]
-            outcome = await self._send(notification)
-            self.state.pending_notifications.pop(0)
-            self._sent(notification, outcome)
-
-    def _send_in_background(self) -> None:
-        """Each message is its own task; the ticket goes back to its deadlines at once."""
-        batch, self.state.pending_notifications = self.state.pending_notifications, []
-        for notification in batch:
-            self.in_flight[notification.idempotency_key] = notification
-            asyncio.create_task(self._deliver(notification))  # noqa: RUF006 (settled by in_flight)
-
-    async def _deliver(self, notification: Notification) -> None:
-        try:
-            outcome = await self._send(notification)
-        finally:
-            self.in_flight.pop(notification.idempotency_key, None)
-        # A message that could not be delivered is a change: the main loop records it.
-        self._sent(notification, outcome)
-
-    async def _send(self, notification: Notification) -> str:
-        outcome: str = await workflow.execute_activity(
-            "send_notification",
-            notification,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            heartbeat_timeout=MESSAGE_HEARTBEAT_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-            summary=_activity_summary(notification),
-            result_type=str,
-        )
-        return outcome
-
-    def _sent(self, notification: Notification, outcome: str) -> None:
-        # A logged message is on the timeline already, by its delivery attempt; only a
-        # message that failed or had nowhere to go is a change of the ticket.
-        if outcome not in ("sent", "logged"):
-            lifecycle.message_not_delivered(self.state, workflow.now(), notification, outcome)
-
-    def _upsert_search_attributes(self) -> None:
-        if not self.input.upsert_search_attributes:
-            return
-        details = self.state.details
-        # Tickets started before the next-due attributes existed keep upserting the
-        # original set, so their histories replay unchanged.
-        with_next_due = workflow.patched(SEARCH_ATTRIBUTES_V2)
-        next_due = lifecycle.next_due(self.state) if with_next_due else None
-        plan = self.state.plan
-        policy = sa.policy_version(plan.policy_name, plan.policy_hash)
-        if policy is not None and not _publishes_policy_version():
-            policy = None
-        attributes = sa.ticket_attributes(
-            status=self.state.status, severity=details.severity, plan=self.state.plan.plan,
-            customer_id=details.customer_id, escalation_level=self.state.escalation_level,
-            breached=self.state.breached,
-            ticket_id=details.ticket_id if with_next_due else None,
-            ticket_type=details.type if with_next_due else None,
-            next_due=next_due, policy=policy,
-        )
-        current = workflow.info().typed_search_attributes
-        updates: list[SearchAttributeUpdate[Any]] = [
-            pair.key.value_set(pair.value) for pair in attributes
-            if not _same(current.get(pair.key), pair.value)
-        ]
-        if with_next_due and next_due is None:
-            updates += [key.value_unset() for key in (sa.NEXT_DUE_AT, sa.NEXT_DUE_CLOCK)
-                        if current.get(key) is not None]
-        if updates:
-            workflow.upsert_search_attributes(updates)
-
     async def _changed(self, change: Callable[[], object]) -> TicketView:
         """Apply a change, then answer once the projection has written it."""
         try:
@@ -334,7 +209,7 @@ class TicketWorkflow:
         except lifecycle.TransitionRefused as refused:
             raise ApplicationError(str(refused), type=REFUSED, non_retryable=True) from None
         version = self.state.version
-        await workflow.wait_condition(lambda: self.projected_version >= version)
+        await workflow.wait_condition(lambda: self.projection.version >= version)
         # What changed, not the whole ticket: the answer is kept in the history.
         return answer(self.state, workflow.now())
 
@@ -423,29 +298,29 @@ class TicketWorkflow:
 
     @workflow.update
     async def record_call(self, call: EmergencyCall) -> TicketView:
-        return await self._changed(lambda: lifecycle.record_call(self.state, workflow.now(), call))
+        return await self._changed(lambda: emergency_line.record_call(self.state, workflow.now(), call))
 
     @record_call.validator
     def _validate_record_call(self, call: EmergencyCall) -> None:
-        _refuse(lifecycle.refusal_record_call(self.state))
+        _refuse(emergency_line.refusal_record_call(self.state))
 
     @workflow.update
     async def record_callback(self, report: CallbackReport) -> TicketView:
-        return await self._changed(lambda: lifecycle.record_callback(
+        return await self._changed(lambda: emergency_line.record_callback(
             self.state, workflow.now(), report.agent, report.outcome, report.notes))
 
     @record_callback.validator
     def _validate_record_callback(self, report: CallbackReport) -> None:
-        _refuse(lifecycle.refusal_record_callback(self.state))
+        _refuse(emergency_line.refusal_record_callback(self.state))
 
     @workflow.update
     async def acknowledge(self, request: PageAcknowledgement) -> TicketView:
-        return await self._changed(lambda: lifecycle.acknowledge(
+        return await self._changed(lambda: emergency_line.acknowledge(
             self.state, workflow.now(), request.level, request.by))
 
     @acknowledge.validator
     def _validate_acknowledge(self, request: PageAcknowledgement) -> None:
-        _refuse(lifecycle.refusal_acknowledge(self.state, request.level))
+        _refuse(emergency_line.refusal_acknowledge(self.state, request.level))
 
     @workflow.update
     async def set_update_interval(self, request: UpdateIntervalChange) -> TicketView:

@@ -14,12 +14,10 @@ from datetime import datetime, timedelta
 from sla.policy.durations import format_duration
 from sla.policy.snapshot import Contact, PlanSnapshot
 from sla.policy.targets import TargetSpec, start_clock
-from sla.ticket.clocks import Clock
 from sla.ticket.deadlines import CLOCK_LABELS, Wakeup, advance, next_due, next_wakeup
 from sla.ticket.feedback_link import ask_for_feedback
-from sla.ticket.paging import emergency_of, page, stop_paging
 from sla.ticket.records import change_status, close, hold_while_not_covered, record, tell_customer
-from sla.ticket.state import EmergencyCall, Notification, TicketDetails, TicketState
+from sla.ticket.state import Notification, TicketDetails, TicketState
 
 __all__ = [
     "CLOCK_LABELS", "RESOLVING", "TransitionRefused", "Wakeup", "advance", "next_due",
@@ -114,14 +112,14 @@ def respond(
     if automatic:
         record(state, now, "automatic_acknowledgement", f"system:{author}", body)
         return
-    first = _answered(state, now, author)
+    first = answered(state, now, author)
     record(state, now, "agent_response" if first else "agent_update", f"agent:{author}", body)
     if workaround:
-        _workaround(state, now, author)
+        workaround_in_place(state, now, author)
     restart_update_clock(state, now)
 
 
-def _answered(state: TicketState, now: datetime, author: str) -> bool:
+def answered(state: TicketState, now: datetime, author: str) -> bool:
     """A human answered: the first response clock stops. True for the first answer."""
     if state.details.assignee is None:
         state.details.assignee = Contact(role="assignee", name=author)
@@ -133,103 +131,12 @@ def _answered(state: TicketState, now: datetime, author: str) -> bool:
     return first
 
 
-def _workaround(state: TicketState, now: datetime, author: str) -> None:
+def workaround_in_place(state: TicketState, now: datetime, author: str) -> None:
     state.workaround_at = now
     if "next_update" in state.clocks:
         state.clocks["next_update"].stop(now)
     record(state, now, "workaround", f"agent:{author}",
            "a workaround is in place: updates are no longer timed until resolution")
-
-
-# --- the emergency line ------------------------------------------------------------
-
-
-def refusal_record_call(state: TicketState) -> str | None:
-    if state.status == "closed":
-        return "the ticket is closed; an emergency call opens a new ticket"
-    return None
-
-
-def record_call(state: TicketState, now: datetime, call: EmergencyCall) -> None:
-    """A call to the emergency line: a callback is owed, unless one already is.
-
-    The same call twice (same call id) is recorded once.
-    """
-    advance_unless_refused(state, now, lambda: refusal_record_call(state))
-    emergency = emergency_of(state)
-    if any(known.call_id == call.call_id for known in emergency.calls):
-        return
-    emergency.calls.append(call)
-    record(state, now, "emergency_call", f"caller:{call.contact_name}",
-           f"{call.source} call from {call.contact_name} ({call.company_name}, "
-           f"{call.contact_phone}, {call.contact_email}): {call.description}")
-    pending = state.clocks.get("callback")
-    if pending is not None and not pending.stopped:
-        record(state, now, "callback_already_pending", "system",
-               "a callback is already owed for an earlier call; no second clock")
-        return
-    # The clock starts when the call was taken (the form may be posted a little later).
-    started = min(call.taken_at, now)
-    state.clocks["callback"] = Clock(name="callback", target_seconds=state.plan.callback_seconds,
-                                     running_since=started, started_at=started,
-                                     internal=state.plan.callback_internal)
-    emergency.callback_made_at = emergency.callback_outcome = emergency.callback_by = None
-    emergency.page_level, emergency.next_page_at = 0, None
-    emergency.acknowledged_level = emergency.acknowledged_by = emergency.acknowledged_at = None
-    callback = state.clocks["callback"]
-    callback_due = None if callback.internal else callback.due_at()
-    tell_customer(state, now, "callback_due", "an engineer will call you back",
-                  f"An engineer will call you back by {callback_due:%Y-%m-%d %H:%M} UTC."
-                  if callback_due else "An engineer will call you back.",
-                  callback_due=callback_due)
-    if call.unknown_caller:
-        page(state, now, 1, f"emergency call from an unknown number {call.contact_phone}")
-    advance(state, now)
-
-
-def refusal_record_callback(state: TicketState) -> str | None:
-    clock = state.clocks.get("callback")
-    if clock is None or clock.stopped:
-        return "no callback is owed on this ticket"
-    return None
-
-
-def record_callback(
-    state: TicketState, now: datetime, agent: str, outcome: str, notes: str
-) -> None:
-    refuse_if(refusal_record_callback(state))
-    advance(state, now)
-    state.clocks["callback"].stop(now)
-    stop_paging(state)
-    emergency = emergency_of(state)
-    emergency.callback_made_at, emergency.callback_outcome = now, outcome
-    emergency.callback_by = agent
-    _answered(state, now, agent)
-    record(state, now, "callback_made", f"agent:{agent}", f"{outcome}: {notes}".rstrip(": "))
-    if outcome == "workaround":
-        _workaround(state, now, agent)
-    restart_update_clock(state, now)
-
-
-def refusal_acknowledge(state: TicketState, level: int) -> str | None:
-    emergency = state.emergency
-    if emergency is None or emergency.page_level == 0:
-        return "nobody has been paged on this ticket"
-    if emergency.acknowledged_level is not None:
-        return f"already acknowledged by {emergency.acknowledged_by} at level " \
-            f"{emergency.acknowledged_level}"
-    if not 1 <= level <= emergency.page_level:
-        return f"level {level} has not been paged (paged up to level {emergency.page_level})"
-    return None
-
-
-def acknowledge(state: TicketState, now: datetime, level: int, by: str) -> None:
-    advance_unless_refused(state, now, lambda: refusal_acknowledge(state, level))
-    emergency = emergency_of(state)
-    emergency.acknowledged_level, emergency.acknowledged_by = level, by
-    emergency.acknowledged_at = now
-    stop_paging(state)
-    record(state, now, "page_acknowledged", f"agent:{by}", f"level {level}")
 
 
 def refusal_set_update_interval(state: TicketState) -> str | None:

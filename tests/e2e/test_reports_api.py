@@ -16,7 +16,7 @@ from store.db import make_engine
 from store.models import Ticket, TimelineEvent
 from tests.e2e.conftest import Stack
 from tests.e2e.test_tickets_api import customer, ticket_body, wait_for
-from tests.sla import test_report as fixed
+from tests.reports import test_attainment as fixed
 
 pytestmark = pytest.mark.e2e
 

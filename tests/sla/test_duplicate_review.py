@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sla.ticket import lifecycle
+from sla.ticket import emergency_line, lifecycle
 from sla.ticket.duplicate_review import decide_duplicate, refusal_decide_duplicate
 from sla.ticket.state import EmergencyCall, TicketState
 from tests.sla.test_lifecycle import START as NOW
@@ -26,7 +26,7 @@ def test_a_suspected_duplicate_runs_its_own_clocks_until_confirmed() -> None:
     state = suspected()
     assert {name: clock.public_state() for name, clock in state.clocks.items()} == {
         "first_response": "running", "resolution": "running"}
-    lifecycle.record_call(state, NOW + timedelta(minutes=1), EmergencyCall(
+    emergency_line.record_call(state, NOW + timedelta(minutes=1), EmergencyCall(
         call_id="CA1", taken_at=NOW + timedelta(minutes=1), source="intake",
         company_name="Acme", contact_name="Rita", contact_phone="+1", contact_email="r@x",
         description="down"))

@@ -10,7 +10,7 @@ import pytest
 
 from sla.policy.loading import load_policy, parse_policy
 from sla.policy.snapshot import Contact
-from sla.ticket import lifecycle
+from sla.ticket import emergency_line, lifecycle
 from sla.ticket.clocks import Clock
 from sla.ticket.state import TicketDetails, TicketState
 from tests.sla.test_policy import OFFICE
@@ -189,7 +189,7 @@ def test_paging_missed_while_the_worker_was_down_is_not_replayed_page_by_page() 
     call = EmergencyCall(call_id="CA-1", taken_at=START, source="intake", company_name="Acme",
                          contact_name="Rita", contact_phone="+3902", contact_email="r@a.example",
                          description="down")
-    lifecycle.record_call(state, START, call)
+    emergency_line.record_call(state, START, call)
     # A week without a worker: the callback was missed long ago.
     lifecycle.advance(state, START + timedelta(days=7))
     pages = [n for n in state.pending_notifications if n.kind == "page"]

@@ -9,8 +9,9 @@ from temporalio.testing import WorkflowEnvironment
 from sla.ticket.state import Notification
 from store.db import SessionFactory
 from tests.workflows.harness import Harness, eventually, running_harness
+from workflows.delivery import MESSAGE_HEARTBEAT_TIMEOUT
 from workflows.messages import AgentResponse
-from workflows.ticket import MESSAGE_HEARTBEAT_TIMEOUT, TicketWorkflow
+from workflows.ticket import TicketWorkflow
 
 
 async def test_first_response_in_time_is_met_and_nothing_is_sent(harness: Harness) -> None:
