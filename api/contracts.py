@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from api.schemas import ContractCreate, ContractPublic, PeriodUsagePublic, RefundPublic
+from api.customer_schemas import ContractCreate, ContractPublic, PeriodUsagePublic, RefundPublic
 from sla.policy.entitlements import add_months, refund_if_justified, usage
 from sla.policy.rules import Policy
 from store.contracts import terms

@@ -23,6 +23,7 @@ from api.routes import (
     pages,
     reports,
     rollouts,
+    ticket_changes,
     tickets,
 )
 from config import Settings, get_settings
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(customers.router)
     app.include_router(tickets.router)
+    app.include_router(ticket_changes.router)
     app.include_router(emergency.router)
     app.include_router(inbound.router)
     app.include_router(pages.router)

@@ -227,42 +227,6 @@ class TypeChangeCreate(Input):
     author: Name
 
 
-class PlanChangeCreate(Input):
-    plan: str = Field(min_length=1, max_length=64)
-    #: Also re-target the customer's open tickets (each through its workflow); otherwise
-    #: only tickets opened from now on take the new plan.
-    apply_to_open: bool = False
-
-
-class TicketRetargetFailure(BaseModel):
-    ticket_id: str
-    reason: str
-
-
-class RolloutPublic(BaseModel):
-    """A rollout of a plan or policy version over open tickets (a workflow of its own)."""
-
-    id: str
-    finished: bool
-    total: int
-    done: int
-    retargeted: list[str]
-    #: Already under the plan and policy version: nothing to do.
-    unchanged: list[str]
-    failed: list[TicketRetargetFailure]
-
-
-class PlanChangePublic(BaseModel):
-    customer: CustomerPublic
-    #: Open tickets that now run under the new plan (so far, if the rollout goes on).
-    retargeted: list[str]
-    #: Open tickets that could not take it, with the reason (e.g. a worker that did not
-    #: answer: retry the same request, it skips tickets already on the plan).
-    failed: list[TicketRetargetFailure]
-    #: The rollout over the open tickets, with ``apply_to_open``.
-    rollout: RolloutPublic | None = None
-
-
 class FeedbackCreate(Input):
     rating: int = Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")
     comment: str = Field(default="", max_length=20_000)
@@ -287,77 +251,6 @@ class DuplicateDecisionCreate(Input):
 class CoverageCreate(Input):
     by: Name = Field(description="The agent who covers the request without a slot.")
     reason: str = Field(default="", max_length=500)
-
-
-class ContractCreate(Input):
-    """A support contract. Give the term as ``months`` or as ``ends_at``."""
-
-    kind: Literal["subscription", "slots", "grant"] = Field(description=(
-        "subscription: `slots` per month of the term; slots: `slots` for the whole term "
-        "(single slots bought); grant: included support, no slots needed (e.g. one month "
-        "of Basic after an integration is delivered)."))
-    tier: str = Field(min_length=1, max_length=64, description="The plan its requests run on.")
-    starts_at: datetime
-    months: int | None = Field(default=None, ge=1, le=120)
-    ends_at: datetime | None = None
-    slots: int = Field(default=0, ge=0, le=10_000)
-    note: str = Field(default="", max_length=500)
-
-
-class PeriodUsagePublic(BaseModel):
-    start: datetime
-    end: datetime
-    included: int
-    #: Spent: an agent started work on the ticket.
-    used: int
-    #: Held by tickets nobody has started work on yet.
-    reserved: int
-    #: Slots left unused in a period that has ended (not refundable as such).
-    unserved: int | None
-    #: Free slots of the current or a future period.
-    available: int | None
-
-
-class RefundPublic(BaseModel):
-    condition: str = Field(description="When the contract allows the refund.")
-    unserved_from: datetime
-    unserved_until: datetime
-    months: float = Field(description="The unserved part of the term, in months.")
-    amount: str | None = Field(description="months x the price of a month (null: no price).")
-    basis: str = Field(description="How the amount is counted, and what is uncertain about it.")
-
-
-class ContractPublic(BaseModel):
-    id: int
-    customer_id: int
-    kind: str
-    tier: str
-    starts_at: datetime
-    ends_at: datetime
-    slots: int
-    note: str
-    active: bool
-    slot_price: str | None = Field(description="The policy's price of one slot of the tier.")
-    usage: list[PeriodUsagePublic]
-    unused_slots: int = Field(description="Slots left unused in periods that have ended. "
-                              "They are not refunded as such: see refund_if_justified.")
-    refund_if_justified: RefundPublic | None = Field(
-        default=None, description="What a refund of the remaining unserved part of the paid "
-        "term would be, on justified dissatisfaction (subscriptions while their term runs).")
-
-
-class ContractCreated(BaseModel):
-    contract: ContractPublic
-    #: Requests of the customer that waited for a slot and are now covered.
-    covered: list[str]
-    #: The workflow covering them (its id), when any request waited; it goes on after
-    #: the answer when ``covering_finished`` is false.
-    covering: str | None = None
-    covering_finished: bool = True
-
-
-class CustomerDetail(CustomerPublic):
-    contracts: list[ContractPublic] = []
 
 
 class ConfirmationCreate(Input):

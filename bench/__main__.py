@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import shutil
 import signal
@@ -29,22 +28,14 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from bench.baseline import Noop, SleepThenActivity, stamp
-from bench.report import machine, prepend_section, say
+from bench.measure import OUR_CODE, child_pid, concurrently, cpu_seconds, hot_frames, rss_mb
+from bench.report import say, write_run
 from stack.temporal import DevServer, free_port
 from store.db import make_engine
 from store.keys import create_key
 from store.migrations import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Where an idle thread waits: samples ending here are not work.
-IDLE_FRAMES = ("_worker (concurrent/futures/thread.py", "EpollSelector.select",
-               "Condition.wait", "Event.wait", "Thread._wait_for_tstate_lock")
-#: Source folders whose functions the profile summary ranks.
-OUR_CODE = ("api/", "activities/", "workflows/", "sla/", "store/", "channels/",
-            "temporalio/worker/_workflow.py", "temporalio/converter/", "sqlalchemy/engine/base",
-            "jinja2/environment")
-
-
 def policy_text(burst_open: datetime) -> str:
     """Plans for the run: long targets (throughput), 60s (lateness), and a calendar that
     opens at one instant so every burst ticket breaches in the same second."""
@@ -79,62 +70,6 @@ escalation = ["duty"]
 name = "Duty engineer"
 email = "duty@example.com"
 """
-
-
-async def concurrently(count: int, concurrency: int,
-                       make: Callable[[int], Awaitable[Any]]) -> list[Any]:
-    semaphore = asyncio.Semaphore(concurrency)
-
-    async def one(number: int) -> Any:
-        async with semaphore:
-            return await make(number)
-
-    return list(await asyncio.gather(*(one(n) for n in range(count))))
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time a process has used so far."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return 0.0
-    # After the command name: state is field 3, utime and stime are fields 14 and 15.
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def child_pid(pid: int) -> int:
-    """The profiled program under ``py-spy record``, or the process itself."""
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return pid
-    return int(children[0]) if children else pid
-
-
-def hot_frames(raw: Path, ours: tuple[str, ...], top: int = 12) -> list[tuple[str, float]]:
-    """From py-spy's collapsed stacks: the share of busy samples (threads waiting for work
-    left out) each of our functions is on the stack for (inclusive), highest first."""
-    total = 0
-    inclusive: dict[str, int] = {}
-    for line in raw.read_text().splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        leaf = stack.rpartition(";")[2]
-        if not count_text.isdigit() or not leaf.strip() or leaf.startswith(IDLE_FRAMES):
-            continue
-        count = int(count_text)
-        total += count
-        for frame in set(stack.split(";")):
-            if any(f"({prefix}" in frame for prefix in ours):
-                inclusive[frame] = inclusive.get(frame, 0) + count
-    ranked = sorted(inclusive.items(), key=lambda item: -item[1])[:top]
-    return [(frame, round(100 * count / total, 1)) for frame, count in ranked] if total else []
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 class Bench:
@@ -420,42 +355,6 @@ class Bench:
         self.first_rss = self.first_rss or total
 
 
-def write(bench: Bench, args: argparse.Namespace, suite_seconds: float | None) -> None:
-    if suite_seconds is not None:
-        bench.figure("full test suite (make test), wall time", suite_seconds, "s")
-    about = machine()
-    results = {"machine": about, "workers": args.workers, "figures": bench.figures,
-               "cpu_seconds_by_phase": bench.cpu, "profiles": bench.profiles,
-               "date": datetime.now(UTC).isoformat()}
-    Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
-    lines = [
-        f"## Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: {args.workers} worker process(es)",
-        "",
-        f"Machine: {about['platform']}, {about['cpus']} CPUs, Python {about['python']}, "
-        f"{about['temporal'].splitlines()[0] if about['temporal'] else 'temporal CLI'}.",
-        f"Scale: creation {args.creation}, lateness {args.lateness} over "
-        f"{args.spread_seconds} s, burst {args.burst}, concurrency {args.concurrency}.",
-        "",
-        "| figure | value | raw baseline (same run) | ratio | target |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    for item in bench.figures:
-        baseline = f"{item['baseline']} {item['unit']}" if item["baseline"] is not None else "-"
-        ratio = f"{item['ratio']:.2f}" if item["ratio"] is not None else "-"
-        lines.append(f"| {item['figure']} | {item['value']} {item['unit']} | {baseline} | "
-                     f"{ratio} | {item['target'] or '-'} |")
-    if bench.cpu:
-        roles = [role for role in next(iter(bench.cpu.values())) if role != "wall"]
-        lines += ["", "CPU seconds used by each process in each phase (2 cores give at most "
-                  "2 s per wall-clock second):", "",
-                  "| phase | wall s | " + " | ".join(roles) + " |",
-                  "| --- | --- | " + " | ".join("---" for _ in roles) + " |"]
-        lines += [f"| {phase} | {used['wall']} | " + " | ".join(str(used[r]) for r in roles)
-                  + " |" for phase, used in bench.cpu.items()]
-    prepend_section(Path(args.out), "\n".join(lines) + "\n")
-    say(f"wrote {args.out} and {args.json}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--creation", type=int, default=300, help="tickets for throughput")
@@ -502,7 +401,7 @@ def main() -> None:
             say(f"make test failed ({run.returncode}); not recorded:\n{run.stdout[-2000:]}"
                 f"{run.stderr[-2000:]}")
             suite = None
-    write(bench, args, suite)
+    write_run(bench, args, suite)
 
 
 if __name__ == "__main__":

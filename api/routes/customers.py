@@ -9,19 +9,18 @@ from sqlmodel import select
 
 from api.auth import Admin, CustomerOrStaff, Principal, Staff
 from api.contracts import contract_problems, contract_public
-from api.deps import PolicyDep, ResourcesDep, SessionDep, off_loop
-from api.routes.rollouts import rollout_public
-from api.schemas import (
+from api.customer_schemas import (
     ContractCreate,
     ContractCreated,
     ContractPublic,
-    CustomerCreate,
     CustomerDetail,
-    CustomerPublic,
     PlanChangeCreate,
     PlanChangePublic,
     TicketRetargetFailure,
 )
+from api.deps import PolicyDep, ResourcesDep, SessionDep, off_loop
+from api.routes.rollouts import rollout_public
+from api.schemas import CustomerCreate, CustomerPublic
 from store.contracts import contracts_of
 from store.models import Contract, Customer
 from tickets.contracts import cover_waiting_tickets, covering_id, plan_covering

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from api.auth import Admin
+from api.customer_schemas import RolloutPublic, TicketRetargetFailure
 from api.deps import ResourcesDep
-from api.schemas import RolloutPublic, TicketRetargetFailure
 from tickets.rollout import rollout_progress
 from workflows.messages import RolloutProgress
 
