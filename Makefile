@@ -1,5 +1,9 @@
-PYTHON ?= python3.11
-VENV := .venv
+# The first Python 3.11 or newer on the PATH (pyproject.toml allows them); PYTHON=...
+# chooses another.
+PYTHON ?= $(shell for candidate in python3 python3.14 python3.13 python3.12 python3.11; do \
+	command -v $$candidate >/dev/null 2>&1 && $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& { echo $$candidate; break; }; done)
+VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
@@ -9,7 +13,8 @@ LOCK := requirements.lock
 .PHONY: run test bench bench-kill lint typecheck record-histories clean lock
 
 $(BIN)/python:
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: set PYTHON=/path/to/python3.11"; exit 1; }
+	@test -n "$(PYTHON)" || { echo "no Python 3.11 or newer found: install one, or set PYTHON=/path/to/python3"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "$(PYTHON) is older than 3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
@@ -23,7 +28,7 @@ $(TEST_STAMP): $(BIN)/python pyproject.toml $(LOCK)
 
 ## lock: resolve pyproject.toml's dependencies afresh (newest releases) into requirements.lock
 lock:
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found"; exit 1; }
+	@test -n "$(PYTHON)" || { echo "no Python 3.11 or newer found"; exit 1; }
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet --upgrade pip
 	.lock-venv/bin/python -m pip install --quiet -e '.[test]'

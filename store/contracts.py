@@ -1,6 +1,6 @@
 """Contracts in the database, and the coverage decision they give a request now.
 
-The decision itself is ``sla.entitlements.decide``; here are only the reads it needs, so
+The decision itself is ``sla.policy.entitlements.decide``; here are only the reads it needs, so
 the API (a new request) and the covering workflow's step (a request that waited) decide
 the same way.
 """

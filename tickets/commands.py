@@ -155,7 +155,7 @@ async def create_ticket(
     With ``call``, the ticket is opened by an emergency call, recorded in the same step.
     ``tier`` is the plan a contract gives (default: the customer's plan), ``coverage``
     what pays for the work on a tier that sells slots, and ``slot_claim`` the slot the
-    workflow takes as its first step (see ``sla.coverage.coverage_for``).
+    workflow takes as its first step (see ``sla.ticket.coverage.coverage_for``).
 
     Update-with-start makes creation one durable step: the workflow exists before
     anything is written, and its first activity writes the row, so no crash leaves

@@ -14,6 +14,7 @@ from sla.policy.entitlements import Decision
 from sla.policy.rules import Policy
 from store.contracts import decide_for as store_decide_for
 from store.models import Customer, Ticket
+from tickets.services import PROGRESS_QUERY_SECONDS
 from workflows.covering import CoveringWorkflow
 from workflows.messages import CoveringInput, CoveringProgress, WaitingRequest
 
@@ -65,4 +66,9 @@ async def cover_waiting_tickets(client: Client, task_queue: str, workflow_id: st
         return True, await asyncio.wait_for(asyncio.shield(handle.result()),
                                             timeout=wait.total_seconds())
     except TimeoutError:
-        return False, await handle.query(CoveringWorkflow.progress)
+        pass
+    try:
+        return False, await asyncio.wait_for(handle.query(CoveringWorkflow.progress),
+                                             timeout=PROGRESS_QUERY_SECONDS)
+    except TimeoutError:
+        return False, CoveringProgress(total=len(covering.requests))

@@ -1,4 +1,4 @@
-"""Reading the tickets of a report period from the projection, for ``sla.report``."""
+"""Reading the tickets of a report period from the projection, for ``reports.attainment``."""
 
 from __future__ import annotations
 

@@ -24,6 +24,7 @@ from sla.policy.snapshot import PlanSnapshot
 from store.models import Contract, Customer, Ticket
 from tickets.commands import customer_contact, customer_tam
 from tickets.errors import NotFound, Unavailable
+from tickets.services import PROGRESS_QUERY_SECONDS
 from workflows.messages import RolloutInput, RolloutProgress, RolloutTarget
 from workflows.rollout import RolloutWorkflow
 
@@ -101,7 +102,12 @@ async def run_rollout(client: Client, task_queue: str, workflow_id: str, rollout
         return True, await asyncio.wait_for(asyncio.shield(handle.result()),
                                             timeout=wait.total_seconds())
     except TimeoutError:
-        return False, await handle.query(RolloutWorkflow.progress)
+        pass
+    try:
+        return False, await asyncio.wait_for(handle.query(RolloutWorkflow.progress),
+                                             timeout=PROGRESS_QUERY_SECONDS)
+    except TimeoutError:
+        return False, rollout.progress
 
 
 async def rollout_progress(client: Client, workflow_id: str,

@@ -11,6 +11,10 @@ from temporalio.client import Client
 from config import Settings
 from sla.policy.rules import Policy
 
+#: How long a caller that has waited already waits for a workflow's progress: a worker
+#: too busy to finish is too busy to answer at length.
+PROGRESS_QUERY_SECONDS = 2.0
+
 
 @dataclass
 class AppResources:

@@ -137,7 +137,7 @@ class DuplicateDecision:
 
 @dataclass
 class FeedbackLink:
-    """What a feedback link is good for now (``sla.feedback_link.LinkStatus``)."""
+    """What a feedback link is good for now (``sla.ticket.feedback_link.LinkStatus``)."""
 
     status: str
     ticket_id: str

@@ -78,7 +78,7 @@ class TicketWorkflow:
     clocks of a request that waited for a support slot; ``decide_duplicate`` confirms a
     suspected duplicate (its clocks end, the original is told) or rejects it.
     Every update answers, once the database projection holds the change, with the live
-    view less the ticket's bulky text (``sla.view.answer``); the ``sla`` query has it all.
+    view less the ticket's bulky text (``sla.ticket.view.answer``); the ``sla`` query has it all.
 
     Query: ``sla`` (live view: status, each clock's due time, remaining time and
     state, escalation level).

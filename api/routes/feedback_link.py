@@ -1,6 +1,6 @@
 """The page a feedback link opens: the customer rates a closed ticket without an API key.
 
-The link's token (``sla.feedback_link``) is the only credential: it is good for one ticket
+The link's token (``sla.ticket.feedback_link``) is the only credential: it is good for one ticket
 and its latest closure. A wrong token looks exactly like a missing ticket (404).
 """
 

@@ -20,7 +20,7 @@ down_revision: str | Sequence[str] | None = '0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-#: The labels ``sla.deadlines`` wrote into breach entries, frozen here as they were.
+#: The labels ``sla.ticket.deadlines`` wrote into breach entries, frozen here as they were.
 _BREACH_LABELS = {"first response": "first_response", "next update": "next_update",
                   "resolution": "resolution", "study": "study", "callback": "callback"}
 _LEVEL = re.compile(r"^level (\d+):")

@@ -1,6 +1,6 @@
 """SLA clocks: how much of a target is used, when it is due, when to warn.
 
-All arithmetic on time goes through the clock's calendar (``sla.calendars``):
+All arithmetic on time goes through the clock's calendar (``sla.policy.calendars``):
 24/7 when the clock has none, business hours when it has one.
 """
 

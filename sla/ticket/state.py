@@ -19,7 +19,7 @@ STATUSES: tuple[TicketStatus, ...] = ("open", "waiting_on_customer", "resolution
 
 @dataclass
 class Coverage:
-    """What pays for the work on a request that needs a slot (see ``sla.entitlements``)."""
+    """What pays for the work on a request that needs a slot (see ``sla.policy.entitlements``)."""
 
     covered: bool
     #: The contract that covers it; None when not covered, or covered by hand.
