@@ -37,7 +37,9 @@ def add_links(app: FastAPI) -> None:
                 if f"{{{parameter}}}" in path
                 for operation in operations.values()
             }
-        app.openapi_schema = schema
+        if getattr(app.state, "resources", None) is not None:
+            # Kept once complete: before start-up the policy's lists are not in it yet.
+            app.openapi_schema = schema
         return schema
 
     app.openapi = with_links  # type: ignore[method-assign]

@@ -12,6 +12,7 @@ from api.limits import BodySizeLimit
 from api.links import add_links
 from api.log_context import TicketLogContext
 from api.metrics import ApiMetrics, RequestMetrics
+from api.openapi import install_openapi
 from api.routes import (
     customers,
     emergency,
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(feedback_link.router)
     app.include_router(keys.router)
     app.include_router(rollouts.router)
+    install_openapi(app)
     add_links(app)
     return app
 

@@ -20,6 +20,19 @@ from tickets.inputs import (
 )
 from tickets.scrub import MaskedSecretPublic
 
+
+class ProblemPublic(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorPublic(BaseModel):
+    """Every error's body: the reason as text, or each problem with the input."""
+
+    detail: str | list[ProblemPublic]
+
+
 # --- customers ------------------------------------------------------------------
 
 

@@ -64,7 +64,7 @@ def test_the_api_survives_schemathesis(dev_server: DevServer, tmp_path: Path) ->
             run = subprocess.run(
                 [str(Path(sys.executable).parent / "schemathesis"), "run",
                  f"{base}/openapi.json",
-                 "--checks", "not_a_server_error,response_schema_conformance",
+                 "--checks", "not_a_server_error,response_schema_conformance,status_code_conformance",
                  "--header", f"Authorization: Bearer {role_key}",
                  "--max-examples", "15" if role == "admin" else "6",
                  "--generation-deterministic", "--request-timeout", "20"],

@@ -1,17 +1,16 @@
-"""Every route against every role: 401 without a key, 403 for a role that may not, 404 for
-another customer's ticket, and through for the roles that may."""
+"""Every route against every role, in-process: 401 without a key, 403 for a role that may
+not, 404 for another customer's ticket, and through for the roles that may."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.e2e.conftest import Stack
+from tests.api.conftest import InProcessApi
 
-pytestmark = pytest.mark.e2e
-
+#: Headers that take the client's admin key away.
+NO_KEY = {"Authorization": ""}
 ALL = {"customer", "agent", "admin", "telephony"}
 CUSTOMER_OR_STAFF = {"customer", "agent", "admin"}
 STAFF = {"agent", "admin"}
@@ -128,8 +127,8 @@ class Tickets:
         return ticket_id
 
 
-async def test_every_route_against_every_role(stack: Stack) -> None:
-    admin = stack.http
+async def test_every_route_against_every_role(api: InProcessApi) -> None:
+    admin = api.http
     customers = [(await admin.post("/customers", json={
         "name": f"Access Co {letter}", "plan": "fast", "tam_name": "Tess",
         "tam_email": "t@example.com", "email": f"desk@access-{letter.lower()}.example"})).json()["id"]
@@ -147,43 +146,42 @@ async def test_every_route_against_every_role(stack: Stack) -> None:
                              "own_email": "desk@access-a.example"}
 
     checked = 0
-    async with httpx.AsyncClient(base_url=str(admin.base_url), timeout=30) as http:
-        for method, path, body, roles, state in ROUTES:
-            url, payload = fill(path, names), fill(body, names)
-            anonymous = await http.request(method, url, json=payload)
-            assert anonymous.status_code == 401, (method, path)
-            for role in sorted(ALL):
-                headers = {"Authorization": f"Bearer {keys[role]}"}
-                if role in roles:
-                    # A fresh ticket in the state the call needs: an allowed role succeeds.
-                    own = await tickets.in_state(state) if "{own}" in path else names["own"]
-                    url = fill(path, names | {"own": own})
-                response = await http.request(method, url, json=payload, headers=headers)
-                checked += 1
-                if role in roles:
-                    assert response.is_success, (method, path, role, response.status_code,
-                                                 response.text)
-                else:
-                    assert response.status_code == 403, (method, path, role, response.text)
-            if "{own}" in path and "customer" in roles:
-                foreign = await http.request(
-                    method, fill(path.replace("{own}", "{other}"), names), json=payload,
-                    headers={"Authorization": f"Bearer {keys['customer']}"})
-                assert foreign.status_code == 404, (method, path)
-        wrong = await http.get("/tickets", headers={"Authorization": "Bearer sla_not-a-key"})
-        assert wrong.status_code == 401
-        mine = await http.get("/tickets", headers={"Authorization": f"Bearer {keys['customer']}"})
-        assert {row["customer_id"] for row in mine.json()} == {customers[0]}
-        other_customer = await http.post("/tickets", headers={
-            "Authorization": f"Bearer {keys['customer']}"}, json={
-            "customer_id": customers[1], "subject": "s", "description": "d", "severity": "minor"})
-        assert other_customer.status_code == 403
-        for public in ("/health", "/metrics", "/openapi.json"):
-            assert (await http.get(public)).status_code == 200
+    http = admin
+    for method, path, body, roles, state in ROUTES:
+        url, payload = fill(path, names), fill(body, names)
+        anonymous = await http.request(method, url, json=payload, headers=NO_KEY)
+        assert anonymous.status_code == 401, (method, path)
+        for role in sorted(ALL):
+            headers = {"Authorization": f"Bearer {keys[role]}"}
+            if role in roles:
+                # A fresh ticket in the state the call needs: an allowed role succeeds.
+                own = await tickets.in_state(state) if "{own}" in path else names["own"]
+                url = fill(path, names | {"own": own})
+            response = await http.request(method, url, json=payload, headers=headers)
+            checked += 1
+            if role in roles:
+                assert response.is_success, (method, path, role, response.status_code,
+                                             response.text)
+            else:
+                assert response.status_code == 403, (method, path, role, response.text)
+        if "{own}" in path and "customer" in roles:
+            foreign = await http.request(
+                method, fill(path.replace("{own}", "{other}"), names), json=payload,
+                headers={"Authorization": f"Bearer {keys['customer']}"})
+            assert foreign.status_code == 404, (method, path)
+    wrong = await http.get("/tickets", headers={"Authorization": "Bearer sla_not-a-key"})
+    assert wrong.status_code == 401
+    mine = await http.get("/tickets", headers={"Authorization": f"Bearer {keys['customer']}"})
+    assert {row["customer_id"] for row in mine.json()} == {customers[0]}
+    other_customer = await http.post("/tickets", headers={
+        "Authorization": f"Bearer {keys['customer']}"}, json={
+        "customer_id": customers[1], "subject": "s", "description": "d", "severity": "minor"})
+    assert other_customer.status_code == 403
+    for public in ("/health", "/metrics", "/openapi.json"):
+        assert (await http.get(public, headers=NO_KEY)).status_code == 200
     print(f"\naccess matrix: {checked} route/role pairs checked")
     revoked = (await admin.get("/keys")).json()
     agent_id = next(key["id"] for key in revoked if key["role"] == "agent")
     await admin.delete(f"/keys/{agent_id}")
-    async with httpx.AsyncClient(base_url=str(admin.base_url)) as http:
-        gone = await http.get("/queue", headers={"Authorization": f"Bearer {keys['agent']}"})
-        assert gone.status_code == 401
+    gone = await admin.get("/queue", headers={"Authorization": f"Bearer {keys['agent']}"})
+    assert gone.status_code == 401

@@ -6,12 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
-from tests.e2e.conftest import Stack
-from tests.e2e.test_access import ROUTES, fill
-
-pytestmark = pytest.mark.e2e
+from tests.api.conftest import InProcessApi
+from tests.api.test_access import ROUTES, fill
 
 #: Nested text fields worth their own case (the top-level ones come from the routes' bodies).
 NESTED = [("/tickets", ("intake", "module")), ("/tickets", ("assignee", "name"))]
@@ -22,8 +18,10 @@ def text_fields(body: dict[str, Any]) -> list[tuple[str, ...]]:
             and not value.startswith("{")]
 
 
-async def test_a_lone_surrogate_is_a_422_naming_the_field_in_every_route(stack: Stack) -> None:
-    admin = stack.http
+async def test_a_lone_surrogate_is_a_422_naming_the_field_in_every_route(
+    api: InProcessApi,
+) -> None:
+    admin = api.http
     customer = (await admin.post("/customers", json={"name": "Surrogate Co", "plan": "fast"})).json()
     ticket = (await admin.post("/tickets", json={
         "customer_id": customer["id"], "subject": "s", "description": "d",
