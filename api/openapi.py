@@ -2,7 +2,8 @@
 
 Every route declares the error statuses it can answer, each with its body: 401 and 403
 where a key is needed, 404 where the path names something, 409 where a change can be
-refused, 413 and 422 where a body or parameters are read, 503 where Temporal is reached.
+refused, 400, 413 and 422 where a body or parameters are read, 503 where Temporal is
+reached.
 The plans, tiers, channels and time zones the API accepts are the loaded policy's, so
 the schema lists them: a client (or a fuzzer) learns them from the document instead of
 from a 422.
@@ -26,6 +27,7 @@ DATABASE_ONLY = ("/keys", "/health", "/metrics")
 REFUSABLE = ("/tickets", "/customers", "/emergency", "/inbound", "/feedback")
 
 ERRORS: dict[int, str] = {
+    400: "the body could not be read as the content type it claims",
     401: "no API key, or an unknown or revoked one (send Authorization: Bearer <key>)",
     403: "the key's role may not do this",
     404: "what the path names does not exist (or is not the customer key's own)",
@@ -64,7 +66,7 @@ def declare_error_statuses(schema: dict[str, Any]) -> None:
             if any(p["in"] == "path" for p in parameters):
                 codes.add(404)
             if "requestBody" in operation:
-                codes.add(413)
+                codes |= {400, 413}
                 if path.startswith(REFUSABLE):
                     codes.add(409)
             if not path.startswith(DATABASE_ONLY):

@@ -50,7 +50,10 @@ IdempotencyKey = Annotated[
     "",
     response_model=TicketPublic,
     status_code=status.HTTP_201_CREATED,
-    responses={202: {"model": TicketAccepted,
+    responses={200: {"model": TicketPublic,
+                     "description": "a retry with the same Idempotency-Key: the ticket it "
+                                    "opened"},
+               202: {"model": TicketAccepted,
                      "description": "accepted; the worker has not answered yet"}},
 )
 async def create(
