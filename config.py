@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     #: The API's public URL: what the telephony provider calls (behind a proxy the API sees
     #: another one) and where links in messages (the feedback link) point.
     public_base_url: str | None = None
+    #: A browser session signed in with a key ends after this long without use.
+    web_session_idle_minutes: int = Field(default=480, ge=1)
+    #: Failed sign-ins a client (by address) may make per minute; then 429 for a while.
+    sign_in_attempts_per_minute: int = Field(default=10, ge=1)
     #: Worker tuning (see BENCHMARKS.md): tickets kept in the worker's cache (an evicted
     #: ticket is rebuilt from its history when its next timer fires), workflow tasks and
     #: activities run at once (with as many threads for the activities' database work).

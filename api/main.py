@@ -14,6 +14,7 @@ from api.log_context import TicketLogContext
 from api.metrics import ApiMetrics, RequestMetrics
 from api.openapi import install_openapi
 from api.routes import (
+    console,
     customers,
     emergency,
     feedback_link,
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(emergency.router)
     app.include_router(inbound.router)
     app.include_router(pages.router)
+    app.include_router(console.router)
     app.include_router(reports.router)
     app.include_router(feedback_link.router)
     app.include_router(keys.router)

@@ -211,6 +211,20 @@ class ApiKey(SQLModel, table=True):
     revoked_at: datetime | None = instant(default=None)
 
 
+class WebSession(SQLModel, table=True):
+    """A browser signed in with an API key: only the SHA-256 of its cookie is stored. It
+    ends at sign-out, after its idle time, or at once when its key is revoked."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    key_id: int = Field(foreign_key="apikey.id", index=True)
+    #: Every form of the session carries it: a form posted from another site cannot.
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = instant(default_factory=utcnow)
+    last_seen_at: datetime = instant(default_factory=utcnow)
+    ended_at: datetime | None = instant(default=None)
+
+
 #: The tables as SQLAlchemy Core sees them, for bulk upserts and aggregate queries.
 TICKETS: Table = Ticket.__table__  # type: ignore[attr-defined]
 TIMELINE: Table = TimelineEvent.__table__  # type: ignore[attr-defined]

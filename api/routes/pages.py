@@ -14,9 +14,11 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel import col, func, select
 
-from api.auth import Staff
-from api.deps import ResourcesDep, SessionDep, TemporalClientDep
+from api.auth import Principal
+from api.deps import ResourcesDep, SessionDep, TemporalClientDep, off_loop
 from api.presenters import public
+from api.routes.tickets import notifications, timeline
+from api.web_auth import StaffPage
 from store.models import Customer, Ticket, internal_clock_names
 from tickets.commands import query_ticket
 
@@ -85,39 +87,71 @@ def workflow_url(resources: ResourcesDep, ticket_id: str) -> str:
 def queue(
     session: SessionDep,
     resources: ResourcesDep,
-    caller: Staff,
+    caller: StaffPage,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    status: Annotated[str | None, Query(max_length=40)] = None,
+    severity: Annotated[str | None, Query(max_length=20)] = None,
+    plan: Annotated[str | None, Query(max_length=64)] = None,
+    customer: Annotated[str | None, Query(max_length=200)] = None,
+    breached: Annotated[str | None, Query(max_length=5)] = None,
+    mine: Annotated[str | None, Query(max_length=5)] = None,
 ) -> HTMLResponse:
-    """Open tickets by next due time; breached ones (already overdue) first; 50 a page."""
+    """Open tickets by next due time; breached ones (already overdue) first; 50 a page.
+    Filters: status, severity, plan, customer (name contains), breached, and mine (assigned
+    to the signed-in person's name)."""
     now = datetime.now(UTC)
-    open_tickets = select(Ticket).where(Ticket.status != "closed")
-    total = session.exec(select(func.count()).select_from(open_tickets.subquery())).one()
+    conditions = [Ticket.status != "closed"]
+    if status:
+        conditions.append(Ticket.status == status)
+    if severity:
+        conditions.append(Ticket.severity == severity)
+    if plan:
+        conditions.append(Ticket.plan == plan)
+    if breached in ("yes", "no"):
+        conditions.append(Ticket.breached == (breached == "yes"))
+    if mine == "yes":
+        conditions.append(Ticket.assignee_name == caller.name)
     query = (select(Ticket, Customer).join(Customer, col(Customer.id) == col(Ticket.customer_id))
-             .where(Ticket.status != "closed")
-             .order_by(col(Ticket.breached).desc(), col(Ticket.next_due_at).is_(None),
-                       col(Ticket.next_due_at), col(Ticket.created_at))
+             .where(*conditions))
+    if customer:
+        query = query.where(col(Customer.name).contains(customer))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    query = (query.order_by(col(Ticket.breached).desc(), col(Ticket.next_due_at).is_(None),
+                            col(Ticket.next_due_at), col(Ticket.created_at))
              .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
     rows = [
         QueueRow(id=ticket.id, subject=ticket.subject, severity=ticket.severity,
-                 customer=customer.name, plan=ticket.plan, clock=_clock_label(ticket),
+                 customer=customer_row.name, plan=ticket.plan, clock=_clock_label(ticket),
                  due=ticket.next_due_at, left=time_left(ticket.next_due_at, now),
                  breached=ticket.breached, page_url=f"/queue/tickets/{quote(ticket.id)}",
                  workflow_url=workflow_url(resources, ticket.id))
-        for ticket, customer in session.exec(query)
+        for ticket, customer_row in session.exec(query)
     ]
+    filters = {"status": status or "", "severity": severity or "", "plan": plan or "",
+               "customer": customer or "", "breached": breached or "", "mine": mine or ""}
     html = _pages.get_template("queue.html").render(
-        rows=rows, total=total, page=page, pages=max(1, math.ceil(total / PAGE_SIZE)), now=now)
+        rows=rows, total=total, page=page, pages=max(1, math.ceil(total / PAGE_SIZE)), now=now,
+        caller=caller, filters=filters)
     return HTMLResponse(html)
 
 
 @router.get("/queue/tickets/{ticket_id}", response_class=HTMLResponse)
-async def ticket_page(ticket_id: str, client: TemporalClientDep,
-                      resources: ResourcesDep, caller: Staff) -> HTMLResponse:
-    """A ticket's live state, read from its workflow."""
+async def ticket_page(ticket_id: str, client: TemporalClientDep, resources: ResourcesDep,
+                      caller: StaffPage, session: SessionDep,
+                      done: Annotated[str | None, Query(max_length=40)] = None) -> HTMLResponse:
+    """A ticket's live state, read from its workflow, and what an agent can do with it."""
     ticket = public(await query_ticket(client, ticket_id))
     html = _pages.get_template("ticket.html").render(
-        ticket=ticket, workflow_url=workflow_url(resources, ticket_id))
+        ticket=ticket, workflow_url=workflow_url(resources, ticket_id), caller=caller,
+        customer=False, done=done, error=None, **await ticket_records(session, caller, ticket_id))
     return HTMLResponse(html)
+
+
+async def ticket_records(session: SessionDep, caller: Principal,
+                         ticket_id: str) -> dict[str, object]:
+    """The timeline and the messages, as the caller may read them (a customer: their own)."""
+    return {"timeline": await off_loop(lambda: timeline(ticket_id, session, caller)),
+            "messages": await off_loop(lambda: notifications(ticket_id, session, caller))}
 
 
 def _clock_label(ticket: Ticket) -> str | None:

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from api.auth import Staff
 from api.deps import SessionDep
 from api.routes.pages import render_page
+from api.web_auth import StaffPage
 from reports.attainment import GROUP_BY, GroupBy, GroupFigures, Report, build_report, csv_rows
 from tickets.reports import report_period, report_tickets
 
@@ -105,7 +106,7 @@ def weekly_bars(weeks: list[GroupFigures], clock: Literal["first_response", "res
 @router.get("/reports", response_class=HTMLResponse)
 def reports_page(
     session: SessionDep,
-    caller: Staff,
+    caller: StaffPage,
     start: FromQuery = None,
     end: ToQuery = None,
     group_by: GroupByQuery = "plan",

@@ -11,6 +11,8 @@ from tests.api.conftest import InProcessApi
 
 #: Headers that take the client's admin key away.
 NO_KEY = {"Authorization": ""}
+#: The pages people open in a browser (the rest is the JSON API).
+PAGES = {"/queue", "/reports"}
 ALL = {"customer", "agent", "admin", "telephony"}
 CUSTOMER_OR_STAFF = {"customer", "agent", "admin"}
 STAFF = {"agent", "admin"}
@@ -150,7 +152,12 @@ async def test_every_route_against_every_role(api: InProcessApi) -> None:
     for method, path, body, roles, state in ROUTES:
         url, payload = fill(path, names), fill(body, names)
         anonymous = await http.request(method, url, json=payload, headers=NO_KEY)
-        assert anonymous.status_code == 401, (method, path)
+        if path in PAGES or path.startswith("/queue/"):
+            # A page: a browser without a session is sent to sign in.
+            assert anonymous.status_code == 303, (method, path)
+            assert anonymous.headers["Location"].startswith(f"/sign-in?next={url}")
+        else:
+            assert anonymous.status_code == 401, (method, path)
         for role in sorted(ALL):
             headers = {"Authorization": f"Bearer {keys[role]}"}
             if role in roles:

@@ -10,6 +10,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.conftest import UiStack
+from tests.browser.test_console import new_key, sign_in
 from tests.e2e.test_tickets_api import wait_for
 
 pytestmark = pytest.mark.browser
@@ -28,7 +29,7 @@ async def shown(page: Page, text: str, timeout: float = 30) -> None:
 async def open_tickets(stack: UiStack, name: str) -> dict[str, str]:
     customer = (await stack.http.post("/customers", json={
         "name": name, "plan": "fast", "tam_name": "Tess", "tam_email": "t@example.com"})).json()
-    ids = {}
+    ids = {"customer": str(customer["id"])}
     for severity in ("minor", "critical"):
         ids[severity] = (await stack.http.post("/tickets", json={
             "customer_id": customer["id"], "subject": f"{severity} problem at {name}",
@@ -54,7 +55,7 @@ async def test_the_web_ui_finds_a_ticket_and_shows_its_summary_and_details(
     await page.get_by_text("User Metadata", exact=True).first.click()
     # The UI renders summary and details as Markdown inside sandboxed frames.
     await shown(page, "minor problem at Browser Co · Browser Co · minor")
-    await shown(page, "customer Browser Co (#1) · plan fast")
+    await shown(page, f"customer Browser Co (#{ids['customer']}) · plan fast")
     await shown(page, "first response: running, due")
     await page.screenshot(path=str(artifacts / "temporal-ui-metadata.png"), full_page=True)
     await page.close()
@@ -69,9 +70,8 @@ async def test_the_queue_orders_by_due_time_and_highlights_breaches(
         return bool((await ui_stack.http.get(f"/tickets/{ids['critical']}")).json()["breached"])
 
     await wait_for(breached)
-    page = await browser.new_page(viewport={"width": 1400, "height": 900})
-    await page.set_extra_http_headers({"Authorization": ui_stack.http.headers["Authorization"]})
-    await page.goto(f"{ui_stack.api_url}/queue")
+    context, page = await sign_in(browser, ui_stack, await new_key(ui_stack, "agent", "Pat 1"),
+                                  start="/queue")
     rows = await page.locator("tr.ticket").evaluate_all(
         """rows => rows.map(row => ({id: row.dataset.ticket,
                                      breached: row.classList.contains('breached'),
@@ -96,7 +96,7 @@ async def test_the_queue_orders_by_due_time_and_highlights_breaches(
     await page.screenshot(path=str(artifacts / "queue.png"), full_page=True)
     await critical.get_by_role("link", name=ids["critical"]).click()
     await expect(page.get_by_text("SLA breached")).to_be_visible()
-    await page.close()
+    await context.close()
 
 
 async def test_the_report_page_charts_each_week_and_regroups(
@@ -114,9 +114,8 @@ async def test_the_report_page_charts_each_week_and_regroups(
     today = (await ui_stack.http.get(f"/tickets/{ids['minor']}")).json()["created_at"][:10]
     params = {"from": today, "to": today}
     expected = (await ui_stack.http.get("/reports/sla", params=params)).json()
-    page = await browser.new_page(viewport={"width": 1400, "height": 900})
-    await page.set_extra_http_headers({"Authorization": ui_stack.http.headers["Authorization"]})
-    await page.goto(f"{ui_stack.api_url}/reports?from={params['from']}&to={params['to']}")
+    context, page = await sign_in(browser, ui_stack, await new_key(ui_stack, "agent", "Pat 2"),
+                                  start=f"/reports?from={params['from']}&to={params['to']}")
     total = page.locator('tr.total')
     await expect(total.locator("td.tickets")).to_have_text(str(expected["total"]["tickets"]))
     await expect(total.locator("td.fr-breached")).to_have_text(
@@ -140,7 +139,7 @@ async def test_the_report_page_charts_each_week_and_regroups(
     await page.get_by_role("button", name="Show").click()
     await expect(page.locator('tr.group[data-key="critical"]')).to_be_visible()
     assert "group_by=severity" in page.url and f"to={params['to']}" in page.url
-    await page.close()
+    await context.close()
 
 
 async def test_the_ticket_page_and_the_web_ui_label_internal_targets(
@@ -151,16 +150,15 @@ async def test_the_ticket_page_and_the_web_ui_label_internal_targets(
     ticket_id = (await ui_stack.http.post("/tickets", json={
         "customer_id": customer["id"], "subject": "Webhooks late at Internal Target Co",
         "description": "x", "severity": "major"})).json()["id"]
-    page = await browser.new_page(viewport={"width": 1200, "height": 700})
-    await page.set_extra_http_headers({"Authorization": ui_stack.http.headers["Authorization"]})
-    await page.goto(f"{ui_stack.api_url}/queue/tickets/{ticket_id}")
-    rows = page.locator("tbody tr")
+    context, page = await sign_in(browser, ui_stack, await new_key(ui_stack, "agent", "Pat 3"),
+                                  start=f"/queue/tickets/{ticket_id}")
+    rows = page.locator("#clocks tbody tr")
     first = rows.filter(has_text="first_response")
     await expect(first.locator("td.kind")).to_contain_text("internal target")
     await expect(first.locator("td.kind")).to_contain_text("not promised to the customer")
     await expect(rows.filter(has_text="resolution").locator("td.kind")).to_have_text("commitment")
     await page.screenshot(path=str(artifacts / "ticket-internal-target.png"), full_page=True)
-    await page.close()
+    await context.close()
 
     ui = await browser.new_page(viewport={"width": 1400, "height": 1000})
     await ui.goto(f"{ui_stack.ui_url}/namespaces/default/workflows/{ticket_id}")

@@ -1,0 +1,236 @@
+"""The console people use in a browser: sign in with a personal API key, work tickets from
+the queue (agents), follow one's own tickets (customers). Every form carries the
+session's form token; every change goes through the ticket's workflow, which may refuse
+it: the page then shows the reason in place."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Query, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlmodel import col, select
+
+from api.deps import ResourcesDep, SessionDep, off_loop
+from api.errors import status_of
+from api.presenters import public
+from api.routes.pages import render_page, ticket_records, workflow_url
+from api.web_auth import (
+    CustomerPage,
+    SignedIn,
+    SignInLimiter,
+    StaffPage,
+    check_form_token,
+    clear_session_cookie,
+    set_session_cookie,
+)
+from sla.policy.durations import DurationError, parse_duration
+from sla.ticket.state import Coverage
+from store.keys import find_key
+from store.models import Ticket, WebSession
+from store.web_sessions import end, start_session
+from tickets.commands import TicketChange, change_ticket, query_ticket
+from tickets.errors import TicketError
+from tickets.scrub import Scrubber
+from workflows.messages import (
+    AgentResponse,
+    CallbackReport,
+    Confirmation,
+    CoverageGiven,
+    CustomerReply,
+    FeedbackGiven,
+    PageAcknowledgement,
+    Reopen,
+    ResolutionProposal,
+    SeverityChange,
+    StatusChange,
+    TypeChange,
+    UpdateIntervalChange,
+)
+
+router = APIRouter(tags=["console"], include_in_schema=False)
+
+Field = Annotated[str, Form(max_length=20_000)]
+
+
+def _limiter(request: Request) -> SignInLimiter:
+    limiter: SignInLimiter | None = getattr(request.app.state, "sign_in_limiter", None)
+    if limiter is None:
+        limiter = request.app.state.sign_in_limiter = SignInLimiter()
+    return limiter
+
+
+def _safe_next(target: str) -> str:
+    """Only a path of ours: never a redirect to another site."""
+    return target if target.startswith("/") and not target.startswith("//") else ""
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_form(next: Annotated[str, Query(max_length=2000)] = "") -> HTMLResponse:
+    return HTMLResponse(render_page("sign_in.html", next=_safe_next(next), error=None))
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+def sign_in(request: Request, session: SessionDep, resources: ResourcesDep,
+            key: Annotated[str, Form(max_length=200)],
+            next: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    settings = resources.settings
+    client = request.client.host if request.client else "unknown"
+    limiter = _limiter(request)
+    if limiter.blocked(client, settings.sign_in_attempts_per_minute):
+        return HTMLResponse(render_page("sign_in.html", next=_safe_next(next),
+                                        error="Too many attempts: wait a minute."),
+                            status_code=status.HTTP_429_TOO_MANY_REQUESTS)
+    found = find_key(session, key.strip())
+    if found is None:
+        limiter.failed(client)
+        return HTMLResponse(render_page("sign_in.html", next=_safe_next(next),
+                                        error="Unknown or revoked key."),
+                            status_code=status.HTTP_401_UNAUTHORIZED)
+    _row, token = start_session(session, found)
+    home = "/my/tickets" if found.customer_id is not None else "/queue"
+    response = RedirectResponse(_safe_next(next) or home, status_code=status.HTTP_303_SEE_OTHER)
+    set_session_cookie(response, request, token, settings.public_base_url,
+                       timedelta(minutes=settings.web_session_idle_minutes))
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(caller: SignedIn, session: SessionDep,
+             form_token: Annotated[str, Form(max_length=200)] = "") -> Response:
+    check_form_token(caller, form_token)
+    row = session.get(WebSession, caller.session_id)
+    if row is not None:
+        end(session, row)
+    response = RedirectResponse("/sign-in", status_code=status.HTTP_303_SEE_OTHER)
+    clear_session_cookie(response)
+    return response
+
+
+def _staff_change(action: str, form: dict[str, str], name: str,
+                  scrub: Scrubber) -> TicketChange:
+    """The change an agent's form asks for; ValueError names what is wrong with it."""
+    def field(key: str) -> str:
+        value = form.get(key, "").strip()
+        if not value:
+            raise ValueError(f"{key.replace('_', ' ')} is required")
+        return value
+
+    if action == "respond":
+        return AgentResponse(author=name, body=scrub("body", field("body")),
+                             workaround=form.get("workaround") == "on")
+    if action == "status":
+        return StatusChange(status=field("status"), author=name)
+    if action == "resolution":
+        return ResolutionProposal(author=name, summary=scrub("summary", field("summary")))
+    if action == "callback":
+        return CallbackReport(agent=name, outcome=field("outcome"),
+                              notes=scrub("notes", form.get("notes", "")))
+    if action == "acknowledge":
+        return PageAcknowledgement(level=int(field("level")), by=name)
+    if action == "severity":
+        return SeverityChange(severity=field("severity"), author=name)
+    if action == "type":
+        return TypeChange(type=field("type"), author=name)
+    if action == "update-interval":
+        try:
+            interval = parse_duration(field("interval"))
+        except DurationError as error:
+            raise ValueError(str(error)) from None
+        return UpdateIntervalChange(seconds=interval.total_seconds(), author=name)
+    if action == "cover":
+        reason = form.get("reason", "").strip()
+        label = f"covered by {name}" + (f": {reason}" if reason else "")
+        return CoverageGiven(Coverage(covered=True, label=label, at=datetime.now(UTC), by=name))
+    raise ValueError(f"no action {action!r}")
+
+
+def _customer_change(action: str, form: dict[str, str], name: str,
+                     scrub: Scrubber) -> TicketChange:
+    if action == "reply":
+        body = form.get("body", "").strip()
+        if not body:
+            raise ValueError("body is required")
+        return CustomerReply(body=scrub("body", body))
+    if action == "confirm":
+        return Confirmation(comment=scrub("comment", form.get("comment", "")))
+    if action == "reopen":
+        return Reopen(actor=name, reason=scrub("reason", form.get("reason", "")))
+    if action == "rate":
+        return FeedbackGiven(rating=int(form.get("rating", "0")),
+                             comment=scrub("comment", form.get("comment", "")))
+    raise ValueError(f"no action {action!r}")
+
+
+async def _act(request: Request, resources: ResourcesDep, session: SessionDep,
+               caller: Any, ticket_id: str, action: str, customer: bool) -> Response:
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    check_form_token(caller, form.get("form_token", ""))
+    page = f"/my/tickets/{quote(ticket_id)}" if customer else f"/queue/tickets/{quote(ticket_id)}"
+    scrub = Scrubber()
+    try:
+        build = _customer_change if customer else _staff_change
+        change = build(action, form, caller.name, scrub)
+        await change_ticket(resources.temporal, session, ticket_id, change, resources.wait)
+    except (ValueError, ValidationError) as error:
+        return await _ticket_page(resources, session, caller, ticket_id, customer,
+                                  error=f"{action}: {error}", status_code=422)
+    except TicketError as error:
+        return await _ticket_page(resources, session, caller, ticket_id, customer,
+                                  error=f"{action} refused: {error.detail}",
+                                  status_code=status_of(error))
+    # Post, redirect, get: reloading the page never sends the change twice.
+    return RedirectResponse(f"{page}?done={quote(action)}",
+                            status_code=status.HTTP_303_SEE_OTHER)
+
+
+async def _ticket_page(resources: ResourcesDep, session: SessionDep, caller: Any,
+                       ticket_id: str, customer: bool, error: str | None = None,
+                       done: str | None = None, status_code: int = 200) -> HTMLResponse:
+    ticket = public(await query_ticket(resources.temporal, ticket_id), for_customer=customer)
+    html = render_page("ticket.html", ticket=ticket, caller=caller, customer=customer,
+                       workflow_url=None if customer else workflow_url(resources, ticket_id),
+                       error=error, done=done,
+                       **await ticket_records(session, caller, ticket_id))
+    return HTMLResponse(html, status_code=status_code)
+
+
+@router.post("/queue/tickets/{ticket_id}/actions/{action}", response_class=HTMLResponse)
+async def staff_action(ticket_id: str, action: str, request: Request, caller: StaffPage,
+                       resources: ResourcesDep, session: SessionDep) -> Response:
+    return await _act(request, resources, session, caller, ticket_id, action, customer=False)
+
+
+@router.get("/my/tickets", response_class=HTMLResponse)
+async def my_tickets(caller: CustomerPage, session: SessionDep) -> HTMLResponse:
+    """The customer's own tickets, newest first."""
+    rows = await off_loop(lambda: list(session.exec(
+        select(Ticket).where(Ticket.customer_id == caller.customer_id)
+        .order_by(col(Ticket.created_at).desc()).limit(200))))
+    return HTMLResponse(render_page("my_tickets.html", rows=rows, caller=caller))
+
+
+async def _own(session: SessionDep, caller: Any, ticket_id: str) -> bool:
+    ticket = await off_loop(lambda: session.get(Ticket, ticket_id))
+    return ticket is not None and ticket.customer_id == caller.customer_id
+
+
+@router.get("/my/tickets/{ticket_id}", response_class=HTMLResponse)
+async def my_ticket(ticket_id: str, caller: CustomerPage, session: SessionDep,
+                    resources: ResourcesDep,
+                    done: Annotated[str | None, Query(max_length=40)] = None) -> HTMLResponse:
+    """One of the customer's tickets, with the targets committed to them only."""
+    if not await _own(session, caller, ticket_id):
+        return HTMLResponse(render_page("not_found.html", what=ticket_id), status_code=404)
+    return await _ticket_page(resources, session, caller, ticket_id, customer=True, done=done)
+
+
+@router.post("/my/tickets/{ticket_id}/actions/{action}", response_class=HTMLResponse)
+async def customer_action(ticket_id: str, action: str, request: Request, caller: CustomerPage,
+                          resources: ResourcesDep, session: SessionDep) -> Response:
+    if not await _own(session, caller, ticket_id):
+        return HTMLResponse(render_page("not_found.html", what=ticket_id), status_code=404)
+    return await _act(request, resources, session, caller, ticket_id, action, customer=True)

@@ -1,0 +1,123 @@
+"""Who is at the browser: the session cookie set at sign-in, and the form token every page
+form carries.
+
+The cookie is HttpOnly and SameSite=Strict, Secure when the API is served over HTTPS (its
+``PUBLIC_BASE_URL`` says so behind a proxy), and ends after the configured idle time. The
+JSON API never reads it: API clients send ``Authorization: Bearer``, so a page cannot be
+made to write through the API on a signed-in agent's behalf.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, HTTPException, Request, Response, status
+
+from api.auth import Principal, principal
+from api.deps import ResourcesDep, SessionDep
+from store.web_sessions import find_session
+
+COOKIE = "sla_session"
+
+
+@dataclass(frozen=True)
+class WebCaller(Principal):
+    name: str
+    csrf_token: str
+    session_id: int
+
+
+def secure_cookies(request: Request, public_base_url: str | None) -> bool:
+    if public_base_url:
+        return public_base_url.lower().startswith("https://")
+    return request.url.scheme == "https"
+
+
+def set_session_cookie(response: Response, request: Request, token: str,
+                       public_base_url: str | None, idle: timedelta) -> None:
+    response.set_cookie(COOKIE, token, max_age=int(idle.total_seconds()), httponly=True,
+                        samesite="strict", secure=secure_cookies(request, public_base_url),
+                        path="/")
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(COOKIE, path="/")
+
+
+def _to_sign_in(request: Request) -> HTTPException:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return HTTPException(status.HTTP_303_SEE_OTHER, detail="sign in first",
+                         headers={"Location": f"/sign-in?next={quote(target)}"})
+
+
+def web_caller(request: Request, session: SessionDep, resources: ResourcesDep) -> WebCaller:
+    """The signed-in person, or a redirect to the sign-in page. A script may read the
+    pages with ``Authorization: Bearer`` instead; it gets no form token, so it cannot
+    post their forms."""
+    token = request.cookies.get(COOKIE)
+    idle = timedelta(minutes=resources.settings.web_session_idle_minutes)
+    found = find_session(session, token, idle) if token else None
+    if found is None:
+        if request.headers.get("Authorization"):
+            caller = principal(session, request.headers["Authorization"])
+            return WebCaller(role=caller.role, customer_id=caller.customer_id,
+                             key_id=caller.key_id, name=f"{caller.role} #{caller.key_id}",
+                             csrf_token="", session_id=0)
+        raise _to_sign_in(request)
+    row, key = found
+    assert row.id is not None
+    return WebCaller(role=key.role, customer_id=key.customer_id, key_id=key.id,
+                     name=key.name or f"{key.role} #{key.id}", csrf_token=row.csrf_token,
+                     session_id=row.id)
+
+
+def _staff(caller: Annotated[WebCaller, Depends(web_caller)]) -> WebCaller:
+    if caller.role not in ("agent", "admin"):
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            detail=f"a {caller.role} key may not open the agents' pages")
+    return caller
+
+
+def _customer(caller: Annotated[WebCaller, Depends(web_caller)]) -> WebCaller:
+    if caller.customer_id is None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            detail="these pages are for a customer's own key")
+    return caller
+
+
+SignedIn = Annotated[WebCaller, Depends(web_caller)]
+StaffPage = Annotated[WebCaller, Depends(_staff)]
+CustomerPage = Annotated[WebCaller, Depends(_customer)]
+
+
+def check_form_token(caller: WebCaller, token: str) -> None:
+    """A form posted from another site cannot know the session's token: refused."""
+    if not caller.csrf_token or not hmac.compare_digest(caller.csrf_token.encode(),
+                                                        token.encode()):
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            detail="this form did not come from our page (missing or wrong "
+                                   "form token): reload the page and try again")
+
+
+class SignInLimiter:
+    """A client address with ``per_minute`` failed sign-ins in the last minute is turned
+    away until the oldest of them is a minute old (a guesser, not a person who signs in)."""
+
+    def __init__(self) -> None:
+        self.failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def blocked(self, client: str, per_minute: int) -> bool:
+        now = time.monotonic()
+        recent = self.failures[client]
+        while recent and now - recent[0] > 60:
+            recent.popleft()
+        return len(recent) >= per_minute
+
+    def failed(self, client: str) -> None:
+        self.failures[client].append(time.monotonic())
