@@ -148,6 +148,7 @@ async def create_ticket(
     coverage: Coverage | None = None,
     ticket_id: str | None = None,
     slot_claim: SlotClaim | None = None,
+    console_url: str | None = None,
 ) -> TicketView | str:
     """Start the ticket's workflow and wait for its row; returns the id alone on a slow worker,
     or at once with ``wait_for_worker=False``.
@@ -155,7 +156,9 @@ async def create_ticket(
     With ``call``, the ticket is opened by an emergency call, recorded in the same step.
     ``tier`` is the plan a contract gives (default: the customer's plan), ``coverage``
     what pays for the work on a tier that sells slots, and ``slot_claim`` the slot the
-    workflow takes as its first step (see ``sla.ticket.coverage.coverage_for``).
+    workflow takes as its first step (see ``sla.ticket.coverage.coverage_for``);
+    ``console_url`` (the API's public address) puts a link to the ticket's page into the
+    workflow's details in the Web UI.
 
     Update-with-start makes creation one durable step: the workflow exists before
     anything is written, and its first activity writes the row, so no crash leaves
@@ -200,6 +203,9 @@ async def create_ticket(
         f"{plan.plan} · {severity} {request.type} via {request.channel}\n\n"
         f"{request.description[:1000]}"
     )
+    if console_url:
+        # The Web UI shows it as a link back to the ticket's page in the console.
+        description += f"\n\n[Open in the console]({console_url}/queue/tickets/{ticket_id})"
     workflow_input = TicketWorkflowInput(details=details, plan=plan,
                                          request_fingerprint=request_fingerprint,
                                          slot_claim=slot_claim)

@@ -99,7 +99,8 @@ async def route_call(
     )
     result = await create_ticket(resources.temporal, resources.settings.temporal_task_queue,
                                  resources.policy, caller, request, f"call:{call.call_id}",
-                                 wait, call=call)
+                                 wait, call=call,
+                                 console_url=resources.settings.effective_public_base_url)
     if isinstance(result, str):
         return RoutedCall(result, True, None)
     return RoutedCall(result.ticket_id, True, result)

@@ -111,6 +111,6 @@ async def thread_mail(resources: AppResources, session: Session,
     )
     result = await create_ticket(resources.temporal, resources.settings.temporal_task_queue,
                                  resources.policy, customer, request, f"mail:{mail.message_id}",
-                                 wait)
+                                 wait, console_url=resources.settings.effective_public_base_url)
     ticket_id = result if isinstance(result, str) else result.ticket_id
     return Threaded(ticket_id, "new_ticket", f"opened a new ticket: {why}")

@@ -93,7 +93,8 @@ async def create(
                                  possible_duplicate_of=possible_duplicate_of,
                                  wait_for_worker=not asynchronous,
                                  tier=tier, coverage=coverage, slot_claim=claim,
-                                 ticket_id=ticket_id)
+                                 ticket_id=ticket_id,
+                                 console_url=settings.effective_public_base_url)
     if replay:
         response.status_code = status.HTTP_200_OK
     if isinstance(result, str):

@@ -57,6 +57,7 @@ async def test_the_web_ui_finds_a_ticket_and_shows_its_summary_and_details(
     await shown(page, "minor problem at Browser Co · Browser Co · minor")
     await shown(page, f"customer Browser Co (#{ids['customer']}) · plan fast")
     await shown(page, "first response: running, due")
+    await shown(page, "Open in the console")  # and back: the link to the ticket's page
     await page.screenshot(path=str(artifacts / "temporal-ui-metadata.png"), full_page=True)
     await page.close()
 
