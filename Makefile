@@ -10,7 +10,7 @@ TEST_STAMP := $(VENV)/.installed-test
 # Exact versions of every dependency (time zone data included: it decides deadlines).
 LOCK := requirements.lock
 
-.PHONY: run test bench bench-kill lint typecheck record-histories clean lock
+.PHONY: run test bench bench-kill bench-steps lint typecheck record-histories clean lock
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "no Python 3.11 or newer found: install one, or set PYTHON=/path/to/python3"; exit 1; }
@@ -56,6 +56,10 @@ bench: $(TEST_STAMP)
 ## bench-kill: escalation lateness when the worker is killed mid-send; adds to BENCHMARKS.md
 bench-kill: $(TEST_STAMP)
 	$(BIN)/python -m bench.worker_kill $(BENCH_ARGS)
+
+## bench-steps: the history events each step of a ticket's life adds; adds to BENCHMARKS.md
+bench-steps: $(TEST_STAMP)
+	$(BIN)/python -m bench.steps
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
