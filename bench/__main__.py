@@ -28,7 +28,15 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from bench.baseline import Noop, SleepThenActivity, stamp
-from bench.measure import OUR_CODE, child_pid, concurrently, cpu_seconds, hot_frames, rss_mb
+from bench.measure import (
+    OUR_CODE,
+    child_pid,
+    concurrently,
+    cpu_seconds,
+    healthy,
+    hot_frames,
+    rss_mb,
+)
 from bench.report import say, write_run
 from stack.temporal import DevServer, free_port
 from store.db import make_engine
@@ -156,13 +164,7 @@ class Bench:
         try:
             async with httpx.AsyncClient(base_url=base, timeout=120,
                                          headers={"Authorization": f"Bearer {key}"}) as http:
-                for _ in range(240):
-                    try:
-                        if (await http.get("/health")).status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        pass
-                    await asyncio.sleep(0.25)
+                await healthy(http)
                 customers = {}
                 for plan in ("quiet", "spread", "burst"):
                     customers[plan] = (await http.post("/customers", json={

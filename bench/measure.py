@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 #: Where an idle thread waits: samples ending here are not work.
 IDLE_FRAMES = ("_worker (concurrent/futures/thread.py", "EpollSelector.select",
                "Condition.wait", "Event.wait", "Thread._wait_for_tstate_lock")
@@ -74,3 +76,12 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+async def healthy(http: httpx.AsyncClient, attempts: int = 240) -> None:
+    """Until the API answers /health with 200 (it is starting in its own process)."""
+    for _ in range(attempts):
+        try:
+            if (await http.get("/health")).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        await asyncio.sleep(0.25)

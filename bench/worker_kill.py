@@ -29,6 +29,7 @@ import httpx
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
+from bench.measure import healthy
 from bench.report import machine, prepend_section, say
 from stack.temporal import DevServer, free_port
 from store.db import make_engine
@@ -131,13 +132,7 @@ async def run(args: argparse.Namespace, data: Path) -> list[tuple[str, str, str]
             base = f"http://127.0.0.1:{api_port}"
             async with httpx.AsyncClient(base_url=base, timeout=60,
                                          headers={"Authorization": f"Bearer {key}"}) as http:
-                for _ in range(240):
-                    try:
-                        if (await http.get("/health")).status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        pass
-                    await asyncio.sleep(0.25)
+                await healthy(http)
                 customer_id = (await http.post("/customers", json={
                     "name": "Bench kill", "plan": "kill"})).json()["id"]
                 say(f"control: {args.tickets} critical tickets, no kill ...")

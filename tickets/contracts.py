@@ -3,7 +3,6 @@ a contract is added (by ``workflows.covering.CoveringWorkflow``)."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
@@ -14,7 +13,7 @@ from sla.policy.entitlements import Decision
 from sla.policy.rules import Policy
 from store.contracts import decide_for as store_decide_for
 from store.models import Customer, Ticket
-from tickets.services import PROGRESS_QUERY_SECONDS
+from tickets.services import result_or_progress
 from workflows.covering import CoveringWorkflow
 from workflows.messages import CoveringInput, CoveringProgress, WaitingRequest
 
@@ -62,13 +61,5 @@ async def cover_waiting_tickets(client: Client, task_queue: str, workflow_id: st
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         static_summary=f"cover {len(covering.requests)} waiting requests of customer "
                        f"#{covering.customer_id}")
-    try:
-        return True, await asyncio.wait_for(asyncio.shield(handle.result()),
-                                            timeout=wait.total_seconds())
-    except TimeoutError:
-        pass
-    try:
-        return False, await asyncio.wait_for(handle.query(CoveringWorkflow.progress),
-                                             timeout=PROGRESS_QUERY_SECONDS)
-    except TimeoutError:
-        return False, CoveringProgress(total=len(covering.requests))
+    return await result_or_progress(handle, lambda: handle.query(CoveringWorkflow.progress),
+                                    wait, CoveringProgress(total=len(covering.requests)))

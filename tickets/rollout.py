@@ -24,7 +24,7 @@ from sla.policy.snapshot import PlanSnapshot
 from store.models import Contract, Customer, Ticket
 from tickets.commands import customer_contact, customer_tam
 from tickets.errors import NotFound, Unavailable
-from tickets.services import PROGRESS_QUERY_SECONDS
+from tickets.services import result_or_progress
 from workflows.messages import RolloutInput, RolloutProgress, RolloutTarget
 from workflows.rollout import RolloutWorkflow
 
@@ -98,16 +98,8 @@ async def run_rollout(client: Client, task_queue: str, workflow_id: str, rollout
     """Start the rollout and wait for it up to ``wait``: whether it finished, and where it
     stands (it goes on after ``wait`` either way)."""
     handle = await start_rollout(client, task_queue, workflow_id, rollout)
-    try:
-        return True, await asyncio.wait_for(asyncio.shield(handle.result()),
-                                            timeout=wait.total_seconds())
-    except TimeoutError:
-        pass
-    try:
-        return False, await asyncio.wait_for(handle.query(RolloutWorkflow.progress),
-                                             timeout=PROGRESS_QUERY_SECONDS)
-    except TimeoutError:
-        return False, rollout.progress
+    return await result_or_progress(handle, lambda: handle.query(RolloutWorkflow.progress),
+                                    wait, rollout.progress)
 
 
 async def rollout_progress(client: Client, workflow_id: str,
