@@ -1,12 +1,11 @@
 """The OpenAPI document tells the truth about errors and about what the policy accepts.
 
 Every route declares the error statuses it can answer, each with its body: 401 and 403
-where a key is needed, 404 where the path names something, 409 where a change can be
-refused, 400, 413 and 422 where a body or parameters are read, 503 where Temporal is
-reached.
-The plans, tiers, channels and time zones the API accepts are the loaded policy's, so
-the schema lists them: a client (or a fuzzer) learns them from the document instead of
-from a 422.
+where a key is needed (and 303, to the sign-in page, for a page), 404 where the path
+names something, 409 where a change can be refused, 400, 413 and 422 where a body or
+parameters are read, 503 where Temporal is reached. The plans, tiers, channels and time
+zones the API accepts are the loaded policy's, so the schema lists them: a client (or a
+fuzzer) learns them from the document instead of from a 422.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ DATABASE_ONLY = ("/keys", "/health", "/metrics")
 REFUSABLE = ("/tickets", "/customers", "/emergency", "/inbound", "/feedback")
 
 ERRORS: dict[int, str] = {
+    303: "a browser without a session is sent to the sign-in page",
     400: "the body could not be read as the content type it claims",
     401: "no API key, or an unknown or revoked one (send Authorization: Bearer <key>)",
     403: "the key's role may not do this",
@@ -63,6 +63,8 @@ def declare_error_statuses(schema: dict[str, Any]) -> None:
             if any(p["in"] == "header" and p["name"].lower() == "authorization"
                    for p in parameters):
                 codes |= {401, 403}
+                if html:  # a page: without a session, the browser goes to sign in
+                    codes.add(303)
             if any(p["in"] == "path" for p in parameters):
                 codes.add(404)
             if "requestBody" in operation:

@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import Depends, HTTPException, Request, Response, status
+from fastapi import Depends, Header, HTTPException, Request, Response, status
 
 from api.auth import Principal, principal
 from api.deps import ResourcesDep, SessionDep
@@ -56,7 +56,8 @@ def _to_sign_in(request: Request) -> HTTPException:
                          headers={"Location": f"/sign-in?next={quote(target)}"})
 
 
-def web_caller(request: Request, session: SessionDep, resources: ResourcesDep) -> WebCaller:
+def web_caller(request: Request, session: SessionDep, resources: ResourcesDep,
+               authorization: Annotated[str | None, Header()] = None) -> WebCaller:
     """The signed-in person, or a redirect to the sign-in page. A script may read the
     pages with ``Authorization: Bearer`` instead; it gets no form token, so it cannot
     post their forms."""
@@ -64,8 +65,8 @@ def web_caller(request: Request, session: SessionDep, resources: ResourcesDep) -
     idle = timedelta(minutes=resources.settings.web_session_idle_minutes)
     found = find_session(session, token, idle) if token else None
     if found is None:
-        if request.headers.get("Authorization"):
-            caller = principal(session, request.headers["Authorization"])
+        if authorization:
+            caller = principal(session, authorization)
             return WebCaller(role=caller.role, customer_id=caller.customer_id,
                              key_id=caller.key_id, name=f"{caller.role} #{caller.key_id}",
                              csrf_token="", session_id=0)
