@@ -84,7 +84,7 @@ async def route_call(
     """Record the call on the named ticket, else the customer's latest open ticket (only a
     critical one with ``critical_only``), else a new critical ticket; a caller no customer
     matches gets one too, and support is paged at once."""
-    wait = timedelta(seconds=resources.settings.worker_wait_seconds)
+    wait = resources.wait
     caller, ticket_to_call = await asyncio.to_thread(
         lambda: _callers_ticket(resources, session, call, ticket_id, customer, critical_only))
     if ticket_to_call is not None:

@@ -16,8 +16,7 @@ from sqlmodel import col, select
 
 from api.deps import ResourcesDep, SessionDep, off_loop
 from api.errors import status_of
-from api.presenters import public
-from api.routes.pages import render_page, ticket_records, workflow_url
+from api.routes.pages import render_page, render_ticket
 from api.web_auth import (
     CustomerPage,
     SignedIn,
@@ -32,7 +31,7 @@ from sla.ticket.state import Coverage
 from store.keys import find_key
 from store.models import Ticket, WebSession
 from store.web_sessions import end, start_session
-from tickets.commands import TicketChange, change_ticket, query_ticket
+from tickets.commands import TicketChange, change_ticket
 from tickets.errors import TicketError
 from tickets.scrub import Scrubber
 from workflows.messages import (
@@ -176,26 +175,15 @@ async def _act(request: Request, resources: ResourcesDep, session: SessionDep,
         change = build(action, form, caller.name, scrub)
         await change_ticket(resources.temporal, session, ticket_id, change, resources.wait)
     except (ValueError, ValidationError) as error:
-        return await _ticket_page(resources, session, caller, ticket_id, customer,
+        return await render_ticket(resources, session, caller, ticket_id, customer,
                                   error=f"{action}: {error}", status_code=422)
     except TicketError as error:
-        return await _ticket_page(resources, session, caller, ticket_id, customer,
+        return await render_ticket(resources, session, caller, ticket_id, customer,
                                   error=f"{action} refused: {error.detail}",
                                   status_code=status_of(error))
     # Post, redirect, get: reloading the page never sends the change twice.
     return RedirectResponse(f"{page}?done={quote(action)}",
                             status_code=status.HTTP_303_SEE_OTHER)
-
-
-async def _ticket_page(resources: ResourcesDep, session: SessionDep, caller: Any,
-                       ticket_id: str, customer: bool, error: str | None = None,
-                       done: str | None = None, status_code: int = 200) -> HTMLResponse:
-    ticket = public(await query_ticket(resources.temporal, ticket_id), for_customer=customer)
-    html = render_page("ticket.html", ticket=ticket, caller=caller, customer=customer,
-                       workflow_url=None if customer else workflow_url(resources, ticket_id),
-                       error=error, done=done,
-                       **await ticket_records(session, caller, ticket_id))
-    return HTMLResponse(html, status_code=status_code)
 
 
 @router.post("/queue/tickets/{ticket_id}/actions/{action}", response_class=HTMLResponse)
@@ -225,7 +213,7 @@ async def my_ticket(ticket_id: str, caller: CustomerPage, session: SessionDep,
     """One of the customer's tickets, with the targets committed to them only."""
     if not await _own(session, caller, ticket_id):
         return HTMLResponse(render_page("not_found.html", what=ticket_id), status_code=404)
-    return await _ticket_page(resources, session, caller, ticket_id, customer=True, done=done)
+    return await render_ticket(resources, session, caller, ticket_id, customer=True, done=done)
 
 
 @router.post("/my/tickets/{ticket_id}/actions/{action}", response_class=HTMLResponse)

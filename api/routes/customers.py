@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -145,7 +145,7 @@ async def add_contract(
     if covering.requests:
         finished, progress = await cover_waiting_tickets(
             resources.temporal, resources.settings.temporal_task_queue, workflow_id, covering,
-            timedelta(seconds=resources.settings.worker_wait_seconds))
+            resources.wait)
     shown = await off_loop(lambda: contract_public(contract, policy, session, datetime.now(UTC)))
     return ContractCreated(contract=shown, covered=progress.covered,
                            covering=workflow_id if covering.requests else None,
@@ -196,7 +196,7 @@ async def change_plan(
     workflow_id = rollout_id(policy, f"customer-{customer_id}-{request.plan}")
     finished, progress = await run_rollout(
         resources.temporal, resources.settings.temporal_task_queue, workflow_id, rollout,
-        timedelta(seconds=resources.settings.worker_wait_seconds))
+        resources.wait)
     answer = PlanChangePublic(
         customer=shown, retargeted=progress.retargeted,
         failed=[TicketRetargetFailure(ticket_id=ticket_id, reason=reason)

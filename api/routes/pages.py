@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel import col, func, select
 
 from api.auth import Principal
-from api.deps import ResourcesDep, SessionDep, TemporalClientDep, off_loop
+from api.deps import ResourcesDep, SessionDep, off_loop
 from api.presenters import public
 from api.routes.tickets import notifications, timeline
 from api.web_auth import StaffPage
@@ -136,15 +136,24 @@ def queue(
 
 
 @router.get("/queue/tickets/{ticket_id}", response_class=HTMLResponse)
-async def ticket_page(ticket_id: str, client: TemporalClientDep, resources: ResourcesDep,
+async def ticket_page(ticket_id: str, resources: ResourcesDep,
                       caller: StaffPage, session: SessionDep,
                       done: Annotated[str | None, Query(max_length=40)] = None) -> HTMLResponse:
     """A ticket's live state, read from its workflow, and what an agent can do with it."""
-    ticket = public(await query_ticket(client, ticket_id))
-    html = _pages.get_template("ticket.html").render(
-        ticket=ticket, workflow_url=workflow_url(resources, ticket_id), caller=caller,
-        customer=False, done=done, error=None, **await ticket_records(session, caller, ticket_id))
-    return HTMLResponse(html)
+    return await render_ticket(resources, session, caller, ticket_id, customer=False, done=done)
+
+
+async def render_ticket(resources: ResourcesDep, session: SessionDep, caller: Principal,
+                        ticket_id: str, customer: bool, error: str | None = None,
+                        done: str | None = None, status_code: int = 200) -> HTMLResponse:
+    """A ticket's page: staff see it whole with a link to its workflow; a customer sees
+    the targets committed to them and their own messages."""
+    ticket = public(await query_ticket(resources.temporal, ticket_id), for_customer=customer)
+    html = render_page("ticket.html", ticket=ticket, caller=caller, customer=customer,
+                       workflow_url=None if customer else workflow_url(resources, ticket_id),
+                       error=error, done=done,
+                       **await ticket_records(session, caller, ticket_id))
+    return HTMLResponse(html, status_code=status_code)
 
 
 async def ticket_records(session: SessionDep, caller: Principal,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response, status
@@ -89,7 +88,7 @@ async def create(
     # as its first step, so there is nothing to give back on an error or a timeout.
     result = await create_ticket(resources.temporal, settings.temporal_task_queue, policy,
                                  customer, request, idempotency_key,
-                                 timedelta(seconds=settings.worker_wait_seconds),
+                                 resources.wait,
                                  possible_duplicate_of=possible_duplicate_of,
                                  wait_for_worker=not asynchronous,
                                  tier=tier, coverage=coverage, slot_claim=claim,
