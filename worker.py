@@ -41,7 +41,7 @@ from store.migrations import DatabaseBehind, require_current
 from workflow_client import connect, require_search_attributes
 from workflows.covering import CoveringWorkflow
 from workflows.rollout import RolloutWorkflow
-from workflows.sandbox import WORKFLOW_RUNNER
+from workflows.sandbox import workflow_runner
 from workflows.ticket import TicketWorkflow
 
 
@@ -138,7 +138,7 @@ def build_worker(
         activities=[projection.record_ticket, notifications.send_notification, slots.take_slot,
                     rollouts.retarget_ticket, covering.cover_request],
         activity_executor=executor,
-        workflow_runner=WORKFLOW_RUNNER,
+        workflow_runner=workflow_runner(tuning.workflow_sandbox),
         max_cached_workflows=tuning.worker_max_cached_workflows,
         max_concurrent_workflow_tasks=tuning.worker_max_concurrent_workflow_tasks,
         max_concurrent_activities=tuning.worker_max_concurrent_activities,

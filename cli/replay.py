@@ -20,7 +20,7 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.worker import Replayer
 
 from config import get_settings
-from workflow_client import connect
+from workflow_client import DATA_CONVERTER, connect
 from workflows.sandbox import WORKFLOW_RUNNER
 from workflows.ticket import TicketWorkflow
 
@@ -35,7 +35,8 @@ async def histories_from_files(paths: Iterable[Path]) -> AsyncIterator[WorkflowH
 
 def ticket_replayer() -> Replayer:
     """The ticket workflow in the worker's sandbox: what a worker replaying a ticket runs."""
-    return Replayer(workflows=[TicketWorkflow], workflow_runner=WORKFLOW_RUNNER)
+    return Replayer(workflows=[TicketWorkflow], workflow_runner=WORKFLOW_RUNNER,
+                    data_converter=DATA_CONVERTER)
 
 
 async def replay(histories: AsyncIterator[WorkflowHistory]) -> tuple[int, list[tuple[str, str]]]:

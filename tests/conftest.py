@@ -22,6 +22,7 @@ from store.db import SessionFactory, make_engine, session_factory
 from store.migrations import upgrade
 from tests.postgres import new_database, temporary_postgres
 from tests.workflows.harness import Harness, running_harness
+from workflow_client import DATA_CONVERTER
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,7 +47,7 @@ class TimeSkippingServer:
 
     async def start(self) -> WorkflowEnvironment:
         self.env = await WorkflowEnvironment.start_time_skipping(
-            test_server_existing_path=test_server_path())
+            test_server_existing_path=test_server_path(), data_converter=DATA_CONVERTER)
         return self.env
 
     async def clock_moves(self) -> bool:

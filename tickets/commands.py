@@ -28,7 +28,7 @@ from sla.policy.rules import Policy
 from sla.policy.snapshot import Contact
 from sla.ticket.coverage import coverage_for
 from sla.ticket.state import Coverage, EmergencyCall, SlotClaim, TicketDetails
-from sla.ticket.view import TicketView
+from sla.ticket.view import TicketView, with_sent_text
 from store.models import Customer, Ticket
 from tickets.contracts import decide_for
 from tickets.errors import (
@@ -235,7 +235,11 @@ async def create_ticket(
             TicketWorkflow.open, OpenTicket(request_fingerprint), start_workflow_operation=start)
     try:
         async def opened_then_read() -> TicketView:
-            await first_update
+            answered = await first_update
+            # The answer lacks only the text this request sent: no second round trip.
+            whole = with_sent_text(answered, details, call)
+            if whole is not None:
+                return whole
             return await ticket_handle(client, ticket_id).query(TicketWorkflow.sla)
 
         view = await asyncio.wait_for(opened_then_read(), timeout=wait.total_seconds())

@@ -9,20 +9,16 @@ with workflow.unsafe.imports_passed_through():
     from sla.ticket.state import TicketState
     from sla.ticket.view import TicketProjection, current_details, view
 from workflows.delivery import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, MessageDelivery
+from workflows.patches import BACKGROUND_MESSAGES, Patches
 from workflows.visibility import upsert_ticket_attributes
-
-#: Patch id: the projection is written by a local activity (no server round trip before a
-#: breach goes out), and messages are sent in the background: together, not one after
-#: another, and a message still retrying (a mail server down) never holds up the next
-#: deadline.
-BACKGROUND_MESSAGES = "local-projection-background-messages"
 
 
 class Projection:
-    def __init__(self, state: TicketState, delivery: MessageDelivery,
+    def __init__(self, state: TicketState, delivery: MessageDelivery, patched: Patches,
                  upsert_search_attributes: bool) -> None:
         self.state = state
         self.delivery = delivery
+        self.patched = patched
         self.upsert_search_attributes = upsert_search_attributes
         #: The state version the projection holds (-1: nothing written yet).
         self.version = -1
@@ -34,7 +30,7 @@ class Projection:
             timeline = self.state.pending_timeline
             self.state.pending_timeline = []
             # Tickets started before the patch keep their activity-then-one-by-one shape.
-            background = workflow.patched(BACKGROUND_MESSAGES)
+            background = self.patched(BACKGROUND_MESSAGES)
             record = workflow.execute_local_activity if background else workflow.execute_activity
             await record(
                 "record_ticket",
@@ -42,7 +38,7 @@ class Projection:
                 start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
                 summary=f"record v{version}")
             if self.upsert_search_attributes:
-                upsert_ticket_attributes(self.state)
+                upsert_ticket_attributes(self.state, self.patched)
             workflow.set_current_details(current_details(self.state))
             self.version = version
             if background:

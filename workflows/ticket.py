@@ -10,6 +10,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 from workflows.delivery import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, MessageDelivery
+from workflows.patches import CARRY_MESSAGES, SLOT_TAKEN_BY_TICKET, Patches
 from workflows.projection import Projection
 
 with workflow.unsafe.imports_passed_through():
@@ -49,13 +50,6 @@ with workflow.unsafe.imports_passed_through():
 REFUSED = "TransitionRefused"
 IDEMPOTENCY_CONFLICT = "IdempotencyKeyReused"
 
-#: Patch id: continue-as-new no longer waits for messages still being delivered (they go
-#: along with the state), and settling keeps writing the projection and serving deadlines
-#: while handlers finish: a mail outage can no longer freeze a long-lived ticket.
-CARRY_MESSAGES = "continue-as-new-carries-messages"
-#: Patch id: a request takes its support slot as a step of its own ticket (``take_slot``),
-#: not in the API before the ticket exists.
-SLOT_TAKEN_BY_TICKET = "slot-taken-by-the-ticket"
 
 
 def _refuse(reason: str | None) -> None:
@@ -106,7 +100,9 @@ class TicketWorkflow:
             self.state.feedback_secret = workflow.uuid4().hex
         self.input = input
         self.delivery = MessageDelivery(self.state)
-        self.projection = Projection(self.state, self.delivery, input.upsert_search_attributes)
+        self.patched = Patches()
+        self.projection = Projection(self.state, self.delivery, self.patched,
+                                     input.upsert_search_attributes)
 
     @workflow.run
     async def run(self, input: TicketWorkflowInput) -> TicketView:
@@ -114,7 +110,7 @@ class TicketWorkflow:
         # Before anything is written or sent: a request that lost the last slot to another
         # is told it waits, never sent a receipt first.
         if claim is not None and input.carried_state is None \
-                and workflow.patched(SLOT_TAKEN_BY_TICKET) \
+                and self.patched(SLOT_TAKEN_BY_TICKET) \
                 and not await self._take_slot(claim, self.state.created_at):
             coverage.slot_went_elsewhere(self.state, workflow.now())
         original = self.state.details.duplicate_of
@@ -126,7 +122,7 @@ class TicketWorkflow:
             if self.state.finished:
                 break
             if self._history_is_long():
-                if workflow.patched(CARRY_MESSAGES):
+                if self.patched(CARRY_MESSAGES):
                     await self._settle(wait_for_messages=False)
                     # Messages still being delivered (a mail server down, say) go along: the
                     # next run sends them again under the same idempotency keys, so one that
@@ -145,7 +141,7 @@ class TicketWorkflow:
                 )
             await self._wait_for_change_or_deadline()
             lifecycle.advance(self.state, workflow.now())
-        if workflow.patched(CARRY_MESSAGES):
+        if self.patched(CARRY_MESSAGES):
             await self._settle(wait_for_messages=True)
         else:
             await self._settle_before_carrying_messages()

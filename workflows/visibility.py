@@ -13,17 +13,12 @@ with workflow.unsafe.imports_passed_through():
     from sla.ticket import lifecycle
     from sla.ticket.state import TicketState
     from workflows import search_attributes as sa
-
-#: Patch id: tickets also publish TicketId, TicketType, NextDueAt and NextDueClock.
-SEARCH_ATTRIBUTES_V2 = "search-attributes-next-due"
-#: Patch id: tickets also publish PolicyVersion ("file@hash"). A ticket that started before
-#: it publishes it from its next change on; its history up to then replays unchanged.
-POLICY_VERSION_ATTRIBUTE = "search-attribute-policy-version"
+from workflows.patches import POLICY_VERSION_ATTRIBUTE, SEARCH_ATTRIBUTES_V2, Patches
 
 
-def _publishes_policy_version() -> bool:
+def _publishes_policy_version(patched: Patches) -> bool:
     """Its own function so the replay test can take the guard away and watch replay fail."""
-    return workflow.patched(POLICY_VERSION_ATTRIBUTE)
+    return patched(POLICY_VERSION_ATTRIBUTE)
 
 
 def _same(current: object, wanted: object) -> bool:
@@ -33,16 +28,16 @@ def _same(current: object, wanted: object) -> bool:
     return current == wanted
 
 
-def upsert_ticket_attributes(state: TicketState) -> None:
+def upsert_ticket_attributes(state: TicketState, patched: Patches) -> None:
     """Publish what changed of the ticket's search attributes (nothing when nothing did)."""
     details = state.details
     # Tickets started before the next-due attributes existed keep upserting the
     # original set, so their histories replay unchanged.
-    with_next_due = workflow.patched(SEARCH_ATTRIBUTES_V2)
+    with_next_due = patched(SEARCH_ATTRIBUTES_V2)
     next_due = lifecycle.next_due(state) if with_next_due else None
     plan = state.plan
     policy = sa.policy_version(plan.policy_name, plan.policy_hash)
-    if policy is not None and not _publishes_policy_version():
+    if policy is not None and not _publishes_policy_version(patched):
         policy = None
     attributes = sa.ticket_attributes(
         status=state.status, severity=details.severity, plan=state.plan.plan,

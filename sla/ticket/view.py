@@ -8,7 +8,15 @@ from datetime import datetime
 from sla.policy.snapshot import Contact
 from sla.ticket.clocks import COMMITMENT, ClockPublicState
 from sla.ticket.deadlines import next_due
-from sla.ticket.state import Coverage, EmergencyState, Feedback, TicketState, TimelineEntry
+from sla.ticket.state import (
+    Coverage,
+    EmergencyCall,
+    EmergencyState,
+    Feedback,
+    TicketDetails,
+    TicketState,
+    TimelineEntry,
+)
 
 
 @dataclass
@@ -155,6 +163,27 @@ def answer(state: TicketState, now: datetime) -> TicketView:
                                               for call in emergency.calls])
     return replace(full, description="", intake={}, emergency=emergency,
                    feedback=[replace(item, comment="") for item in full.feedback])
+
+
+def with_sent_text(answered: TicketView, details: TicketDetails,
+                   call: EmergencyCall | None = None) -> TicketView | None:
+    """The whole view from the answer to the update that opened a ticket, with the text its
+    caller sent (``details``, and the emergency ``call`` that opened it): no query needed.
+
+    None when the ticket holds bulky text the caller never sent (another call's notes, a
+    feedback comment: an Idempotency-Key replay of a ticket that has moved on), which only
+    the ``sla`` query has.
+    """
+    emergency = answered.emergency
+    if answered.feedback or answered.ticket_id != details.ticket_id:
+        return None
+    if emergency is not None and emergency.calls:
+        if call is None or any(known.call_id != call.call_id for known in emergency.calls):
+            return None
+        emergency = replace(emergency, calls=[replace(known, description=call.description)
+                                              for known in emergency.calls])
+    return replace(answered, description=details.description, intake=dict(details.intake),
+                   emergency=emergency)
 
 
 @dataclass

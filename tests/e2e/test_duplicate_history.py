@@ -1,8 +1,9 @@
 """A duplicate's history, recorded through the API on the real dev server.
 
 Tickets opened as linked duplicates at creation (no clocks at all:
-``tests/histories/duplicate_ticket.json`` and, before tickets published PolicyVersion,
-``before-policy-version/duplicate_ticket.json``) may still be running; newer ones are
+``tests/histories/before-one-shape-marker/duplicate_ticket.json`` and, before tickets
+published PolicyVersion, ``before-policy-version/duplicate_ticket.json``) may still be
+running; newer ones are
 possible duplicates with clocks of their own until an agent confirms the link, which this
 test records (``possible_duplicate_confirmed.json``).
 """

@@ -25,6 +25,7 @@ from tests.workflows.harness import TAM, Harness, policy_from
 from tests.workflows.test_retargeting import POLICY as RETARGETING_POLICY
 from tests.workflows.test_retargeting import next_tuesday
 from tests.workflows.test_slots import one_slot
+from workflow_client import DATA_CONVERTER
 from workflows import visibility as ticket_attributes
 from workflows.messages import (
     AgentResponse,
@@ -217,8 +218,9 @@ async def test_the_policy_version_attribute_is_patched_in(monkeypatch: pytest.Mo
     assert '"PolicyVersion"' not in before.read_text()
     await ticket_replayer().replay_workflow(history)
 
-    monkeypatch.setattr(ticket_attributes, "_publishes_policy_version", lambda: True)
+    monkeypatch.setattr(ticket_attributes, "_publishes_policy_version", lambda _patched: True)
     # Unsandboxed, so the replay runs the module attribute patched above.
-    unguarded = Replayer(workflows=[TicketWorkflow], workflow_runner=UnsandboxedWorkflowRunner())
+    unguarded = Replayer(workflows=[TicketWorkflow], workflow_runner=UnsandboxedWorkflowRunner(),
+                         data_converter=DATA_CONVERTER)
     with pytest.raises(NondeterminismError):
         await unguarded.replay_workflow(history)

@@ -1,0 +1,52 @@
+"""The patches (``workflow.patched``) of the ticket workflow, and one marker for them all.
+
+Every ``workflow.patched`` a new run passes is written to its history: a marker, and an
+upsert of Temporal's TemporalChangeVersion search attribute (a visibility write); a new
+ticket passed three in its first workflow task. A run started on this code records one
+patch, CURRENT_SHAPE, standing for all of ``FOLLOWED``; a run whose history lacks it
+(started before, or by an older worker during a deploy) asks for each patch on its own,
+as it always did, so its history replays unchanged. A patch added later goes into no
+frozen set: every run asks for it on its own.
+"""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+#: Continue-as-new no longer waits for messages still being delivered (they go along with
+#: the state), and settling keeps writing the projection and serving deadlines while
+#: handlers finish: a mail outage can no longer freeze a long-lived ticket.
+CARRY_MESSAGES = "continue-as-new-carries-messages"
+#: A request takes its support slot as a step of its own ticket (``take_slot``), not in the
+#: API before the ticket exists.
+SLOT_TAKEN_BY_TICKET = "slot-taken-by-the-ticket"
+#: The projection is written by a local activity (no server round trip before a breach
+#: goes out), and messages are sent in the background: together, not one after another,
+#: and a message still retrying (a mail server down) never holds up the next deadline.
+BACKGROUND_MESSAGES = "local-projection-background-messages"
+#: Tickets also publish TicketId, TicketType, NextDueAt and NextDueClock.
+SEARCH_ATTRIBUTES_V2 = "search-attributes-next-due"
+#: Tickets also publish PolicyVersion ("file@hash"). A ticket that started before it
+#: publishes it from its next change on; its history up to then replays unchanged.
+POLICY_VERSION_ATTRIBUTE = "search-attribute-policy-version"
+
+#: Stands for every patch in FOLLOWED: a run that has it follows them all.
+CURRENT_SHAPE = "ticket-shape-2026-11-30"
+FOLLOWED = frozenset({CARRY_MESSAGES, SLOT_TAKEN_BY_TICKET, BACKGROUND_MESSAGES,
+                      SEARCH_ATTRIBUTES_V2, POLICY_VERSION_ATTRIBUTE})
+
+
+class Patches:
+    """``workflow.patched`` for one ticket run: one marker for all of FOLLOWED in a new run."""
+
+    def __init__(self) -> None:
+        #: Whether this run follows CURRENT_SHAPE; asked at its first patch, so a run
+        #: replayed without that marker asks each patch after it, as its history did.
+        self._current: bool | None = None
+
+    def __call__(self, patch_id: str) -> bool:
+        if patch_id not in FOLLOWED:
+            return workflow.patched(patch_id)
+        if self._current is None:
+            self._current = workflow.patched(CURRENT_SHAPE)
+        return self._current or workflow.patched(patch_id)
