@@ -8,8 +8,10 @@ the embedded dev server is ``stack.temporal``'s business, not this module's.
 
 from __future__ import annotations
 
+import functools
 import logging
 
+from pydantic import TypeAdapter
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
@@ -17,7 +19,13 @@ from temporalio.api.operatorservice.v1 import (
 )
 from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter
+from temporalio.converter import (
+    CompositePayloadConverter,
+    DataConverter,
+    DefaultPayloadConverter,
+    JSONPlainPayloadConverter,
+)
 from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
@@ -53,12 +61,34 @@ def _tls(settings: Settings) -> TLSConfig | bool:
     return settings.temporal_tls or settings.temporal_api_key is not None
 
 
-#: How every payload (a ticket's input, state, view, messages) is written and read. The
-#: same JSON as Temporal's default converter writes, so histories written either way read
-#: either way; pydantic does it in compiled code, with each type's schema built once, where
-#: the default converter resolves every dataclass's annotations again for each payload
-#: (decoding a ticket's input took it 3 ms; pydantic takes 0.1 ms: see BENCHMARKS.md).
-DATA_CONVERTER = pydantic_data_converter
+#: Type adapters by type, shared by every converter this process makes: the worker makes a
+#: payload converter for each workflow it runs, and building a type's adapter costs
+#: milliseconds, reading a payload with it microseconds.
+_ADAPTERS = functools.lru_cache(maxsize=1024)(TypeAdapter)
+
+
+class _SharedAdaptersJSON(PydanticJSONPlainPayloadConverter):
+    def __init__(self) -> None:
+        super().__init__()
+        self._type_adapter = _ADAPTERS
+
+
+class PayloadConverter(CompositePayloadConverter):
+    """Temporal's default payload converters, with pydantic's JSON (``temporalio.contrib.
+    pydantic``) in place of the standard library's: the same JSON, so histories written
+    either way read either way, but read in compiled code with each type's schema built
+    once. The default converter resolves every dataclass's annotations again for each
+    payload: reading a ticket's input took it 3 ms, pydantic 0.1 ms (BENCHMARKS.md)."""
+
+    def __init__(self) -> None:
+        json_converter = _SharedAdaptersJSON()
+        super().__init__(*(json_converter if isinstance(converter, JSONPlainPayloadConverter)
+                           else converter
+                           for converter in DefaultPayloadConverter.default_encoding_payload_converters))
+
+
+#: How every payload (a ticket's input, state, view, messages) is written and read.
+DATA_CONVERTER = DataConverter(payload_converter_class=PayloadConverter)
 
 
 async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:

@@ -1,4 +1,5 @@
-"""``send_notification``: records a message in the outbox, then delivers it once.
+"""``send_notification`` and ``send_notifications`` (a step's messages together): each
+message is recorded in the outbox, then delivered once.
 
 The outbox row is written as ``sending`` before the first attempt (its idempotency key is
 unique), then becomes ``sent``. A retry that finds it ``sent`` sends nothing. A retry
@@ -94,6 +95,31 @@ class NotificationActivities:
         alive = asyncio.create_task(_heartbeat()) if activity.in_activity() else None
         try:
             return await self._send(message)
+        finally:
+            if alive is not None:
+                alive.cancel()
+
+    @activity.defn(name="send_notifications")
+    async def send_notifications(self, messages: list[Notification]) -> list[str]:
+        """The messages of one step (a breach and its escalation), in one activity: the
+        outbox status of each, in order.
+
+        Each message is tried once per attempt, whatever happened to the one before it; a
+        transient failure of any of them raises after all were tried, so the retry sends
+        only those not yet sent (the outbox answers for the others by their keys).
+        """
+        alive = asyncio.create_task(_heartbeat()) if activity.in_activity() else None
+        try:
+            outcomes: list[str] = []
+            failure: Exception | None = None
+            for message in messages:
+                try:
+                    outcomes.append(await self._send(message))
+                except Exception as error:
+                    failure = failure or error
+            if failure is not None:
+                raise failure
+            return outcomes
         finally:
             if alive is not None:
                 alive.cancel()

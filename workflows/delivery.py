@@ -1,8 +1,10 @@
-"""The ticket's messages on their way: each one a ``send_notification`` activity.
+"""The ticket's messages on their way: a step's messages (a breach and its escalation) in
+one ``send_notifications`` activity (before MESSAGES_TOGETHER, one ``send_notification``
+activity each).
 
-Sent in the background, each as its own task, so a message still retrying (a mail server
-down) never holds up the ticket's next deadline; ``in_flight`` holds those not yet
-answered, which continue-as-new carries into the next run.
+Sent in the background, so a message still retrying (a mail server down) never holds up
+the ticket's next deadline; ``in_flight`` holds those not yet answered, which
+continue-as-new carries into the next run.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from sla.ticket import lifecycle
     from sla.ticket.state import Notification, TicketState
+from workflows.patches import MESSAGES_TOGETHER, Patches
 
 #: Activities retry until they succeed: a database or mail outage delays, never drops.
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1),
@@ -35,8 +38,9 @@ def activity_summary(message: Notification) -> str:
 
 
 class MessageDelivery:
-    def __init__(self, state: TicketState) -> None:
+    def __init__(self, state: TicketState, patched: Patches) -> None:
         self.state = state
+        self.patched = patched
         #: Messages handed to send_notification and not yet answered, by idempotency key.
         self.in_flight: dict[str, Notification] = {}
 
@@ -49,11 +53,35 @@ class MessageDelivery:
             self._sent(notification, outcome)
 
     def in_background(self) -> None:
-        """Each message is its own task; the ticket goes back to its deadlines at once."""
+        """The step's messages go out in a task of their own; the ticket goes back to its
+        deadlines at once."""
         batch, self.state.pending_notifications = self.state.pending_notifications, []
         for notification in batch:
             self.in_flight[notification.idempotency_key] = notification
+        if not batch:
+            return
+        if self.patched(MESSAGES_TOGETHER):
+            asyncio.create_task(self._deliver_together(batch))  # noqa: RUF006 (settled by in_flight)
+            return
+        for notification in batch:
             asyncio.create_task(self._deliver(notification))  # noqa: RUF006 (settled by in_flight)
+
+    async def _deliver_together(self, batch: list[Notification]) -> None:
+        try:
+            outcomes: list[str] = await workflow.execute_activity(
+                "send_notifications",
+                batch,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                heartbeat_timeout=MESSAGE_HEARTBEAT_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+                summary="; ".join(activity_summary(message) for message in batch),
+                result_type=list[str],
+            )
+        finally:
+            for notification in batch:
+                self.in_flight.pop(notification.idempotency_key, None)
+        for notification, outcome in zip(batch, outcomes, strict=True):
+            self._sent(notification, outcome)
 
     async def _deliver(self, notification: Notification) -> None:
         try:

@@ -29,11 +29,14 @@ SEARCH_ATTRIBUTES_V2 = "search-attributes-next-due"
 #: Tickets also publish PolicyVersion ("file@hash"). A ticket that started before it
 #: publishes it from its next change on; its history up to then replays unchanged.
 POLICY_VERSION_ATTRIBUTE = "search-attribute-policy-version"
+#: A step's messages (a breach and its escalation) go out in one ``send_notifications``
+#: activity, not one activity each: a task and an activity less per breach.
+MESSAGES_TOGETHER = "messages-of-a-step-together"
 
 #: Stands for every patch in FOLLOWED: a run that has it follows them all.
 CURRENT_SHAPE = "ticket-shape-2026-11-30"
 FOLLOWED = frozenset({CARRY_MESSAGES, SLOT_TAKEN_BY_TICKET, BACKGROUND_MESSAGES,
-                      SEARCH_ATTRIBUTES_V2, POLICY_VERSION_ATTRIBUTE})
+                      SEARCH_ATTRIBUTES_V2, POLICY_VERSION_ATTRIBUTE, MESSAGES_TOGETHER})
 
 
 class Patches:

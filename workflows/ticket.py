@@ -82,9 +82,10 @@ class TicketWorkflow:
     of the reopen window; its summary names it (e.g. "callback due").
 
     Activities: ``record_ticket`` (the projection: ticket row and timeline; a local
-    activity, so a step costs no extra server round trip) and ``send_notification``
-    (each warning, breach and escalation, exactly once; sent in the background, so a
-    message still retrying never delays the next deadline).
+    activity, so a step costs no extra server round trip) and ``send_notifications``
+    (each warning, breach and escalation, exactly once; a step's messages in one
+    activity, sent in the background, so a message still retrying never delays the next
+    deadline).
     """
 
     @workflow.init
@@ -99,8 +100,8 @@ class TicketWorkflow:
             # Seeded by Temporal: the same on every replay, unknown outside the ticket.
             self.state.feedback_secret = workflow.uuid4().hex
         self.input = input
-        self.delivery = MessageDelivery(self.state)
         self.patched = Patches()
+        self.delivery = MessageDelivery(self.state, self.patched)
         self.projection = Projection(self.state, self.delivery, self.patched,
                                      input.upsert_search_attributes)
 

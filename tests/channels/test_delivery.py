@@ -217,3 +217,23 @@ async def test_a_recipient_without_an_address_is_undeliverable_not_dropped(
     assert result == UNDELIVERABLE
     [row] = outbox(sessions)
     assert row.status == UNDELIVERABLE and row.last_error == "Lead has no address on any channel"
+
+
+async def test_a_steps_messages_go_together_and_a_retry_resends_only_the_failed_one(
+    sessions: SessionFactory, ticket: str, smtp: tuple[SmtpRecorder, int],
+    provider: tuple[ProviderRecorder, str], http: httpx.AsyncClient,
+) -> None:
+    """A breach and its escalation share one activity: the mail server busy for the first
+    does not hold back the SMS, and the retry sends the mail without a second SMS."""
+    recorder, port = smtp
+    recorder.busy_for = 1
+    provider_recorder, base = provider
+    activities = NotificationActivities(sessions, router(port, base, http))
+    env = ActivityEnvironment()
+    step = [message("email", "TCK-1:1"), message("sms", "TCK-1:2")]
+    with pytest.raises(Exception):  # noqa: B017 - any error: the retry policy takes over
+        await env.run(activities.send_notifications, step)
+    assert len(provider_recorder.messages) == 1 and recorder.received == []
+    assert await env.run(activities.send_notifications, step) == ["sent", "sent"]
+    assert len(recorder.received) == 1 and len(provider_recorder.messages) == 1
+    assert [(row.channel, row.attempts) for row in outbox(sessions)] == [("email", 2), ("sms", 1)]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -49,6 +50,12 @@ async def test_first_response_breach_warns_then_escalates_to_the_tam(harness: Ha
     assert view.escalated_to is not None and view.escalated_to.role == "tam"
     ticket = harness.ticket(handle.id)
     assert ticket is not None and ticket.breached and ticket.escalation_level == 1
+    # The warning alone, then the breach and its escalation together: one activity a step.
+    scheduled = [event.activity_task_scheduled_event_attributes
+                 for event in (await handle.fetch_history()).events
+                 if event.HasField("activity_task_scheduled_event_attributes")]
+    assert [(activity.activity_type.name, len(json.loads(activity.input.payloads[0].data)))
+            for activity in scheduled] == [("send_notifications", 1), ("send_notifications", 2)]
 
 
 class WarningsDown:
