@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlalchemy import literal, select
+from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -26,8 +27,8 @@ from channels.router import LOGGED
 from channels.templates import MessageTemplates
 from sla.ticket.records import UNDELIVERABLE
 from sla.ticket.state import Notification
-from store.db import SessionFactory
-from store.models import DeliveryAttempt, OutboxMessage
+from store.db import SessionFactory, insert_or_merge
+from store.models import DELIVERY_ATTEMPTS, OUTBOX, DeliveryAttempt, OutboxMessage, UtcDateTime
 
 
 class NotificationActivities:
@@ -40,47 +41,39 @@ class NotificationActivities:
         self.templates = templates
         self.metrics = metrics or SlaMetrics()
 
-    def _outbox_row(self, message: Notification) -> tuple[OutboxMessage, int | None]:
-        """The message's outbox row, inserted on the first attempt (the key is unique).
+    def _outbox_row(self, message: Notification) -> tuple[int, str, int | None]:
+        """The message's outbox row (id and status), inserted on the first attempt.
 
         A new row is inserted already ``sending`` with its first attempt counted: one
-        commit before delivery instead of two. Returns the attempt number when it did so.
+        statement and one commit before delivery. Returns the attempt number when it did
+        so; a row that exists (a retry, a replay, a concurrent attempt) is left as it is.
         """
+        recipient = message.recipient
+        address = recipient.email if message.channel == "email" else recipient.phone \
+            if message.channel in ("sms", "voice") else recipient.email or recipient.phone
+        deliverable = message.channel != UNDELIVERABLE
+        status = "sending" if deliverable else "pending"
+        row = {
+            "idempotency_key": message.idempotency_key, "ticket_id": message.ticket_id,
+            "kind": message.kind, "channel": message.channel,
+            "recipient_role": recipient.role, "recipient_name": recipient.name,
+            "recipient_address": address, "subject": message.subject, "body": message.body,
+            "created_at": message.created_at,
+            "status": status, "attempts": 1 if deliverable else 0,
+        }
         with self.sessions() as session:
-            query = select(OutboxMessage).where(
-                OutboxMessage.idempotency_key == message.idempotency_key
-            )
-            row = session.exec(query).first()
-            if row is not None:
-                return row, None
-            recipient = message.recipient
-            address = recipient.email if message.channel == "email" else recipient.phone \
-                if message.channel in ("sms", "voice") else recipient.email or recipient.phone
-            row = OutboxMessage(
-                idempotency_key=message.idempotency_key,
-                ticket_id=message.ticket_id,
-                kind=message.kind,
-                channel=message.channel,
-                recipient_role=recipient.role,
-                recipient_name=recipient.name,
-                recipient_address=address,
-                subject=message.subject,
-                body=message.body,
-                created_at=message.created_at,
-            )
-            deliverable = message.channel != UNDELIVERABLE
-            if deliverable:
-                row.status, row.attempts = "sending", 1
-            session.add(row)
-            try:
-                session.commit()
-            except IntegrityError:
-                # A concurrent attempt inserted it first; use that row.
-                session.rollback()
-                existing = session.exec(query).first()
-                assert existing is not None
-                return existing, None
-            return row, 1 if deliverable else None
+            connection = session.connection()
+            inserted = connection.execute(
+                insert_or_merge(connection, OUTBOX).values(row)
+                .on_conflict_do_nothing(index_elements=["idempotency_key"])
+                .returning(OUTBOX.c.id)).scalar()
+            if inserted is None:
+                row_id, stored = connection.execute(
+                    select(OUTBOX.c.id, OUTBOX.c.status)
+                    .where(OUTBOX.c.idempotency_key == message.idempotency_key)).one()
+                return int(row_id), str(stored), None
+            session.commit()
+            return int(inserted), status, 1 if deliverable else None
 
     @activity.defn(name="send_notification")
     async def send_notification(self, message: Notification) -> str:
@@ -128,37 +121,36 @@ class NotificationActivities:
         if self.templates is not None:
             message = self.templates.render(message)
         # Database work runs in a thread: the activity's event loop also serves delivery.
-        row, attempt = await asyncio.to_thread(self._outbox_row, message)
-        if row.status in ("sent", "logged", "failed", UNDELIVERABLE):
-            return row.status
-        assert row.id is not None
+        row_id, status, attempt = await asyncio.to_thread(self._outbox_row, message)
+        if status in ("sent", "logged", "failed", UNDELIVERABLE):
+            return status
         if message.channel == UNDELIVERABLE:
-            await asyncio.to_thread(self._finish, row.id, UNDELIVERABLE, None,
+            await asyncio.to_thread(self._finish, row_id, UNDELIVERABLE, None,
                                     f"{message.recipient.name} has no address on any channel")
             self.metrics.failed(message)
             return UNDELIVERABLE
         if attempt is None:
-            attempt = await asyncio.to_thread(self._start_attempt, row.id)
+            attempt = await asyncio.to_thread(self._start_attempt, row_id)
         try:
             reference = await self.channel.deliver(message)
         except PermanentDeliveryError as error:
-            await asyncio.to_thread(self._finish, row.id, "failed", None, str(error), attempt)
+            await asyncio.to_thread(self._finish, row_id, "failed", None, str(error), attempt)
             self.metrics.failed(message)
             return "failed"
         except Exception as error:
             self.metrics.attempt_failed(message)
-            await asyncio.to_thread(self._record_attempt, row.id, attempt, "retrying",
+            await asyncio.to_thread(self._record_attempt, row_id, attempt, "retrying",
                                     f"{error.__class__.__name__}: {error}")
             raise
         if reference.startswith(LOGGED):
             # No provider took it: say so, never "sent".
             self.metrics.logged(message)
-            await asyncio.to_thread(self._finish, row.id, "logged", reference,
+            await asyncio.to_thread(self._finish, row_id, "logged", reference,
                                     f"no {message.channel} channel is configured: written to "
                                     "the log only", attempt)
             return "logged"
         self.metrics.sent(message, datetime.now(UTC))
-        await asyncio.to_thread(self._finish, row.id, "sent", reference, "", attempt)
+        await asyncio.to_thread(self._finish, row_id, "sent", reference, "", attempt)
         return "sent"
 
     def _start_attempt(self, row_id: int) -> int:
@@ -180,17 +172,27 @@ class NotificationActivities:
 
     def _finish(self, row_id: int, status: str, reference: str | None, detail: str,
                 attempt: int | None = None) -> None:
+        """The message's final status and its attempt, in one commit (two statements: this
+        runs for every message)."""
+        now = datetime.now(UTC)
+        values: dict[str, Any] = {"status": status, "provider_ref": reference}
+        if status in ("sent", "logged"):
+            # For a logged message: when it was handled (written to the log).
+            values["sent_at"] = now
+        if status != "sent":
+            values["last_error"] = detail
         with self.sessions() as session:
-            stored = self._stored(session, row_id)
-            stored.status = status
-            stored.provider_ref = reference
-            if status in ("sent", "logged"):
-                # For a logged message: when it was handled (written to the log).
-                stored.sent_at = datetime.now(UTC)
-            if status != "sent":
-                stored.last_error = detail
-            session.add(stored)
-            session.add(_attempt(stored, attempt or stored.attempts, status, detail))
+            connection = session.connection()
+            updated = connection.execute(OUTBOX.update().where(OUTBOX.c.id == row_id)
+                                         .values(values))
+            if updated.rowcount == 0:
+                raise ApplicationError(f"outbox row {row_id} vanished", non_retryable=True)
+            number = literal(attempt) if attempt else OUTBOX.c.attempts
+            connection.execute(DELIVERY_ATTEMPTS.insert().from_select(
+                ["outbox_id", "ticket_id", "attempt", "at", "channel", "outcome", "detail"],
+                select(OUTBOX.c.id, OUTBOX.c.ticket_id, number,
+                       literal(now, UtcDateTime()), OUTBOX.c.channel, literal(status),
+                       literal(detail)).where(OUTBOX.c.id == row_id)))
             session.commit()
 
     @staticmethod

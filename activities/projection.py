@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from temporalio import activity
 
 from activities.metrics import SlaMetrics
 from sla.ticket.clocks import INTERNAL_TARGET
 from sla.ticket.view import TicketProjection, TicketView
-from store.db import SessionFactory
+from store.db import SessionFactory, insert_or_merge
 from store.models import SLOT_USES, TICKETS, TIMELINE
 
 #: Written at creation and never changed by a later version.
@@ -45,12 +43,6 @@ def _row(view: TicketView) -> dict[str, Any]:
         row[f"{name}_due"] = clock.due_at if clock else None
         row[f"{name}_state"] = clock.state if clock else None
     return row
-
-
-def _insert(connection: Connection, table: Table) -> Any:
-    """INSERT with ON CONFLICT, in the dialect at hand (SQLite and PostgreSQL have it)."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
 
 
 def _settle_slot(connection: Connection, view: TicketView) -> None:
@@ -85,7 +77,7 @@ class ProjectionActivities:
         row = _row(view)
         with self.sessions() as session:
             connection = session.connection()
-            upsert = _insert(connection, TICKETS).values(row)
+            upsert = insert_or_merge(connection, TICKETS).values(row)
             connection.execute(upsert.on_conflict_do_update(
                 index_elements=["id"],
                 set_={name: upsert.excluded[name] for name in row if name not in CREATION_ONLY},
@@ -94,7 +86,7 @@ class ProjectionActivities:
             inserted: set[int] = set()
             if projection.timeline:
                 inserted = set(connection.execute(
-                    _insert(connection, TIMELINE).on_conflict_do_nothing(
+                    insert_or_merge(connection, TIMELINE).on_conflict_do_nothing(
                         index_elements=["ticket_id", "seq"]).returning(TIMELINE.c.seq),
                     [{"ticket_id": view.ticket_id, "seq": entry.seq, "at": entry.at,
                       "kind": entry.kind, "actor": entry.actor, "detail": entry.detail,

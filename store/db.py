@@ -6,8 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import Table, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
 from store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -40,3 +41,10 @@ def session_factory(engine: Engine) -> SessionFactory:
         return Session(engine, expire_on_commit=False)
 
     return new_session
+
+
+def insert_or_merge(connection: Connection, table: Table) -> Any:
+    """INSERT with ON CONFLICT (DO NOTHING or DO UPDATE), in the dialect at hand: SQLite and
+    PostgreSQL both have it."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)

@@ -229,3 +229,5 @@ class WebSession(SQLModel, table=True):
 TICKETS: Table = Ticket.__table__  # type: ignore[attr-defined]
 TIMELINE: Table = TimelineEvent.__table__  # type: ignore[attr-defined]
 SLOT_USES: Table = SlotUse.__table__  # type: ignore[attr-defined]
+OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+DELIVERY_ATTEMPTS: Table = DeliveryAttempt.__table__  # type: ignore[attr-defined]
