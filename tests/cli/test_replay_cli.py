@@ -22,9 +22,9 @@ def test_a_history_the_code_cannot_replay_is_named_and_fails_the_check(
     # A ticket whose history sent a message through an activity the code no longer has:
     # what a rename without workflow.patched would do to running tickets.
     recorded = (HISTORIES / "life_cycle.json").read_text()
-    assert '"name": "send_notification"' in recorded
+    assert '"name": "send_notifications"' in recorded
     changed = tmp_path / "TCK-CHANGED.json"
-    changed.write_text(recorded.replace('"name": "send_notification"', '"name": "deliver"', 1))
+    changed.write_text(recorded.replace('"name": "send_notifications"', '"name": "deliver"', 1))
     assert main([str(HISTORIES / "emergency_line.json"), str(changed)]) == 1
     out = capsys.readouterr()
     assert out.out.startswith("TCK-CHANGED: does not replay: NondeterminismError")
