@@ -5,8 +5,10 @@ upsert of Temporal's TemporalChangeVersion search attribute (a visibility write)
 ticket passed three in its first workflow task. A run started on this code records one
 patch, CURRENT_SHAPE, standing for all of ``FOLLOWED``; a run whose history lacks it
 (started before, or by an older worker during a deploy) asks for each patch on its own,
-as it always did, so its history replays unchanged. A patch added later goes into no
-frozen set: every run asks for it on its own.
+as it always did, so its history replays unchanged.
+
+Once released, CURRENT_SHAPE and FOLLOWED never change: running tickets recorded that one
+marker in place of those patches. A patch added later is asked for on its own by every run.
 """
 
 from __future__ import annotations
