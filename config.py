@@ -85,8 +85,8 @@ class Settings(BaseSettings):
     worker_sticky_queue_timeout_seconds: float = Field(default=3.0, gt=0)
     #: Run the ticket workflows in Temporal's sandbox, which re-imports the workflow code
     #: for every ticket it starts or rebuilds and checks each call it makes. The tests and
-    #: the replay tool always use it; without it a worker spends about half the CPU per
-    #: ticket step (see BENCHMARKS.md).
+    #: the replay tool always use it; without it a ticket's life cost the worker about a
+    #: third less CPU in the benchmark (see BENCHMARKS.md).
     workflow_sandbox: bool = True
     #: The worker's Prometheus endpoint (SLA metrics and the Temporal SDK's worker metrics)
     #: at http://WORKER_METRICS_HOST:WORKER_METRICS_PORT/metrics; 0 turns it off.

@@ -77,20 +77,10 @@ class NotificationActivities:
 
     @activity.defn(name="send_notification")
     async def send_notification(self, message: Notification) -> str:
-        """Returns the outbox status: ``sent``, ``logged``, ``failed`` (permanent) or
-        ``undeliverable``.
-
-        A transient failure raises, so the activity's retry policy tries again. It heartbeats
-        while it works: a worker killed mid-send is noticed within the heartbeat timeout (a
-        few seconds), not the whole start-to-close timeout, and a healthy slow send keeps
-        its attempt alive instead of being tried again beside it.
-        """
-        alive = asyncio.create_task(_heartbeat()) if activity.in_activity() else None
-        try:
-            return await self._send(message)
-        finally:
-            if alive is not None:
-                alive.cancel()
+        """One message (tickets started before a step's messages went together): its outbox
+        status, ``sent``, ``logged``, ``failed`` (permanent) or ``undeliverable``."""
+        [outcome] = await self.send_notifications([message])
+        return outcome
 
     @activity.defn(name="send_notifications")
     async def send_notifications(self, messages: list[Notification]) -> list[str]:
@@ -98,8 +88,12 @@ class NotificationActivities:
         outbox status of each, in order.
 
         Each message is tried once per attempt, whatever happened to the one before it; a
-        transient failure of any of them raises after all were tried, so the retry sends
-        only those not yet sent (the outbox answers for the others by their keys).
+        transient failure of any of them raises after all were tried, so the activity's
+        retry policy tries again and the retry sends only those not yet sent (the outbox
+        answers for the others by their keys). It heartbeats while it works: a worker
+        killed mid-send is noticed within the heartbeat timeout (a few seconds), not the
+        whole start-to-close timeout, and a healthy slow send keeps its attempt alive
+        instead of being tried again beside it.
         """
         alive = asyncio.create_task(_heartbeat()) if activity.in_activity() else None
         try:

@@ -6,11 +6,11 @@ sandbox's ``sys.modules``, which the data converter needs to resolve the
 postponed annotations (``from __future__ import annotations``) of its dataclasses.
 
 The sandbox re-imports the workflow's own module for every ticket it starts or rebuilds
-from history and watches every call the workflow makes; that is about half of what a
-ticket's workflow tasks cost the worker (BENCHMARKS.md). The tests and the replay tool
-always run sandboxed, so a call that would break determinism (a clock, I/O, randomness)
-fails there; a worker may run without it (``WORKFLOW_SANDBOX=false``) to spend that CPU
-on tickets instead.
+from history and watches every call the workflow makes: about half of what a ticket's
+workflow tasks cost the worker, a third of its CPU per ticket (BENCHMARKS.md). The tests
+and the replay tool always run sandboxed, so a call that would break determinism (a
+clock, I/O, randomness) fails there; a worker may run without it
+(``WORKFLOW_SANDBOX=false``) to spend that CPU on tickets instead.
 """
 
 from __future__ import annotations
