@@ -41,7 +41,7 @@ class MessageDelivery:
     def __init__(self, state: TicketState, patched: Patches) -> None:
         self.state = state
         self.patched = patched
-        #: Messages handed to send_notification and not yet answered, by idempotency key.
+        #: Messages handed to an activity and not yet answered, by idempotency key.
         self.in_flight: dict[str, Notification] = {}
 
     async def one_by_one(self) -> None:
