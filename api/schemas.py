@@ -156,6 +156,10 @@ class TicketPublic(BaseModel):
         default=None, description="An open ticket of the customer this one looks like: its "
         "own clocks run until an agent confirms the link (POST /tickets/{id}/duplicate; then "
         "they end) or rejects it.")
+    intake_missing: list[str] = Field(
+        default=[], description="Intake fields the policy asks for that the request lacked: "
+        "a mail or a call opens its ticket anyway, marked intake incomplete, and the receipt "
+        "asks the customer for them (the API refuses such a request with 422).")
     policy_name: str = Field(description="The policy file the ticket runs under ('' for "
                              "tickets opened before tickets recorded it).")
     policy_hash: str = Field(description="SHA-256 of that file's content when the ticket "
@@ -206,73 +210,6 @@ class TicketSummary(BaseModel):
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
-
-
-class ResponseCreate(Input):
-    author: Name
-    body: Text
-    automatic: bool = Field(
-        default=False, description="An automatic acknowledgement: recorded, but stops no clock."
-    )
-    workaround: bool = Field(
-        default=False,
-        description="A workaround is in place: urgency drops and the update clock stops; the "
-                    "ticket stays open until the customer confirms a resolution.",
-    )
-
-
-class ReplyCreate(Input):
-    body: Text
-
-
-class StatusChangeCreate(Input):
-    status: Literal["open", "waiting_on_customer"]
-    author: Name
-
-
-class SeverityChangeCreate(Input):
-    severity: Severity
-    author: Name
-
-
-class TypeChangeCreate(Input):
-    type: TicketType
-    author: Name
-
-
-class FeedbackCreate(Input):
-    rating: int = Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")
-    comment: str = Field(default="", max_length=20_000)
-
-
-class ResolutionCreate(Input):
-    author: Name
-    summary: Text
-    kind: Literal["fix", "recommendation"] | None = Field(
-        default=None, description="A fix, or a recommendation; default: what the tier gets "
-        "(a recommendations-only tier: a recommendation, where a fix is refused with 409).")
-
-
-class DuplicateDecisionCreate(Input):
-    decision: Literal["confirm", "reject"] = Field(
-        description="confirm: the same problem as the suspected original (this ticket's "
-                    "clocks end, both timelines record the link); reject: a problem of its own.")
-    author: Name
-    reason: str = Field(default="", max_length=500)
-
-
-class CoverageCreate(Input):
-    by: Name = Field(description="The agent who covers the request without a slot.")
-    reason: str = Field(default="", max_length=500)
-
-
-class ConfirmationCreate(Input):
-    comment: str = Field(default="", max_length=20_000)
-
-
-class ReopenCreate(Input):
-    actor: Name = "customer"
-    reason: str = Field(default="", max_length=20_000)
 
 
 class TimelineEventPublic(BaseModel):
@@ -339,17 +276,8 @@ class EmergencyCallAccepted(BaseModel):
     callback_due_at: datetime | None
 
 
-class CallbackCreate(Input):
-    agent: Name
-    outcome: Literal["reached", "no_answer", "workaround"]
-    notes: str = Field(default="", max_length=20_000)
-
-
 class AcknowledgementCreate(Input):
+    """The body of an acknowledgement; the path names the page's level
+    (``tickets.changes.Acknowledge``)."""
+
     by: Name
-
-
-class UpdateIntervalCreate(Input):
-    interval: str = Field(min_length=2, max_length=32,
-                          description="Agreed with the customer: '30m', '2h', 'PT45M'.")
-    author: Name

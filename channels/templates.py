@@ -37,7 +37,7 @@ SAMPLE_FACTS = {
     "resolution_due": "2026-03-06T18:00:00+00:00", "callback_due": "2026-03-06T16:15:00+00:00",
     "due_at": "2026-03-06T16:30:00+00:00", "breached_at": "2026-03-06T16:30:00+00:00",
     "clock": "first_response", "level": "1", "reason": "the first response target passed",
-    "summary": "We restarted the MTA pool.",
+    "summary": "We restarted the MTA pool.", "intake_missing": "affected_users,module",
     "how_to_buy": "Buy a slot from your account manager.",
     "feedback_url": "https://support.example.com/feedback/TCK-0123456789AB?token=0f1e2d3c",
 }

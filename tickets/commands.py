@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -26,21 +27,19 @@ from temporalio.workflow import UpdateMethodMultiParam
 from intake.duplicates import closest
 from sla.policy.rules import Policy
 from sla.policy.snapshot import Contact
-from sla.ticket.coverage import coverage_for
 from sla.ticket.state import Coverage, EmergencyCall, SlotClaim, TicketDetails
 from sla.ticket.view import TicketView, with_sent_text
 from store.models import Customer, Ticket
-from tickets.contracts import decide_for
+from tickets.changes import Change
 from tickets.errors import (
-    Invalid,
     NotFound,
-    Problem,
     Refused,
     Unavailable,
     from_update_failure,
-    invalid,
 )
 from tickets.inputs import TicketCreate
+from tickets.scrub import MaskedSecretPublic, Scrubber
+from tickets.services import AppResources
 from workflows import search_attributes as sa
 from workflows.messages import (
     AgentResponse,
@@ -113,26 +112,6 @@ def customer_contact(customer: Customer) -> Contact | None:
                    phone=customer.phone, locale=customer.locale, time_zone=customer.time_zone)
 
 
-def prepare_ticket(
-    session: Session, policy: Policy, request: TicketCreate, idempotency_key: str | None,
-) -> tuple[Customer, bool, str | None, str, str, Coverage | None, SlotClaim | None]:
-    """The customer, whether this is a retry, the open ticket it may duplicate, its id, the
-    tier it is taken on, what covers it and the slot it is to take (a suspected duplicate
-    runs its own clocks until an agent decides, so it takes a slot too)."""
-    customer = session.get(Customer, request.customer_id)
-    if customer is None:
-        raise invalid(("body", "customer_id"), f"no customer {request.customer_id}")
-    ticket_id = new_ticket_id(request.customer_id, idempotency_key)
-    replay = idempotency_key is not None and session.get(Ticket, ticket_id) is not None
-    possible_duplicate_of = None
-    if not replay and not request.force_new:
-        possible_duplicate_of = find_duplicate(session, policy, request.customer_id, request)
-    now = datetime.now(UTC)
-    decision = decide_for(session, policy, customer, request.type, now)
-    coverage, claim = coverage_for(decision, now)
-    return customer, replay, possible_duplicate_of, ticket_id, decision.tier, coverage, claim
-
-
 async def create_ticket(
     client: Client,
     task_queue: str,
@@ -149,9 +128,11 @@ async def create_ticket(
     ticket_id: str | None = None,
     slot_claim: SlotClaim | None = None,
     console_url: str | None = None,
+    intake_missing: list[str] | None = None,
 ) -> TicketView | str:
     """Start the ticket's workflow and wait for its row; returns the id alone on a slow worker,
-    or at once with ``wait_for_worker=False``.
+    or at once with ``wait_for_worker=False``. The request is checked already
+    (``tickets.opening.open_ticket``, the use case every way in calls).
 
     With ``call``, the ticket is opened by an emergency call, recorded in the same step.
     ``tier`` is the plan a contract gives (default: the customer's plan), ``coverage``
@@ -165,17 +146,6 @@ async def create_ticket(
     a row without a workflow or a workflow without a row.
     """
     assert customer.id is not None
-    if customer.plan not in policy.plans:
-        raise invalid(("body", "customer_id"),
-                      f"customer {customer.id} is on plan {customer.plan!r}, which the SLA "
-                      f"policy does not define (plans: {', '.join(sorted(policy.plans))})")
-    refused = policy.refusal(request.service, request.channel)
-    if refused is not None:
-        raise invalid(("body", refused[0]), refused[1])
-    missing = policy.missing_intake(request.type, request.intake)
-    if missing:
-        raise Invalid([Problem(("body", "intake", name), f"required for {request.type} tickets",
-                               "missing") for name in missing])
     plan = policy.snapshot(tier or customer.plan, customer_tam(customer), datetime.now(UTC),
                            customer=customer_contact(customer))
     severity = plan.effective_severity(request.severity)
@@ -190,6 +160,7 @@ async def create_ticket(
         description=request.description, severity=severity, type=request.type,
         channel=request.channel, assignee=assignee, intake=dict(request.intake),
         possible_duplicate_of=possible_duplicate_of, coverage=coverage,
+        intake_missing=list(intake_missing or []),
     )
     attributes = sa.ticket_attributes(
         status="open", severity=severity, plan=plan.plan,
@@ -278,13 +249,17 @@ async def update_ticket(
     update: UpdateMethodMultiParam[[TicketWorkflow, Argument], TicketView],
     argument: Argument,
     wait: timedelta,
+    update_id: str | None = None,
 ) -> TicketView:
-    """Send one update; a refused change raises ``Refused`` with the workflow's reason."""
+    """Send one update; a refused change raises ``Refused`` with the workflow's reason.
+
+    ``update_id`` makes a repeat of the same request (a double click, a client's retry)
+    the same update: Temporal answers it with the first one's outcome, applied once."""
     try:
         handle = ticket_handle(client, ticket_id)
 
         async def changed_then_read() -> TicketView:
-            await handle.execute_update(update, argument)
+            await handle.execute_update(update, argument, id=update_id)
             # The update answers with what changed; the whole ticket comes from its query.
             return await handle.query(TicketWorkflow.sla)
 
@@ -331,9 +306,33 @@ _UPDATES: dict[type[Any], Any] = {
 
 
 async def change_ticket(client: Client, session: Session, ticket_id: str, change: TicketChange,
-                        wait: timedelta) -> TicketView:
+                        wait: timedelta, update_id: str | None = None) -> TicketView:
     """Make one change through the ticket's workflow (``update_ticket``'s errors)."""
-    return await update_ticket(client, session, ticket_id, _UPDATES[type(change)], change, wait)
+    return await update_ticket(client, session, ticket_id, _UPDATES[type(change)], change, wait,
+                               update_id)
+
+
+@dataclass(frozen=True)
+class Changed:
+    view: TicketView
+    #: Secrets found in the change's text, masked before it was sent.
+    masked: list[MaskedSecretPublic]
+
+
+async def make_change(resources: AppResources, session: Session, ticket_id: str,
+                      change: Change, request_key: str | None = None) -> Changed:
+    """A person's change to a ticket, whichever interface it came through: its text
+    masked, then sent as its workflow update. ``request_key`` (a form's key, a client's
+    Idempotency-Key) makes a repeat of the same request one change."""
+    scrub = Scrubber()
+    message = change.message(scrub)
+    update_id = None
+    if request_key is not None:
+        # Scoped by the change, so one key reused for another change is not taken for it.
+        update_id = f"{change.action}:{hashlib.sha256(request_key.encode()).hexdigest()[:32]}"
+    view = await change_ticket(resources.temporal, session, ticket_id, message, resources.wait,
+                               update_id)
+    return Changed(view, scrub.masked)
 
 
 async def feedback_link_of(client: Client, ticket_id: str, token: str) -> FeedbackLink | None:

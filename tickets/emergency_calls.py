@@ -12,9 +12,10 @@ from sqlmodel import Session, col, func, select
 from sla.ticket.state import EmergencyCall
 from sla.ticket.view import TicketView
 from store.models import Customer, Ticket
-from tickets.commands import create_ticket, update_ticket
+from tickets.commands import update_ticket
 from tickets.errors import invalid
 from tickets.inputs import TicketCreate
+from tickets.opening import EntryPoint, open_ticket
 from tickets.services import AppResources
 from workflows.ticket import TicketWorkflow
 
@@ -97,13 +98,9 @@ async def route_call(
         type="problem",
         channel="phone",
     )
-    result = await create_ticket(resources.temporal, resources.settings.temporal_task_queue,
-                                 resources.policy, caller, request, f"call:{call.call_id}",
-                                 wait, call=call,
-                                 console_url=resources.settings.effective_public_base_url)
-    if isinstance(result, str):
-        return RoutedCall(result, True, None)
-    return RoutedCall(result.ticket_id, True, result)
+    opened = await open_ticket(resources, session, request, EntryPoint.PHONE,
+                               f"call:{call.call_id}", call=call, customer=caller)
+    return RoutedCall(opened.ticket_id, True, opened.view)
 
 
 def _callers_ticket(

@@ -16,9 +16,10 @@ from typing import Literal
 from sqlmodel import Session, col, func, select
 
 from store.models import Customer, Ticket
-from tickets.commands import change_ticket, create_ticket
+from tickets.commands import change_ticket
 from tickets.errors import invalid
 from tickets.inputs import TicketCreate
+from tickets.opening import EntryPoint, open_ticket
 from tickets.services import AppResources
 from workflows.messages import CustomerReply
 
@@ -109,8 +110,10 @@ async def thread_mail(resources: AppResources, session: Session,
         description=f"{mail.text}\n\n({why})"[:20_000], severity="minor", type="problem",
         channel="email",
     )
-    result = await create_ticket(resources.temporal, resources.settings.temporal_task_queue,
-                                 resources.policy, customer, request, f"mail:{mail.message_id}",
-                                 wait, console_url=resources.settings.effective_public_base_url)
-    ticket_id = result if isinstance(result, str) else result.ticket_id
-    return Threaded(ticket_id, "new_ticket", f"opened a new ticket: {why}")
+    opened = await open_ticket(resources, session, request, EntryPoint.EMAIL,
+                               f"mail:{mail.message_id}", customer=customer)
+    detail = f"opened a new ticket: {why}"
+    if opened.intake_missing:
+        detail += (f"; intake incomplete (missing {', '.join(opened.intake_missing)}): the "
+                   "customer is asked for them")
+    return Threaded(opened.ticket_id, "new_ticket", detail)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 
 def _unstorable(text: str) -> str | None:
@@ -45,12 +45,24 @@ Text = Annotated[str, Field(min_length=1, max_length=20_000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
+def reject_unstorable_value(value: Any, info: ValidationInfo) -> Any:
+    """A ``mode="before"`` field validator: the field's text (keys and items included) is
+    storable, so the error's location is the field itself."""
+    if isinstance(value, str):
+        problem = _unstorable(value)
+        if problem is not None:
+            raise ValueError(problem)
+    elif isinstance(value, dict | list):
+        reject_unstorable_text(value, f"{info.field_name}.")
+    return value
+
+
 class Input(BaseModel):
     """Every input model: unknown fields refused, text stripped and storable."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    _storable_text = model_validator(mode="before")(reject_unstorable_text)
+    _storable_text = field_validator("*", mode="before")(reject_unstorable_value)
 
 
 class AssigneeIn(Input):

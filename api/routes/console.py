@@ -5,13 +5,12 @@ it: the page then shows the reason in place."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 from sqlmodel import col, select
 
 from api.deps import ResourcesDep, SessionDep, off_loop
@@ -26,34 +25,14 @@ from api.web_auth import (
     clear_session_cookie,
     set_session_cookie,
 )
-from sla.policy.durations import DurationError, parse_duration
-from sla.ticket.state import Coverage
 from store.keys import find_key
 from store.models import Ticket, WebSession
 from store.web_sessions import end, start_session
-from tickets.commands import TicketChange, change_ticket
-from tickets.errors import TicketError
-from tickets.scrub import Scrubber
-from workflows.messages import (
-    AgentResponse,
-    CallbackReport,
-    Confirmation,
-    CoverageGiven,
-    CustomerReply,
-    FeedbackGiven,
-    PageAcknowledgement,
-    Reopen,
-    ResolutionProposal,
-    SeverityChange,
-    StatusChange,
-    TypeChange,
-    UpdateIntervalChange,
-)
+from tickets.changes import Audience, parse_change
+from tickets.commands import make_change
+from tickets.errors import Invalid, Problem, TicketError
 
 router = APIRouter(tags=["console"], include_in_schema=False)
-
-Field = Annotated[str, Form(max_length=20_000)]
-
 
 def _limiter(request: Request) -> SignInLimiter:
     limiter: SignInLimiter | None = getattr(request.app.state, "sign_in_limiter", None)
@@ -109,74 +88,30 @@ def sign_out(caller: SignedIn, session: SessionDep,
     return response
 
 
-def _staff_change(action: str, form: dict[str, str], name: str,
-                  scrub: Scrubber) -> TicketChange:
-    """The change an agent's form asks for; ValueError names what is wrong with it."""
-    def field(key: str) -> str:
-        value = form.get(key, "").strip()
-        if not value:
-            raise ValueError(f"{key.replace('_', ' ')} is required")
-        return value
-
-    if action == "respond":
-        return AgentResponse(author=name, body=scrub("body", field("body")),
-                             workaround=form.get("workaround") == "on")
-    if action == "status":
-        return StatusChange(status=field("status"), author=name)
-    if action == "resolution":
-        return ResolutionProposal(author=name, summary=scrub("summary", field("summary")))
-    if action == "callback":
-        return CallbackReport(agent=name, outcome=field("outcome"),
-                              notes=scrub("notes", form.get("notes", "")))
-    if action == "acknowledge":
-        return PageAcknowledgement(level=int(field("level")), by=name)
-    if action == "severity":
-        return SeverityChange(severity=field("severity"), author=name)
-    if action == "type":
-        return TypeChange(type=field("type"), author=name)
-    if action == "update-interval":
-        try:
-            interval = parse_duration(field("interval"))
-        except DurationError as error:
-            raise ValueError(str(error)) from None
-        return UpdateIntervalChange(seconds=interval.total_seconds(), author=name)
-    if action == "cover":
-        reason = form.get("reason", "").strip()
-        label = f"covered by {name}" + (f": {reason}" if reason else "")
-        return CoverageGiven(Coverage(covered=True, label=label, at=datetime.now(UTC), by=name))
-    raise ValueError(f"no action {action!r}")
-
-
-def _customer_change(action: str, form: dict[str, str], name: str,
-                     scrub: Scrubber) -> TicketChange:
-    if action == "reply":
-        body = form.get("body", "").strip()
-        if not body:
-            raise ValueError("body is required")
-        return CustomerReply(body=scrub("body", body))
-    if action == "confirm":
-        return Confirmation(comment=scrub("comment", form.get("comment", "")))
-    if action == "reopen":
-        return Reopen(actor=name, reason=scrub("reason", form.get("reason", "")))
-    if action == "rate":
-        return FeedbackGiven(rating=int(form.get("rating", "0")),
-                             comment=scrub("comment", form.get("comment", "")))
-    raise ValueError(f"no action {action!r}")
+#: Form fields that carry the session's proof, not the change.
+_NOT_THE_CHANGE = ("form_token", "request_key")
 
 
 async def _act(request: Request, resources: ResourcesDep, session: SessionDep,
-               caller: Any, ticket_id: str, action: str, customer: bool) -> Response:
-    form = {key: str(value) for key, value in (await request.form()).items()}
-    check_form_token(caller, form.get("form_token", ""))
+               caller: Any, ticket_id: str, action: str, audience: Audience) -> Response:
+    """A form's post as the change it asks for, checked as the JSON routes check it, and
+    sent under the form's own request key (a double click is one change)."""
+    form = await request.form()
+    fields = {key: value for key, value in form.items() if key not in _NOT_THE_CHANGE}
+    check_form_token(caller, str(form.get("form_token", "")))
+    customer = audience is Audience.CUSTOMER
     page = f"/my/tickets/{quote(ticket_id)}" if customer else f"/queue/tickets/{quote(ticket_id)}"
-    scrub = Scrubber()
+    request_key = str(form.get("request_key", "")).strip()[:200] or None
     try:
-        build = _customer_change if customer else _staff_change
-        change = build(action, form, caller.name, scrub)
-        await change_ticket(resources.temporal, session, ticket_id, change, resources.wait)
-    except (ValueError, ValidationError) as error:
+        if any(not isinstance(value, str) for value in fields.values()):
+            raise Invalid([Problem(("body", key), "a file is not a field of any change")
+                           for key, value in fields.items() if not isinstance(value, str)])
+        change = parse_change(action, dict(fields), audience, actor=caller.name)
+        await make_change(resources, session, ticket_id, change,
+                          request_key and f"form:{caller.key_id}:{request_key}")
+    except Invalid as error:
         return await render_ticket(resources, session, caller, ticket_id, customer,
-                                  error=f"{action}: {error}", status_code=422)
+                                  error=f"{action}: {error.detail}", status_code=422)
     except TicketError as error:
         return await render_ticket(resources, session, caller, ticket_id, customer,
                                   error=f"{action} refused: {error.detail}",
@@ -189,7 +124,8 @@ async def _act(request: Request, resources: ResourcesDep, session: SessionDep,
 @router.post("/queue/tickets/{ticket_id}/actions/{action}", response_class=HTMLResponse)
 async def staff_action(ticket_id: str, action: str, request: Request, caller: StaffPage,
                        resources: ResourcesDep, session: SessionDep) -> Response:
-    return await _act(request, resources, session, caller, ticket_id, action, customer=False)
+    return await _act(request, resources, session, caller, ticket_id, action,
+                      Audience.STAFF)
 
 
 @router.get("/my/tickets", response_class=HTMLResponse)
@@ -221,4 +157,5 @@ async def customer_action(ticket_id: str, action: str, request: Request, caller:
                           resources: ResourcesDep, session: SessionDep) -> Response:
     if not await _own(session, caller, ticket_id):
         return HTMLResponse(render_page("not_found.html", what=ticket_id), status_code=404)
-    return await _act(request, resources, session, caller, ticket_id, action, customer=True)
+    return await _act(request, resources, session, caller, ticket_id, action,
+                      Audience.CUSTOMER)

@@ -14,10 +14,10 @@ from fastapi.responses import HTMLResponse
 from api.deps import ResourcesDep, SessionDep
 from api.errors import status_of
 from api.routes.pages import render_page
-from tickets.commands import change_ticket, feedback_link_of
-from tickets.errors import TicketError
-from tickets.scrub import Scrubber
-from workflows.messages import FeedbackGiven, FeedbackLink
+from tickets.changes import Audience, ChangeKind, Rate, parse_change
+from tickets.commands import feedback_link_of, make_change
+from tickets.errors import Invalid, TicketError
+from workflows.messages import FeedbackLink
 
 router = APIRouter(tags=["feedback link"])
 Token = Annotated[str, Query(min_length=1, max_length=64)]
@@ -57,18 +57,31 @@ async def feedback_form(ticket_id: str, token: Token, resources: ResourcesDep) -
 async def submit_feedback(
     ticket_id: str,
     token: Annotated[str, Form(min_length=1, max_length=64)],
-    rating: Annotated[int, Form(ge=1, le=5)],
     resources: ResourcesDep,
     session: SessionDep,
-    comment: Annotated[str, Form(max_length=20_000)] = "",
+    rating: Annotated[str, Form(max_length=16)] = "",
+    comment: Annotated[str, Form(max_length=100_000)] = "",
+    request_key: Annotated[str, Form(max_length=200)] = "",
 ) -> HTMLResponse:
-    """Record the rating sent from the form (the same once-per-closure rule as the API)."""
+    """Record the rating sent from the form: the same change, checks and once-per-closure
+    rule as ``POST /tickets/{id}/feedback``."""
+    problem: Invalid | None = None
+    try:
+        change = parse_change(ChangeKind.RATE, {"rating": rating, "comment": comment,
+                                                     "token": token}, Audience.CUSTOMER)
+    except Invalid as error:
+        problem = error
     link = await _link(resources, ticket_id, token)
     if link is None:
         return _no_such_link()
-    argument = FeedbackGiven(rating=rating, comment=Scrubber()("comment", comment), token=token)
+    if problem is not None:
+        return _page(status.HTTP_422_UNPROCESSABLE_CONTENT, link=link, token=token,
+                     message=None, error=problem.detail)
     try:
-        await change_ticket(resources.temporal, session, ticket_id, argument, resources.wait)
+        await make_change(resources, session, ticket_id, change,
+                          f"feedback:{request_key}" if request_key else None)
     except TicketError as refused:
         return _page(status_of(refused), link=link, message=refused.detail)
-    return _page(status.HTTP_200_OK, link=link, message=f"Thank you: you rated {rating}/5.")
+    assert isinstance(change, Rate)
+    return _page(status.HTTP_200_OK, link=link,
+                 message=f"Thank you: you rated {change.rating}/5.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ from api.presenters import public
 from api.routes.tickets import notifications, timeline
 from api.web_auth import StaffPage
 from store.models import Customer, Ticket, internal_clock_names
+from tickets.changes import FORM_CHOICES
 from tickets.commands import query_ticket
 
 router = APIRouter(tags=["pages"])
@@ -46,6 +48,8 @@ def duration(seconds: float | None) -> str:
 
 
 _pages.filters["duration"] = duration
+# A fresh key for each rendered form (``tickets.commands.make_change``'s request key).
+_pages.globals["new_request_key"] = lambda: secrets.token_urlsafe(18)
 
 
 def render_page(template: str, **context: object) -> str:
@@ -151,7 +155,7 @@ async def render_ticket(resources: ResourcesDep, session: SessionDep, caller: Pr
     ticket = public(await query_ticket(resources.temporal, ticket_id), for_customer=customer)
     html = render_page("ticket.html", ticket=ticket, caller=caller, customer=customer,
                        workflow_url=None if customer else workflow_url(resources, ticket_id),
-                       error=error, done=done,
+                       error=error, done=done, choices=FORM_CHOICES,
                        **await ticket_records(session, caller, ticket_id))
     return HTMLResponse(html, status_code=status_code)
 

@@ -20,13 +20,9 @@ from store.models import (
     TimelineEvent,
     internal_clock_names,
 )
-from tickets.commands import (
-    create_ticket,
-    prepare_ticket,
-    query_ticket,
-)
+from tickets.commands import query_ticket
 from tickets.inputs import Severity, TicketCreate
-from tickets.scrub import Scrubber
+from tickets.opening import EntryPoint, open_ticket
 from tickets.visibility import TicketVisibilityRow, list_from_visibility
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
@@ -72,43 +68,26 @@ async def create(
     worker has written it."""
     asynchronous = "respond-async" in [token.strip().lower()
                                        for token in (prefer or "").split(",")]
-    scrub = Scrubber()
-    request = request.model_copy(update={
-        "subject": scrub("subject", request.subject),
-        "description": scrub("description", request.description),
-        "intake": {name: scrub(f"intake.{name}", value) for name, value in request.intake.items()},
-    })
     if caller.customer_id is not None and request.customer_id != caller.customer_id:
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             detail="a customer key opens tickets for its own customer only")
-    settings = resources.settings
-    customer, replay, possible_duplicate_of, ticket_id, tier, coverage, claim = await off_loop(
-        lambda: prepare_ticket(session, policy, request, idempotency_key))
-    # Whatever happens from here, the slot is the ticket's business: its workflow takes it
-    # as its first step, so there is nothing to give back on an error or a timeout.
-    result = await create_ticket(resources.temporal, settings.temporal_task_queue, policy,
-                                 customer, request, idempotency_key,
-                                 resources.wait,
-                                 possible_duplicate_of=possible_duplicate_of,
-                                 wait_for_worker=not asynchronous,
-                                 tier=tier, coverage=coverage, slot_claim=claim,
-                                 ticket_id=ticket_id,
-                                 console_url=settings.effective_public_base_url)
-    if replay:
+    opened = await open_ticket(resources, session, request, EntryPoint.API, idempotency_key,
+                               wait_for_worker=not asynchronous)
+    if opened.replay:
         response.status_code = status.HTTP_200_OK
-    if isinstance(result, str):
+    if opened.view is None:
         accepted = TicketAccepted(
-            id=result,
+            id=opened.ticket_id,
             detail="the ticket is created and its clocks run; the worker has not written it "
                    "yet, so read it with GET /tickets/{id} in a moment",
         )
-        headers = {"Location": f"/tickets/{result}"}
+        headers = {"Location": f"/tickets/{opened.ticket_id}"}
         if asynchronous:
             headers["Preference-Applied"] = "respond-async"
         return JSONResponse(accepted.model_dump(), status_code=status.HTTP_202_ACCEPTED,
                             headers=headers)
-    created = public(result, for_customer=caller.customer_id is not None)
-    created.masked = scrub.masked
+    created = public(opened.view, for_customer=caller.customer_id is not None)
+    created.masked = opened.masked
     return created
 
 

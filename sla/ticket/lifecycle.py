@@ -60,6 +60,16 @@ def open_ticket(
         wait_for_coverage(state, now, "no support slot covers this request; its clocks "
                                       "start once it is covered")
         return state
+    if details.intake_missing:
+        # Opened anyway (a mail, a call): the receipt asks for what the policy needs.
+        missing = ", ".join(details.intake_missing)
+        record(state, now, "intake_incomplete", "system", f"missing: {missing}")
+        tell_customer(state, now, "ticket_received",
+                      f"we received your request: {details.subject}",
+                      "We have received your request and are on it. To work on it we also "
+                      f"need: {missing}. Reply to this message with them.",
+                      intake_missing=",".join(details.intake_missing), **committed_dues(state))
+        return state
     tell_customer(state, now, "ticket_received", f"we received your request: {details.subject}",
                   "We have received your request and are on it.", **committed_dues(state))
     return state

@@ -75,6 +75,9 @@ class TicketDetails:
     possible_duplicate_of: str | None = None
     #: How the request was covered when it came in; None: its tier needs no slot.
     coverage: Coverage | None = None
+    #: Intake fields the policy asks for that the request lacked (a mail or a call is
+    #: opened anyway, marked "intake incomplete"; its receipt asks for them).
+    intake_missing: list[str] = field(default_factory=list)
 
 
 @dataclass

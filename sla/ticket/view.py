@@ -87,6 +87,8 @@ class TicketView:
     #: What covers the work (None: the tier needs no slot).
     coverage: Coverage | None = None
     recommendations_only: bool = False
+    #: Intake fields the policy asks for that the request lacked ("intake incomplete").
+    intake_missing: list[str] = field(default_factory=list)
 
 
 def view(state: TicketState, now: datetime) -> TicketView:
@@ -137,6 +139,7 @@ def view(state: TicketState, now: datetime) -> TicketView:
         duplicate_of=details.duplicate_of,
         duplicates=list(state.duplicates),
         possible_duplicate_of=details.possible_duplicate_of,
+        intake_missing=list(details.intake_missing),
         policy_name=state.plan.policy_name,
         policy_hash=state.plan.policy_hash,
         held_notices=[
@@ -205,7 +208,9 @@ def current_details(state: TicketState) -> str:
         + (" · **not covered: waiting for a support slot**" if state.awaiting_coverage else "")
         + (f" · possible duplicate of {details.possible_duplicate_of}"
            if details.possible_duplicate_of else "")
-        + (f" · duplicate of {details.duplicate_of}" if details.duplicate_of else ""),
+        + (f" · duplicate of {details.duplicate_of}" if details.duplicate_of else "")
+        + (f" · **intake incomplete**: missing {', '.join(details.intake_missing)}"
+           if details.intake_missing else ""),
         "",
     ]
     for clock in state.clocks.values():
