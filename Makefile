@@ -10,7 +10,7 @@ TEST_STAMP := $(VENV)/.installed-test
 # Exact versions of every dependency (time zone data included: it decides deadlines).
 LOCK := requirements.lock
 
-.PHONY: run test bench bench-kill bench-steps lint typecheck record-histories clean lock
+.PHONY: run test check bench bench-kill bench-steps lint typecheck record-histories clean lock
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "no Python 3.11 or newer found: install one, or set PYTHON=/path/to/python3"; exit 1; }
@@ -44,6 +44,14 @@ test: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+## check: lint, type-check and the pure tests (no Temporal, no database server, no browser:
+## tests/sla, tests/intake, tests/reports and the modules marked pure). pytest exits 5 when
+## the marker selects no test, which fails the target too.
+check: $(TEST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest -m pure -q
 
 ## record-histories: rewrite tests/histories (only for a deliberate, patched workflow change)
 record-histories: $(TEST_STAMP)

@@ -11,6 +11,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from sla.policy.entitlements import Decision
 from sla.ticket.coverage import ALREADY_COVERED, NO_SLOT_IS_LEFT, coverage_for
 from sla.ticket.view import TicketView
+from sla.vocabulary import TicketStatus
 from store.contracts import decide_for
 from store.db import SessionFactory
 from workflows.messages import CoverageGiven, CoverOutcome, CoverRequest
@@ -32,7 +33,7 @@ class CoveringActivities:
         try:
             if not retried:
                 current = await handle.query("sla", result_type=TicketView)
-                if current.status == "closed" or current.coverage is None \
+                if current.status == TicketStatus.CLOSED or current.coverage is None \
                         or current.coverage.covered:
                     return CoverOutcome("unchanged")
             decision = await asyncio.to_thread(self._decide, request)

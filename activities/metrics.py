@@ -19,12 +19,14 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from sla.ticket.clocks import COMMITMENT, INTERNAL_TARGET
 from sla.ticket.state import Notification, TimelineEntry
 from sla.ticket.view import TicketView
+from sla.vocabulary import NoticeKind, TimelineKind
 
 LATENESS = "sla_escalation_lateness_seconds"
 #: From "on time" to "an hour late": a worker that was down shows in the top buckets.
 LATENESS_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0)
 #: Messages sent because a deadline fell due: their creation time is that due time.
-DEADLINE_KINDS = frozenset({"sla_warning", "sla_breach", "escalation", "page"})
+DEADLINE_KINDS = frozenset({NoticeKind.SLA_WARNING, NoticeKind.SLA_BREACH, NoticeKind.ESCALATION,
+                            NoticeKind.PAGE})
 
 
 class SlaMetrics:
@@ -56,17 +58,17 @@ class SlaMetrics:
     def projected(self, view: TicketView, new_entries: Iterable[TimelineEntry]) -> None:
         """Count what the projection has just written for the first time."""
         for entry in new_entries:
-            if entry.kind == "created":
+            if entry.kind == TimelineKind.CREATED:
                 self.tickets_created.add(1, {"plan": view.plan, "severity": view.severity,
                                              "channel": view.channel})
-            elif entry.kind == "sla_breach":
+            elif entry.kind == TimelineKind.SLA_BREACH:
                 kind = next((clock.kind for clock in view.clocks if clock.name == entry.clock),
                             COMMITMENT)
                 self.clocks_breached.add(1, {"clock": entry.clock or "unknown", "plan": view.plan,
                                              "severity": view.severity,
                                              "target": "internal" if kind == INTERNAL_TARGET
                                              else COMMITMENT})
-            elif entry.kind in ("escalated", "paged"):
+            elif entry.kind in (TimelineKind.ESCALATED, TimelineKind.PAGED):
                 self.escalations.add(1, {"level": str(entry.level or 0), "plan": view.plan,
                                          "clock": entry.clock or "unknown"})
 

@@ -27,6 +27,7 @@ from channels.router import LOGGED
 from channels.templates import MessageTemplates
 from sla.ticket.records import UNDELIVERABLE
 from sla.ticket.state import Notification
+from sla.vocabulary import DELIVERED, FINAL_DELIVERY, DeliveryStatus, MessageChannel
 from store.db import SessionFactory, insert_or_merge
 from store.models import DELIVERY_ATTEMPTS, OUTBOX, DeliveryAttempt, OutboxMessage, UtcDateTime
 
@@ -49,10 +50,11 @@ class NotificationActivities:
         so; a row that exists (a retry, a replay, a concurrent attempt) is left as it is.
         """
         recipient = message.recipient
-        address = recipient.email if message.channel == "email" else recipient.phone \
-            if message.channel in ("sms", "voice") else recipient.email or recipient.phone
+        address = recipient.email if message.channel == MessageChannel.EMAIL else recipient.phone \
+            if message.channel in (MessageChannel.SMS, MessageChannel.VOICE) \
+            else recipient.email or recipient.phone
         deliverable = message.channel != UNDELIVERABLE
-        status = "sending" if deliverable else "pending"
+        status = DeliveryStatus.SENDING if deliverable else DeliveryStatus.PENDING
         row = {
             "idempotency_key": message.idempotency_key, "ticket_id": message.ticket_id,
             "kind": message.kind, "channel": message.channel,
@@ -116,21 +118,22 @@ class NotificationActivities:
             message = self.templates.render(message)
         # Database work runs in a thread: the activity's event loop also serves delivery.
         row_id, status, attempt = await asyncio.to_thread(self._outbox_row, message)
-        if status in ("sent", "logged", "failed", UNDELIVERABLE):
+        if status in FINAL_DELIVERY:
             return status
         if message.channel == UNDELIVERABLE:
-            await asyncio.to_thread(self._finish, row_id, UNDELIVERABLE, None,
+            await asyncio.to_thread(self._finish, row_id, DeliveryStatus.UNDELIVERABLE, None,
                                     f"{message.recipient.name} has no address on any channel")
             self.metrics.failed(message)
-            return UNDELIVERABLE
+            return DeliveryStatus.UNDELIVERABLE
         if attempt is None:
             attempt = await asyncio.to_thread(self._start_attempt, row_id)
         try:
             reference = await self.channel.deliver(message)
         except PermanentDeliveryError as error:
-            await asyncio.to_thread(self._finish, row_id, "failed", None, str(error), attempt)
+            await asyncio.to_thread(self._finish, row_id, DeliveryStatus.FAILED, None,
+                                    str(error), attempt)
             self.metrics.failed(message)
-            return "failed"
+            return DeliveryStatus.FAILED
         except Exception as error:
             self.metrics.attempt_failed(message)
             await asyncio.to_thread(self._record_attempt, row_id, attempt, "retrying",
@@ -139,19 +142,19 @@ class NotificationActivities:
         if reference.startswith(LOGGED):
             # No provider took it: say so, never "sent".
             self.metrics.logged(message)
-            await asyncio.to_thread(self._finish, row_id, "logged", reference,
+            await asyncio.to_thread(self._finish, row_id, DeliveryStatus.LOGGED, reference,
                                     f"no {message.channel} channel is configured: written to "
                                     "the log only", attempt)
-            return "logged"
+            return DeliveryStatus.LOGGED
         self.metrics.sent(message, datetime.now(UTC))
-        await asyncio.to_thread(self._finish, row_id, "sent", reference, "", attempt)
-        return "sent"
+        await asyncio.to_thread(self._finish, row_id, DeliveryStatus.SENT, reference, "", attempt)
+        return DeliveryStatus.SENT
 
     def _start_attempt(self, row_id: int) -> int:
         with self.sessions() as session:
             stored = self._stored(session, row_id)
             stored.attempts += 1
-            stored.status = "sending"
+            stored.status = DeliveryStatus.SENDING
             session.add(stored)
             session.commit()
             return stored.attempts
@@ -166,14 +169,15 @@ class NotificationActivities:
 
     def _finish(self, row_id: int, status: str, reference: str | None, detail: str,
                 attempt: int | None = None) -> None:
-        """The message's final status and its attempt, in one commit (two statements: this
-        runs for every message)."""
+        """The message's final status (a ``DeliveryStatus``) and its attempt, in one commit
+        (two statements: this runs for every message)."""
+        status = str(status)  # the plain string: a bound literal of an enum has no SQL type
         now = datetime.now(UTC)
         values: dict[str, Any] = {"status": status, "provider_ref": reference}
-        if status in ("sent", "logged"):
+        if status in DELIVERED:
             # For a logged message: when it was handled (written to the log).
             values["sent_at"] = now
-        if status != "sent":
+        if status != DeliveryStatus.SENT:
             values["last_error"] = detail
         with self.sessions() as session:
             connection = session.connection()

@@ -11,8 +11,9 @@ from temporalio import activity
 from activities.metrics import SlaMetrics
 from sla.ticket.clocks import INTERNAL_TARGET
 from sla.ticket.view import TicketProjection, TicketView
+from sla.vocabulary import CoverageState
 from store.db import SessionFactory, insert_or_merge
-from store.models import SLOT_USES, TICKETS, TIMELINE
+from store.models import ROW_CLOCKS, SLOT_USES, TICKETS, TIMELINE
 
 #: Written at creation and never changed by a later version.
 CREATION_ONLY = ("id", "customer_id", "subject", "description", "type", "channel", "plan",
@@ -33,12 +34,13 @@ def _row(view: TicketView) -> dict[str, Any]:
         "next_due_at": view.next_due_at, "next_due_clock": view.next_due_clock,
         "version": view.version, "updated_at": datetime.now(UTC),
         "coverage": None if view.coverage is None
-        else "covered" if view.coverage.covered else "not_covered",
+        else CoverageState.COVERED.value if view.coverage.covered
+        else CoverageState.NOT_COVERED.value,
         "first_responded_at": view.first_responded_at,
         "internal_clocks": ",".join(clock.name for clock in view.clocks
                                     if clock.kind == INTERNAL_TARGET) or None,
     }
-    for name in ("first_response", "next_update", "resolution"):
+    for name in ROW_CLOCKS:
         clock = clocks.get(name)
         row[f"{name}_due"] = clock.due_at if clock else None
         row[f"{name}_state"] = clock.state if clock else None
@@ -90,7 +92,7 @@ class ProjectionActivities:
                         index_elements=["ticket_id", "seq"]).returning(TIMELINE.c.seq),
                     [{"ticket_id": view.ticket_id, "seq": entry.seq, "at": entry.at,
                       "kind": entry.kind, "actor": entry.actor, "detail": entry.detail,
-                      "clock": entry.clock, "level": entry.level}
+                      "clock": entry.clock, "level": entry.level, "rating": entry.rating}
                      for entry in projection.timeline],
                 ).scalars())
             _settle_slot(connection, view)

@@ -15,6 +15,7 @@ from fastapi import Depends, Header, HTTPException, status
 from api.deps import SessionDep
 from store.keys import Role, find_key
 from store.models import Ticket
+from tickets.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -60,4 +61,4 @@ def own_ticket(caller: Principal, session: SessionDep, ticket_id: str) -> None:
         return
     ticket = session.get(Ticket, ticket_id)
     if ticket is None or ticket.customer_id != caller.customer_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no ticket {ticket_id}")
+        raise NotFound(f"no ticket {ticket_id}")

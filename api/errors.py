@@ -1,5 +1,5 @@
-"""The one place where failures become status codes: the use cases' errors (404, 409,
-422, 503), input that cannot be echoed back, and Temporal out of reach; never a 500."""
+"""The one place where failures become status codes: the use cases' errors (403, 404,
+409, 422, 503), input that cannot be echoed back, and Temporal out of reach; never a 500."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from temporalio.service import RPCError, RPCStatusCode
 
-from tickets.errors import Invalid, NotFound, Refused, TicketError, Unavailable
+from tickets.errors import Forbidden, Invalid, NotFound, Refused, TicketError, Unavailable
 
 #: The status each kind of use-case error answers with.
 STATUS_OF: dict[type[TicketError], int] = {
+    Forbidden: status.HTTP_403_FORBIDDEN,
     NotFound: status.HTTP_404_NOT_FOUND,
     Refused: status.HTTP_409_CONFLICT,
     Invalid: status.HTTP_422_UNPROCESSABLE_CONTENT,

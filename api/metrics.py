@@ -16,9 +16,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sla.policy.snapshot import SEVERITIES
 from sla.ticket.state import STATUSES
+from sla.vocabulary import TicketStatus
 from store.models import TICKETS
 
-OPEN_STATUSES = tuple(status for status in STATUSES if status != "closed")
+OPEN_STATUSES = tuple(status for status in STATUSES if status != TicketStatus.CLOSED)
 #: Any other method a client sends counts as "other": a label never takes arbitrary input.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -32,7 +33,7 @@ class OpenTickets(Collector):
 
     def collect(self) -> Iterator[Metric]:
         query = (select(TICKETS.c.severity, TICKETS.c.status, TICKETS.c.breached, func.count())
-                 .where(TICKETS.c.status != "closed")
+                 .where(TICKETS.c.status != TicketStatus.CLOSED)
                  .group_by(TICKETS.c.severity, TICKETS.c.status, TICKETS.c.breached))
         by_status = {(severity, status): 0 for severity in SEVERITIES for status in OPEN_STATUSES}
         breached = dict.fromkeys(SEVERITIES, 0)

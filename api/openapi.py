@@ -18,7 +18,7 @@ from fastapi.openapi.utils import get_openapi
 
 from api.schemas import ErrorPublic
 from sla.policy.rules import Policy
-from tickets.inputs import TicketChannel
+from sla.vocabulary import Channel
 
 #: Paths whose routes touch the database only: Temporal being down is no error of theirs.
 DATABASE_ONLY = ("/keys", "/health", "/metrics")
@@ -83,6 +83,11 @@ def _constrain(schema: dict[str, Any], model: str, field: str, values: list[str]
     if field not in properties:
         return
     target = properties[field]
+    if "$ref" in target:
+        # A field of one of the domain's enums: here, only the values this policy takes.
+        properties[field] = {"type": "string", "enum": values,
+                             **{key: value for key, value in target.items() if key != "$ref"}}
+        return
     # An optional field is anyOf [the string, null]: the list goes on the string.
     for option in target.get("anyOf", [target]):
         if option.get("type") == "string":
@@ -98,8 +103,7 @@ def policy_constraints(schema: dict[str, Any], policy: Policy) -> None:
     zones = sorted(available_timezones())
     for model in ("CustomerCreate",):
         _constrain(schema, model, "time_zone", zones)
-    channels = [channel for channel in TicketChannel.__args__  # type: ignore[attr-defined]
-                if channel not in policy.refused_channels]
+    channels = [channel.value for channel in Channel if channel not in policy.refused_channels]
     _constrain(schema, "TicketCreate", "channel", channels)
 
 

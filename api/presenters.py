@@ -9,6 +9,7 @@ from typing import Any
 from api.schemas import TicketPublic
 from sla.ticket.clocks import COMMITMENT
 from sla.ticket.view import TicketView
+from sla.vocabulary import ClockState
 
 
 def public(view: TicketView, for_customer: bool = False) -> TicketPublic:
@@ -27,7 +28,8 @@ def customer_fields(view: TicketView) -> dict[str, Any]:
     committed = [clock for clock in view.clocks if clock.kind == COMMITMENT]
     breached = any(clock.breached_at is not None for clock in committed)
     upcoming = min(((clock.due_at, clock.name) for clock in committed
-                    if clock.due_at is not None and clock.state == "running"), default=None)
+                    if clock.due_at is not None and clock.state == ClockState.RUNNING),
+                   default=None)
     return {
         "clocks": [asdict(clock) for clock in committed],
         "breached": breached,

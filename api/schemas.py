@@ -8,14 +8,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sla.ticket.state import EmergencyCall
+from sla.vocabulary import ClockState, DeliveryStatus, Severity, TicketStatus, TicketType
 from store.models import CustomerBase
 from tickets.inputs import (
     Input,
     Name,
-    Severity,
     Text,
     TicketChannel,
-    TicketType,
     reject_unstorable_text,
 )
 from tickets.scrub import MaskedSecretPublic
@@ -59,7 +58,7 @@ class ContactPublic(BaseModel):
 
 class ClockPublic(BaseModel):
     name: str
-    state: Literal["running", "paused", "met", "breached", "ended"]
+    state: ClockState
     due_at: datetime | None
     remaining_seconds: float
     target_seconds: float
@@ -134,7 +133,7 @@ class TicketPublic(BaseModel):
     type: TicketType
     channel: TicketChannel
     plan: str
-    status: str
+    status: TicketStatus
     escalation_level: int
     escalated_to: ContactPublic | None
     breached: bool
@@ -195,7 +194,7 @@ class TicketSummary(BaseModel):
     type: str
     channel: str
     plan: str
-    status: str
+    status: TicketStatus
     escalation_level: int
     breached: bool
     assignee_name: str | None
@@ -233,7 +232,7 @@ class NotificationPublic(BaseModel):
     recipient_address: str | None
     subject: str
     body: str
-    status: str
+    status: DeliveryStatus
     attempts: int
     last_error: str | None
     provider_ref: str | None

@@ -36,7 +36,7 @@ from store.db import make_engine
 from store.keys import create_key
 from store.migrations import upgrade
 from store.models import as_utc
-from tests.channels.servers import SmtpRecorder, smtp_server
+from tests.support.servers import SmtpRecorder, smtp_server
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICY = """

@@ -25,18 +25,20 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, Undefined
 
 from sla.ticket.state import Notification
+from sla.vocabulary import ClockName, NoticeKind, Severity, TicketStatus
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_LOCALE = "en"
-KINDS = ("ticket_received", "callback_due", "resolution_proposed", "closed_automatically",
-         "feedback_request", "not_covered", "sla_warning", "sla_breach", "escalation", "page")
+#: One template each, in every language directory.
+KINDS: tuple[str, ...] = tuple(kind.value for kind in NoticeKind)
 SAMPLE_FACTS = {
-    "ticket_id": "TCK-0123456789AB", "subject": "SMTP injections time out", "severity": "critical",
-    "plan": "premium", "status": "open", "first_response_due": "2026-03-06T16:30:00+00:00",
+    "ticket_id": "TCK-0123456789AB", "subject": "SMTP injections time out",
+    "severity": Severity.CRITICAL.value, "plan": "premium", "status": TicketStatus.OPEN.value,
+    "first_response_due": "2026-03-06T16:30:00+00:00",
     "resolution_due": "2026-03-06T18:00:00+00:00", "callback_due": "2026-03-06T16:15:00+00:00",
     "due_at": "2026-03-06T16:30:00+00:00", "breached_at": "2026-03-06T16:30:00+00:00",
-    "clock": "first_response", "level": "1", "reason": "the first response target passed",
+    "clock": ClockName.FIRST_RESPONSE.value, "level": "1", "reason": "the first response target passed",
     "summary": "We restarted the MTA pool.", "intake_missing": "affected_users,module",
     "how_to_buy": "Buy a slot from your account manager.",
     "feedback_url": "https://support.example.com/feedback/TCK-0123456789AB?token=0f1e2d3c",

@@ -30,6 +30,7 @@ from sla.policy.snapshot import SEVERITIES, TICKET_CHANNELS, TICKET_TYPES, Conta
 from sla.ticket import lifecycle
 from sla.ticket.clocks import target_kind
 from sla.ticket.state import TicketDetails
+from sla.vocabulary import Channel, ClockName, TicketStatus, TicketType
 from store.db import make_engine
 from store.migrations import DatabaseBehind, require_current
 from store.models import TICKETS
@@ -119,13 +120,13 @@ def explain(
         if clock.expected_seconds:
             lines.append(f"  expected  {_when(clock.expected_due_at(), zone)}")
         lines.append(f"  due       {_when(clock.due_at(), zone)}")
-    update = snapshot.target_for("next_update", effective, ticket_type, channel)
+    update = snapshot.target_for(ClockName.NEXT_UPDATE, effective, ticket_type, channel)
     if update is not None:
         kind = target_kind(update.internal)
         lines.append(f"next_update: every {update.describe()} after each agent response, {kind}"
                      " (an interval agreed with the customer replaces it, as a commitment)")
-        lines.append(_source_line(*policy.source_for(plan, "next_update", effective, ticket_type,
-                                                     channel)))
+        lines.append(_source_line(*policy.source_for(plan, ClockName.NEXT_UPDATE, effective,
+                                                     ticket_type, channel)))
     callback = target_kind(snapshot.callback_internal)
     lines.append(f"callback after an emergency call: {_duration(snapshot.callback_seconds)} "
                  f"(elapsed time, 24/7), {callback}")
@@ -207,7 +208,7 @@ def open_ticket_kinds(database_url: str) -> Counter[tuple[str, str, str, str]] |
         with engine.connect() as connection:
             rows = connection.execute(
                 select(TICKETS.c.plan, TICKETS.c.severity, TICKETS.c.type, TICKETS.c.channel,
-                       func.count()).where(TICKETS.c.status != "closed")
+                       func.count()).where(TICKETS.c.status != TicketStatus.CLOSED)
                 .group_by(TICKETS.c.plan, TICKETS.c.severity, TICKETS.c.type, TICKETS.c.channel))
             return Counter({(plan, severity, type, channel): count
                             for plan, severity, type, channel, count in rows})
@@ -301,8 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     explain_command.add_argument("file", type=Path)
     explain_command.add_argument("--plan")
     explain_command.add_argument("--severity", choices=SEVERITIES)
-    explain_command.add_argument("--type", default="problem", choices=TICKET_TYPES)
-    explain_command.add_argument("--channel", default="api", choices=TICKET_CHANNELS)
+    explain_command.add_argument("--type", default=TicketType.PROBLEM.value, choices=TICKET_TYPES)
+    explain_command.add_argument("--channel", default=Channel.API.value, choices=TICKET_CHANNELS)
     explain_command.add_argument("--at", type=_instant,
                                  help="when the ticket is opened, ISO-8601 with an offset")
     diff_command = commands.add_parser(

@@ -15,7 +15,7 @@ assignee. Each figure is what the ticket's own timeline and clocks show:
 - callbacks: each callback owed for an emergency call, made or not, within the limit
   when no callback breach came first;
 - time paused: time spent waiting on the customer (the resolving clocks stand still);
-- feedback: the ratings given at closure;
+- feedback: the ratings given at closure (the feedback entries' ``rating``, never their words);
 - messages logged: messages only written to the log because their channel was not
   configured (nobody received them).
 
@@ -26,7 +26,6 @@ the nearest-rank 90th percentile: the smallest time at or above 90 % of the time
 from __future__ import annotations
 
 import math
-import re
 import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -34,22 +33,27 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
+from sla.vocabulary import STATUS_KINDS, ClockName, ClockState, TimelineKind
+
 GroupBy = Literal["plan", "customer", "severity", "agent"]
 GROUP_BY: tuple[GroupBy, ...] = ("plan", "customer", "severity", "agent")
 UNASSIGNED = "(unassigned)"
 
 #: Entries that answer the customer for the first time, whichever comes first.
-FIRST_ANSWERS = frozenset({"agent_response", "callback_made", "status_resolution_proposed"})
-_RATING = re.compile(r"^rated ([1-5])/5")
+FIRST_ANSWERS = frozenset({TimelineKind.AGENT_RESPONSE, TimelineKind.CALLBACK_MADE,
+                           TimelineKind.STATUS_RESOLUTION_PROPOSED})
 
 
 @dataclass(frozen=True)
 class ReportEntry:
     at: datetime
+    #: A ``TimelineKind``; ``clock`` a ``ClockName``.
     kind: str
     detail: str = ""
     clock: str | None = None
     level: int | None = None
+    #: A feedback entry's rating (1-5); None for other entries.
+    rating: int | None = None
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,8 @@ class ReportTicket:
     logged_messages: int = 0
 
 
-ClockOutcome = Literal["met", "breached"] | None
+#: ``ClockState.MET`` or ``ClockState.BREACHED``; None: neither (yet).
+ClockOutcome = ClockState | None
 
 
 @dataclass(frozen=True)
@@ -92,22 +97,22 @@ class TicketFigures:
 
 
 def _outcome(ticket: ReportTicket, clock: str, state: str | None) -> ClockOutcome:
-    if any(e.kind == "sla_breach" and e.clock == clock for e in ticket.timeline):
-        return "breached"
-    return "met" if state == "met" else None
+    if any(e.kind == TimelineKind.SLA_BREACH and e.clock == clock for e in ticket.timeline):
+        return ClockState.BREACHED
+    return ClockState.MET if state == ClockState.MET else None
 
 
 def _callbacks(timeline: Iterable[ReportEntry]) -> tuple[int, int, int]:
     owed = made = within = 0
     pending, late = False, False
     for entry in timeline:
-        if entry.kind == "emergency_call" and not pending:
+        if entry.kind == TimelineKind.EMERGENCY_CALL and not pending:
             owed, pending, late = owed + 1, True, False
-        elif entry.kind == "callback_already_pending":
+        elif entry.kind == TimelineKind.CALLBACK_ALREADY_PENDING:
             continue
-        elif entry.kind == "sla_breach" and entry.clock == "callback":
+        elif entry.kind == TimelineKind.SLA_BREACH and entry.clock == ClockName.CALLBACK:
             late = True
-        elif entry.kind == "callback_made" and pending:
+        elif entry.kind == TimelineKind.CALLBACK_MADE and pending:
             made, pending = made + 1, False
             within += 0 if late else 1
     return owed, made, within
@@ -116,12 +121,12 @@ def _callbacks(timeline: Iterable[ReportEntry]) -> tuple[int, int, int]:
 def _paused_seconds(ticket: ReportTicket, as_of: datetime) -> float:
     paused, since = 0.0, None
     for entry in ticket.timeline:
-        if not entry.kind.startswith("status_"):
+        if entry.kind not in STATUS_KINDS:
             continue
         if since is not None:
             paused += max((entry.at - since).total_seconds(), 0.0)
             since = None
-        if entry.kind == "status_waiting_on_customer":
+        if entry.kind == TimelineKind.STATUS_WAITING_ON_CUSTOMER:
             since = entry.at
     if since is not None:
         paused += max((as_of - since).total_seconds(), 0.0)
@@ -132,23 +137,25 @@ def ticket_figures(ticket: ReportTicket, as_of: datetime) -> TicketFigures:
     """One ticket's figures; ``as_of`` ends a wait on the customer that has not ended."""
     answered = next((e.at for e in ticket.timeline if e.kind in FIRST_ANSWERS), None)
     owed, made, within = _callbacks(ticket.timeline)
-    ratings = tuple(int(m.group(1)) for e in ticket.timeline
-                    if e.kind == "feedback" and (m := _RATING.match(e.detail)))
-    first_response = _outcome(ticket, "first_response", ticket.first_response_state)
-    resolution = _outcome(ticket, "resolution", ticket.resolution_state)
+    ratings = tuple(e.rating for e in ticket.timeline
+                    if e.kind == TimelineKind.FEEDBACK and e.rating is not None)
+    first_response = _outcome(ticket, ClockName.FIRST_RESPONSE, ticket.first_response_state)
+    resolution = _outcome(ticket, ClockName.RESOLUTION, ticket.resolution_state)
     internal = ticket.internal_clocks
+    first_internal = ClockName.FIRST_RESPONSE in internal
+    resolution_internal = ClockName.RESOLUTION in internal
     return TicketFigures(
         first_response_seconds=(answered - ticket.created_at).total_seconds()
         if answered is not None else None,
-        first_response=None if "first_response" in internal else first_response,
-        resolution=None if "resolution" in internal else resolution,
-        internal_first_response=first_response if "first_response" in internal else None,
-        internal_resolution=resolution if "resolution" in internal else None,
+        first_response=None if first_internal else first_response,
+        resolution=None if resolution_internal else resolution,
+        internal_first_response=first_response if first_internal else None,
+        internal_resolution=resolution if resolution_internal else None,
         logged_messages=ticket.logged_messages,
         escalations=Counter(e.level for e in ticket.timeline
-                            if e.kind == "escalated" and e.level is not None),
+                            if e.kind == TimelineKind.ESCALATED and e.level is not None),
         pages=Counter(e.level for e in ticket.timeline
-                      if e.kind == "paged" and e.level is not None),
+                      if e.kind == TimelineKind.PAGED and e.level is not None),
         callbacks_owed=owed, callbacks_made=made, callbacks_within_limit=within,
         paused_seconds=_paused_seconds(ticket, as_of),
         ratings=ratings,
@@ -197,14 +204,15 @@ class GroupFigures:
         self.tickets += 1
         if figures.first_response_seconds is not None:
             self.first_response_times.append(figures.first_response_seconds)
-        self.first_response_met += figures.first_response == "met"
-        self.first_response_breached += figures.first_response == "breached"
-        self.resolution_met += figures.resolution == "met"
-        self.resolution_breached += figures.resolution == "breached"
-        self.internal_first_response_met += figures.internal_first_response == "met"
-        self.internal_first_response_breached += figures.internal_first_response == "breached"
-        self.internal_resolution_met += figures.internal_resolution == "met"
-        self.internal_resolution_breached += figures.internal_resolution == "breached"
+        met, breached = ClockState.MET, ClockState.BREACHED
+        self.first_response_met += figures.first_response == met
+        self.first_response_breached += figures.first_response == breached
+        self.resolution_met += figures.resolution == met
+        self.resolution_breached += figures.resolution == breached
+        self.internal_first_response_met += figures.internal_first_response == met
+        self.internal_first_response_breached += figures.internal_first_response == breached
+        self.internal_resolution_met += figures.internal_resolution == met
+        self.internal_resolution_breached += figures.internal_resolution == breached
         self.messages_logged += figures.logged_messages
         self.escalations.update(figures.escalations)
         self.pages.update(figures.pages)
@@ -227,27 +235,27 @@ class GroupFigures:
         return {
             "key": self.key,
             "tickets": self.tickets,
-            "first_response": {
+            ClockName.FIRST_RESPONSE.value: {
                 "met": self.first_response_met, "breached": self.first_response_breached,
                 "attainment": attainment(self.first_response_met, self.first_response_breached),
                 "answered": len(self.first_response_times),
                 "median_seconds": self.first_response_median(),
                 "p90_seconds": self.first_response_p90(),
             },
-            "resolution": {
+            ClockName.RESOLUTION.value: {
                 "met": self.resolution_met, "breached": self.resolution_breached,
                 "attainment": attainment(self.resolution_met, self.resolution_breached),
             },
             "internal_targets": {
                 "note": "targets the contract does not state (the team's assumptions): never "
                         "promised to the customer, not counted in the attainment above",
-                "first_response": {
+                ClockName.FIRST_RESPONSE.value: {
                     "met": self.internal_first_response_met,
                     "missed": self.internal_first_response_breached,
                     "attainment": attainment(self.internal_first_response_met,
                                              self.internal_first_response_breached),
                 },
-                "resolution": {
+                ClockName.RESOLUTION.value: {
                     "met": self.internal_resolution_met,
                     "missed": self.internal_resolution_breached,
                     "attainment": attainment(self.internal_resolution_met,

@@ -10,6 +10,11 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from sla.vocabulary import ClockName, DeliveryStatus
+
+#: The clocks the ticket row has columns for (``<clock>_due``, ``<clock>_state``).
+ROW_CLOCKS = (ClockName.FIRST_RESPONSE, ClockName.NEXT_UPDATE, ClockName.RESOLUTION)
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -96,7 +101,8 @@ class Ticket(SQLModel, table=True):
     updated_at: datetime = instant(default_factory=utcnow)
     closed_at: datetime | None = instant(default=None)
     close_reason: str | None = None
-    #: covered | not_covered (waiting for a slot); None: the tier needs no slot.
+    #: A ``CoverageState``: covered | not_covered (waiting for a slot); None: the tier
+    #: needs no slot.
     coverage: str | None = Field(default=None, max_length=16)
     first_responded_at: datetime | None = instant(default=None)
     #: The ticket's clocks that run toward internal targets, comma-separated (reports keep
@@ -124,6 +130,8 @@ class TimelineEvent(SQLModel, table=True):
     #: The clock a breach, escalation or page is about, and its level: what reports count by.
     clock: str | None = Field(default=None, max_length=32)
     level: int | None = None
+    #: A feedback entry's rating, 1-5 (what reports count); None for other entries.
+    rating: int | None = None
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -139,9 +147,10 @@ class OutboxMessage(SQLModel, table=True):
     recipient_address: str | None = None
     subject: str
     body: str
-    #: sending -> sent (pending: not attempted yet); failed (permanent); undeliverable;
-    #: logged (its channel is not configured: only written to the log, nobody got it).
-    status: str = "pending"
+    #: A ``DeliveryStatus``: sending -> sent (pending: not attempted yet); failed
+    #: (permanent); undeliverable; logged (its channel is not configured: only written to
+    #: the log, nobody got it).
+    status: str = DeliveryStatus.PENDING.value
     attempts: int = 0
     last_error: str | None = None
     provider_ref: str | None = None

@@ -1,4 +1,12 @@
-"""Shared fixtures: Temporal's time-skipping test server and a fresh database per test."""
+"""Shared fixtures: Temporal's time-skipping test server, the dev server, and a fresh
+database per test; and the ``pure`` marker, held to its word.
+
+A ``pure`` test needs no Temporal server, no database server and no browser: ``make
+check`` runs those only. Every test under tests/sla, tests/intake and tests/reports is pure
+(the pure logic's tests); elsewhere a module says so (``pytestmark = pytest.mark.pure``).
+A pure test that asks for a server's fixture is refused at collection, and one that starts
+a server or connects to one anyway fails at that call.
+"""
 
 from __future__ import annotations
 
@@ -12,19 +20,69 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 import pytest_asyncio
 from sqlalchemy.engine import Engine
+from temporalio.client import Client
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from config import Settings
+from stack.temporal import DevServer, free_port
 from store.db import SessionFactory, make_engine, session_factory
 from store.migrations import upgrade
-from tests.postgres import new_database, temporary_postgres
-from tests.workflows.harness import Harness, running_harness
-from workflow_client import DATA_CONVERTER
+from tests.support.harness import Harness, running_harness
+from tests.support.postgres import new_database, temporary_postgres
+from workflow_client import DATA_CONVERTER, connect, ensure_search_attributes
 
-ROOT = Path(__file__).resolve().parent.parent
+#: Directories of pure tests only: every test in them is marked ``pure``.
+PURE_DIRECTORIES = tuple(Path(__file__).resolve().parent / name
+                         for name in ("sla", "intake", "reports"))
+#: Fixtures that start a server (or need one started): a pure test may use none of them.
+#: ``any_engine`` asks for PostgreSQL as it runs, so it is named itself.
+SERVER_FIXTURES = frozenset({"time_skipping_server", "dev_server", "postgres_url", "any_engine",
+                             "browser", "ui_stack"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "pure: needs no Temporal server, no database server and no browser "
+                   "(`make check` runs these)")
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m pure`` selects by the marker
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(item.path.is_relative_to(directory) for directory in PURE_DIRECTORIES):
+            item.add_marker(pytest.mark.pure)
+    impure = [f"{item.nodeid} uses {', '.join(sorted(used))}" for item in items
+              if item.get_closest_marker("pure") is not None
+              and (used := SERVER_FIXTURES & set(getattr(item, "fixturenames", ())))]
+    if impure:
+        raise pytest.UsageError("tests marked pure ask for a server:\n  " + "\n  ".join(impure))
+
+
+def _no_server(what: str) -> object:
+    def refuse(*args: object, **kwargs: object) -> object:
+        raise AssertionError(f"a test marked pure {what}: it is not pure (drop its marker, or "
+                             "move it out of tests/sla, tests/intake and tests/reports)")
+    return refuse
+
+
+@pytest.fixture(autouse=True)
+def _pure_tests_stay_pure(request: pytest.FixtureRequest,
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pure test that starts a Temporal server, or connects to one or to PostgreSQL,
+    fails at that call."""
+    if request.node.get_closest_marker("pure") is None:
+        return
+    monkeypatch.setattr(WorkflowEnvironment, "start_time_skipping",
+                        _no_server("starts Temporal's test server"))
+    monkeypatch.setattr(WorkflowEnvironment, "start_local", _no_server("starts Temporal"))
+    monkeypatch.setattr(DevServer, "start", _no_server("starts Temporal's dev server"))
+    monkeypatch.setattr(Client, "connect", _no_server("connects to Temporal"))
+    monkeypatch.setattr(psycopg.Connection, "connect", _no_server("connects to PostgreSQL"))
 
 
 def test_server_path() -> str:
@@ -87,6 +145,21 @@ async def time_skipping_env(
                       stacklevel=1)
         await time_skipping_server.shutdown()
         await time_skipping_server.start()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def dev_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[DevServer]:
+    """Temporal's dev server (search attributes registered), for the API and the real stack."""
+    data = tmp_path_factory.mktemp("temporal")
+    server = DevServer(data / "temporal.db", free_port(), ui_port=None,
+                       log_file=data / "temporal.log")
+    await server.start()
+    client = await connect(Settings(temporal_address=server.address))
+    await ensure_search_attributes(client, "default")
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

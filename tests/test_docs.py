@@ -6,12 +6,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from temporalio.common import MetricMeter
 
 from activities.metrics import SlaMetrics
 from api.metrics import ApiMetrics
 from store.db import make_engine
 from store.migrations import upgrade
+
+pytestmark = pytest.mark.pure
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 HISTOGRAM_SERIES = re.compile(r"_(bucket|count|sum)$")

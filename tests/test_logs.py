@@ -16,6 +16,8 @@ from temporalio.testing import ActivityEnvironment
 import logs
 from api.log_context import TicketLogContext
 
+pytestmark = pytest.mark.pure
+
 
 @pytest.fixture
 def captured() -> Iterator[io.StringIO]:

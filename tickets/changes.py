@@ -23,8 +23,9 @@ from pydantic import AfterValidator, Field, ValidationError
 
 from sla.policy.durations import DurationError, format_duration, parse_duration
 from sla.ticket.state import Coverage
+from sla.vocabulary import Severity, TicketType
 from tickets.errors import Invalid, Problem
-from tickets.inputs import Input, Name, Severity, Text, TicketType
+from tickets.inputs import Input, Name, Text
 from tickets.scrub import Scrubber
 from workflows.messages import (
     AgentResponse,
@@ -336,6 +337,8 @@ def choices(change: type[Change], field: str) -> tuple[str, ...]:
     """The values a field takes, for a form's options: the page offers what the change
     accepts, never a value the API would refuse."""
     annotation = change.model_fields[field].annotation
+    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
+        return tuple(member.value for member in annotation)
     values = tuple(value for value in get_args(annotation) if isinstance(value, str))
     if not values:
         raise TypeError(f"{change.__name__}.{field} is not a closed set of values")

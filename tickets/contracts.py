@@ -11,6 +11,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from sla.policy.entitlements import Decision
 from sla.policy.rules import Policy
+from sla.vocabulary import CoverageState, TicketStatus
 from store.contracts import decide_for as store_decide_for
 from store.models import Customer, Ticket
 from tickets.services import result_or_progress
@@ -40,8 +41,8 @@ def plan_covering(session: Session, policy: Policy, customer: Customer) -> Cover
     rules for their types, frozen now."""
     assert customer.id is not None
     waiting = session.exec(select(Ticket).where(
-        Ticket.customer_id == customer.id, Ticket.coverage == "not_covered",
-        Ticket.status != "closed").order_by(col(Ticket.created_at))).all()
+        Ticket.customer_id == customer.id, Ticket.coverage == CoverageState.NOT_COVERED,
+        Ticket.status != TicketStatus.CLOSED).order_by(col(Ticket.created_at))).all()
     return CoveringInput(
         customer_id=customer.id, customer_plan=customer.plan,
         needs={ticket_type: slot_needs(policy, ticket_type)

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, select
 
 from sla.ticket.state import EmergencyCall
 from sla.ticket.view import TicketView
+from sla.vocabulary import Severity, TicketStatus
 from store.models import Customer, Ticket
 from tickets.commands import update_ticket
 from tickets.errors import invalid
@@ -61,9 +62,10 @@ def unknown_callers(session: Session, resources: AppResources) -> Customer:
 def latest_open_ticket(
     session: Session, customer_id: int, critical_only: bool = False
 ) -> Ticket | None:
-    query = select(Ticket).where(Ticket.customer_id == customer_id, Ticket.status != "closed")
+    query = select(Ticket).where(Ticket.customer_id == customer_id,
+                                 Ticket.status != TicketStatus.CLOSED)
     if critical_only:
-        query = query.where(Ticket.severity == "critical")
+        query = query.where(Ticket.severity == Severity.CRITICAL)
     return session.exec(query.order_by(col(Ticket.created_at).desc())).first()
 
 
@@ -114,7 +116,7 @@ def _callers_ticket(
         if named is None:
             raise invalid(("body", "ticket_id"), f"no ticket {ticket_id}")
         customer = customer or session.get(Customer, named.customer_id)
-        if named.status != "closed" and customer is not None:
+        if named.status != TicketStatus.CLOSED and customer is not None:
             return customer, named.id
     customer = customer or find_customer(session, call.contact_phone, call.contact_email,
                                          call.company_name)

@@ -21,6 +21,11 @@ class NotFound(TicketError):
     """What was named does not exist."""
 
 
+class Forbidden(TicketError):
+    """The caller may not do this (a customer key acting for another customer, a webhook
+    whose signature is wrong)."""
+
+
 class Refused(TicketError):
     """The ticket's workflow (or its state) refuses the change; the detail says why."""
 

@@ -4,9 +4,11 @@ the "open a ticket" use case, and the rule that no text may hold what cannot be 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from sla.vocabulary import Channel, Severity, TicketType
 
 
 def _unstorable(text: str) -> str | None:
@@ -36,9 +38,8 @@ def reject_unstorable_text(values: Any, where: str = "") -> Any:
     return values
 
 
-Severity = Literal["critical", "major", "minor"]
-TicketType = Literal["problem", "configuration", "information", "feature_request", "third_party"]
-TicketChannel = Literal["api", "email", "web_form", "chat", "phone"]
+# The domain's vocabulary (``sla.vocabulary``), under the names the inputs use.
+TicketChannel = Channel
 
 
 Text = Annotated[str, Field(min_length=1, max_length=20_000)]
@@ -75,8 +76,8 @@ class TicketCreate(Input):
     subject: Annotated[str, Field(min_length=1, max_length=300)]
     description: Text
     severity: Severity
-    type: TicketType = "problem"
-    channel: TicketChannel = "api"
+    type: TicketType = TicketType.PROBLEM
+    channel: TicketChannel = Channel.API
     service: str | None = Field(
         default=None, min_length=1, max_length=64,
         description="A service the request asks for, where the policy lists services the "

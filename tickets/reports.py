@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import Session, col, func, select
 
 from reports.attainment import ReportEntry, ReportTicket
+from sla.vocabulary import STATUS_KINDS, DeliveryStatus, TimelineKind
 from store.models import (
     Customer,
     OutboxMessage,
@@ -22,10 +23,10 @@ from tickets.errors import Invalid, invalid
 LONGEST_PERIOD = timedelta(days=367)
 DEFAULT_PERIOD = timedelta(days=28)
 #: The timeline entries the figures are made of; the rest are not read.
-COUNTED_KINDS = ("agent_response", "callback_made", "sla_breach", "escalated", "paged",
-                 "emergency_call", "callback_already_pending", "feedback",
-                 "status_open", "status_waiting_on_customer", "status_resolution_proposed",
-                 "status_closed")
+COUNTED_KINDS = (TimelineKind.AGENT_RESPONSE, TimelineKind.CALLBACK_MADE, TimelineKind.SLA_BREACH,
+                 TimelineKind.ESCALATED, TimelineKind.PAGED, TimelineKind.EMERGENCY_CALL,
+                 TimelineKind.CALLBACK_ALREADY_PENDING, TimelineKind.FEEDBACK,
+                 *sorted(STATUS_KINDS))
 
 
 def _invalid(name: str, message: str) -> Invalid:
@@ -77,11 +78,11 @@ def report_tickets(session: Session, start: datetime, end: datetime) -> list[Rep
     for event in session.exec(timeline):
         entries[event.ticket_id].append(ReportEntry(
             at=event.at, kind=event.kind, detail=event.detail, clock=event.clock,
-            level=event.level))
+            level=event.level, rating=event.rating))
     logged = dict(session.exec(
         select(OutboxMessage.ticket_id, func.count())
         .join(Ticket, col(Ticket.id) == col(OutboxMessage.ticket_id))
-        .where(created_in_period, OutboxMessage.status == "logged")
+        .where(created_in_period, OutboxMessage.status == DeliveryStatus.LOGGED)
         .group_by(col(OutboxMessage.ticket_id))).all())
     return [
         ReportTicket(ticket_id=ticket.id, created_at=ticket.created_at, plan=ticket.plan,

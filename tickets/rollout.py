@@ -21,6 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from sla.policy.rules import Policy
 from sla.policy.snapshot import PlanSnapshot
+from sla.vocabulary import TicketStatus
 from store.models import Contract, Customer, Ticket
 from tickets.commands import customer_contact, customer_tam
 from tickets.errors import NotFound, Unavailable
@@ -31,7 +32,8 @@ from workflows.rollout import RolloutWorkflow
 
 def open_tickets(session: Session, customer_id: int | None = None) -> list[Ticket]:
     """Open tickets that carry clocks (a linked duplicate has none), oldest first."""
-    query = select(Ticket).where(Ticket.status != "closed", col(Ticket.duplicate_of).is_(None))
+    query = select(Ticket).where(Ticket.status != TicketStatus.CLOSED,
+                                 col(Ticket.duplicate_of).is_(None))
     if customer_id is not None:
         query = query.where(Ticket.customer_id == customer_id)
     return list(session.exec(query.order_by(col(Ticket.created_at))))

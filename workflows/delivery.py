@@ -18,6 +18,7 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from sla.ticket import lifecycle
     from sla.ticket.state import Notification, TicketState
+    from sla.vocabulary import DELIVERED
 from workflows.patches import MESSAGES_TOGETHER, Patches
 
 #: Activities retry until they succeed: a database or mail outage delays, never drops.
@@ -106,5 +107,5 @@ class MessageDelivery:
     def _sent(self, notification: Notification, outcome: str) -> None:
         # A logged message is on the timeline already, by its delivery attempt; only a
         # message that failed or had nowhere to go is a change of the ticket.
-        if outcome not in ("sent", "logged"):
+        if outcome not in DELIVERED:
             lifecycle.message_not_delivered(self.state, workflow.now(), notification, outcome)

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from api.deps import ResourcesDep, SessionDep, off_loop
 from api.errors import status_of
+from api.forms import text_problem_of
 from api.routes.pages import render_page, render_ticket
 from api.web_auth import (
     CustomerPage,
@@ -96,6 +97,8 @@ async def _act(request: Request, resources: ResourcesDep, session: SessionDep,
                caller: Any, ticket_id: str, action: str, audience: Audience) -> Response:
     """A form's post as the change it asks for, checked as the JSON routes check it, and
     sent under the form's own request key (a double click is one change)."""
+    # The raw body first: once parsed, Starlette no longer has it to check.
+    text_problem = await text_problem_of(request)
     form = await request.form()
     fields = {key: value for key, value in form.items() if key not in _NOT_THE_CHANGE}
     check_form_token(caller, str(form.get("form_token", "")))
@@ -103,6 +106,8 @@ async def _act(request: Request, resources: ResourcesDep, session: SessionDep,
     page = f"/my/tickets/{quote(ticket_id)}" if customer else f"/queue/tickets/{quote(ticket_id)}"
     request_key = str(form.get("request_key", "")).strip()[:200] or None
     try:
+        if text_problem is not None:
+            raise text_problem
         if any(not isinstance(value, str) for value in fields.values()):
             raise Invalid([Problem(("body", key), "a file is not a field of any change")
                            for key, value in fields.items() if not isinstance(value, str)])

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from sqlmodel import select
 
 from api.auth import Admin, CustomerOrStaff, Principal, Staff
@@ -24,44 +23,19 @@ from api.schemas import CustomerCreate, CustomerPublic
 from store.contracts import contracts_of
 from store.models import Contract, Customer
 from tickets.contracts import cover_waiting_tickets, covering_id, plan_covering
+from tickets.customers import add_customer, move_to_plan, visible_customer
+from tickets.errors import Invalid, Problem
 from tickets.rollout import open_tickets, plan_rollout, rollout_id, run_rollout
 from workflows.messages import CoveringInput, CoveringProgress
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
 
-def _invalid(field: str, message: str) -> HTTPException:
-    return HTTPException(
-        status.HTTP_422_UNPROCESSABLE_CONTENT,
-        detail=[{"loc": ["body", field], "msg": message, "type": "value_error"}],
-    )
-
-
 @router.post("", response_model=CustomerPublic, status_code=status.HTTP_201_CREATED)
 def create_customer(
     request: CustomerCreate, session: SessionDep, policy: PolicyDep, caller: Admin
 ) -> Customer:
-    if request.plan not in policy.plans:
-        raise _invalid("plan", f"unknown plan {request.plan!r}; the SLA policy defines "
-                               f"{', '.join(sorted(policy.plans))}")
-    try:
-        ZoneInfo(request.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise _invalid("time_zone", f"{request.time_zone!r} is not an IANA time zone "
-                                    "(e.g. 'Europe/Rome')") from None
-    has_tam = bool(request.tam_name and (request.tam_email or request.tam_phone))
-    if (request.tam_email or request.tam_phone) and not request.tam_name:
-        raise _invalid("tam_name", "a TAM with an email or phone needs a name")
-    if request.tam_name and not has_tam:
-        raise _invalid("tam_email", "a TAM needs an email or a phone number to be reachable")
-    if policy.plan_requires_tam(request.plan) and not has_tam:
-        raise _invalid("tam_name", f"plan {request.plan!r} escalates only to the customer's TAM, "
-                                   "so the customer needs one")
-    customer = Customer.model_validate(request)
-    session.add(customer)
-    session.commit()
-    session.refresh(customer)
-    return customer
+    return add_customer(session, policy, request)
 
 
 @router.get("", response_model=list[CustomerPublic])
@@ -76,12 +50,7 @@ def list_customers(
 
 
 def _visible_customer(session: SessionDep, caller: Principal, customer_id: int) -> Customer:
-    if caller.customer_id not in (None, customer_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no customer {customer_id}")
-    customer = session.get(Customer, customer_id)
-    if customer is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no customer {customer_id}")
-    return customer
+    return visible_customer(session, customer_id, caller.customer_id)
 
 
 @router.get("/{customer_id}", response_model=CustomerDetail)
@@ -127,9 +96,7 @@ async def add_contract(
     def store() -> tuple[Contract, CoveringInput]:
         customer = _visible_customer(session, caller, customer_id)
         if problems:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[
-                {"loc": ["body", field], "msg": message, "type": "value_error"}
-                for field, message in problems])
+            raise Invalid([Problem(("body", field), message) for field, message in problems])
         contract = Contract(customer_id=customer_id, kind=request.kind, tier=request.tier,
                             starts_at=starts_at, ends_at=ends_at, slots=request.slots,
                             note=request.note)
@@ -167,22 +134,7 @@ async def change_plan(
     policy = resources.policy
 
     def move() -> tuple[Customer, str]:
-        customer = session.get(Customer, customer_id)
-        if customer is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no customer {customer_id}")
-        if request.plan not in policy.plans:
-            raise _invalid("plan", f"unknown plan {request.plan!r}; the SLA policy defines "
-                                   f"{', '.join(sorted(policy.plans))}")
-        has_tam = bool(customer.tam_name and (customer.tam_email or customer.tam_phone))
-        if policy.plan_requires_tam(request.plan) and not has_tam:
-            raise _invalid("plan", f"plan {request.plan!r} escalates only to the customer's "
-                                   "TAM, and this customer has none")
-        old_plan = customer.plan
-        customer.plan = request.plan
-        session.add(customer)
-        session.commit()
-        session.refresh(customer)
-        return customer, old_plan
+        return move_to_plan(session, policy, customer_id, request.plan)
 
     customer, old_plan = await off_loop(move)
     shown = CustomerPublic.model_validate(customer, from_attributes=True)

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Request, Response, status
+from fastapi import APIRouter, Header, Request, Response, status
 from fastapi.responses import JSONResponse
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
@@ -18,7 +18,9 @@ from api.schemas import EmergencyCallAccepted, EmergencyCallCreate, TicketAccept
 from sla.policy.rules import EmergencyPolicy
 from sla.ticket.state import EmergencyCall
 from sla.ticket.view import TicketView
+from sla.vocabulary import ClockName
 from tickets.emergency_calls import find_customer, normalize_phone, route_call
+from tickets.errors import Forbidden, Unavailable, invalid
 from tickets.scrub import Scrubber
 
 router = APIRouter(tags=["emergency line"])
@@ -33,7 +35,8 @@ def _accepted(call: EmergencyCall, ticket_id: str, created: bool,
               view: TicketView | None) -> EmergencyCallAccepted:
     due = None
     if view is not None:
-        due = next((clock.due_at for clock in view.clocks if clock.name == "callback"), None)
+        due = next((clock.due_at for clock in view.clocks if clock.name == ClockName.CALLBACK),
+                   None)
     return EmergencyCallAccepted(call_id=call.call_id, ticket_id=ticket_id, ticket_created=created,
                                  unknown_caller=call.unknown_caller, callback_due_at=due)
 
@@ -60,16 +63,13 @@ async def take_call(
     now = datetime.now(UTC)
     taken_at = request.taken_at or now
     if taken_at.tzinfo is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
-            "loc": ["body", "taken_at"], "type": "value_error",
-            "msg": "give a time zone offset, e.g. 2026-03-06T17:00:00+01:00"}])
+        raise invalid(("body", "taken_at"),
+                      "give a time zone offset, e.g. 2026-03-06T17:00:00+01:00")
     if taken_at > now + CLOCK_SKEW:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
-            "loc": ["body", "taken_at"], "type": "value_error", "msg": "is in the future"}])
+        raise invalid(("body", "taken_at"), "is in the future")
     if taken_at < now - OLDEST_CALL:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
-            "loc": ["body", "taken_at"], "type": "value_error",
-            "msg": "is more than 24 hours ago; open a ticket for an older call"}])
+        raise invalid(("body", "taken_at"),
+                      "is more than 24 hours ago; open a ticket for an older call")
     scrub = Scrubber()
     request = request.model_copy(update={"description": scrub("description", request.description)})
     form = request.model_dump(mode="json", exclude={"taken_at"})
@@ -109,8 +109,7 @@ async def emergency_number(
     """Twilio's voice webhook for Emergency Number 1: record the call, answer with TwiML."""
     token = resources.settings.twilio_auth_token
     if token is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            detail="telephony is not configured (TWILIO_AUTH_TOKEN)")
+        raise Unavailable("telephony is not configured (TWILIO_AUTH_TOKEN)")
     params = {key: str(value) for key, value in (await request.form()).items()}
     url = str(request.url)
     if resources.settings.public_base_url:
@@ -119,12 +118,11 @@ async def emergency_number(
             url += f"?{request.url.query}"
     if not signature or not RequestValidator(token.get_secret_value()).validate(
             url, params, signature):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="invalid X-Twilio-Signature")
+        raise Forbidden("invalid X-Twilio-Signature")
     call_sid, caller = params.get("CallSid", "").strip(), params.get("From", "").strip()
     if not call_sid or not caller:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
-            "loc": ["body", "CallSid" if not call_sid else "From"], "type": "missing",
-            "msg": "CallSid and From are required"}])
+        raise invalid(("body", "CallSid" if not call_sid else "From"),
+                      "CallSid and From are required", "missing")
     customer = await off_loop(lambda: find_customer(session, caller, "", ""))
     call = EmergencyCall(
         call_id=f"call:{call_sid}", taken_at=datetime.now(UTC), source="telephony",

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import HTMLResponse
 
 from api.deps import ResourcesDep, SessionDep
 from api.errors import status_of
+from api.forms import text_problem_of
 from api.routes.pages import render_page
 from tickets.changes import Audience, ChangeKind, Rate, parse_change
 from tickets.commands import feedback_link_of, make_change
@@ -53,30 +54,43 @@ async def feedback_form(ticket_id: str, token: Token, resources: ResourcesDep) -
     return _page(status.HTTP_200_OK, link=link, token=token, message=None)
 
 
-@router.post("/feedback/{ticket_id}", response_class=HTMLResponse)
-async def submit_feedback(
-    ticket_id: str,
-    token: Annotated[str, Form(min_length=1, max_length=64)],
-    resources: ResourcesDep,
-    session: SessionDep,
-    rating: Annotated[str, Form(max_length=16)] = "",
-    comment: Annotated[str, Form(max_length=100_000)] = "",
-    request_key: Annotated[str, Form(max_length=200)] = "",
-) -> HTMLResponse:
+#: The form's fields, documented here: the route reads the body itself (``api.forms``).
+_FORM_SCHEMA = {"requestBody": {"required": True, "content": {
+    "application/x-www-form-urlencoded": {"schema": {
+        "type": "object", "required": ["token", "rating"],
+        "properties": {
+            "token": {"type": "string", "minLength": 1, "maxLength": 64},
+            "rating": {"type": "integer", "minimum": 1, "maximum": 5},
+            "comment": {"type": "string", "maxLength": 20_000},
+            "request_key": {"type": "string", "maxLength": 200},
+        }}}}}}
+
+
+@router.post("/feedback/{ticket_id}", response_class=HTMLResponse, openapi_extra=_FORM_SCHEMA)
+async def submit_feedback(ticket_id: str, request: Request, resources: ResourcesDep,
+                          session: SessionDep) -> HTMLResponse:
     """Record the rating sent from the form: the same change, checks and once-per-closure
     rule as ``POST /tickets/{id}/feedback``."""
-    problem: Invalid | None = None
+    problem = await text_problem_of(request)
+    form = {key: value for key, value in (await request.form()).items()
+            if isinstance(value, str)}
+    token = form.get("token", "")
+    if not 1 <= len(token) <= 64:
+        return _no_such_link()
     try:
-        change = parse_change(ChangeKind.RATE, {"rating": rating, "comment": comment,
-                                                     "token": token}, Audience.CUSTOMER)
+        if problem is not None:
+            raise problem
+        change = parse_change(ChangeKind.RATE, {"rating": form.get("rating", ""),
+                                                "comment": form.get("comment", ""),
+                                                "token": token}, Audience.CUSTOMER)
     except Invalid as error:
-        problem = error
+        # Said before the ticket is asked anything: a bad post costs no workflow query.
+        return _page(status.HTTP_422_UNPROCESSABLE_CONTENT, token=token, message=None,
+                     error=error.detail, link=FeedbackLink("open", ticket_id, subject=""))
     link = await _link(resources, ticket_id, token)
     if link is None:
         return _no_such_link()
-    if problem is not None:
-        return _page(status.HTTP_422_UNPROCESSABLE_CONTENT, link=link, token=token,
-                     message=None, error=problem.detail)
+    request_key = form.get("request_key", "")[:200]
     try:
         await make_change(resources, session, ticket_id, change,
                           f"feedback:{request_key}" if request_key else None)

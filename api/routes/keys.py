@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, status
+from fastapi import APIRouter, Path, status
 from pydantic import BaseModel, Field, model_validator
 
 from api.auth import Admin
@@ -13,6 +13,7 @@ from api.deps import SessionDep
 from store import keys as key_store
 from store.keys import Role
 from store.models import ApiKey, Customer
+from tickets.errors import NotFound, invalid
 from tickets.inputs import reject_unstorable_text
 
 router = APIRouter(prefix="/keys", tags=["keys"])
@@ -43,14 +44,11 @@ class KeyCreated(KeyPublic):
 @router.post("", response_model=KeyCreated, status_code=status.HTTP_201_CREATED)
 def make_key(request: KeyCreate, session: SessionDep, caller: Admin) -> KeyCreated:
     if request.customer_id is not None and session.get(Customer, request.customer_id) is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
-            "loc": ["body", "customer_id"], "type": "value_error",
-            "msg": f"no customer {request.customer_id}"}])
+        raise invalid(("body", "customer_id"), f"no customer {request.customer_id}")
     try:
         row, key = key_store.create_key(session, request.role, request.name, request.customer_id)
     except ValueError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
-            "loc": ["body", "customer_id"], "type": "value_error", "msg": str(error)}]) from None
+        raise invalid(("body", "customer_id"), str(error)) from None
     return KeyCreated(key=key, **row.model_dump(exclude={"key_hash"}))
 
 
@@ -64,5 +62,5 @@ def revoke_key(key_id: Annotated[int, Path(ge=1, le=2**62)], session: SessionDep
                caller: Admin) -> ApiKey:
     row = key_store.revoke_key(session, key_id)
     if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no key {key_id}")
+        raise NotFound(f"no key {key_id}")
     return row

@@ -20,6 +20,7 @@ from api.deps import ResourcesDep, SessionDep, off_loop
 from api.presenters import public
 from api.routes.tickets import notifications, timeline
 from api.web_auth import StaffPage
+from sla.vocabulary import TicketStatus
 from store.models import Customer, Ticket, internal_clock_names
 from tickets.changes import FORM_CHOICES
 from tickets.commands import query_ticket
@@ -104,7 +105,7 @@ def queue(
     Filters: status, severity, plan, customer (name contains), breached, and mine (assigned
     to the signed-in person's name)."""
     now = datetime.now(UTC)
-    conditions = [Ticket.status != "closed"]
+    conditions = [Ticket.status != TicketStatus.CLOSED]
     if status:
         conditions.append(Ticket.status == status)
     if severity:

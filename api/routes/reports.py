@@ -16,6 +16,7 @@ from api.deps import SessionDep
 from api.routes.pages import render_page
 from api.web_auth import StaffPage
 from reports.attainment import GROUP_BY, GroupBy, GroupFigures, Report, build_report, csv_rows
+from sla.vocabulary import ClockName
 from tickets.reports import report_period, report_tickets
 
 router = APIRouter(tags=["reports"])
@@ -92,8 +93,8 @@ CHART_HEIGHT = 160.0
 BAR_STEP = 44.0
 
 
-def weekly_bars(weeks: list[GroupFigures], clock: Literal["first_response", "resolution"]
-                ) -> list[Bar]:
+def weekly_bars(weeks: list[GroupFigures], clock: ClockName) -> list[Bar]:
+    """Each week's met and breached counts of ``clock`` (first response or resolution)."""
     counts = [(week.key, getattr(week, f"{clock}_met"), getattr(week, f"{clock}_breached"))
               for week in weeks]
     tallest = max((met + breached for _, met, breached in counts), default=0) or 1
@@ -117,6 +118,6 @@ def reports_page(
     last_day = (report.end - timedelta(microseconds=1)).date()
     return HTMLResponse(render_page(
         "reports.html", report=report, last_day=last_day, group_by_choices=GROUP_BY,
-        charts=[("First responses", weekly_bars(report.weeks, "first_response")),
-                ("Resolutions", weekly_bars(report.weeks, "resolution"))],
+        charts=[("First responses", weekly_bars(report.weeks, ClockName.FIRST_RESPONSE)),
+                ("Resolutions", weekly_bars(report.weeks, ClockName.RESOLUTION))],
         chart_height=CHART_HEIGHT, bar_step=BAR_STEP))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Query, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import JSONResponse
 from sqlmodel import col, select
 
@@ -13,7 +13,9 @@ from api.deps import PolicyDep, ResourcesDep, SessionDep, TemporalClientDep, off
 from api.presenters import public
 from api.schemas import NotificationPublic, TicketAccepted, TicketPublic, TicketSummary, TimelineEventPublic
 from sla.ticket.state import STATUSES
+from sla.vocabulary import ClockName, ClockState, Severity
 from store.models import (
+    ROW_CLOCKS,
     DeliveryAttempt,
     OutboxMessage,
     Ticket,
@@ -21,7 +23,8 @@ from store.models import (
     internal_clock_names,
 )
 from tickets.commands import query_ticket
-from tickets.inputs import Severity, TicketCreate
+from tickets.errors import Forbidden, NotFound, invalid
+from tickets.inputs import TicketCreate
 from tickets.opening import EntryPoint, open_ticket
 from tickets.visibility import TicketVisibilityRow, list_from_visibility
 
@@ -69,8 +72,7 @@ async def create(
     asynchronous = "respond-async" in [token.strip().lower()
                                        for token in (prefer or "").split(",")]
     if caller.customer_id is not None and request.customer_id != caller.customer_id:
-        raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            detail="a customer key opens tickets for its own customer only")
+        raise Forbidden("a customer key opens tickets for its own customer only")
     opened = await open_ticket(resources, session, request, EntryPoint.API, idempotency_key,
                                wait_for_worker=not asynchronous)
     if opened.replay:
@@ -112,11 +114,7 @@ async def list_tickets(
             return []
         customer_id = caller.customer_id
     if status_filter is not None and status_filter not in STATUSES:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=[{"loc": ["query", "status"], "type": "value_error",
-                     "msg": f"status must be one of {', '.join(STATUSES)}"}],
-        )
+        raise invalid(("query", "status"), f"status must be one of {', '.join(STATUSES)}")
     if source == "temporal":
         rows = await list_from_visibility(
             resources.temporal, resources.settings.temporal_task_queue, status_filter, severity,
@@ -153,14 +151,15 @@ def committed_only(ticket: Ticket) -> TicketSummary:
     if not internal:
         return shown
     hidden: dict[str, object] = {}
-    for name in internal & {"first_response", "next_update", "resolution"}:
+    for name in internal & set(ROW_CLOCKS):
         hidden |= {f"{name}_due": None, f"{name}_state": None}
-    states = {"first_response": ticket.first_response_state,
-              "next_update": ticket.next_update_state, "resolution": ticket.resolution_state}
-    committed_breach = any(state == "breached" for name, state in states.items()
+    states = {ClockName.FIRST_RESPONSE: ticket.first_response_state,
+              ClockName.NEXT_UPDATE: ticket.next_update_state,
+              ClockName.RESOLUTION: ticket.resolution_state}
+    committed_breach = any(state == ClockState.BREACHED for name, state in states.items()
                            if name not in internal)
     # A breach of none of these three is the emergency callback's: shown as it is.
-    other_breach = ticket.breached and "breached" not in states.values()
+    other_breach = ticket.breached and ClockState.BREACHED not in states.values()
     hidden["breached"] = committed_breach or other_breach
     if ticket.next_due_clock in internal:
         hidden |= {"next_due_at": None, "next_due_clock": None}
@@ -179,7 +178,7 @@ def _readable(caller: CustomerOrStaff, session: SessionDep, ticket_id: str) -> T
     """The ticket; 404 for one that does not exist, or is another customer's (one lookup)."""
     ticket = session.get(Ticket, ticket_id)
     if ticket is None or caller.customer_id not in (None, ticket.customer_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no ticket {ticket_id}")
+        raise NotFound(f"no ticket {ticket_id}")
     return ticket
 
 

@@ -12,8 +12,10 @@ from datetime import datetime
 
 from sla.policy.rules import Policy
 from sla.policy.snapshot import SEVERITIES, TICKET_CHANNELS, TICKET_TYPES, Contact, PlanSnapshot
+from sla.vocabulary import ClockName
 
-CLOCKS = ("first_response", "next_update", "resolution", "study")
+CLOCKS: tuple[str, ...] = (ClockName.FIRST_RESPONSE, ClockName.NEXT_UPDATE, ClockName.RESOLUTION,
+                           ClockName.STUDY)
 #: Stands for each customer's own TAM, so chains compare by role.
 TAM = Contact(role="tam", name="the customer's TAM")
 

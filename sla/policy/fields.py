@@ -18,8 +18,7 @@ from sla.policy.durations import DurationError, parse_duration
 from sla.policy.snapshot import SEVERITIES
 from sla.policy.targets import TargetSpec, parse_target
 from sla.ticket.clocks import target_kind
-
-Severity = Literal["critical", "major", "minor"]
+from sla.vocabulary import ClockName, Severity
 
 
 def _target(value: Any) -> TargetSpec:
@@ -83,15 +82,14 @@ def _per_severity(value: Any) -> Any:
 OptionalTarget = Annotated[TargetSpec | None, BeforeValidator(_optional_target)]
 #: Severity -> target (or "none"); a plain string sets every severity.
 Table = Annotated[dict[Severity, OptionalTarget], BeforeValidator(_per_severity)]
-TicketType = Literal["problem", "configuration", "information", "feature_request", "third_party"]
-TicketChannel = Literal["api", "email", "web_form", "chat", "phone"]
-Channel = Literal["email", "sms", "voice", "chat"]
-#: The kinds of message a ticket sends (one template each in ``templates/<lang>/``).
-NoticeKind = Literal["sla_warning", "sla_breach", "escalation", "page", "ticket_received",
-                     "callback_due", "resolution_proposed", "closed_automatically",
-                     "feedback_request", "not_covered"]
-CLOCK_KEYS = {"first_response": "first_response", "update_interval": "next_update",
-              "resolution": "resolution", "study": "study"}
+#: The channels a policy may send messages on: ``sla.vocabulary.MessageChannel`` without
+#: ``log`` and ``undeliverable``, which no policy names.
+DeliveryChannel = Literal["email", "sms", "voice", "chat"]
+#: A clock's key in the policy file -> the clock it sets.
+CLOCK_KEYS: dict[str, ClockName] = {
+    "first_response": ClockName.FIRST_RESPONSE, "update_interval": ClockName.NEXT_UPDATE,
+    "resolution": ClockName.RESOLUTION, "study": ClockName.STUDY}
+#: The keys of ``CLOCK_KEYS``: the policy file's words, not the clocks' names.
 ClockKey = Literal["first_response", "update_interval", "resolution", "study"]
 Hours = Annotated[tuple[int, int], BeforeValidator(_hours)]
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

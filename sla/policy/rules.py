@@ -14,20 +14,17 @@ from sla.policy.calendars import ALWAYS_OPEN_NAME, CalendarSpec
 from sla.policy.fields import (
     CLOCK_KEYS,
     CalendarPolicy,
-    Channel,
     ClockKey,
     ContactPolicy,
+    DeliveryChannel,
     Duration,
-    NoticeKind,
     OptionalDuration,
-    Severity,
     StrictModel,
     Table,
     TargetSource,
-    TicketChannel,
-    TicketType,
 )
 from sla.policy.snapshot import NEVER, Contact, PlanSnapshot, TargetTable, TypeRules
+from sla.vocabulary import Channel, NoticeKind, Severity, TicketType
 
 #: The escalation name that stands for the customer's own Technical Account Manager.
 TAM = "tam"
@@ -108,9 +105,9 @@ class NoticesPolicy(StrictModel):
     #: shift) is held until the calendar opens, then sent once.
     hold_outside_hours: bool = False
     #: Messages about tickets of these severities are urgent.
-    urgent_severities: list[Severity] = ["critical"]
+    urgent_severities: list[Severity] = [Severity.CRITICAL]
     #: Messages of these kinds are urgent whatever the severity (pages always are).
-    urgent_kinds: list[NoticeKind] = ["page"]
+    urgent_kinds: list[NoticeKind] = [NoticeKind.PAGE]
 
 
 class EntitlementsPolicy(StrictModel):
@@ -170,20 +167,20 @@ class Policy(StrictModel):
     #: Issue-type rules for every plan (a plan's own ``types`` entry overrides key by key).
     types: dict[TicketType, TypePolicy] = Field(default_factory=dict)
     #: Targets that hold on a channel whatever the plan (e.g. web form and email: 24h).
-    channels: dict[TicketChannel, Targets] = Field(default_factory=dict)
+    channels: dict[Channel, Targets] = Field(default_factory=dict)
     intake: dict[TicketType, IntakePolicy] = Field(default_factory=dict)
     #: Services the contract does not include, each with the contract's words: a request
     #: for one is refused with them, and gets no clocks.
     not_included: dict[str, str] = Field(default_factory=dict)
     #: Channels the contract refuses as support channels, each with its words.
-    refused_channels: dict[TicketChannel, str] = Field(default_factory=dict)
+    refused_channels: dict[Channel, str] = Field(default_factory=dict)
     emergency: EmergencyPolicy = Field(default_factory=EmergencyPolicy)
     duplicates: DuplicatesPolicy = Field(default_factory=DuplicatesPolicy)
     notices: NoticesPolicy = Field(default_factory=NoticesPolicy)
     entitlements: EntitlementsPolicy = Field(default_factory=EntitlementsPolicy)
     #: Role (a contact name, "tam", "assignee", "customer", "default") -> its channels;
     #: "urgent" -> the channels of pages.
-    delivery: dict[str, list[Channel]] = Field(default_factory=dict)
+    delivery: dict[str, list[DeliveryChannel]] = Field(default_factory=dict)
     plans: dict[str, PlanPolicy] = Field(min_length=1)
     contacts: dict[str, ContactPolicy] = Field(default_factory=dict)
     #: Which file, and which content of it: every ticket's snapshot names both, so a
@@ -269,7 +266,7 @@ class Policy(StrictModel):
             policy_hash=self._content_hash,
             hold_notices=self.notices.hold_outside_hours,
             urgent_severities=[str(severity) for severity in self.notices.urgent_severities],
-            urgent_kinds=sorted({"page", *map(str, self.notices.urgent_kinds)}),
+            urgent_kinds=sorted({NoticeKind.PAGE.value, *map(str, self.notices.urgent_kinds)}),
             recommendations_only=plan in self.entitlements.recommendations_only,
             how_to_buy=self.entitlements.how_to_buy if plan in self.entitlements.slot_plans
             else "",

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 
 from sla.policy.calendars import CalendarSpec
 from sla.policy.targets import TargetSpec
+from sla.vocabulary import Channel, ClockName, MessageChannel, NoticeKind, Severity, TicketType
 
-SEVERITIES = ("critical", "major", "minor")
-TICKET_TYPES = ("problem", "configuration", "information", "feature_request", "third_party")
-TICKET_CHANNELS = ("api", "email", "web_form", "chat", "phone")
+#: The values of ``sla.vocabulary``'s enums, in their order (for messages and choices).
+SEVERITIES: tuple[str, ...] = tuple(severity.value for severity in Severity)
+TICKET_TYPES: tuple[str, ...] = tuple(ticket_type.value for ticket_type in TicketType)
+TICKET_CHANNELS: tuple[str, ...] = tuple(channel.value for channel in Channel)
 #: A wait of zero seconds stands for "never" in the snapshot.
 NEVER = 0.0
 
@@ -36,8 +38,10 @@ class Contact:
     time_zone: str = "UTC"
 
     def address(self, channel: str) -> str | None:
-        return {"email": self.email, "sms": self.phone, "voice": self.phone,
-                "chat": self.chat}.get(channel)
+        addresses: dict[str, str | None] = {
+            MessageChannel.EMAIL: self.email, MessageChannel.SMS: self.phone,
+            MessageChannel.VOICE: self.phone, MessageChannel.CHAT: self.chat}
+        return addresses.get(channel)
 
 
 #: A target table: clock name -> severity -> target; None means "no target" explicitly.
@@ -104,8 +108,8 @@ class PlanSnapshot:
     hold_notices: bool = False
     #: Messages about tickets of these severities, and of these kinds, are urgent: they go
     #: at once whatever the recipient's hours.
-    urgent_severities: list[str] = field(default_factory=lambda: ["critical"])
-    urgent_kinds: list[str] = field(default_factory=lambda: ["page"])
+    urgent_severities: list[str] = field(default_factory=lambda: [Severity.CRITICAL.value])
+    urgent_kinds: list[str] = field(default_factory=lambda: [NoticeKind.PAGE.value])
     #: The tier gets recommendations only: a fix needs a paid tier (the CRM integrator's Flow).
     recommendations_only: bool = False
     #: Told to a customer whose request no slot covers (the policy's ``how_to_buy``).
@@ -114,10 +118,11 @@ class PlanSnapshot:
     close_uncovered_after_seconds: float = NEVER
 
     def effective_severity(self, severity: str) -> str:
-        return "critical" if self.emergency else severity
+        return Severity.CRITICAL if self.emergency else severity
 
     def target_for(
-        self, clock: str, severity: str, type: str = "problem", channel: str = "api"
+        self, clock: str, severity: str, type: str = TicketType.PROBLEM,
+        channel: str = Channel.API,
     ) -> TargetSpec | None:
         """The target of one clock: type without SLA, then channel, type and plan tables."""
         rules = self.types.get(type)
@@ -129,10 +134,10 @@ class PlanSnapshot:
                 return by_severity[severity]
         if self.targets:
             return None
-        legacy = {
-            "first_response": self.first_response_seconds,
-            "next_update": self.update_interval_seconds,
-            "resolution": self.resolution_seconds,
-        }.get(clock, {})
-        seconds = legacy.get(severity)
+        legacy: dict[str, dict[str, float]] = {
+            ClockName.FIRST_RESPONSE: self.first_response_seconds,
+            ClockName.NEXT_UPDATE: self.update_interval_seconds,
+            ClockName.RESOLUTION: self.resolution_seconds,
+        }
+        seconds = legacy.get(clock, {}).get(severity)
         return TargetSpec(kind="elapsed", seconds=seconds) if seconds is not None else None

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
 
 from sla.policy.calendars import Calendar, CalendarSpec, calendar_for
+from sla.vocabulary import ClockName as ClockName  # importable from here as before
+from sla.vocabulary import ClockState
 
-ClockName = Literal["first_response", "next_update", "resolution"]
 #: What a target is, as every view labels it: the contract states it, or the team assumes it.
 COMMITMENT, INTERNAL_TARGET = "commitment", "internal target"
+#: The old name of ``ClockState``.
+ClockPublicState = ClockState
 
 
 def target_kind(internal: bool) -> str:
     return INTERNAL_TARGET if internal else COMMITMENT
-ClockPublicState = Literal["running", "paused", "met", "breached", "ended"]
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Clock:
     clock keeps running (the resolution work is still owed) but breaches once.
     """
 
+    #: A ``ClockName`` (typed ``str``: read back from a payload it is the plain string).
     name: str
     target_seconds: float
     running_since: datetime | None = None
@@ -79,14 +81,14 @@ class Clock:
     def stopped(self) -> bool:
         return self.stopped_at is not None
 
-    def public_state(self) -> ClockPublicState:
+    def public_state(self) -> ClockState:
         if self.ended_at is not None:
-            return "ended"
+            return ClockState.ENDED
         if self.breached_at is not None:
-            return "breached"
+            return ClockState.BREACHED
         if self.stopped:
-            return "met"
-        return "running" if self.running else "paused"
+            return ClockState.MET
+        return ClockState.RUNNING if self.running else ClockState.PAUSED
 
     def used(self, now: datetime) -> timedelta:
         used = timedelta(seconds=self.used_seconds)

@@ -8,6 +8,7 @@ from sla.policy.entitlements import NO_SLOT_LEFT, Decision
 from sla.ticket.lifecycle import advance_unless_refused, committed_dues, wait_for_coverage
 from sla.ticket.records import record, tell_customer
 from sla.ticket.state import Coverage, SlotClaim, TicketState
+from sla.vocabulary import NoticeKind, TicketStatus, TimelineKind
 
 #: How the ``cover`` refusals begin, so a covering step can tell them apart.
 ALREADY_COVERED = "the request is already covered"
@@ -15,7 +16,7 @@ NO_SLOT_IS_LEFT = "no slot is left in"
 
 
 def refusal_cover(state: TicketState) -> str | None:
-    if state.status == "closed":
+    if state.status == TicketStatus.CLOSED:
         return "the ticket is closed"
     if state.coverage is None:
         return f"requests on the {state.plan.plan} tier need no slot"
@@ -33,9 +34,9 @@ def cover(state: TicketState, now: datetime, coverage: Coverage) -> None:
         if not clock.stopped:
             clock.started_at = now
             clock.resume(now)
-    record(state, now, "covered", f"agent:{coverage.by}" if coverage.by else "system",
+    record(state, now, TimelineKind.COVERED, f"agent:{coverage.by}" if coverage.by else "system",
            coverage.label)
-    tell_customer(state, now, "ticket_received", f"we are on it: {state.details.subject}",
+    tell_customer(state, now, NoticeKind.TICKET_RECEIVED, f"we are on it: {state.details.subject}",
                   f"Your request is covered ({coverage.label}) and we are on it.",
                   **committed_dues(state))
 
@@ -45,7 +46,7 @@ def slot_went_elsewhere(state: TicketState, now: datetime) -> None:
     it as its first step, before anything is sent): it waits for coverage instead, and
     the customer hears that rather than the receipt."""
     state.pending_notifications = [message for message in state.pending_notifications
-                                   if message.kind != "ticket_received"]
+                                   if message.kind != NoticeKind.TICKET_RECEIVED]
     state.coverage = Coverage(covered=False, label=NO_SLOT_LEFT, at=now)
     wait_for_coverage(state, now, "the last support slot went to another request first; "
                                   "its clocks start once it is covered")

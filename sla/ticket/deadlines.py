@@ -18,13 +18,14 @@ from sla.ticket.feedback_link import ask_for_feedback
 from sla.ticket.paging import page, page_next_level, paging_due_at
 from sla.ticket.records import close, facts, held_due_at, notify, record, release_held, tell_customer
 from sla.ticket.state import TicketState
+from sla.vocabulary import ClockName, NoticeKind, TicketStatus, TimelineKind
 
-CLOCK_LABELS = {
-    "first_response": "first response",
-    "next_update": "next update",
-    "resolution": "resolution",
-    "study": "study",
-    "callback": "callback",
+CLOCK_LABELS: dict[str, str] = {
+    ClockName.FIRST_RESPONSE: "first response",
+    ClockName.NEXT_UPDATE: "next update",
+    ClockName.RESOLUTION: "resolution",
+    ClockName.STUDY: "study",
+    ClockName.CALLBACK: "callback",
 }
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Wakeup:
 def next_wakeup(state: TicketState) -> Wakeup | None:
     """The nearest instant at which :func:`advance` has something to do."""
     candidates: list[Wakeup] = []
-    if state.status == "closed":
+    if state.status == TicketStatus.CLOSED:
         if not state.finished and state.closed_at is not None:
             end = state.closed_at + timedelta(seconds=state.plan.reopen_window_seconds)
             candidates.append(Wakeup(end, "reopen window ends"))
@@ -68,7 +69,7 @@ def next_wakeup(state: TicketState) -> Wakeup | None:
 
 def next_due(state: TicketState) -> tuple[datetime, str] | None:
     """The nearest due time of a running, unbreached clock, and the clock's name."""
-    if state.status == "closed":
+    if state.status == TicketStatus.CLOSED:
         return None
     dues = [(due, clock.name) for clock in state.clocks.values()
             if clock.breached_at is None and (due := clock.due_at()) is not None]
@@ -79,14 +80,16 @@ def _auto_close_wait(state: TicketState) -> float:
     plan = state.plan
     if state.awaiting_coverage:
         return plan.close_uncovered_after_seconds
-    if state.status == "resolution_proposed" and plan.auto_confirm_after_seconds is not None:
+    if state.status == TicketStatus.RESOLUTION_PROPOSED \
+            and plan.auto_confirm_after_seconds is not None:
         return plan.auto_confirm_after_seconds
     return plan.auto_close_after_seconds
 
 
 def _auto_close_at(state: TicketState) -> datetime | None:
     """Waiting on the customer, on a confirmation, or for a slot they did not buy."""
-    waiting = state.status in ("waiting_on_customer", "resolution_proposed") or \
+    waiting = state.status in (TicketStatus.WAITING_ON_CUSTOMER,
+                               TicketStatus.RESOLUTION_PROPOSED) or \
         state.awaiting_coverage
     if not waiting or not state.status_since:
         return None
@@ -103,7 +106,7 @@ def advance(state: TicketState, now: datetime) -> None:
 
 
 def _fire(state: TicketState, at: datetime, now: datetime) -> None:
-    if state.status == "closed":
+    if state.status == TicketStatus.CLOSED:
         state.finished = True
         state.version += 1
         return
@@ -111,14 +114,14 @@ def _fire(state: TicketState, at: datetime, now: datetime) -> None:
     if auto_close is not None and auto_close <= at:
         wait = format_duration(timedelta(seconds=_auto_close_wait(state)))
         unpaid = state.awaiting_coverage
-        if state.status == "resolution_proposed":
+        if state.status == TicketStatus.RESOLUTION_PROPOSED:
             reason = f"closed automatically: the customer did not confirm the resolution within {wait}"
         elif unpaid:
             reason = f"closed automatically: no support slot covered the request within {wait}"
         else:
             reason = f"closed automatically: no customer reply within {wait}"
         close(state, at, reason)
-        tell_customer(state, at, "closed_automatically", "your ticket is closed", reason,
+        tell_customer(state, at, NoticeKind.CLOSED_AUTOMATICALLY, "your ticket is closed", reason,
                       reason=reason)
         if not unpaid:  # nobody worked on it: there is nothing to rate
             ask_for_feedback(state, at)
@@ -151,8 +154,8 @@ def warn(state: TicketState, clock: Clock, at: datetime) -> None:
     label = CLOCK_LABELS[clock.name]
     due = clock.due_at()
     detail = f"{label} clock at {round(state.plan.warn_at * 100)}%, due {due:%Y-%m-%d %H:%M:%S %Z}"
-    record(state, at, "sla_warning", "system", detail, clock=clock.name)
-    notify(state, at, "sla_warning", assignee_or_queue(state),
+    record(state, at, TimelineKind.SLA_WARNING, "system", detail, clock=clock.name)
+    notify(state, at, NoticeKind.SLA_WARNING, assignee_or_queue(state),
            f"[{state.ticket_id}] {label} due soon", detail,
            facts=facts(state, clock=clock.name, due_at=due))
 
@@ -160,7 +163,7 @@ def warn(state: TicketState, clock: Clock, at: datetime) -> None:
 def miss_expected(state: TicketState, clock: Clock, at: datetime) -> None:
     clock.expected_missed = True
     label = CLOCK_LABELS[clock.name]
-    record(state, at, "sla_expected_missed", "system", f"{label} expected time passed",
+    record(state, at, TimelineKind.SLA_EXPECTED_MISSED, "system", f"{label} expected time passed",
            clock=clock.name)
     _escalate(state, at, f"{label} expected time passed", f"the expected {label} time",
               clock.name)
@@ -169,16 +172,17 @@ def miss_expected(state: TicketState, clock: Clock, at: datetime) -> None:
 def breach(state: TicketState, clock: Clock, at: datetime) -> None:
     clock.breached_at = at
     label = CLOCK_LABELS[clock.name]
-    record(state, at, "sla_breach", "system", f"{label} clock breached", clock=clock.name)
-    if clock.name == "callback":
+    record(state, at, TimelineKind.SLA_BREACH, "system", f"{label} clock breached",
+           clock=clock.name)
+    if clock.name == ClockName.CALLBACK:
         page(state, at, 1, "the emergency callback is overdue")
         return
-    notify(state, at, "sla_breach", assignee_or_queue(state),
+    notify(state, at, NoticeKind.SLA_BREACH, assignee_or_queue(state),
            f"[{state.ticket_id}] {label} SLA breached",
            f"The {label} target of {state.details.subject!r} has passed.",
            facts=facts(state, clock=clock.name, breached_at=at))
     investigation = state.plan.investigation_level
-    if clock.name == "resolution" and investigation:
+    if clock.name == ClockName.RESOLUTION and investigation:
         # Everyone at that level is brought in at once: levels below are passed over.
         state.escalation_level = max(state.escalation_level, investigation - 1)
     _escalate(state, at, f"{label} SLA breached", f"the {label} target", clock.name)
@@ -188,10 +192,10 @@ def _escalate(state: TicketState, at: datetime, reason: str, what: str, clock: s
     if not state.plan.escalation:
         return
     contact = _next_escalation_point(state, at, clock)
-    record(state, at, "escalated", "system",
+    record(state, at, TimelineKind.ESCALATED, "system",
            f"level {state.escalation_level}: {contact.name} ({contact.role})",
            clock=clock, level=state.escalation_level)
-    notify(state, at, "escalation", contact,
+    notify(state, at, NoticeKind.ESCALATION, contact,
            f"[{state.ticket_id}] escalated to you: {reason}",
            f"Ticket {state.ticket_id} ({state.details.severity}, plan {state.plan.plan}): "
            f"{state.details.subject}. {what[0].upper()}{what[1:]} has passed; "
@@ -214,7 +218,7 @@ def _next_escalation_point(state: TicketState, at: datetime, clock: str) -> Cont
         if calendar_for(contact.calendar).is_open(at):
             state.escalation_level = level
             return contact
-        record(state, at, "escalation_skipped", "system",
+        record(state, at, TimelineKind.ESCALATION_SKIPPED, "system",
                f"level {level}: {contact.name} ({contact.role}) is outside their hours",
                clock=clock)
     state.escalation_level = len(chain)

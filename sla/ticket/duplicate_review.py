@@ -13,9 +13,10 @@ from datetime import datetime
 from sla.ticket.lifecycle import advance_unless_refused
 from sla.ticket.records import cancel_held, record
 from sla.ticket.state import TicketState
+from sla.vocabulary import ClockName, TicketStatus, TimelineKind
 
 #: Not an SLA target: a callback owed after an emergency call is still owed.
-KEPT_RUNNING = ("callback",)
+KEPT_RUNNING = (ClockName.CALLBACK,)
 
 
 def refusal_decide_duplicate(state: TicketState) -> str | None:
@@ -23,7 +24,7 @@ def refusal_decide_duplicate(state: TicketState) -> str | None:
         return f"the ticket is already a confirmed duplicate of {state.details.duplicate_of}"
     if state.details.possible_duplicate_of is None:
         return "the ticket is not a suspected duplicate of another"
-    if state.status == "closed":
+    if state.status == TicketStatus.CLOSED:
         return "the ticket is closed"
     return None
 
@@ -37,7 +38,7 @@ def decide_duplicate(state: TicketState, now: datetime, confirmed: bool, author:
     state.details.possible_duplicate_of = None
     because = f": {reason}" if reason else ""
     if not confirmed:
-        record(state, now, "duplicate_rejected", f"agent:{author}",
+        record(state, now, TimelineKind.DUPLICATE_REJECTED, f"agent:{author}",
                f"not the problem of {original}{because}; the ticket keeps its own clocks")
         return original
     state.details.duplicate_of = original
@@ -46,7 +47,7 @@ def decide_duplicate(state: TicketState, now: datetime, confirmed: bool, author:
     for name in ended:
         state.clocks[name].end(now)
     cancel_held(state, now, f"a duplicate of {original}", clocks=set(ended))
-    record(state, now, "duplicate_confirmed", f"agent:{author}",
+    record(state, now, TimelineKind.DUPLICATE_CONFIRMED, f"agent:{author}",
            f"the same problem as {original}{because}; its clocks carry the SLA, so these end"
            + (f" ({', '.join(ended)})" if ended else ""))
     return original

@@ -17,10 +17,11 @@ from sla.ticket.lifecycle import (
 from sla.ticket.paging import emergency_of, page, stop_paging
 from sla.ticket.records import record, tell_customer
 from sla.ticket.state import EmergencyCall, TicketState
+from sla.vocabulary import CallbackOutcome, ClockName, NoticeKind, TicketStatus, TimelineKind
 
 
 def refusal_record_call(state: TicketState) -> str | None:
-    if state.status == "closed":
+    if state.status == TicketStatus.CLOSED:
         return "the ticket is closed; an emergency call opens a new ticket"
     return None
 
@@ -35,25 +36,25 @@ def record_call(state: TicketState, now: datetime, call: EmergencyCall) -> None:
     if any(known.call_id == call.call_id for known in emergency.calls):
         return
     emergency.calls.append(call)
-    record(state, now, "emergency_call", f"caller:{call.contact_name}",
+    record(state, now, TimelineKind.EMERGENCY_CALL, f"caller:{call.contact_name}",
            f"{call.source} call from {call.contact_name} ({call.company_name}, "
            f"{call.contact_phone}, {call.contact_email}): {call.description}")
-    pending = state.clocks.get("callback")
+    pending = state.clocks.get(ClockName.CALLBACK)
     if pending is not None and not pending.stopped:
-        record(state, now, "callback_already_pending", "system",
+        record(state, now, TimelineKind.CALLBACK_ALREADY_PENDING, "system",
                "a callback is already owed for an earlier call; no second clock")
         return
     # The clock starts when the call was taken (the form may be posted a little later).
     started = min(call.taken_at, now)
-    state.clocks["callback"] = Clock(name="callback", target_seconds=state.plan.callback_seconds,
-                                     running_since=started, started_at=started,
-                                     internal=state.plan.callback_internal)
+    state.clocks[ClockName.CALLBACK] = Clock(
+        name=ClockName.CALLBACK, target_seconds=state.plan.callback_seconds,
+        running_since=started, started_at=started, internal=state.plan.callback_internal)
     emergency.callback_made_at = emergency.callback_outcome = emergency.callback_by = None
     emergency.page_level, emergency.next_page_at = 0, None
     emergency.acknowledged_level = emergency.acknowledged_by = emergency.acknowledged_at = None
-    callback = state.clocks["callback"]
+    callback = state.clocks[ClockName.CALLBACK]
     callback_due = None if callback.internal else callback.due_at()
-    tell_customer(state, now, "callback_due", "an engineer will call you back",
+    tell_customer(state, now, NoticeKind.CALLBACK_DUE, "an engineer will call you back",
                   f"An engineer will call you back by {callback_due:%Y-%m-%d %H:%M} UTC."
                   if callback_due else "An engineer will call you back.",
                   callback_due=callback_due)
@@ -63,7 +64,7 @@ def record_call(state: TicketState, now: datetime, call: EmergencyCall) -> None:
 
 
 def refusal_record_callback(state: TicketState) -> str | None:
-    clock = state.clocks.get("callback")
+    clock = state.clocks.get(ClockName.CALLBACK)
     if clock is None or clock.stopped:
         return "no callback is owed on this ticket"
     return None
@@ -74,14 +75,14 @@ def record_callback(
 ) -> None:
     refuse_if(refusal_record_callback(state))
     advance(state, now)
-    state.clocks["callback"].stop(now)
+    state.clocks[ClockName.CALLBACK].stop(now)
     stop_paging(state)
     emergency = emergency_of(state)
     emergency.callback_made_at, emergency.callback_outcome = now, outcome
     emergency.callback_by = agent
     answered(state, now, agent)
-    record(state, now, "callback_made", f"agent:{agent}", f"{outcome}: {notes}".rstrip(": "))
-    if outcome == "workaround":
+    record(state, now, TimelineKind.CALLBACK_MADE, f"agent:{agent}", f"{outcome}: {notes}".rstrip(": "))
+    if outcome == CallbackOutcome.WORKAROUND:
         workaround_in_place(state, now, agent)
     restart_update_clock(state, now)
 
@@ -104,4 +105,4 @@ def acknowledge(state: TicketState, now: datetime, level: int, by: str) -> None:
     emergency.acknowledged_level, emergency.acknowledged_by = level, by
     emergency.acknowledged_at = now
     stop_paging(state)
-    record(state, now, "page_acknowledged", f"agent:{by}", f"level {level}")
+    record(state, now, TimelineKind.PAGE_ACKNOWLEDGED, f"agent:{by}", f"level {level}")

@@ -9,6 +9,7 @@ from sla.ticket.feedback_link import given_feedback, link_status
 from sla.ticket.lifecycle import advance_unless_refused
 from sla.ticket.records import record
 from sla.ticket.state import Feedback, TicketState
+from sla.vocabulary import FeedbackLinkStatus, TicketStatus, TimelineKind
 
 RATINGS = range(1, 6)
 
@@ -18,14 +19,14 @@ def refusal_feedback(state: TicketState, rating: int, token: str | None = None) 
         return "a rating is a whole number from 1 to 5"
     if token is not None:
         status = link_status(state, token)
-        if status == "invalid":
+        if status == FeedbackLinkStatus.INVALID:
             return "this feedback link is not valid for the ticket"
-        if status == "earlier_closure":
+        if status == FeedbackLinkStatus.EARLIER_CLOSURE:
             return "this feedback link is for an earlier closing of the ticket; " \
                 "use the one in the latest message"
-        if status == "reopened":
+        if status == FeedbackLinkStatus.REOPENED:
             return "the ticket was reopened; a new link comes when it closes again"
-    if state.status != "closed":
+    if state.status != TicketStatus.CLOSED:
         return f"feedback is given once the ticket is closed; it is {state.status}"
     given = given_feedback(state)
     if given is not None:
@@ -38,5 +39,6 @@ def record_feedback(state: TicketState, now: datetime, rating: int, comment: str
     advance_unless_refused(state, now, lambda: refusal_feedback(state, rating, token))
     state.feedback.append(Feedback(closure=state.closures, rating=rating, comment=comment,
                                    at=now))
-    record(state, now, "feedback", "customer",
-           f"rated {rating}/5" + (f": {comment}" if comment else ""))
+    # The rating goes on the entry as a number: reports count it, never the words.
+    record(state, now, TimelineKind.FEEDBACK, "customer",
+           f"rated {rating}/5" + (f": {comment}" if comment else ""), rating=rating)

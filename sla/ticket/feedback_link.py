@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import datetime
-from typing import Literal
 
 from sla.ticket.records import tell_customer
 from sla.ticket.state import Feedback, TicketState
+from sla.vocabulary import FeedbackLinkStatus, NoticeKind, TicketStatus
 
-LinkStatus = Literal["invalid", "earlier_closure", "reopened", "given", "open"]
+#: The old name of ``sla.vocabulary.FeedbackLinkStatus``.
+LinkStatus = FeedbackLinkStatus
 
 
 def feedback_token(state: TicketState, closure: int) -> str:
@@ -26,15 +27,16 @@ def feedback_token(state: TicketState, closure: int) -> str:
 def link_status(state: TicketState, token: str) -> LinkStatus:
     """What a feedback link is good for now."""
     if not state.feedback_secret or not state.closures:
-        return "invalid"
+        return FeedbackLinkStatus.INVALID
     for closure in range(state.closures, 0, -1):
         if hmac.compare_digest(feedback_token(state, closure), token):
             if closure != state.closures:
-                return "earlier_closure"
-            if state.status != "closed":
-                return "reopened"
-            return "given" if given_feedback(state) is not None else "open"
-    return "invalid"
+                return FeedbackLinkStatus.EARLIER_CLOSURE
+            if state.status != TicketStatus.CLOSED:
+                return FeedbackLinkStatus.REOPENED
+            return FeedbackLinkStatus.GIVEN if given_feedback(state) is not None \
+                else FeedbackLinkStatus.OPEN
+    return FeedbackLinkStatus.INVALID
 
 
 def given_feedback(state: TicketState) -> Feedback | None:
@@ -43,7 +45,7 @@ def given_feedback(state: TicketState) -> Feedback | None:
 
 def ask_for_feedback(state: TicketState, at: datetime) -> None:
     """The feedback request of the closure that just happened, with its link's token."""
-    tell_customer(state, at, "feedback_request", "how did we do?",
+    tell_customer(state, at, NoticeKind.FEEDBACK_REQUEST, "how did we do?",
                   "Your ticket is closed. Tell us how we did with the link in this message, "
                   f"or give your rating with POST /tickets/{state.ticket_id}/feedback.",
                   feedback_token=feedback_token(state, state.closures))

@@ -18,6 +18,7 @@ from sla.ticket.deadlines import CLOCK_LABELS, Wakeup, advance, next_due, next_w
 from sla.ticket.feedback_link import ask_for_feedback
 from sla.ticket.records import change_status, close, hold_while_not_covered, record, tell_customer
 from sla.ticket.state import Notification, TicketDetails, TicketState
+from sla.vocabulary import ClockName, NoticeKind, TicketStatus, TimelineKind, not_delivered_kind
 
 __all__ = [
     "CLOCK_LABELS", "RESOLVING", "TransitionRefused", "Wakeup", "advance", "next_due",
@@ -25,7 +26,7 @@ __all__ = [
 ]
 
 #: Clocks that run until a resolution (or, for a study, its outcome) is proposed.
-RESOLVING = ("resolution", "study", "next_update")
+RESOLVING = (ClockName.RESOLUTION, ClockName.STUDY, ClockName.NEXT_UPDATE)
 
 
 class TransitionRefused(Exception):
@@ -42,17 +43,17 @@ def open_ticket(
     severity = details.severity
     if details.duplicate_of is not None:
         # The problem already has a ticket whose clocks run: no second set of clocks.
-        record(state, now, "created", "customer",
+        record(state, now, TimelineKind.CREATED, "customer",
                f"duplicate of {details.duplicate_of}: no SLA clocks of its own")
         return state
     # The next-update clock joins at the first agent response (see restart_update_clock).
-    for name in ("first_response", "resolution", "study"):
+    for name in (ClockName.FIRST_RESPONSE, ClockName.RESOLUTION, ClockName.STUDY):
         target = plan.target_for(name, severity, details.type, details.channel)
         if target is not None:
             state.clocks[name] = start_clock(name, target, plan.calendar, now)
-    record(state, now, "created", "customer", f"{severity} {details.type} via {details.channel}")
+    record(state, now, TimelineKind.CREATED, "customer", f"{severity} {details.type} via {details.channel}")
     if details.possible_duplicate_of is not None:
-        record(state, now, "possible_duplicate", "system",
+        record(state, now, TimelineKind.POSSIBLE_DUPLICATE, "system",
                f"possible duplicate of {details.possible_duplicate_of}: its clocks run until "
                "an agent confirms or rejects the link")
     state.coverage = details.coverage
@@ -63,14 +64,15 @@ def open_ticket(
     if details.intake_missing:
         # Opened anyway (a mail, a call): the receipt asks for what the policy needs.
         missing = ", ".join(details.intake_missing)
-        record(state, now, "intake_incomplete", "system", f"missing: {missing}")
-        tell_customer(state, now, "ticket_received",
+        record(state, now, TimelineKind.INTAKE_INCOMPLETE, "system", f"missing: {missing}")
+        tell_customer(state, now, NoticeKind.TICKET_RECEIVED,
                       f"we received your request: {details.subject}",
                       "We have received your request and are on it. To work on it we also "
                       f"need: {missing}. Reply to this message with them.",
                       intake_missing=",".join(details.intake_missing), **committed_dues(state))
         return state
-    tell_customer(state, now, "ticket_received", f"we received your request: {details.subject}",
+    tell_customer(state, now, NoticeKind.TICKET_RECEIVED,
+                  f"we received your request: {details.subject}",
                   "We have received your request and are on it.", **committed_dues(state))
     return state
 
@@ -79,9 +81,9 @@ def wait_for_coverage(state: TicketState, now: datetime, why: str) -> None:
     """A request no slot covers: its clocks stand still, and the customer is told how to
     buy one."""
     hold_while_not_covered(state, now)
-    record(state, now, "not_covered", "system", why)
+    record(state, now, TimelineKind.NOT_COVERED, "system", why)
     how_to_buy = state.plan.how_to_buy
-    tell_customer(state, now, "not_covered", "your request is not covered yet",
+    tell_customer(state, now, NoticeKind.NOT_COVERED, "your request is not covered yet",
                   f"No support slot is left to cover this request. {how_to_buy}".strip(),
                   how_to_buy=how_to_buy)
 
@@ -105,7 +107,7 @@ NOT_COVERED = ("the request is not covered: no support slot is left. Add a slot 
 
 
 def refusal_respond(state: TicketState) -> str | None:
-    if state.status == "closed":
+    if state.status == TicketStatus.CLOSED:
         return "the ticket is closed; reopen it before responding"
     if state.awaiting_coverage:
         return NOT_COVERED
@@ -120,10 +122,11 @@ def respond(
     workaround lowers urgency: the update clock stops while the ticket stays open."""
     advance_unless_refused(state, now, lambda: refusal_respond(state))
     if automatic:
-        record(state, now, "automatic_acknowledgement", f"system:{author}", body)
+        record(state, now, TimelineKind.AUTOMATIC_ACKNOWLEDGEMENT, f"system:{author}", body)
         return
     first = answered(state, now, author)
-    record(state, now, "agent_response" if first else "agent_update", f"agent:{author}", body)
+    record(state, now, TimelineKind.AGENT_RESPONSE if first else TimelineKind.AGENT_UPDATE,
+           f"agent:{author}", body)
     if workaround:
         workaround_in_place(state, now, author)
     restart_update_clock(state, now)
@@ -136,21 +139,21 @@ def answered(state: TicketState, now: datetime, author: str) -> bool:
     first = state.first_responded_at is None
     if first:
         state.first_responded_at = now
-        if "first_response" in state.clocks:
-            state.clocks["first_response"].stop(now)
+        if ClockName.FIRST_RESPONSE in state.clocks:
+            state.clocks[ClockName.FIRST_RESPONSE].stop(now)
     return first
 
 
 def workaround_in_place(state: TicketState, now: datetime, author: str) -> None:
     state.workaround_at = now
-    if "next_update" in state.clocks:
-        state.clocks["next_update"].stop(now)
-    record(state, now, "workaround", f"agent:{author}",
+    if ClockName.NEXT_UPDATE in state.clocks:
+        state.clocks[ClockName.NEXT_UPDATE].stop(now)
+    record(state, now, TimelineKind.WORKAROUND, f"agent:{author}",
            "a workaround is in place: updates are no longer timed until resolution")
 
 
 def refusal_set_update_interval(state: TicketState) -> str | None:
-    if state.status == "closed":
+    if state.status == TicketStatus.CLOSED:
         return "the ticket is closed"
     return None
 
@@ -159,15 +162,15 @@ def set_update_interval(state: TicketState, now: datetime, seconds: float, autho
     """The update interval agreed with the customer; a running update clock restarts on it."""
     advance_unless_refused(state, now, lambda: refusal_set_update_interval(state))
     state.update_interval_seconds = seconds
-    record(state, now, "update_interval_agreed", f"agent:{author}",
+    record(state, now, TimelineKind.UPDATE_INTERVAL_AGREED, f"agent:{author}",
            f"updates every {format_duration(timedelta(seconds=seconds))}")
-    clock = state.clocks.get("next_update")
+    clock = state.clocks.get(ClockName.NEXT_UPDATE)
     if clock is not None and clock.running:
         restart_update_clock(state, now)
 
 
 def refusal_customer_reply(state: TicketState) -> str | None:
-    if state.status == "closed":
+    if state.status == TicketStatus.CLOSED:
         return "the ticket is closed; reopen it or open a new ticket"
     return None
 
@@ -184,30 +187,32 @@ def customer_reply(state: TicketState, now: datetime, body: str, message_id: str
     refuse_if(refusal_customer_reply(state))
     if message_id:
         state.received_messages.append(message_id)
-    record(state, now, "customer_reply", "customer", body)
-    if state.status in ("waiting_on_customer", "resolution_proposed"):
+    record(state, now, TimelineKind.CUSTOMER_REPLY, "customer", body)
+    if state.status in (TicketStatus.WAITING_ON_CUSTOMER, TicketStatus.RESOLUTION_PROPOSED):
         _back_to_open(state, now, "the customer replied")
 
 
 def refusal_set_status(state: TicketState, status: str) -> str | None:
     if state.awaiting_coverage:
         return NOT_COVERED
-    if status not in ("open", "waiting_on_customer"):
+    if status not in (TicketStatus.OPEN, TicketStatus.WAITING_ON_CUSTOMER):
         return "status can be set to 'open' or 'waiting_on_customer' here; use the " \
             "resolution, confirmation and reopen endpoints for the rest"
     if state.status == status:
         return f"the ticket is already {status}"
-    if state.status == "closed":
+    if state.status == TicketStatus.CLOSED:
         return "the ticket is closed; reopen it instead"
-    if state.status == "resolution_proposed" and status == "waiting_on_customer":
+    if state.status == TicketStatus.RESOLUTION_PROPOSED \
+            and status == TicketStatus.WAITING_ON_CUSTOMER:
         return "a resolution is proposed: the ticket already waits on the customer's confirmation"
     return None
 
 
 def set_status(state: TicketState, now: datetime, status: str, author: str) -> None:
     advance_unless_refused(state, now, lambda: refusal_set_status(state, status))
-    if status == "waiting_on_customer":
-        change_status(state, now, "waiting_on_customer", f"agent:{author}", "waiting on customer")
+    if status == TicketStatus.WAITING_ON_CUSTOMER:
+        change_status(state, now, TicketStatus.WAITING_ON_CUSTOMER, f"agent:{author}",
+                      "waiting on customer")
         for name in RESOLVING:
             if name in state.clocks:
                 state.clocks[name].pause(now)
@@ -216,14 +221,14 @@ def set_status(state: TicketState, now: datetime, status: str, author: str) -> N
 
 
 def refusal_propose_resolution(state: TicketState, kind: str | None = None) -> str | None:
-    if state.status == "closed":
+    if state.status == TicketStatus.CLOSED:
         return "the ticket is closed"
     if state.awaiting_coverage:
         return NOT_COVERED
     if kind == "fix" and state.plan.recommendations_only:
         return (f"the {state.plan.plan} tier gets recommendations only; a fix needs a paid "
                 "tier: move the customer to one first (a contract or a plan change)")
-    if state.status == "resolution_proposed":
+    if state.status == TicketStatus.RESOLUTION_PROPOSED:
         return "a resolution is already proposed; wait for the customer's confirmation"
     return None
 
@@ -242,27 +247,27 @@ def propose_resolution(state: TicketState, now: datetime, author: str, summary: 
     if state.first_responded_at is None:
         # Proposing a fix is a human answer: it is the first response too.
         state.first_responded_at = now
-        if "first_response" in state.clocks:
-            state.clocks["first_response"].stop(now)
+        if ClockName.FIRST_RESPONSE in state.clocks:
+            state.clocks[ClockName.FIRST_RESPONSE].stop(now)
     if state.details.assignee is None:
         state.details.assignee = Contact(role="assignee", name=author)
     for name in RESOLVING:
         if name in state.clocks:
             state.clocks[name].stop(now)
-    change_status(state, now, "resolution_proposed", f"agent:{author}", summary)
-    tell_customer(state, now, "resolution_proposed", "a resolution is proposed",
+    change_status(state, now, TicketStatus.RESOLUTION_PROPOSED, f"agent:{author}", summary)
+    tell_customer(state, now, NoticeKind.RESOLUTION_PROPOSED, "a resolution is proposed",
                   f"{summary}\n\nPlease confirm that it solves your problem.", summary=summary)
 
 
 def refusal_confirm(state: TicketState) -> str | None:
-    if state.status != "resolution_proposed":
+    if state.status != TicketStatus.RESOLUTION_PROPOSED:
         return f"only a proposed resolution can be confirmed; the ticket is {state.status}"
     return None
 
 
 def confirm(state: TicketState, now: datetime, comment: str) -> None:
     advance_unless_refused(state, now, lambda: refusal_confirm(state))
-    record(state, now, "resolution_confirmed", "customer", comment)
+    record(state, now, TimelineKind.RESOLUTION_CONFIRMED, "customer", comment)
     close(state, now, "resolution confirmed by the customer")
     ask_for_feedback(state, now)
 
@@ -270,7 +275,7 @@ def confirm(state: TicketState, now: datetime, comment: str) -> None:
 def refusal_reopen(state: TicketState) -> str | None:
     if state.finished:
         return "the ticket closed too long ago to be reopened; open a new ticket"
-    if state.status not in ("closed", "resolution_proposed"):
+    if state.status not in (TicketStatus.CLOSED, TicketStatus.RESOLUTION_PROPOSED):
         return f"only a closed ticket or a proposed resolution can be reopened; it is {state.status}"
     return None
 
@@ -304,12 +309,13 @@ def refuse_if(reason: str | None) -> None:
 
 def _back_to_open(state: TicketState, now: datetime, detail: str, actor: str = "system") -> None:
     was = state.status
-    change_status(state, now, "open", actor, detail)
-    for name in ("resolution", "study"):
+    change_status(state, now, TicketStatus.OPEN, actor, detail)
+    for name in (ClockName.RESOLUTION, ClockName.STUDY):
         if name in state.clocks:
             # Reopening resumes the clock from where it stood, never from zero.
             state.clocks[name].unstop(now)
-    if was in ("resolution_proposed", "closed") or state.first_responded_at is not None:
+    if was in (TicketStatus.RESOLUTION_PROPOSED, TicketStatus.CLOSED) \
+            or state.first_responded_at is not None:
         restart_update_clock(state, now)
 
 
@@ -319,16 +325,17 @@ def update_interval(state: TicketState) -> TargetSpec | None:
     if state.update_interval_seconds is not None:
         # Agreed with the customer ("mutually agreed intervals"): a commitment.
         return TargetSpec(kind="elapsed", seconds=state.update_interval_seconds)
-    return state.plan.target_for("next_update", details.severity, details.type, details.channel)
+    return state.plan.target_for(ClockName.NEXT_UPDATE, details.severity, details.type,
+                                 details.channel)
 
 
 def restart_update_clock(state: TicketState, now: datetime) -> None:
     """Start a fresh update interval: the one agreed for the ticket, else the plan's."""
     interval = update_interval(state)
-    if interval is None or state.status != "open" or state.workaround_at is not None:
+    if interval is None or state.status != TicketStatus.OPEN or state.workaround_at is not None:
         return
-    fresh = start_clock("next_update", interval, state.plan.calendar, now)
-    clock = state.clocks.setdefault("next_update", fresh)
+    fresh = start_clock(ClockName.NEXT_UPDATE, interval, state.plan.calendar, now)
+    clock = state.clocks.setdefault(ClockName.NEXT_UPDATE, fresh)
     # Business days give a different number of counted seconds from each start.
     clock.target_seconds = fresh.target_seconds
     clock.calendar = fresh.calendar
@@ -340,7 +347,7 @@ def restart_update_clock(state: TicketState, now: datetime) -> None:
 def message_not_delivered(state: TicketState, now: datetime, message: Notification,
                           status: str) -> None:
     """A message failed for good or had nowhere to go: the ticket's timeline says so."""
-    record(state, now, f"message_{status}", "system",
+    record(state, now, not_delivered_kind(status), "system",
            f"{message.kind} to {message.recipient.name} ({message.recipient.role}) "
            f"via {message.channel}")
 
@@ -350,4 +357,5 @@ def link_duplicate(state: TicketState, now: datetime, ticket_id: str) -> None:
     if ticket_id in state.duplicates:
         return
     state.duplicates.append(ticket_id)
-    record(state, now, "duplicate_linked", "system", f"{ticket_id} was opened for this problem")
+    record(state, now, TimelineKind.DUPLICATE_LINKED, "system",
+           f"{ticket_id} was opened for this problem")

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sla.policy.snapshot import Contact
 from sla.ticket.records import facts, notify, record
 from sla.ticket.state import EmergencyState, Page, TicketState
+from sla.vocabulary import ClockName, NoticeKind, TimelineKind
 
 
 def page_targets(state: TicketState, level: int) -> list[Contact]:
@@ -37,16 +38,16 @@ def page(state: TicketState, at: datetime, level: int, reason: str) -> None:
     targets = page_targets(state, level)
     for contact in targets:
         emergency.pages.append(Page(level=level, contact=contact, at=at))
-        notify(state, at, "page", contact,
+        notify(state, at, NoticeKind.PAGE, contact,
                f"[{state.ticket_id}] EMERGENCY: {reason}",
                f"Ticket {state.ticket_id} ({state.details.subject}): {reason}. "
                f"Acknowledge with POST /tickets/{state.ticket_id}/escalations/{level}/ack.",
                urgent=True, facts=facts(state, level=level, reason=reason))
     emergency.page_level = level
     emergency.next_page_at = at + timedelta(seconds=state.plan.page_every_seconds)
-    record(state, at, "paged", "system",
+    record(state, at, TimelineKind.PAGED, "system",
            f"level {level}: " + ", ".join(f"{c.name} ({c.role})" for c in targets),
-           clock="callback", level=level)
+           clock=ClockName.CALLBACK, level=level)
 
 
 def paging_due_at(state: TicketState) -> datetime | None:

@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 
 from sla.policy.calendars import calendar_for
 from sla.policy.snapshot import Contact
-from sla.ticket.state import Notification, TicketState, TicketStatus, TimelineEntry
+from sla.ticket.state import Notification, TicketState, TimelineEntry
+from sla.vocabulary import MessageChannel, NoticeKind, TicketStatus, TimelineKind, status_kind
 
 #: The channel of a message whose recipient has no address on any channel of their role.
-UNDELIVERABLE = "undeliverable"
+UNDELIVERABLE = MessageChannel.UNDELIVERABLE
 
 
 def change_status(
@@ -22,7 +23,7 @@ def change_status(
 ) -> None:
     state.status = status
     state.status_since = now
-    record(state, now, f"status_{status}", actor, detail)
+    record(state, now, status_kind(status), actor, detail)
 
 
 def close(state: TicketState, now: datetime, reason: str) -> None:
@@ -32,7 +33,7 @@ def close(state: TicketState, now: datetime, reason: str) -> None:
     state.closed_at = now
     state.close_reason = reason
     state.closures += 1
-    change_status(state, now, "closed", "system", reason)
+    change_status(state, now, TicketStatus.CLOSED, "system", reason)
 
 
 def hold_while_not_covered(state: TicketState, now: datetime) -> None:
@@ -48,14 +49,14 @@ def _next_seq(state: TicketState) -> int:
 
 
 def record(
-    state: TicketState, at: datetime, kind: str, actor: str, detail: str, *,
-    clock: str | None = None, level: int | None = None,
+    state: TicketState, at: datetime, kind: TimelineKind, actor: str, detail: str, *,
+    clock: str | None = None, level: int | None = None, rating: int | None = None,
 ) -> None:
     state.version += 1
     state.last_event = f"{at:%Y-%m-%d %H:%M} UTC {kind.replace('_', ' ')}: {detail}"[:300]
     state.pending_timeline.append(
         TimelineEntry(seq=_next_seq(state), at=at, kind=kind, actor=actor, detail=detail,
-                      clock=clock, level=level)
+                      clock=clock, level=level, rating=rating)
     )
 
 
@@ -88,7 +89,7 @@ def notify(
             )
         )
     if send_at is not None:
-        record(state, at, "notice_held", "system",
+        record(state, at, TimelineKind.NOTICE_HELD, "system",
                f"{kind} to {recipient.name} ({recipient.role}) held until "
                f"{send_at:%Y-%m-%d %H:%M} UTC, when their hours begin",
                clock=(facts or {}).get("clock"))
@@ -127,7 +128,7 @@ def release_held(state: TicketState, at: datetime) -> None:
     state.version += 1
     for message in due:
         clock = state.clocks.get(message.facts.get("clock", ""))
-        if message.kind == "sla_warning" and (
+        if message.kind == NoticeKind.SLA_WARNING and (
                 clock is None or clock.stopped or clock.breached_at is not None):
             _cancelled(state, at, message, f"the {message.facts.get('clock', '')} clock "
                                            "no longer runs toward its target")
@@ -153,7 +154,7 @@ def _take_held(state: TicketState, taken: Callable[[Notification], bool]) -> lis
 
 
 def _cancelled(state: TicketState, at: datetime, message: Notification, reason: str) -> None:
-    record(state, at, "notice_cancelled", "system",
+    record(state, at, TimelineKind.NOTICE_CANCELLED, "system",
            f"held {message.kind} to {message.recipient.name} ({message.recipient.role}) "
            f"via {message.channel}: {reason}", clock=message.facts.get("clock"))
 
@@ -162,10 +163,11 @@ def channels_for(state: TicketState, recipient: Contact, urgent: bool) -> list[s
     delivery = state.plan.delivery
     if not delivery:
         if urgent and recipient.phone:
-            return ["sms"]
-        return ["email" if recipient.email else "sms" if recipient.phone else "log"]
+            return [MessageChannel.SMS]
+        return [MessageChannel.EMAIL if recipient.email
+                else MessageChannel.SMS if recipient.phone else MessageChannel.LOG]
     wanted = (delivery.get("urgent") if urgent else None) or delivery.get(recipient.role) \
-        or delivery.get("default") or ["email"]
+        or delivery.get("default") or [MessageChannel.EMAIL]
     reachable = [channel for channel in wanted if recipient.address(channel)]
     return reachable or [UNDELIVERABLE]
 

@@ -21,16 +21,18 @@ from sla.ticket.deadlines import CLOCK_LABELS, breach, miss_expected, warn
 from sla.ticket.lifecycle import advance_unless_refused, restart_update_clock, update_interval
 from sla.ticket.records import cancel_held, hold_while_not_covered, record
 from sla.ticket.state import TicketState
+from sla.vocabulary import ClockName, Severity, TicketStatus, TimelineKind
 
 #: The clocks a policy's targets govern (the emergency callback follows the emergency line).
-RETARGETED = ("first_response", "resolution", "study", "next_update")
+RETARGETED = (ClockName.FIRST_RESPONSE, ClockName.RESOLUTION, ClockName.STUDY,
+              ClockName.NEXT_UPDATE)
 
 #: A clock's target and the calendar it counts in; None: the targets have no such clock.
 Governed = tuple[TargetSpec, CalendarSpec | None] | None
 
 
 def refusal_retarget(state: TicketState) -> str | None:
-    if state.status == "closed":
+    if state.status == TicketStatus.CLOSED:
         return "the ticket is closed: it keeps the targets it closed under; reopen it first"
     if state.details.duplicate_of is not None:
         return f"the ticket duplicates {state.details.duplicate_of}, which carries the SLA " \
@@ -44,7 +46,7 @@ def refusal_change_severity(state: TicketState, severity: str) -> str | None:
     refusal = refusal_retarget(state)
     if refusal is not None:
         return refusal
-    if state.plan.emergency and severity != "critical":
+    if state.plan.emergency and severity != Severity.CRITICAL:
         return f"every ticket on plan {state.plan.plan} is an emergency: its severity stays " \
             "critical"
     if severity == state.details.severity:
@@ -59,7 +61,8 @@ def change_severity(state: TicketState, now: datetime, severity: str, actor: str
     def change() -> None:
         state.details.severity = severity
 
-    _retarget(state, now, change, "severity_changed", actor, f"severity {old} → {severity}")
+    _retarget(state, now, change, TimelineKind.SEVERITY_CHANGED, actor,
+              f"severity {old} → {severity}")
 
 
 def refusal_change_type(state: TicketState, ticket_type: str) -> str | None:
@@ -80,7 +83,8 @@ def change_type(state: TicketState, now: datetime, ticket_type: str, actor: str)
     def change() -> None:
         state.details.type = ticket_type
 
-    _retarget(state, now, change, "type_changed", actor, f"type {old} → {ticket_type}")
+    _retarget(state, now, change, TimelineKind.TYPE_CHANGED, actor,
+              f"type {old} → {ticket_type}")
 
 
 def refusal_change_plan(state: TicketState, plan: PlanSnapshot) -> str | None:
@@ -114,7 +118,7 @@ def change_plan(
         # The level is a place in the chain: it cannot be past the new chain's top.
         state.escalation_level = min(state.escalation_level, len(plan.escalation))
 
-    _retarget(state, now, change, "plan_changed", actor, "; ".join(headline))
+    _retarget(state, now, change, TimelineKind.PLAN_CHANGED, actor, "; ".join(headline))
 
 
 def _version(plan: PlanSnapshot) -> str:
@@ -129,7 +133,7 @@ def governed(state: TicketState) -> dict[str, Governed]:
         return dict.fromkeys(RETARGETED)
     out: dict[str, Governed] = {}
     for name in RETARGETED:
-        if name == "next_update":
+        if name == ClockName.NEXT_UPDATE:
             target = update_interval(state)
         else:
             target = plan.target_for(name, details.severity, details.type, details.channel)
@@ -139,8 +143,8 @@ def governed(state: TicketState) -> dict[str, Governed]:
 
 
 def _retarget(
-    state: TicketState, now: datetime, change: Callable[[], None], kind: str, actor: str,
-    headline: str,
+    state: TicketState, now: datetime, change: Callable[[], None], kind: TimelineKind,
+    actor: str, headline: str,
 ) -> None:
     before = governed(state)
     change()
@@ -173,7 +177,7 @@ def _retarget(
     hold_while_not_covered(state, now)
     record(state, now, kind, actor, detail)
     if switched_off:
-        record(state, now, "sla_switched_off", actor,
+        record(state, now, TimelineKind.SLA_SWITCHED_OFF, actor,
                "no SLA applies any more: every clock and held message is stopped")
         cancel_held(state, now, "no SLA applies any more")
         # An update interval agreed for the ticket ends with its SLA: a later response
@@ -212,31 +216,32 @@ def _owed(state: TicketState, name: str, clock: Clock | None) -> bool:
     """Whether a clock the old targets did not have (or had ended) is owed now."""
     if clock is not None and clock.ended_at is None:
         return False  # met or breached-and-stopped: history, not restarted
-    if name == "first_response":
+    if name == ClockName.FIRST_RESPONSE:
         return state.first_responded_at is None
-    if name in ("resolution", "study"):
-        return state.status in ("open", "waiting_on_customer")
-    return state.status == "open" and state.first_responded_at is not None
+    if name in (ClockName.RESOLUTION, ClockName.STUDY):
+        return state.status in (TicketStatus.OPEN, TicketStatus.WAITING_ON_CUSTOMER)
+    return state.status == TicketStatus.OPEN and state.first_responded_at is not None
 
 
 def _start(
     state: TicketState, name: str, governed: tuple[TargetSpec, CalendarSpec | None],
     now: datetime,
 ) -> Clock | None:
-    if name == "next_update":
+    if name == ClockName.NEXT_UPDATE:
         restart_update_clock(state, now)
-        return state.clocks.get("next_update")
+        return state.clocks.get(ClockName.NEXT_UPDATE)
     clock = state.clocks.get(name)
     if clock is not None:
         # Ended by earlier targets and owed again: it goes on from the time it had used.
         clock.ended_at = clock.stopped_at = None
         _take_target(state, clock, governed, now)
-        if state.status == "open":
+        if state.status == TicketStatus.OPEN:
             clock.resume(now)
         return clock
     # Waiting on the customer: the new clock exists but waits, like the others.
     clock = start_clock(name, governed[0], state.plan.calendar, now,
-                        running=state.status == "open" or name == "first_response")
+                        running=state.status == TicketStatus.OPEN
+                        or name == ClockName.FIRST_RESPONSE)
     state.clocks[name] = clock
     return clock
 

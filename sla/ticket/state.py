@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
 
 from sla.policy.snapshot import Contact, PlanSnapshot
 from sla.ticket.clocks import Clock
+from sla.vocabulary import TicketStatus as TicketStatus  # importable from here as before
 
-TicketStatus = Literal["open", "waiting_on_customer", "resolution_proposed", "closed"]
-STATUSES: tuple[TicketStatus, ...] = ("open", "waiting_on_customer", "resolution_proposed", "closed")
+#: The statuses' values, in their order (for messages and choices).
+STATUSES: tuple[str, ...] = tuple(status.value for status in TicketStatus)
 
 
 @dataclass
@@ -62,6 +62,8 @@ class TicketDetails:
     customer_id: int
     subject: str
     description: str
+    #: A ``Severity``, a ``TicketType`` and a ``Channel`` (``sla.vocabulary``); typed ``str``
+    #: because the use cases build them from their inputs' own ``Literal`` types.
     severity: str
     type: str
     channel: str
@@ -84,13 +86,17 @@ class TicketDetails:
 class TimelineEntry:
     seq: int
     at: datetime
+    #: A ``TimelineKind`` (read back from a payload: its plain string, equal to the member).
     kind: str
     actor: str
     detail: str = ""
-    #: The clock a breach or escalation is about, and the escalation or paging level: what
-    #: the worker's metrics count by (the detail is words for people).
+    #: The clock a breach or escalation is about (a ``ClockName``), and the escalation or
+    #: paging level: what the worker's metrics count by (the detail is words for people).
     clock: str | None = None
     level: int | None = None
+    #: A feedback entry's rating (1-5): what reports count (None in entries of other
+    #: kinds, and in feedback entries recorded before it was kept).
+    rating: int | None = None
 
 
 @dataclass
@@ -99,6 +105,7 @@ class Notification:
 
     idempotency_key: str
     ticket_id: str
+    #: A ``NoticeKind``, sent on a ``MessageChannel``.
     kind: str
     recipient: Contact
     channel: str
@@ -167,7 +174,7 @@ class TicketState:
     details: TicketDetails
     plan: PlanSnapshot
     created_at: datetime
-    status: TicketStatus = "open"
+    status: TicketStatus = TicketStatus.OPEN
     status_since: datetime | None = None
     clocks: dict[str, Clock] = field(default_factory=dict)
     escalation_level: int = 0

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sla.policy.snapshot import Contact
-from sla.ticket.clocks import COMMITMENT, ClockPublicState
+from sla.ticket.clocks import COMMITMENT
 from sla.ticket.deadlines import next_due
 from sla.ticket.state import (
     Coverage,
@@ -21,8 +21,10 @@ from sla.ticket.state import (
 
 @dataclass
 class ClockView:
+    #: A ``ClockName`` and a ``ClockState`` (``sla.vocabulary``); typed ``str``, as read
+    #: back from a payload they are plain strings (equal to their members).
     name: str
-    state: ClockPublicState
+    state: str
     target_seconds: float
     due_at: datetime | None
     remaining_seconds: float

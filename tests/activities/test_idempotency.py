@@ -13,11 +13,9 @@ from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
 from sla.policy.snapshot import Contact
 from sla.ticket.state import Notification, TimelineEntry
-from sla.ticket.view import ClockView, TicketProjection, TicketView
 from store.db import SessionFactory, session_factory
-from store.models import Customer, OutboxMessage, Ticket, TimelineEvent
-
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+from store.models import OutboxMessage, Ticket, TimelineEvent
+from tests.support.activities import NOW, add_customer, projection
 
 
 class RecordingChannel:
@@ -29,32 +27,10 @@ class RecordingChannel:
         return message.idempotency_key
 
 
-def projection(version: int, status: str, timeline: list[TimelineEntry]) -> TicketProjection:
-    first_response = ClockView(
-        name="first_response", state="running", target_seconds=1800,
-        due_at=datetime(2026, 3, 2, 9, 30, tzinfo=UTC), remaining_seconds=1800, warned=False,
-        breached_at=None, stopped_at=None,
-    )
-    view = TicketView(
-        ticket_id="TCK-1", customer_id=1, subject="Down", description="x", severity="critical",
-        type="problem", channel="api", plan="premium", status=status, escalation_level=0,
-        escalated_to=None, breached=False, assignee=None, created_at=NOW,
-        first_responded_at=None, closed_at=None, close_reason=None, clocks=[first_response],
-        as_of=NOW, version=version,
-    )
-    return TicketProjection(view=view, timeline=timeline)
-
-
 @pytest.fixture
 def sessions(any_engine: Engine) -> SessionFactory:
     """Every test here runs on SQLite and on PostgreSQL."""
     return session_factory(any_engine)
-
-
-def add_customer(sessions: SessionFactory) -> None:
-    with sessions() as session:
-        session.add(Customer(id=1, name="Acme", plan="premium"))
-        session.commit()
 
 
 async def test_record_ticket_twice_writes_each_timeline_entry_once(

@@ -14,10 +14,9 @@ from channels import PermanentDeliveryError
 from sla.policy.snapshot import Contact
 from sla.ticket.state import Notification, TimelineEntry
 from store.db import SessionFactory, session_factory
-from tests.activities.test_idempotency import add_customer, projection
-from tests.metrics import scrape, scrape_until, worker_metrics
+from tests.support.activities import NOW, add_customer, projection
+from tests.support.metrics import scrape, scrape_until, worker_metrics
 
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TESS = Contact(role="tam", name="Tess", email="tess@example.com", phone="+15550100")
 
 

@@ -1,90 +1,100 @@
-"""Every route against every role, in-process: 401 without a key, 403 for a role that may
-not, 404 for another customer's ticket, and through for the roles that may."""
+"""Every route against every role, in-process: 401 without a key (a page or a form: sent to
+sign in), 403 for a role that may not, 404 for another customer's ticket or customer, and
+through for the roles that may, each on a fresh ticket in the state its call needs.
+
+The table is ``tests/support/routes.py``; it is held to the app's own routes, so a route
+added without its row (or a row left for a route that is gone) fails here."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-from tests.api.conftest import InProcessApi
+from api.main import create_app
+from api.web_auth import COOKIE
+from store.db import make_engine
+from store.web_sessions import find_session
+from tests.support.in_process import InProcessApi, signed_in
+from tests.support.routes import ALL, PUBLIC, ROUTES, Row, fill
 
 #: Headers that take the client's admin key away.
 NO_KEY = {"Authorization": ""}
-#: The pages people open in a browser (the rest is the JSON API).
-PAGES = {"/queue", "/reports"}
-ALL = {"customer", "agent", "admin", "telephony"}
-CUSTOMER_OR_STAFF = {"customer", "agent", "admin"}
-STAFF = {"agent", "admin"}
-
-#: method, path ({own} / {other}: a ticket of the key's customer / of another), body, roles,
-#: and the state the ticket {own} must be in for the call to succeed (a fresh one per call).
-Route = tuple[str, str, dict[str, Any] | None, set[str], str]
-ROUTES: list[Route] = [
-    ("POST", "/customers", {"name": "New", "plan": "fast"}, {"admin"}, "open"),
-    ("GET", "/customers", None, STAFF, "open"),
-    ("GET", "/customers/{own_customer}", None, CUSTOMER_OR_STAFF, "open"),
-    ("POST", "/tickets", {"customer_id": "{own_customer}", "subject": "s", "description": "d",
-                          "severity": "minor", "force_new": True}, CUSTOMER_OR_STAFF, "open"),
-    ("GET", "/tickets", None, CUSTOMER_OR_STAFF, "open"),
-    ("GET", "/tickets/{own}", None, CUSTOMER_OR_STAFF, "open"),
-    ("GET", "/tickets/{own}/timeline", None, CUSTOMER_OR_STAFF, "open"),
-    ("GET", "/tickets/{own}/notifications", None, CUSTOMER_OR_STAFF, "open"),
-    ("POST", "/tickets/{own}/replies", {"body": "more info"}, CUSTOMER_OR_STAFF, "open"),
-    ("POST", "/tickets/{own}/confirmation", {}, CUSTOMER_OR_STAFF, "proposed"),
-    ("POST", "/tickets/{own}/reopen", {}, CUSTOMER_OR_STAFF, "proposed"),
-    ("POST", "/tickets/{own}/feedback", {"rating": 5}, CUSTOMER_OR_STAFF, "closed"),
-    ("POST", "/tickets/{own}/responses", {"author": "a", "body": "b"}, STAFF, "open"),
-    ("POST", "/tickets/{own}/status", {"status": "waiting_on_customer", "author": "a"}, STAFF,
-     "open"),
-    ("POST", "/tickets/{own}/resolution", {"author": "a", "summary": "s"}, STAFF, "open"),
-    ("POST", "/tickets/{own}/callbacks", {"agent": "a", "outcome": "reached"}, STAFF, "called"),
-    ("POST", "/tickets/{own}/escalations/1/ack", {"by": "a"}, STAFF, "paged"),
-    ("POST", "/tickets/{own}/update-interval", {"interval": "1h", "author": "a"}, STAFF, "open"),
-    ("POST", "/tickets/{own}/severity", {"severity": "critical", "author": "a"}, STAFF, "open"),
-    ("POST", "/tickets/{own}/type", {"type": "configuration", "author": "a"}, STAFF, "open"),
-    ("POST", "/customers/{own_customer}/plan", {"plan": "fast"}, {"admin"}, "open"),
-    ("POST", "/customers/{own_customer}/contracts", {
-        "kind": "slots", "tier": "fast", "months": 1, "slots": 1,
-        "starts_at": "2026-01-01"}, {"admin"}, "open"),
-    ("GET", "/customers/{own_customer}/contracts", None, CUSTOMER_OR_STAFF, "open"),
-    ("POST", "/tickets/{own}/coverage", {"by": "a"}, STAFF, "uncovered"),
-    ("POST", "/tickets/{own}/duplicate", {"decision": "reject", "author": "a"}, STAFF,
-     "possible_duplicate"),
-    ("POST", "/emergency-calls", {"company_name": "Access Co A", "contact_name": "R",
-                                  "contact_phone": "+390200000777",
-                                  "contact_email": "r@example.com", "description": "down"},
-     {"telephony", "agent", "admin"}, "open"),
-    ("POST", "/inbound/email", {"from": "{own_email}", "message-id": "<m@x>",
-                                "subject": "Bounces", "text": "hi"}, {"telephony", "admin"},
-     "open"),
-    ("GET", "/queue", None, STAFF, "open"),
-    ("GET", "/queue/tickets/{own}", None, STAFF, "open"),
-    ("GET", "/reports/sla", None, STAFF, "open"),
-    ("GET", "/reports", None, STAFF, "open"),
-    ("POST", "/keys", {"role": "agent"}, {"admin"}, "open"),
-    ("GET", "/keys", None, {"admin"}, "open"),
-]
 
 
-def fill(value: Any, names: dict[str, Any]) -> Any:
-    if isinstance(value, str):
-        for name, replacement in names.items():
-            if value == f"{{{name}}}":
-                return replacement
-            value = value.replace(f"{{{name}}}", str(replacement))
-        return value
-    if isinstance(value, dict):
-        return {key: fill(item, names) for key, item in value.items()}
-    return value
+def served(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path template) of every route the app serves. An included router's routes
+    sit behind one entry of ``app.routes``; ``iter_route_contexts`` walks them as the OpenAPI
+    document does, and finds the console's too (which the document leaves out)."""
+    return {(method, route.path or "") for route in iter_route_contexts(app.routes)
+            for method in route.methods or () if method != "HEAD"}
 
 
-class Tickets:
-    """Fresh tickets of the key's customer in the state a call needs, made with the admin key."""
+@pytest.mark.pure
+def test_every_route_the_app_serves_has_a_row_or_is_public_for_a_reason() -> None:
+    routes = served(create_app())
+    rows = {(row.method, row.path) for row in ROUTES}
+    assert len(routes) > 40, sorted(routes)  # the walk found the included routers' routes
+    assert routes - rows - PUBLIC.keys() == set(), "routes without a row in tests/support/routes.py"
+    assert (rows | PUBLIC.keys()) - routes == set(), "rows for routes the app does not serve"
+    assert rows & PUBLIC.keys() == set()
 
-    def __init__(self, admin: httpx.AsyncClient, customer_id: int, slotted_id: int) -> None:
-        self.admin, self.customer_id, self.slotted_id = admin, customer_id, slotted_id
+
+class Callers:
+    """Two customers, a key of every role, and what a call needs made fresh with the admin
+    key: a ticket of the first customer in a given state, a key to revoke."""
+
+    def __init__(self, api: InProcessApi, engine: Engine) -> None:
+        self.api, self.admin, self.engine = api, api.http, engine
         self.made = 0
+        self.keys: dict[str, str] = {
+            "admin": self.admin.headers["Authorization"].removeprefix("Bearer ")}
+        self.key_ids: dict[str, int] = {}
+        self.names: dict[str, Any] = {}
+        self.other: dict[str, Any] = {}
+
+    async def setup(self) -> None:
+        customers = [(await self.admin.post("/customers", json={
+            "name": f"Access Co {letter}", "plan": "fast", "tam_name": "Tess",
+            "tam_email": "t@example.com", "email": f"desk@access-{letter.lower()}.example"}
+        )).json()["id"] for letter in "AB"]
+        self.customer_id, self.slotted_id = customers[0], (await self.admin.post(
+            "/customers", json={"name": "Access Slotted", "plan": "slotted"})).json()["id"]
+        for role in ("agent", "telephony", "customer"):
+            self.key_ids[role], self.keys[role] = await self.key(
+                role, self.customer_id if role == "customer" else None)
+        self.names = {"ticket_id": await self.open(), "customer_id": self.customer_id,
+                      "customer_email": "desk@access-a.example", "level": 1,
+                      "key_id": await self.key_id(), "rollout_id": await self.rollout()}
+        self.other = {"ticket_id": await self.open(customers[1]), "customer_id": customers[1]}
+
+    async def key(self, role: str, customer_id: int | None = None,
+                  name: str = "") -> tuple[int, str]:
+        created = await self.admin.post("/keys", json={"role": role, "customer_id": customer_id,
+                                                       "name": name})
+        assert created.status_code == 201, created.text
+        return created.json()["id"], created.json()["key"]
+
+    async def key_id(self) -> int:
+        key_id, _key = await self.key("agent", name="to revoke")
+        return key_id
+
+    async def rollout(self) -> str:
+        """A rollout of a plan over a customer's open ticket."""
+        customer = (await self.admin.post("/customers", json={
+            "name": "Access Rollout Co", "plan": "fast"})).json()["id"]
+        await self.open(customer)
+        moved = await self.admin.post(f"/customers/{customer}/plan",
+                                      json={"plan": "fast", "apply_to_open": True})
+        assert moved.is_success and moved.json()["rollout"] is not None, moved.text
+        rollout_id: str = moved.json()["rollout"]["id"]
+        return rollout_id
 
     async def open(self, customer_id: int | None = None, subject: str | None = None) -> str:
         self.made += 1
@@ -116,6 +126,7 @@ class Tickets:
                 "contact_email": f"s{self.made}@stranger.example", "description": "down"})
             assert response.is_success, response.text
             return str(response.json()["ticket_id"])
+        assert state in ("open", "called", "proposed", "closed"), f"no way to make {state!r}"
         ticket_id = await self.open()
         if state == "called":
             await self.call("/emergency-calls", {
@@ -128,67 +139,103 @@ class Tickets:
             await self.call(f"/tickets/{ticket_id}/confirmation", {})
         return ticket_id
 
+    async def names_for(self, row: Row, allowed: bool) -> dict[str, Any]:
+        """The row's placeholders; for an allowed call, what it acts on is made fresh."""
+        names = self.names | {"action": row.action}
+        if allowed and "{ticket_id}" in row.path:
+            names["ticket_id"] = await self.in_state(row.state)
+        if allowed and "{key_id}" in row.path:
+            names["key_id"] = await self.key_id()
+        return names
+
+    async def session(self, role: str) -> tuple[httpx.AsyncClient, str]:
+        """A browser signed in with the role's key, and its session's form token."""
+        browser = await signed_in(self.api, self.keys[role])
+        idle = timedelta(minutes=self.api.settings.web_session_idle_minutes)
+        with Session(self.engine) as session:
+            found = find_session(session, browser.cookies[COOKIE], idle)
+            assert found is not None
+            token = found[0].csrf_token
+        return browser, token
+
+    async def as_role(self, row: Row, role: str, url: str, payload: Any) -> httpx.Response:
+        if row.kind != "form":
+            return await self.admin.request(row.method, url, json=payload, headers={
+                "Authorization": f"Bearer {self.keys[role]}"})
+        browser, token = await self.session(role)
+        try:
+            return await browser.request(row.method, url,
+                                         data={**(payload or {}), "form_token": token})
+        finally:
+            await browser.aclose()
+
+
+def succeeded(row: Row, response: httpx.Response, names: dict[str, Any]) -> bool:
+    if row.kind == "form":
+        return response.status_code == 303 and response.headers["Location"] == fill(row.done,
+                                                                                     names)
+    return response.is_success
+
 
 async def test_every_route_against_every_role(api: InProcessApi) -> None:
-    admin = api.http
-    customers = [(await admin.post("/customers", json={
-        "name": f"Access Co {letter}", "plan": "fast", "tam_name": "Tess",
-        "tam_email": "t@example.com", "email": f"desk@access-{letter.lower()}.example"})).json()["id"]
-        for letter in "AB"]
-    slotted = (await admin.post("/customers", json={"name": "Access Slotted",
-                                                   "plan": "slotted"})).json()["id"]
-    tickets = Tickets(admin, customers[0], slotted)
-    others = [await tickets.open(), await tickets.open(customers[1])]
-    keys = {"admin": admin.headers["Authorization"].removeprefix("Bearer ")}
-    for role in ("agent", "telephony"):
-        keys[role] = (await admin.post("/keys", json={"role": role})).json()["key"]
-    keys["customer"] = (await admin.post("/keys", json={
-        "role": "customer", "customer_id": customers[0]})).json()["key"]
-    names: dict[str, Any] = {"own": others[0], "other": others[1], "own_customer": customers[0],
-                             "own_email": "desk@access-a.example"}
-
+    engine = make_engine(api.settings.database_url)
+    callers = Callers(api, engine)
+    await callers.setup()
+    http = api.http
     checked = 0
-    http = admin
-    for method, path, body, roles, state in ROUTES:
-        url, payload = fill(path, names), fill(body, names)
-        anonymous = await http.request(method, url, json=payload, headers=NO_KEY)
-        if path in PAGES or path.startswith("/queue/"):
-            # A page: a browser without a session is sent to sign in.
-            assert anonymous.status_code == 303, (method, path)
-            assert anonymous.headers["Location"].startswith(f"/sign-in?next={url}")
+    for row in ROUTES:
+        names = await callers.names_for(row, allowed=False)
+        url, payload = fill(row.path, names), fill(row.body, names)
+        anonymous = await http.request(row.method, url, json=payload, headers=NO_KEY)
+        if row.kind == "api":
+            assert anonymous.status_code == 401, (row, anonymous.text)
         else:
-            assert anonymous.status_code == 401, (method, path)
+            # A browser without a session is sent to sign in, and back here after.
+            assert anonymous.status_code == 303, (row, anonymous.text)
+            assert anonymous.headers["Location"].startswith(f"/sign-in?next={url}")
         for role in sorted(ALL):
-            headers = {"Authorization": f"Bearer {keys[role]}"}
-            if role in roles:
-                # A fresh ticket in the state the call needs: an allowed role succeeds.
-                own = await tickets.in_state(state) if "{own}" in path else names["own"]
-                url = fill(path, names | {"own": own})
-            response = await http.request(method, url, json=payload, headers=headers)
+            allowed = role in row.roles
+            names = await callers.names_for(row, allowed)
+            url = fill(row.path, names)
+            response = await callers.as_role(row, role, url, payload)
             checked += 1
-            if role in roles:
-                assert response.is_success, (method, path, role, response.status_code,
-                                             response.text)
+            if allowed:
+                # A fresh ticket in the state the call needs: an allowed role succeeds.
+                assert succeeded(row, response, names), (row, role, response.status_code,
+                                                         response.text)
             else:
-                assert response.status_code == 403, (method, path, role, response.text)
-        if "{own}" in path and "customer" in roles:
-            foreign = await http.request(
-                method, fill(path.replace("{own}", "{other}"), names), json=payload,
-                headers={"Authorization": f"Bearer {keys['customer']}"})
-            assert foreign.status_code == 404, (method, path)
+                assert response.status_code == 403, (row, role, response.text)
+        if row.kind == "form":
+            # A key is not a session: without the session's form token a form is refused.
+            role = min(row.roles)
+            keyed = await http.request(row.method, fill(row.path, names), data=payload,
+                                       headers={"Authorization": f"Bearer {callers.keys[role]}"})
+            assert keyed.status_code == 403, (row, role, keyed.text)
+        if "customer" in row.roles:
+            for name in ("ticket_id", "customer_id"):
+                if f"{{{name}}}" in row.path:
+                    other = fill(row.path, names | {name: callers.other[name]})
+                    foreign = await callers.as_role(row, "customer", other, payload)
+                    assert foreign.status_code == 404, (row, name, foreign.text)
     wrong = await http.get("/tickets", headers={"Authorization": "Bearer sla_not-a-key"})
     assert wrong.status_code == 401
-    mine = await http.get("/tickets", headers={"Authorization": f"Bearer {keys['customer']}"})
-    assert {row["customer_id"] for row in mine.json()} == {customers[0]}
-    other_customer = await http.post("/tickets", headers={
-        "Authorization": f"Bearer {keys['customer']}"}, json={
-        "customer_id": customers[1], "subject": "s", "description": "d", "severity": "minor"})
+    customer = {"Authorization": f"Bearer {callers.keys['customer']}"}
+    mine = await http.get("/tickets", headers=customer)
+    assert {row["customer_id"] for row in mine.json()} == {callers.customer_id}
+    other_customer = await http.post("/tickets", headers=customer, json={
+        "customer_id": callers.other["customer_id"], "subject": "s", "description": "d",
+        "severity": "minor"})
     assert other_customer.status_code == 403
-    for public in ("/health", "/metrics", "/openapi.json"):
-        assert (await http.get(public, headers=NO_KEY)).status_code == 200
+    for public in ("/health", "/metrics", "/openapi.json", "/docs", "/sign-in"):
+        assert (await http.get(public, headers=NO_KEY)).status_code == 200, public
+    # The feedback link's token is its credential: a wrong one finds no ticket.
+    ticket_id = callers.names["ticket_id"]
+    assert (await http.get(f"/feedback/{ticket_id}", params={"token": "wrong"},
+                           headers=NO_KEY)).status_code == 404
+    assert (await http.post(f"/feedback/{ticket_id}", data={"token": "wrong", "rating": "5"},
+                            headers=NO_KEY)).status_code == 404
     print(f"\naccess matrix: {checked} route/role pairs checked")
-    revoked = (await admin.get("/keys")).json()
-    agent_id = next(key["id"] for key in revoked if key["role"] == "agent")
-    await admin.delete(f"/keys/{agent_id}")
-    gone = await admin.get("/queue", headers={"Authorization": f"Bearer {keys['agent']}"})
+    assert (await http.delete(f"/keys/{callers.key_ids['agent']}")).status_code == 200
+    gone = await http.get("/queue", headers={"Authorization": f"Bearer {callers.keys['agent']}"})
     assert gone.status_code == 401
+    engine.dispose()

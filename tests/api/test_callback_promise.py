@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from api.routes.emergency import callback_promise
 from sla.policy.fields import TargetSource
 from sla.policy.rules import EmergencyPolicy
+
+pytestmark = pytest.mark.pure
 
 
 def test_the_caller_hears_a_time_only_where_the_contract_commits_to_it() -> None:

@@ -12,21 +12,7 @@ from sqlmodel import Session
 from store.db import make_engine
 from store.keys import find_key
 from store.web_sessions import find_session, start_session
-from tests.api.conftest import InProcessApi
-
-
-async def signed_in(api: InProcessApi, key: str) -> httpx.AsyncClient:
-    browser = httpx.AsyncClient(transport=httpx.ASGITransport(app=api.app),
-                                base_url="http://api.test")
-    answer = await browser.post("/sign-in", data={"key": key})
-    assert answer.status_code == 303, answer.text
-    return browser
-
-
-def form_token(html: str) -> str:
-    found = re.search(r'name="form_token" value="([^"]+)"', html)
-    assert found is not None, "the page has no form"
-    return found.group(1)
+from tests.support.in_process import InProcessApi, form_token, signed_in
 
 
 async def new_ticket(api: InProcessApi, customer_id: int, severity: str = "major") -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from tests.api.conftest import InProcessApi
+from tests.support.in_process import InProcessApi
 
 
 async def customer(api: InProcessApi, name: str = "Errors Co") -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.api.conftest import InProcessApi
+from tests.support.in_process import InProcessApi
 
 
 def from_address(api: InProcessApi, address: str, base_url: str = "http://api.test",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from api.presenters import public
 from api.routes.pages import _pages, duration
 from sla.ticket.view import view
-from tests.sla.test_coverage import START, ticket
-from tests.sla.test_retarget import MONDAY_23, warned_at_night
+from tests.support.domain import MONDAY_23, REQUESTED_AT, slot_request, warned_at_night
+
+pytestmark = pytest.mark.pure
 
 
 def test_the_ticket_page_lists_held_messages_with_their_send_time() -> None:
@@ -23,9 +26,9 @@ def test_durations_read_in_two_units() -> None:
 
 
 def test_the_ticket_page_says_when_a_request_waits_for_a_slot() -> None:
-    waiting = public(view(ticket(), START))
+    waiting = public(view(slot_request(), REQUESTED_AT))
     html = _pages.get_template("ticket.html").render(ticket=waiting, workflow_url="http://ui")
     assert "not covered: waiting for a support slot" in html
-    free = public(view(ticket("recommendations", covered=None), START))
+    free = public(view(slot_request("recommendations", covered=None), REQUESTED_AT))
     html = _pages.get_template("ticket.html").render(ticket=free, workflow_url="http://ui")
     assert "recommendations only" in html and 'id="coverage"' not in html

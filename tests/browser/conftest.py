@@ -12,19 +12,18 @@ import os
 import shutil
 import subprocess
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, async_playwright
 
-from config import Settings
 from stack.temporal import DevServer, free_port
-from tests.e2e.conftest import running_api, running_worker, stack_settings
+from tests.support.browser import UiStack
+from tests.support.paths import ROOT
+from tests.support.stack import running_api, running_worker, stack_settings
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]
@@ -54,14 +53,6 @@ async def browser() -> AsyncIterator[Browser]:
             yield launched
         finally:
             await launched.close()
-
-
-@dataclass
-class UiStack:
-    http: httpx.AsyncClient
-    settings: Settings
-    api_url: str
-    ui_url: str
 
 
 @pytest_asyncio.fixture(scope="session")

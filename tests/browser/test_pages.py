@@ -9,9 +9,8 @@ from urllib.parse import quote
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser.conftest import UiStack
-from tests.browser.test_console import new_key, sign_in
-from tests.e2e.test_tickets_api import wait_for
+from tests.support.browser import UiStack, new_key, sign_in
+from tests.support.stack import wait_for
 
 pytestmark = pytest.mark.browser
 

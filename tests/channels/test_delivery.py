@@ -28,7 +28,7 @@ from sla.ticket.records import UNDELIVERABLE
 from sla.ticket.state import Notification
 from store.db import SessionFactory
 from store.models import Customer, DeliveryAttempt, OutboxMessage, Ticket
-from tests.channels.servers import ProviderRecorder, SmtpRecorder, provider_server, smtp_server
+from tests.support.servers import ProviderRecorder, SmtpRecorder, provider_server, smtp_server
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TESS = Contact(role="tam", name="Tess", email="tess@example.com", phone="+390200000099")
@@ -169,8 +169,14 @@ async def test_a_transient_failure_is_retried(
     provider_recorder.unavailable_for = 1
     activities = NotificationActivities(sessions, router(port, base, http))
     env = ActivityEnvironment()
-    for channel, key in (("email", "TCK-1:1"), ("sms", "TCK-1:2")):
-        with pytest.raises(Exception):  # noqa: B017 - any error: the retry policy takes over
+    # A transient failure, not a PermanentDeliveryError: the activity raises it as it is,
+    # and its retry policy takes over.
+    transient: list[tuple[str, str, type[Exception], str]] = [
+        ("email", "TCK-1:1", RuntimeError, r"^recipient deferred: .*451 4\.3\.0 try again later"),
+        ("sms", "TCK-1:2", httpx.HTTPStatusError, r"^HTTP 503: "),
+    ]
+    for channel, key, error, reason in transient:
+        with pytest.raises(error, match=reason):
             await env.run(activities.send_notification, message(channel, key))
         assert await env.run(activities.send_notification, message(channel, key)) == "sent"
     assert len(recorder.received) == 1 and len(provider_recorder.messages) == 1
@@ -231,7 +237,8 @@ async def test_a_steps_messages_go_together_and_a_retry_resends_only_the_failed_
     activities = NotificationActivities(sessions, router(port, base, http))
     env = ActivityEnvironment()
     step = [message("email", "TCK-1:1"), message("sms", "TCK-1:2")]
-    with pytest.raises(Exception):  # noqa: B017 - any error: the retry policy takes over
+    # The mail server's "try later" is raised once both were tried: the retry takes over.
+    with pytest.raises(RuntimeError, match=r"^recipient deferred: .*451"):
         await env.run(activities.send_notifications, step)
     assert len(provider_recorder.messages) == 1 and recorder.received == []
     assert await env.run(activities.send_notifications, step) == ["sent", "sent"]

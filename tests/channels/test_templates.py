@@ -14,6 +14,8 @@ from cli.policy import main
 from sla.policy.snapshot import Contact
 from sla.ticket.state import Notification
 
+pytestmark = pytest.mark.pure
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = MessageTemplates(ROOT / "templates")
 LOCALES = ["en", "es", "it", "id", "ru", "pt_br", "de"]

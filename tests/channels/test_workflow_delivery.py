@@ -15,8 +15,8 @@ from channels.router import ChannelRouter
 from channels.templates import MessageTemplates
 from sla.policy.snapshot import Contact
 from store.db import SessionFactory
-from tests.channels.servers import SmtpRecorder, smtp_server
-from tests.workflows.harness import Harness, eventually, running_harness
+from tests.support.harness import Harness, eventually, running_harness
+from tests.support.servers import SmtpRecorder, smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
 CUSTOMER = Contact(role="customer", name="Tienda Sol", email="soporte@tiendasol.example",

@@ -15,6 +15,8 @@ from store.db import make_engine
 from store.keys import find_key
 from store.migrations import upgrade
 
+pytestmark = pytest.mark.pure
+
 
 @dataclass
 class Run:

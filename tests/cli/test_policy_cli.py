@@ -8,6 +8,8 @@ import pytest
 
 from cli.policy import main
 
+pytestmark = pytest.mark.pure
+
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 
 

@@ -15,6 +15,8 @@ from store.db import make_engine, session_factory
 from store.migrations import upgrade
 from store.models import Customer, Ticket
 
+pytestmark = pytest.mark.pure
+
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 DEFAULT = (POLICIES / "default.toml").read_text()
 AT = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from cli.replay import main
-from tests.workflows.test_replay import HISTORIES
+from tests.support.paths import HISTORIES
+
+pytestmark = pytest.mark.pure
 
 
 def test_recorded_histories_replay(capsys: pytest.CaptureFixture[str]) -> None:

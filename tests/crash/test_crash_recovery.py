@@ -31,9 +31,9 @@ from temporalio.client import Client
 from config import Settings
 from stack.temporal import DevServer, free_port
 from store.models import as_utc
-from tests.channels.servers import SmtpRecorder, smtp_server
-from tests.crash.processes import Process
-from tests.e2e.conftest import admin_key, healthy
+from tests.support.processes import Process
+from tests.support.servers import SmtpRecorder, smtp_server
+from tests.support.stack import admin_key, healthy
 from workflow_client import connect
 
 pytestmark = pytest.mark.crash

@@ -24,9 +24,9 @@ from temporalio.api.enums.v1 import EventType, TimeoutType
 
 from config import Settings
 from stack.temporal import DevServer, free_port
-from tests.channels.servers import smtp_server
-from tests.crash.processes import Process
-from tests.e2e.conftest import admin_key, healthy
+from tests.support.processes import Process
+from tests.support.servers import smtp_server
+from tests.support.stack import admin_key, healthy
 from workflow_client import connect
 
 pytestmark = pytest.mark.crash

@@ -15,7 +15,7 @@ import pytest
 from stack.temporal import DevServer, free_port
 from store.db import make_engine
 from store.migrations import upgrade
-from tests.e2e.conftest import healthy
+from tests.support.stack import healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 

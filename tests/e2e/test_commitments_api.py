@@ -13,8 +13,7 @@ from sqlmodel import Session, select
 
 from store.db import make_engine
 from store.models import OutboxMessage
-from tests.e2e.conftest import Stack
-from tests.e2e.test_tickets_api import customer, ticket_body, wait_for
+from tests.support.stack import Stack, customer, ticket_body, wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from sla.policy.entitlements import add_months
-from tests.e2e.conftest import Stack
-from tests.e2e.test_tickets_api import customer, ticket_body, wait_for
+from tests.support.stack import Stack, customer, ticket_body, wait_for
 
 pytestmark = pytest.mark.e2e
 

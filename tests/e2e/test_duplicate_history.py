@@ -15,9 +15,8 @@ import os
 import pytest
 
 from cli.replay import ticket_replayer
-from tests.e2e.conftest import Stack
-from tests.e2e.test_tickets_api import customer, ticket_body
-from tests.workflows.test_replay import HISTORIES
+from tests.support.paths import HISTORIES
+from tests.support.stack import Stack, customer, ticket_body
 from workflow_client import connect
 
 pytestmark = pytest.mark.e2e

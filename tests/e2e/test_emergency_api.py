@@ -14,7 +14,7 @@ import pytest_asyncio
 from twilio.request_validator import RequestValidator
 
 from stack.temporal import DevServer
-from tests.e2e.conftest import Stack, running_api, running_worker, stack_settings
+from tests.support.stack import Stack, running_api, running_worker, stack_settings
 
 pytestmark = pytest.mark.e2e
 

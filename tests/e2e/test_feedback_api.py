@@ -9,8 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.e2e.conftest import Stack
-from tests.e2e.test_tickets_api import customer, ticket_body, wait_for
+from tests.support.stack import Stack, customer, ticket_body, wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from stack.temporal import DevServer, free_port
-from tests.e2e.conftest import HERE, admin_key
+from tests.support.paths import FAST_POLICY
+from tests.support.stack import admin_key
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +27,7 @@ def test_the_api_survives_schemathesis(dev_server: DevServer, tmp_path: Path) ->
         "TEMPORAL_ADDRESS": dev_server.address,
         "TEMPORAL_TASK_QUEUE": f"fuzz-{uuid.uuid4()}",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
-        "SLA_POLICY_FILE": str(HERE / "fast-policy.toml"),
+        "SLA_POLICY_FILE": str(FAST_POLICY),
         "API_PORT": str(port),
         "WORKER_WAIT_SECONDS": "5",
         "TWILIO_AUTH_TOKEN": "fuzz-token",

@@ -16,7 +16,7 @@ from config import Settings
 from stack.temporal import DevServer, free_port
 from store.db import make_engine
 from store.migrations import upgrade
-from tests.e2e.conftest import Stack, stack_settings
+from tests.support.stack import Stack, stack_settings
 from worker import run_worker
 from workflow_client import connect, require_search_attributes
 

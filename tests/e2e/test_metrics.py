@@ -9,10 +9,9 @@ import httpx
 import pytest
 
 from stack.temporal import DevServer, free_port
-from tests.channels.servers import SmtpRecorder, smtp_server
-from tests.e2e.conftest import running_api, running_worker, stack_settings
-from tests.e2e.test_tickets_api import ticket_body, wait_for
-from tests.metrics import scrape, scrape_until
+from tests.support.metrics import scrape, scrape_until
+from tests.support.servers import SmtpRecorder, smtp_server
+from tests.support.stack import running_api, running_worker, stack_settings, ticket_body, wait_for
 
 pytestmark = pytest.mark.e2e
 

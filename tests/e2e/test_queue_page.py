@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from stack.temporal import DevServer
-from tests.e2e.conftest import running_api, running_worker, stack_settings
-from tests.e2e.test_tickets_api import wait_for
+from tests.support.stack import running_api, running_worker, stack_settings, wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -14,9 +14,8 @@ from sqlmodel import Session
 from reports.attainment import ReportTicket
 from store.db import make_engine
 from store.models import Ticket, TimelineEvent
-from tests.e2e.conftest import Stack
-from tests.e2e.test_tickets_api import customer, ticket_body, wait_for
-from tests.reports import test_attainment as fixed
+from tests.support import report_tickets as fixed
+from tests.support.stack import Stack, customer, ticket_body, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +41,7 @@ def record(stack: Stack, tickets: list[ReportTicket], customers: dict[str, int])
                 session.add(TimelineEvent(
                     ticket_id=f"{item.ticket_id}-{customers[item.customer]}", seq=seq,
                     at=entry.at - SHIFT, kind=entry.kind, actor="system", detail=entry.detail,
-                    clock=entry.clock, level=entry.level))
+                    clock=entry.clock, level=entry.level, rating=entry.rating))
         session.commit()
 
 

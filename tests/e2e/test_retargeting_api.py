@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Stack
-from tests.e2e.test_tickets_api import customer, ticket_body
+from tests.support.stack import Stack, customer, ticket_body
 
 pytestmark = pytest.mark.e2e
 

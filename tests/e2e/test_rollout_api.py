@@ -18,8 +18,7 @@ from temporalio.worker import Worker
 from activities.rollout import RolloutActivities
 from sla.policy.loading import load_policy
 from store.db import make_engine
-from tests.e2e.conftest import Stack
-from tests.e2e.test_tickets_api import customer, ticket_body, wait_for
+from tests.support.stack import Stack, customer, ticket_body, wait_for
 from tickets.rollout import open_tickets, plan_rollout, start_rollout
 from workflow_client import connect
 from workflows.rollout import RolloutWorkflow

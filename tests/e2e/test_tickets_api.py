@@ -16,39 +16,21 @@ from sqlalchemy import text
 from cli.replay import ticket_replayer
 from stack.temporal import DevServer
 from store.db import make_engine
-from tests.e2e.conftest import Stack, running_api, running_worker, stack_settings
-from tests.metrics import scrape
-from tests.postgres import new_database
-from tests.workflows.test_replay import HISTORIES
+from tests.support.metrics import scrape
+from tests.support.paths import HISTORIES
+from tests.support.postgres import new_database
+from tests.support.stack import (
+    Stack,
+    customer,
+    running_api,
+    running_worker,
+    stack_settings,
+    ticket_body,
+    wait_for,
+)
 from workflow_client import connect
 
 pytestmark = pytest.mark.e2e
-
-
-async def customer(stack: Stack, **overrides: Any) -> int:
-    body = {"name": "Acme", "plan": "fast", "tam_name": "Tess", "tam_email": "tess@example.com"}
-    body.update(overrides)
-    response = await stack.http.post("/customers", json=body)
-    assert response.status_code == 201, response.text
-    customer_id: int = response.json()["id"]
-    return customer_id
-
-
-def ticket_body(customer_id: int, **overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"customer_id": customer_id, "subject": "SMTP injections fail",
-                            "description": "all of them time out", "severity": "major"}
-    body.update(overrides)
-    return body
-
-
-async def wait_for(predicate: Any, timeout: float = 15) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        result = await predicate()
-        if result:
-            return result
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 async def test_health(stack: Stack) -> None:

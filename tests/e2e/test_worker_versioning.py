@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from stack.temporal import DevServer, temporal_cli
-from tests.e2e.conftest import running_api, running_worker, stack_settings
-from tests.e2e.test_tickets_api import ticket_body
+from tests.support.stack import running_api, running_worker, stack_settings, ticket_body
 from workflow_client import connect
 
 pytestmark = pytest.mark.e2e

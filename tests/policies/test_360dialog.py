@@ -12,8 +12,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.policies.moments import close_to, policy
-from tests.workflows.harness import Harness
+from tests.support.harness import Harness
+from tests.support.moments import close_to, policy
 from workflows.messages import AgentResponse, StatusChange
 from workflows.ticket import TicketWorkflow
 
@@ -60,6 +60,7 @@ async def test_meta_problems_have_no_resolution_target_but_keep_the_first_respon
     await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Asked Meta"))
     await harness.sleep(timedelta(days=4))
     # Answered in time; four days waiting on Meta breach nothing.
+    await harness.settled(handle)
     assert [row.kind for row in harness.outbox(handle.id)] == []
     assert not (await harness.sla(handle)).breached
 

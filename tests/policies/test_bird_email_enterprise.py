@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from sla.ticket.state import EmergencyCall
-from tests.policies.moments import (
+from tests.support.harness import Harness
+from tests.support.moments import (
     FRIDAY,
     SATURDAY,
     close_to,
@@ -23,7 +24,6 @@ from tests.policies.moments import (
     next_working_weekday,
     policy,
 )
-from tests.workflows.harness import Harness
 from workflows.messages import AgentResponse
 from workflows.ticket import TicketWorkflow
 
@@ -43,6 +43,7 @@ async def test_a_critical_ticket_without_a_call_has_no_15_minute_clock(harness: 
     assert first.kind == "internal target"
     assert first.due_at is not None and first.due_at - saturday > timedelta(hours=24)
     await harness.sleep(timedelta(minutes=16))
+    await harness.settled(handle)
     assert harness.outbox(handle.id) == []
 
 

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.policies.moments import (
+from tests.support.harness import Harness
+from tests.support.moments import (
     FRIDAY,
     close_to,
     next_weekday_holiday,
@@ -20,7 +21,6 @@ from tests.policies.moments import (
     policy,
     working_day,
 )
-from tests.workflows.harness import Harness
 from workflows.messages import Confirmation, ResolutionProposal
 from workflows.ticket import TicketWorkflow
 
@@ -55,6 +55,7 @@ async def test_a_friday_evening_ticket_is_answered_on_monday_afternoon(
     assert close_to(first.due_at, at(expected_day, 16))
 
     await harness.sleep_until(at(expected_day, 12))
+    await harness.settled(handle)
     assert harness.outbox(handle.id) == []  # the weekend did not count
     await harness.sleep_until(at(expected_day, 16) + timedelta(minutes=1))
     sent = await harness.outbox_kinds(handle.id, 3)

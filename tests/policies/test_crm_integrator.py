@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.policies.moments import (
+from tests.support.harness import Harness
+from tests.support.moments import (
     FRIDAY,
     SATURDAY,
     THURSDAY,
@@ -19,7 +20,6 @@ from tests.policies.moments import (
     policy,
     working_day,
 )
-from tests.workflows.harness import Harness
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 CRM = policy("crm-integrator")
@@ -68,6 +68,7 @@ async def test_flows_seven_plus_business_days_is_a_lower_bound_not_a_deadline(
     handle = await harness.start("minor", plan="flow", policy=CRM)
     assert (await harness.sla(handle)).clocks == []
     await harness.sleep(timedelta(days=30))
+    await harness.settled(handle)
     assert harness.outbox(handle.id) == []
     view = await harness.sla(handle)
     assert not view.breached and view.status == "open"  # and no automatic closing either

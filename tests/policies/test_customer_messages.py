@@ -26,8 +26,8 @@ from sla.ticket.state import EmergencyCall
 from sla.ticket.view import TicketView
 from store.db import SessionFactory
 from store.models import OutboxMessage
-from tests.policies.moments import policy
-from tests.workflows.harness import Harness, eventually, running_harness
+from tests.support.harness import Harness, eventually, running_harness
+from tests.support.moments import policy
 from workflows.messages import (
     AgentResponse,
     CallbackReport,

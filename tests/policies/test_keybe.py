@@ -11,8 +11,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.policies.moments import close_to, policy
-from tests.workflows.harness import Harness
+from tests.support.harness import Harness
+from tests.support.moments import close_to, policy
 
 KEYBE = policy("keybe")
 

@@ -3,34 +3,19 @@ A recommendations-only tier gets recommendations, never a fix."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 
-from sla.policy.loading import load_policy
-from sla.policy.snapshot import Contact
 from sla.ticket import coverage, lifecycle, retarget
 from sla.ticket.deadlines import advance
 from sla.ticket.lifecycle import TransitionRefused
-from sla.ticket.state import Coverage, TicketDetails, TicketState
-
-ROOT = Path(__file__).resolve().parents[2]
-POLICY = load_policy(ROOT / "tests" / "e2e" / "fast-policy.toml")
-START = datetime(2026, 11, 2, 9, tzinfo=UTC)
-CUSTOMER = Contact(role="customer", name="Rita", email="rita@acme.example")
-
-
-def ticket(plan: str = "slotted", covered: bool | None = False) -> TicketState:
-    details = TicketDetails(
-        ticket_id="TCK-SLOT", customer_id=1, subject="Sync broken", description="x",
-        severity="major", type="problem", channel="api",
-        coverage=None if covered is None else Coverage(covered=covered, label="no slot left"))
-    return lifecycle.open_ticket(details, POLICY.snapshot(plan, None, START, CUSTOMER), START)
+from sla.ticket.state import Coverage
+from tests.support.domain import FAST, REQUESTED_AT, slot_request
 
 
 def test_a_request_without_a_slot_waits_and_says_how_to_buy_one() -> None:
-    state = ticket()
+    state = slot_request()
     assert state.awaiting_coverage
     assert all(not clock.running for clock in state.clocks.values())
     message = state.pending_notifications[-1]
@@ -38,22 +23,22 @@ def test_a_request_without_a_slot_waits_and_says_how_to_buy_one() -> None:
     assert message.facts["how_to_buy"] == "Buy a slot at https://shop.example.com/slots."
     assert [entry.kind for entry in state.pending_timeline] == ["created", "not_covered"]
     # A day later nothing has been counted, warned or breached.
-    advance(state, START + timedelta(days=1))
+    advance(state, REQUESTED_AT + timedelta(days=1))
     assert not state.breached and not any(clock.warned for clock in state.clocks.values())
     with pytest.raises(TransitionRefused, match="not covered"):
-        lifecycle.respond(state, START, "ana", "looking")
+        lifecycle.respond(state, REQUESTED_AT, "ana", "looking")
     with pytest.raises(TransitionRefused, match="not covered"):
-        lifecycle.set_status(state, START, "waiting_on_customer", "ana")
+        lifecycle.set_status(state, REQUESTED_AT, "waiting_on_customer", "ana")
     with pytest.raises(TransitionRefused, match="not covered"):
-        lifecycle.propose_resolution(state, START, "ana", "fixed")
+        lifecycle.propose_resolution(state, REQUESTED_AT, "ana", "fixed")
 
 
 def test_covered_later_the_clocks_start_from_then() -> None:
-    state = ticket()
+    state = slot_request()
     # A severity change while waiting keeps the clocks held.
-    retarget.change_severity(state, START + timedelta(hours=2), "critical", "agent:ana")
+    retarget.change_severity(state, REQUESTED_AT + timedelta(hours=2), "critical", "agent:ana")
     assert all(not clock.running for clock in state.clocks.values())
-    covered_at = START + timedelta(days=1)
+    covered_at = REQUESTED_AT + timedelta(days=1)
     coverage.cover(state, covered_at, Coverage(covered=True, contract_id=7,
                                                label="slot pack #7 (slotted)", at=covered_at))
     assert not state.awaiting_coverage
@@ -67,34 +52,34 @@ def test_covered_later_the_clocks_start_from_then() -> None:
 
 
 def test_only_a_waiting_request_can_be_covered() -> None:
-    assert "need no slot" in (coverage.refusal_cover(ticket("fast", covered=None)) or "")
-    assert "already covered" in (coverage.refusal_cover(ticket(covered=True)) or "")
+    assert "need no slot" in (coverage.refusal_cover(slot_request("fast", covered=None)) or "")
+    assert "already covered" in (coverage.refusal_cover(slot_request(covered=True)) or "")
 
 
 def test_a_recommendations_only_tier_gets_no_fix() -> None:
-    state = ticket("recommendations", covered=None)
+    state = slot_request("recommendations", covered=None)
     assert "recommendations only; a fix needs a paid tier" in (
         lifecycle.refusal_propose_resolution(state, "fix") or "")
-    lifecycle.propose_resolution(state, START + timedelta(hours=1), "ana", "raise the limit")
+    lifecycle.propose_resolution(state, REQUESTED_AT + timedelta(hours=1), "ana", "raise the limit")
     assert state.status == "resolution_proposed"
     assert state.pending_timeline[-1].detail == "recommendation: raise the limit"
     # On a paid tier the same proposal is a fix, and may say it is a recommendation.
-    paid = ticket("fast", covered=None)
+    paid = slot_request("fast", covered=None)
     assert lifecycle.refusal_propose_resolution(paid, "fix") is None
 
 
 def test_a_request_nobody_covers_closes_after_the_wait_if_the_policy_says_so() -> None:
-    assert POLICY.entitlements.close_uncovered_after is None
-    state = ticket()
-    advance(state, START + timedelta(days=365))
+    assert FAST.entitlements.close_uncovered_after is None
+    state = slot_request()
+    advance(state, REQUESTED_AT + timedelta(days=365))
     assert state.status == "open"
-    state = ticket()
+    state = slot_request()
     state.plan.close_uncovered_after_seconds = 4.0
     wait = timedelta(seconds=4)
-    advance(state, START + wait - timedelta(seconds=1))
+    advance(state, REQUESTED_AT + wait - timedelta(seconds=1))
     assert state.closed_at is None
-    advance(state, START + wait)
-    assert state.closed_at == START + wait
+    advance(state, REQUESTED_AT + wait)
+    assert state.closed_at == REQUESTED_AT + wait
     assert state.close_reason == "closed automatically: no support slot covered the request " \
         "within 4s"
     assert "feedback_request" not in [n.kind for n in state.pending_notifications]

@@ -10,8 +10,8 @@ import pytest
 from sla.ticket import emergency_line, lifecycle
 from sla.ticket.duplicate_review import decide_duplicate, refusal_decide_duplicate
 from sla.ticket.state import EmergencyCall, TicketState
-from tests.sla.test_lifecycle import START as NOW
-from tests.sla.test_lifecycle import ticket
+from tests.support.domain import START as NOW
+from tests.support.domain import ticket
 
 
 def suspected() -> TicketState:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sla.policy.snapshot import Contact
 from sla.ticket import feedback, feedback_link, lifecycle
 from sla.ticket.state import TicketState
-from tests.sla.test_lifecycle import START, ticket
+from tests.support.domain import START, ticket
 
 
 def closed() -> TicketState:

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from sla.policy.loading import load_policy, parse_policy
-from sla.policy.snapshot import Contact
+from sla.policy.loading import parse_policy
 from sla.ticket import emergency_line, lifecycle
 from sla.ticket.clocks import Clock
 from sla.ticket.state import TicketDetails, TicketState
-from tests.sla.test_policy import OFFICE
-
-ROOT = Path(__file__).resolve().parents[2]
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-TAM = Contact(role="tam", name="Tess", email="tess@example.com")
-
-
-def ticket(severity: str = "critical") -> TicketState:
-    policy = load_policy(ROOT / "policies" / "default.toml")
-    details = TicketDetails(ticket_id="TCK-1", customer_id=1, subject="Down", description="x",
-                            severity=severity, type="problem", channel="api")
-    return lifecycle.open_ticket(details, policy.snapshot("premium", TAM, START), START)
+from tests.support.domain import OFFICE, START, TAM, ticket
 
 
 def test_clock_pause_and_resume_keeps_used_time() -> None:

@@ -9,6 +9,7 @@ import pytest
 from sla.policy.loading import PolicyError, load_policy, parse_policy
 from sla.policy.snapshot import Contact
 from sla.policy.targets import TargetSpec
+from tests.support.domain import OFFICE
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -108,33 +109,6 @@ def test_missing_file() -> None:
         load_policy(ROOT / "policies" / "nope.toml")
     assert "nope.toml" in str(caught.value)
     assert "cannot read the file" in str(caught.value)
-
-
-OFFICE = """
-on_call = "night_desk"
-
-[calendars.rome_office]
-time_zone = "Europe/Rome"
-weekdays = ["09:00-13:00", "14:00-18:00"]
-saturday = ["09:00-12:00"]
-holidays = { country = "IT" }
-closed = ["2026-08-14"]
-open = { "2026-12-27" = ["10:00-14:00"] }
-
-[plans.premium]
-calendar = "rome_office"
-tam_calendar = "rome_office"
-first_response = { critical = "4 business hours", major = "2 business days", minor = "3 calendar days" }
-escalation = ["tam", "support_lead"]
-
-[contacts.support_lead]
-name = "Support lead"
-email = "lead@example.com"
-
-[contacts.night_desk]
-name = "Night desk"
-phone = "+390200000000"
-"""
 
 
 def test_calendars_resolve_into_the_snapshot_with_holidays() -> None:

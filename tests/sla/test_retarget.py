@@ -3,61 +3,21 @@ functions, exact instants (Rome office hours 09:00-17:00, Monday to Friday)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 
-from sla.policy.loading import parse_policy
-from sla.policy.snapshot import Contact, PlanSnapshot
 from sla.ticket import lifecycle, records, retarget
 from sla.ticket.state import TicketDetails, TicketState
-
-POLICY = """
-warn_at = 0.75
-auto_close_after = "none"
-
-[calendars.office]
-time_zone = "Europe/Rome"
-weekdays = ["09:00-17:00"]
-
-[notices]
-hold_outside_hours = true
-
-[plans.standard]
-calendar = "office"
-tam_calendar = "office"
-first_response = { critical = "1h", major = "4 business hours", minor = "8 business hours" }
-resolution = { critical = "4h", major = "2 business days", minor = "5 business days" }
-escalation = ["tam", "lead"]
-
-[plans.standard.types.information]
-sla = false
-
-[plans.premium]
-first_response = { critical = "30m", major = "2h", minor = "4h" }
-resolution = { critical = "2h", major = "8h", minor = "24h" }
-escalation = ["lead"]
-
-[contacts.lead]
-name = "Lead"
-email = "lead@example.com"
-"""
-
-#: Monday 2 March 2026, 10:00 in Rome (CET, UTC+1).
-MONDAY_10 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-TAM = Contact(role="tam", name="Tess", email="tess@example.com")
-
-
-def snapshot(plan: str = "standard", text: str = POLICY, name: str = "p.toml") -> PlanSnapshot:
-    return parse_policy(text, Path(name)).snapshot(plan, TAM, MONDAY_10)
-
-
-def ticket(severity: str = "minor", plan: str = "standard", ticket_type: str = "problem",
-           at: datetime = MONDAY_10) -> TicketState:
-    details = TicketDetails(ticket_id="TCK-1", customer_id=1, subject="Slow", description="x",
-                            severity=severity, type=ticket_type, channel="api")
-    return lifecycle.open_ticket(details, snapshot(plan), at)
+from tests.support.domain import (
+    MONDAY_10,
+    MONDAY_23,
+    ROME_POLICY,
+    TUESDAY_9,
+    rome_snapshot,
+    rome_ticket,
+    warned_at_night,
+)
 
 
 def timeline(state: TicketState) -> list[tuple[str, str]]:
@@ -65,7 +25,7 @@ def timeline(state: TicketState) -> list[tuple[str, str]]:
 
 
 def test_upgrade_after_a_pause_keeps_the_pause_and_counts_the_used_time_24_7() -> None:
-    state = ticket("minor")
+    state = rome_ticket("minor")
     lifecycle.respond(state, MONDAY_10 + timedelta(minutes=30), "ann", "looking")
     lifecycle.set_status(state, MONDAY_10 + timedelta(hours=1), "waiting_on_customer", "ann")
     # Paused for two hours, then one more hour of work: 2 hours of resolution used.
@@ -88,7 +48,7 @@ def test_downgrade_from_24_7_to_business_hours_recounts_only_office_time() -> No
     # Opened Monday 16:00 Rome as critical; at Tuesday 10:00 Rome 18 hours have passed,
     # of which 2 were office hours (16-17 Monday, 9-10 Tuesday).
     opened = MONDAY_10 + timedelta(hours=6)
-    state = ticket("critical", at=opened)
+    state = rome_ticket("critical", at=opened)
     at = opened + timedelta(hours=18)
     lifecycle.advance(state, at)
     assert state.clocks["first_response"].breached_at is not None
@@ -100,7 +60,7 @@ def test_downgrade_from_24_7_to_business_hours_recounts_only_office_time() -> No
 
 
 def test_a_target_the_change_makes_overdue_breaches_at_once() -> None:
-    state = ticket("minor")
+    state = rome_ticket("minor")
     at = MONDAY_10 + timedelta(hours=2)
     retarget.change_severity(state, at, "critical", "agent:ann")
     kinds = [kind for kind, _ in timeline(state)]
@@ -111,7 +71,7 @@ def test_a_target_the_change_makes_overdue_breaches_at_once() -> None:
 
 
 def test_a_clock_passing_its_warning_threshold_warns_at_once() -> None:
-    state = ticket("minor")
+    state = rome_ticket("minor")
     at = MONDAY_10 + timedelta(minutes=50)
     retarget.change_severity(state, at, "critical", "agent:ann")
     assert timeline(state)[-1][0] == "sla_warning"
@@ -119,7 +79,7 @@ def test_a_clock_passing_its_warning_threshold_warns_at_once() -> None:
 
 
 def test_longer_targets_warn_again_at_their_own_threshold() -> None:
-    state = ticket("critical")
+    state = rome_ticket("critical")
     lifecycle.advance(state, MONDAY_10 + timedelta(minutes=50))
     assert state.clocks["first_response"].warned
     retarget.change_severity(state, MONDAY_10 + timedelta(minutes=50), "minor", "agent:ann")
@@ -129,7 +89,7 @@ def test_longer_targets_warn_again_at_their_own_threshold() -> None:
 
 
 def test_type_without_sla_ends_every_clock_and_back_resumes_from_the_time_used() -> None:
-    state = ticket("major")
+    state = rome_ticket("major")
     at = MONDAY_10 + timedelta(hours=1)
     retarget.change_type(state, at, "information", "agent:ann")
     assert {name: clock.public_state() for name, clock in state.clocks.items()} == \
@@ -146,13 +106,13 @@ def test_type_without_sla_ends_every_clock_and_back_resumes_from_the_time_used()
 
 
 def test_a_dropped_clock_ends_and_stays_ended_on_reopen() -> None:
-    text = POLICY.replace('resolution = { critical = "4h", major = "2 business days", '
+    text = ROME_POLICY.replace('resolution = { critical = "4h", major = "2 business days", '
                           'minor = "5 business days" }',
                           'resolution = { critical = "4h", major = "2 business days", '
                           'minor = "none" }')
     details = TicketDetails(ticket_id="TCK-1", customer_id=1, subject="Slow", description="x",
                             severity="major", type="problem", channel="api")
-    state = lifecycle.open_ticket(details, snapshot(text=text), MONDAY_10)
+    state = lifecycle.open_ticket(details, rome_snapshot(text=text), MONDAY_10)
     retarget.change_severity(state, MONDAY_10 + timedelta(hours=1), "minor", "agent:ann")
     assert state.clocks["resolution"].public_state() == "ended"
     assert "resolution 2 business days → none: clock ended" in timeline(state)[-1][1]
@@ -162,9 +122,9 @@ def test_a_dropped_clock_ends_and_stays_ended_on_reopen() -> None:
 
 
 def test_plan_change_takes_the_new_chain_calendar_and_targets() -> None:
-    state = ticket("major")
+    state = rome_ticket("major")
     at = MONDAY_10 + timedelta(hours=1)
-    retarget.change_plan(state, at, snapshot("premium"), "admin:ops", "customer upgraded")
+    retarget.change_plan(state, at, rome_snapshot("premium"), "admin:ops", "customer upgraded")
     assert state.plan.plan == "premium"
     first = state.clocks["first_response"]
     assert first.calendar is None and first.due_at() == MONDAY_10 + timedelta(hours=2)
@@ -174,9 +134,9 @@ def test_plan_change_takes_the_new_chain_calendar_and_targets() -> None:
 
 
 def test_policy_applied_and_rolled_back() -> None:
-    state = ticket("major")
-    edited = POLICY.replace('major = "4 business hours"', 'major = "2 business hours"')
-    new = snapshot(text=edited, name="p.toml")
+    state = rome_ticket("major")
+    edited = ROME_POLICY.replace('major = "4 business hours"', 'major = "2 business hours"')
+    new = rome_snapshot(text=edited, name="p.toml")
     old = state.plan
     assert new.policy_hash != old.policy_hash
     retarget.change_plan(state, MONDAY_10 + timedelta(minutes=30), new, "admin:ops")
@@ -195,7 +155,7 @@ def test_policy_applied_and_rolled_back() -> None:
     ("major", "closed", "the ticket is closed"),
 ])
 def test_refusals_say_why(severity: str, status: str, reason: str) -> None:
-    state = ticket("minor")
+    state = rome_ticket("minor")
     if status == "closed":
         lifecycle.propose_resolution(state, MONDAY_10, "ann", "fixed")
         lifecycle.confirm(state, MONDAY_10, "thanks")
@@ -203,30 +163,13 @@ def test_refusals_say_why(severity: str, status: str, reason: str) -> None:
 
 
 def test_an_emergency_plan_keeps_every_ticket_critical() -> None:
-    text = POLICY.replace("[plans.premium]", "[plans.premium]\nemergency = true")
-    state = ticket("critical")
-    retarget.change_plan(state, MONDAY_10, snapshot("premium", text), "admin:ops")
+    text = ROME_POLICY.replace("[plans.premium]", "[plans.premium]\nemergency = true")
+    state = rome_ticket("critical")
+    retarget.change_plan(state, MONDAY_10, rome_snapshot("premium", text), "admin:ops")
     assert "is an emergency" in (retarget.refusal_change_severity(state, "minor") or "")
 
 
 # --- messages held for their recipient's hours -------------------------------------
-
-#: Monday 23:00 in Rome, and Tuesday 09:00, when the TAM's hours begin.
-MONDAY_23 = datetime(2026, 3, 2, 22, 0, tzinfo=UTC)
-TUESDAY_9 = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
-
-
-def warned_at_night(severity: str = "major") -> TicketState:
-    """A ticket whose first response warning falls at 23:00 and goes to the TAM (the plan's
-    first level, as no `unassigned` contact is set); the clock is due long after 09:00."""
-    state = ticket(severity, at=MONDAY_23 - timedelta(hours=36))
-    state.plan.unassigned = None
-    first = state.clocks["first_response"]
-    first.calendar, first.target_seconds = None, 48 * 3600.0
-    state.pending_notifications.clear()
-    lifecycle.advance(state, MONDAY_23)
-    return state
-
 
 def test_a_warning_to_the_tam_at_night_is_held_until_their_hours_begin() -> None:
     state = warned_at_night()
@@ -271,7 +214,7 @@ def test_closing_or_switching_the_sla_off_cancels_held_messages() -> None:
 
 
 def test_a_page_goes_at_once_on_any_ticket_whatever_the_hour() -> None:
-    state = ticket("minor", at=MONDAY_23)
+    state = rome_ticket("minor", at=MONDAY_23)
     tam = state.plan.escalation[0]
     assert tam.calendar is not None
     records.notify(state, MONDAY_23, "page", tam, "EMERGENCY", "callback missed", urgent=True)

@@ -58,8 +58,11 @@ def test_text_the_caller_never_sent_means_the_whole_ticket_must_be_read() -> Non
     # ...or the customer left a comment with their rating.
     rated = opened()
     lifecycle.respond(rated, START, "ana", "fixed", False, False)
-    lifecycle.propose_resolution(rated, START, "ana", "fixed", "resolved")
+    lifecycle.propose_resolution(rated, START, "ana", "fixed")
     lifecycle.confirm(rated, START + timedelta(minutes=1), "thanks")
     feedback.record_feedback(rated, START + timedelta(minutes=2), 5, "quick and kind")
-    assert rated.feedback, "the rating was recorded"
-    assert with_sent_text(answer(rated, START), rated.details) is None
+    answered = answer(rated, START)
+    # The answer leaves the comment out; only the whole view (the query) has it.
+    assert [(item.rating, item.comment) for item in answered.feedback] == [(5, "")]
+    assert [item.comment for item in view(rated, START).feedback] == ["quick and kind"]
+    assert with_sent_text(answered, rated.details) is None

@@ -8,8 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from store.db import make_engine
 from store.migrations import upgrade
+
+pytestmark = pytest.mark.pure
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.sla.test_policy import OFFICE
-from tests.workflows.harness import Harness, policy_from
+from tests.support.domain import OFFICE
+from tests.support.harness import Harness, policy_from
 
 ROME = ZoneInfo("Europe/Rome")
 
@@ -35,6 +35,7 @@ async def test_a_business_hours_clock_does_not_fire_at_night(harness: Harness) -
     assert abs(first.due_at - saturday.replace(hour=11)) < timedelta(seconds=2)
 
     await sleep_until(harness, saturday.replace(hour=9, minute=30))
+    await harness.settled(handle)
     assert harness.outbox(handle.id) == []  # the night did not count
     await sleep_until(harness, saturday.replace(hour=10, minute=5))
     # No assignee and no `unassigned` contact: warnings go to the first level, the TAM.

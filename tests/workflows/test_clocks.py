@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.workflows.harness import Harness
+from tests.support.harness import Harness
 from workflows.messages import AgentResponse, CustomerReply, ResolutionProposal, StatusChange
 from workflows.ticket import TicketWorkflow
 
@@ -41,6 +41,7 @@ async def test_update_interval_restarts_at_each_agent_update(harness: Harness) -
         assert clock(view, "next_update").state == "running"  # type: ignore[attr-defined]
     # Updates every 40 minutes of a 1h interval: no warning, nothing escalated.
     await harness.sleep(timedelta(minutes=5))
+    await harness.settled(handle)
     assert harness.outbox(handle.id) == []
     assert harness.kinds(handle.id).count("agent_update") == 2
 
@@ -72,6 +73,7 @@ async def test_resolution_met_when_proposed_in_time(harness: Harness) -> None:
     assert clock(view, "resolution").state == "met"  # type: ignore[attr-defined]
     assert clock(view, "next_update").state == "met"  # type: ignore[attr-defined]
     await harness.sleep(timedelta(hours=3))
+    await harness.settled(handle)
     assert harness.outbox(handle.id) == []
 
 
@@ -103,7 +105,7 @@ async def test_waiting_on_customer_pauses_the_resolution_clock(harness: Harness)
     )
     assert clock(view, "resolution").state == "paused"  # type: ignore[attr-defined]
     await harness.sleep(timedelta(hours=20))
-    view = await harness.sla(handle)
+    view = await harness.settled(handle)
     resolution = clock(view, "resolution")
     assert resolution.state == "paused"  # type: ignore[attr-defined]
     # 30 minutes used before the pause (plus the real seconds the test itself took).

@@ -9,7 +9,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from sla.policy.snapshot import Contact
-from tests.workflows.harness import Harness
+from tests.support.harness import Harness
 from workflows.messages import (
     AgentResponse,
     Confirmation,
@@ -46,7 +46,7 @@ async def test_proposed_resolution_closes_automatically_after_the_wait(harness: 
     handle = await harness.start("minor")
     await handle.execute_update(TicketWorkflow.propose_resolution, ResolutionProposal("ana", "Fixed"))
     await harness.sleep(timedelta(hours=47))
-    assert (await harness.sla(handle)).status == "resolution_proposed"
+    assert (await harness.settled(handle)).status == "resolution_proposed"
     await harness.sleep(timedelta(hours=2))
     view = await harness.ticket_when(handle.id, lambda t: t.status == "closed")
     assert view.close_reason == (
@@ -62,6 +62,7 @@ async def test_waiting_on_customer_too_long_closes_the_ticket(harness: Harness) 
     ticket = await harness.ticket_when(handle.id, lambda t: t.status == "closed")
     assert ticket.close_reason == "closed automatically: no customer reply within 2d"
     # Waiting paused the 48h resolution clock, so the wait itself breached nothing.
+    await harness.settled(handle)
     assert harness.outbox(handle.id) == []
 
 
@@ -154,6 +155,7 @@ async def test_feedback_once_per_closure_and_asked_again_after_a_reopen(
         with pytest.raises(WorkflowUpdateFailedError) as refused:
             await handle.execute_update(TicketWorkflow.give_feedback, FeedbackGiven(1))
         assert "already given" in str(refused.value.cause)
+    await harness.settled(handle)
     requests = [row for row in harness.outbox(handle.id) if row.kind == "feedback_request"]
     assert len(requests) == 2  # asked at each closure
     assert [event.detail for event in harness.timeline(handle.id)

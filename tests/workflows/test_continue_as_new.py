@@ -22,9 +22,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from cli.replay import ticket_replayer
 from store.db import SessionFactory
-from tests.workflows.harness import eventually, running_harness
-from tests.workflows.test_first_response import WarningsDown
-from tests.workflows.test_replay import HISTORIES
+from tests.support.harness import eventually, running_harness
+from tests.support.paths import HISTORIES
+from tests.support.scenarios import WarningsDown
 from workflows.messages import CustomerReply
 from workflows.ticket import TicketWorkflow
 

@@ -4,27 +4,22 @@ without a warning or a breach; covered, its clocks run from then and breach on t
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
-from sla.policy.loading import load_policy
-from sla.policy.snapshot import Contact
 from sla.ticket.state import Coverage
-from tests.workflows.harness import Harness, eventually
+from tests.support.domain import FAST, RITA
+from tests.support.harness import Harness, eventually
 from workflows.messages import AgentResponse, CoverageGiven
 from workflows.ticket import TicketWorkflow
 
-POLICY = load_policy(Path(__file__).resolve().parents[1] / "e2e" / "fast-policy.toml")
-CUSTOMER = Contact(role="customer", name="Rita", email="rita@acme.example")
-
 
 async def test_a_waiting_request_counts_nothing_until_covered(harness: Harness) -> None:
-    handle = await harness.start("major", plan="slotted", policy=POLICY, customer=CUSTOMER,
+    handle = await harness.start("major", plan="slotted", policy=FAST, customer=RITA,
                                  coverage=Coverage(covered=False, label="no slot left"))
     await harness.sleep(timedelta(days=2))
-    view = await harness.sla(handle)
+    view = await harness.settled(handle)
     assert {clock.state for clock in view.clocks} == {"paused"} and not view.breached
     assert harness.kinds(handle.id) == ["created", "not_covered"]
     with pytest.raises(WorkflowUpdateFailedError):
@@ -33,6 +28,7 @@ async def test_a_waiting_request_counts_nothing_until_covered(harness: Harness) 
     await handle.execute_update(TicketWorkflow.cover, CoverageGiven(Coverage(
         covered=True, contract_id=3, label="slot pack #3 (slotted)", at=covered_at)))
     await harness.sleep(timedelta(minutes=59))
+    await harness.settled(handle)
     assert "sla_breach" not in harness.kinds(handle.id)
     await harness.sleep(timedelta(minutes=2))
     breaches = await eventually(lambda: [

@@ -13,19 +13,20 @@ from temporalio.testing import ActivityEnvironment
 from activities.covering import CoveringActivities
 from sla.policy.entitlements import NO_SLOT_LEFT
 from sla.ticket.state import Coverage
-from tests.workflows.harness import Harness, eventually
-from tests.workflows.test_slots import CUSTOMER, POLICY, slot_holders, slot_pack
+from tests.support.domain import FAST
+from tests.support.harness import Harness, eventually
+from tests.support.scenarios import SLOT_CUSTOMER, slot_holders, slot_pack
 from workflows.covering import CoveringWorkflow
 from workflows.messages import CoveringInput, CoveringProgress, CoverRequest, WaitingRequest
 
-NEEDS = {plan: POLICY.needs_slot(plan, "question") for plan in POLICY.plans}
+NEEDS = {plan: FAST.needs_slot(plan, "question") for plan in FAST.plans}
 
 
 async def waiting_requests(harness: Harness, count: int) -> list[str]:
     """Requests of the slotted tier that came in while no slot was free, oldest first."""
     ids = []
     for _ in range(count):
-        handle = await harness.start("major", plan="slotted", policy=POLICY, customer=CUSTOMER,
+        handle = await harness.start("major", plan="slotted", policy=FAST, customer=SLOT_CUSTOMER,
                                      coverage=Coverage(covered=False, label=NO_SLOT_LEFT))
         ids.append(handle.id)
     for ticket_id in ids:

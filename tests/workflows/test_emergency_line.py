@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
-from sla.ticket.state import EmergencyCall
 from sla.ticket.view import TicketView
-from tests.policies.moments import policy
-from tests.workflows.harness import Harness
+from tests.support.harness import Harness
+from tests.support.scenarios import BIRD, call
 from workflows.messages import (
     AgentResponse,
     CallbackReport,
@@ -20,16 +18,7 @@ from workflows.messages import (
 )
 from workflows.ticket import TicketWorkflow
 
-BIRD = policy("bird-email-enterprise")  # callback 15m, pages every 10m, on call: duty engineer
 Handle = WorkflowHandle[TicketWorkflow, TicketView]
-
-
-def call(taken_at: datetime, call_id: str | None = None) -> EmergencyCall:
-    return EmergencyCall(
-        call_id=call_id or f"CA{uuid.uuid4().hex}", taken_at=taken_at, source="intake",
-        company_name="Acme Mail", contact_name="Rita", contact_phone="+390200000001",
-        contact_email="rita@acme.example", description="every SMTP injection times out",
-    )
 
 
 async def emergency_ticket(harness: Harness) -> tuple[Handle, datetime]:
@@ -53,6 +42,7 @@ async def test_a_callback_in_time_meets_the_clock_and_starts_updates(harness: Ha
     assert clocks["next_update"].state == "running"  # hourly updates from now on
     assert view.emergency is not None and view.emergency.callback_outcome == "reached"
     await harness.sleep(timedelta(minutes=20))
+    await harness.settled(handle)
     assert [m.kind for m in harness.outbox(handle.id)] == []
 
 
@@ -72,6 +62,7 @@ async def test_a_missed_callback_pages_up_the_chain_until_acknowledged(harness: 
     assert view.emergency is not None
     assert (view.emergency.acknowledged_by, view.emergency.page_level) == ("dan", 3)
     await harness.sleep(timedelta(minutes=30))
+    await harness.settled(handle)
     assert len([m for m in harness.outbox(handle.id) if m.kind == "page"]) == 4  # no more pages
     assert "page_acknowledged" in harness.kinds(handle.id)
 
@@ -110,6 +101,7 @@ async def test_the_agreed_update_interval_is_kept_then_missed(harness: Harness) 
     await harness.sleep(timedelta(minutes=25))
     await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "still on it"))
     await harness.sleep(timedelta(minutes=25))
+    await harness.settled(handle)
     # A warning at 75% of each 30-minute interval, no breach while updates keep coming.
     assert [m.kind for m in harness.outbox(handle.id)] == ["sla_warning", "sla_warning"]
     await harness.sleep(timedelta(minutes=6))
@@ -127,4 +119,5 @@ async def test_a_workaround_stops_the_update_clock_but_not_the_ticket(harness: H
     assert view.status == "open"
     assert "next_update" not in {c.name for c in view.clocks if c.state == "running"}
     await harness.sleep(timedelta(hours=3))
+    await harness.settled(handle)
     assert harness.outbox(handle.id) == []

@@ -9,7 +9,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from sla.ticket.state import Notification
 from store.db import SessionFactory
-from tests.workflows.harness import Harness, eventually, running_harness
+from tests.support.harness import Harness, eventually, running_harness
+from tests.support.scenarios import WarningsDown
 from workflows.delivery import MESSAGE_HEARTBEAT_TIMEOUT
 from workflows.messages import AgentResponse
 from workflows.ticket import TicketWorkflow
@@ -56,21 +57,6 @@ async def test_first_response_breach_warns_then_escalates_to_the_tam(harness: Ha
                  if event.HasField("activity_task_scheduled_event_attributes")]
     assert [(activity.activity_type.name, len(json.loads(activity.input.payloads[0].data)))
             for activity in scheduled] == [("send_notifications", 1), ("send_notifications", 2)]
-
-
-class WarningsDown:
-    """A channel whose warnings fail transiently (a mail server refusing them for now)."""
-
-    def __init__(self) -> None:
-        self.accepting_warnings = False
-        #: Idempotency keys of the messages it accepted, in order.
-        self.delivered: list[str] = []
-
-    async def deliver(self, message: Notification) -> str:
-        if message.kind == "sla_warning" and not self.accepting_warnings:
-            raise ConnectionError("421 try again later")
-        self.delivered.append(message.idempotency_key)
-        return f"ok:{message.idempotency_key}"
 
 
 async def test_a_message_still_retrying_does_not_hold_up_the_breach(

@@ -9,9 +9,9 @@ from datetime import timedelta
 from temporalio.testing import WorkflowEnvironment
 
 from store.db import SessionFactory
-from tests.metrics import scrape_until, worker_metrics
-from tests.workflows.harness import running_harness
-from tests.workflows.test_emergency_line import BIRD, call
+from tests.support.harness import running_harness
+from tests.support.metrics import scrape_until, worker_metrics
+from tests.support.scenarios import BIRD, call
 from workflows.ticket import TicketWorkflow
 
 

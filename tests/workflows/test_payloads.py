@@ -19,6 +19,8 @@ from sla.ticket.view import TicketProjection, answer, view
 from workflow_client import DATA_CONVERTER
 from workflows.messages import TicketWorkflowInput
 
+pytestmark = pytest.mark.pure
+
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -21,10 +21,10 @@ from sla.policy.loading import load_policy
 from sla.policy.snapshot import Contact
 from sla.ticket.state import Coverage, EmergencyCall
 from sla.ticket.view import TicketView
-from tests.workflows.harness import TAM, Harness, policy_from
-from tests.workflows.test_retargeting import POLICY as RETARGETING_POLICY
-from tests.workflows.test_retargeting import next_tuesday
-from tests.workflows.test_slots import one_slot
+from tests.support.domain import FAST
+from tests.support.harness import TAM, Harness, policy_from
+from tests.support.paths import HISTORIES, ROOT
+from tests.support.scenarios import RETARGETING_POLICY, next_tuesday, one_slot
 from workflow_client import DATA_CONVERTER
 from workflows import visibility as ticket_attributes
 from workflows.messages import (
@@ -45,8 +45,6 @@ from workflows.messages import (
 )
 from workflows.ticket import TicketWorkflow
 
-ROOT = Path(__file__).resolve().parents[2]
-HISTORIES = ROOT / "tests" / "histories"
 Handle = WorkflowHandle[TicketWorkflow, TicketView]
 
 
@@ -135,7 +133,7 @@ async def retargeted(harness: Harness) -> Handle:
 async def slots_and_feedback(harness: Harness) -> Handle:
     """A request that waits for a slot and is covered; a recommendation on a
     recommendations-only tier, confirmed, and rated."""
-    policy = load_policy(ROOT / "tests" / "e2e" / "fast-policy.toml")
+    policy = FAST
     rita = Contact(role="customer", name="Rita", email="rita@acme.example")
     waiting = await harness.start("major", plan="slotted", policy=policy, customer=rita,
                                   coverage=Coverage(covered=False, label="no slot left"))
@@ -153,7 +151,7 @@ async def slots_and_feedback(harness: Harness) -> Handle:
 
 async def slot_taken_by_the_ticket(harness: Harness) -> Handle:
     """A request loses the last slot to another, waits, and is covered by a new one."""
-    policy = load_policy(ROOT / "tests" / "e2e" / "fast-policy.toml")
+    policy = FAST
     rita = Contact(role="customer", name="Rita", email="rita@acme.example")
     claim, coverage = await one_slot(harness)
     await harness.start("major", plan="slotted", policy=policy, customer=rita,

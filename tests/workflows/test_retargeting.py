@@ -4,13 +4,13 @@ policy version changes, and messages held until their recipient's hours."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
 from sla.ticket.view import TicketView
-from tests.workflows.harness import TAM, Harness, eventually, policy_from
+from tests.support.harness import TAM, Harness, eventually, policy_from
+from tests.support.scenarios import RETARGETING_POLICY, next_tuesday
 from workflows.messages import (
     AgentResponse,
     CustomerReply,
@@ -20,38 +20,6 @@ from workflows.messages import (
     TypeChange,
 )
 from workflows.ticket import TicketWorkflow
-
-ROME = ZoneInfo("Europe/Rome")
-
-POLICY = """
-warn_at = 0.75
-auto_close_after = "none"
-
-[calendars.office]
-time_zone = "Europe/Rome"
-weekdays = ["09:00-17:00"]
-
-[notices]
-hold_outside_hours = true
-
-[plans.standard]
-tam_calendar = "office"
-first_response = { critical = "30m", major = "44h", minor = "8h" }
-resolution = { critical = "4h", major = "5d", minor = "none" }
-escalation = ["tam", "lead"]
-
-[plans.standard.types.information]
-sla = false
-
-[plans.premium]
-first_response = { critical = "15m", major = "1h", minor = "2h" }
-resolution = { critical = "2h", major = "4h", minor = "8h" }
-escalation = ["lead"]
-
-[contacts.lead]
-name = "Lead"
-email = "lead@example.com"
-"""
 
 
 def clock_of(view: TicketView, name: str) -> object:
@@ -64,7 +32,7 @@ def close_to(actual: datetime | None, expected: datetime) -> bool:
 
 
 async def test_severity_upgrade_after_a_pause_keeps_the_pause(harness: Harness) -> None:
-    policy = policy_from(POLICY)
+    policy = policy_from(RETARGETING_POLICY)
     handle = await harness.start("major", plan="standard", policy=policy)
     await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Looking"))
     await harness.sleep(timedelta(hours=1))
@@ -90,13 +58,14 @@ async def test_severity_upgrade_after_a_pause_keeps_the_pause(harness: Harness) 
 
 
 async def test_downgrade_ends_a_clock_and_nothing_fires_for_it(harness: Harness) -> None:
-    handle = await harness.start("major", plan="standard", policy=policy_from(POLICY))
+    handle = await harness.start("major", plan="standard", policy=policy_from(RETARGETING_POLICY))
     await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Looking"))
     view = await handle.execute_update(TicketWorkflow.change_severity,
                                        SeverityChange("minor", "ana"))
     assert clock_of(view, "resolution").state == "ended"  # type: ignore[attr-defined]
     assert view.next_due_at is None
     await harness.sleep(timedelta(days=6))
+    await harness.settled(handle)
     assert harness.outbox(handle.id) == []
     assert "sla_breach" not in harness.kinds(handle.id)
     assert harness.timeline(handle.id)[-1].detail == \
@@ -104,25 +73,26 @@ async def test_downgrade_ends_a_clock_and_nothing_fires_for_it(harness: Harness)
 
 
 async def test_a_type_without_sla_stops_every_clock(harness: Harness) -> None:
-    handle = await harness.start("critical", plan="standard", policy=policy_from(POLICY))
+    handle = await harness.start("critical", plan="standard", policy=policy_from(RETARGETING_POLICY))
     view = await handle.execute_update(TicketWorkflow.change_type, TypeChange("information",
                                                                               "ana"))
     assert {clock.name: clock.state for clock in view.clocks} == \
         {"first_response": "ended", "resolution": "ended"}
     await harness.sleep(timedelta(hours=5))
+    await harness.settled(handle)
     assert harness.outbox(handle.id) == []
     assert harness.kinds(handle.id)[-2:] == ["type_changed", "sla_switched_off"]
 
 
 async def test_a_refused_change_says_why(harness: Harness) -> None:
-    handle = await harness.start("minor", plan="standard", policy=policy_from(POLICY))
+    handle = await harness.start("minor", plan="standard", policy=policy_from(RETARGETING_POLICY))
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await handle.execute_update(TicketWorkflow.change_severity, SeverityChange("minor", "a"))
     assert "already minor" in str(refused.value.cause)
 
 
 async def test_plan_change_takes_the_new_targets_and_chain(harness: Harness) -> None:
-    policy = policy_from(POLICY)
+    policy = policy_from(RETARGETING_POLICY)
     handle = await harness.start("major", plan="standard", policy=policy)
     await harness.sleep(timedelta(minutes=30))
     premium = policy.snapshot("premium", TAM, await harness.env.get_current_time())
@@ -137,8 +107,8 @@ async def test_plan_change_takes_the_new_targets_and_chain(harness: Harness) -> 
 
 
 async def test_a_policy_applied_then_rolled_back(harness: Harness) -> None:
-    old_policy = policy_from(POLICY)
-    new_policy = policy_from(POLICY.replace('major = "44h"', 'major = "20h"'))
+    old_policy = policy_from(RETARGETING_POLICY)
+    new_policy = policy_from(RETARGETING_POLICY.replace('major = "44h"', 'major = "20h"'))
     handle = await harness.start("major", plan="standard", policy=old_policy)
     opened = (await harness.sla(handle)).created_at
     old = old_policy.snapshot("standard", TAM, opened)
@@ -162,27 +132,22 @@ async def test_a_policy_applied_then_rolled_back(harness: Harness) -> None:
     ]
 
 
-def next_tuesday(now: datetime, hour: int, minute: int = 0) -> datetime:
-    local = now.astimezone(ROME)
-    tuesday = local.date() + timedelta(days=(1 - local.weekday()) % 7 or 7)
-    return datetime(tuesday.year, tuesday.month, tuesday.day, hour, minute, tzinfo=ROME)
-
-
 async def test_a_warning_to_the_tam_at_23_is_delivered_at_9_their_time(harness: Harness) -> None:
     # Opened Tuesday 14:00 in Rome: 75% of the 44 hours is Wednesday 23:00 (due Thursday 10:00).
     opened = next_tuesday(await harness.env.get_current_time(), 14)
     await harness.sleep_until(opened)
-    handle = await harness.start("major", plan="standard", policy=policy_from(POLICY))
+    handle = await harness.start("major", plan="standard", policy=policy_from(RETARGETING_POLICY))
     eleven_pm = opened + timedelta(hours=33)
     nine_am = opened + timedelta(hours=43)  # Thursday 09:00, when the TAM's hours begin
     await harness.sleep_until(eleven_pm + timedelta(minutes=1))
-    view = await harness.sla(handle)
+    view = await harness.settled(handle)
     [held] = view.held_notices
     assert (held.kind, held.recipient, held.role) == ("sla_warning", TAM.name, "tam")
     assert close_to(held.created_at, eleven_pm)
     assert held.send_at == nine_am
     assert "notice_held" in harness.kinds(handle.id)
     await harness.sleep_until(nine_am - timedelta(minutes=1))
+    await harness.settled(handle)
     assert harness.outbox(handle.id) == []
     await harness.sleep_until(nine_am + timedelta(minutes=1))
     assert await harness.outbox_kinds(handle.id, 1) == [("sla_warning", "tam")]
@@ -193,7 +158,7 @@ async def test_an_urgent_warning_at_23_goes_at_23(harness: Harness) -> None:
     # Critical: 30 minutes, so 75% falls at 23:00 for a ticket opened at 22:37:30.
     opened = next_tuesday(await harness.env.get_current_time(), 22, 37) + timedelta(seconds=30)
     await harness.sleep_until(opened)
-    handle = await harness.start("critical", plan="standard", policy=policy_from(POLICY))
+    handle = await harness.start("critical", plan="standard", policy=policy_from(RETARGETING_POLICY))
     await harness.sleep_until(opened + timedelta(minutes=23))
     assert await harness.outbox_kinds(handle.id, 1) == [("sla_warning", "tam")]
     assert (await harness.sla(handle)).held_notices == []

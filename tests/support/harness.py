@@ -1,4 +1,9 @@
-"""Drives real ticket workflows on the time-skipping test server with a real worker."""
+"""Drives real ticket workflows on the time-skipping test server with a real worker (the
+``harness`` fixture, ``tests/conftest.py``).
+
+What the workflow writes (its projection, then its messages' outbox rows) is written by
+activities, after the step that decided it: a check that something did *not* happen, made
+right after a skip of time, proves nothing until :meth:`Harness.settled` has returned."""
 
 from __future__ import annotations
 
@@ -137,6 +142,31 @@ class Harness:
         found = await eventually(matching)
         assert found is not None
         return found
+
+    async def settled(self, handle: WorkflowHandle[TicketWorkflow, TicketView],
+                      timeout: float = 15.0) -> TicketView:
+        """The barrier before a negative check: wait until the worker has handled all that
+        is due by now (no workflow task pending), no message is still on its way (no
+        activity pending), and the projection in the database is at the version the
+        workflow holds. Returns the workflow's view at that moment.
+
+        Not for a ticket whose message keeps failing: it never settles (that fails here)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            view = await self.sla(handle)
+            description = (await handle.describe()).raw_description
+            row = self.ticket(handle.id)
+            waiting = [activity.activity_type.name for activity in description.pending_activities]
+            if description.HasField("pending_workflow_task"):
+                waiting.append("a workflow task")
+            if row is None or row.version < view.version:
+                waiting.append(f"the projection (v{row and row.version} of v{view.version})")
+            if not waiting:
+                return view
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"{handle.id} not settled within {timeout}s: waiting for "
+                                     f"{', '.join(waiting)}")
+            await asyncio.sleep(0.05)
 
     async def sleep(self, duration: timedelta) -> None:
         await self.env.sleep(duration)

@@ -1,0 +1,102 @@
+"""The one definition of each change: its bounds, who may make it, and the message it
+becomes, whichever interface parsed it (pure: no server)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tickets.changes import (
+    CHANGES,
+    FORM_CHOICES,
+    Audience,
+    ChangeKind,
+    LogCallback,
+    Respond,
+    parse_change,
+)
+from tickets.errors import Invalid
+from tickets.scrub import Scrubber
+from workflows.messages import AgentResponse, CustomerReply, UpdateIntervalChange
+
+
+def problems(action: str, fields: dict[str, Any],
+             audience: Audience = Audience.STAFF) -> list[tuple[tuple[str, ...], str]]:
+    with pytest.raises(Invalid) as refused:
+        parse_change(action, fields, audience, actor="ana")
+    return [(problem.where, problem.message) for problem in refused.value.problems]
+
+
+def test_every_kind_of_change_has_one_definition() -> None:
+    assert set(CHANGES) == set(ChangeKind)
+    assert all(CHANGES[kind].action is kind for kind in ChangeKind)
+
+
+@pytest.mark.parametrize("interval", ["99999999999w", "1000000w", "0.0000001s", "30s", "31d",
+                                      "soon", "1" * 40])
+def test_an_update_interval_out_of_bounds_is_refused_naming_the_field(interval: str) -> None:
+    found = problems("update-interval", {"interval": interval})
+    assert [where for where, _message in found] == [("body", "interval")]
+
+
+@pytest.mark.parametrize(("interval", "seconds"), [("1m", 60), ("2h", 7200), ("PT45M", 2700),
+                                                   ("30d", 30 * 86400)])
+def test_an_update_interval_within_bounds_becomes_its_seconds(interval: str,
+                                                              seconds: int) -> None:
+    change = parse_change("update-interval", {"interval": interval}, Audience.STAFF, "ana")
+    assert change.message(Scrubber()) == UpdateIntervalChange(seconds=seconds, author="ana")
+
+
+@pytest.mark.parametrize(("action", "fields", "field"), [
+    ("respond", {"body": "a\x00b"}, "body"),
+    ("respond", {"body": "a\ud800b"}, "body"),
+    ("respond", {"body": "x" * 20_001}, "body"),
+    ("respond", {"body": "   "}, "body"),
+    ("callback", {"outcome": "voicemail"}, "outcome"),
+    ("severity", {"severity": "urgent"}, "severity"),
+    ("acknowledge", {"level": "first"}, "level"),
+    ("acknowledge", {"level": "0"}, "level"),
+    ("cover", {"reason": "x" * 501}, "reason"),
+])
+def test_a_bad_field_is_refused_with_its_name(action: str, fields: dict[str, str],
+                                              field: str) -> None:
+    assert [where for where, _message in problems(action, fields)] == [("body", field)]
+
+
+def test_a_form_cannot_speak_for_someone_else() -> None:
+    """Who makes a change is whoever is signed in, whatever the form posts as author."""
+    change = parse_change("respond", {"body": "done", "author": "the boss"}, Audience.STAFF,
+                          actor="ana")
+    assert isinstance(change, Respond) and change.author == "ana"
+
+
+def test_each_audience_makes_only_its_own_changes() -> None:
+    found = problems("respond", {"body": "hi"}, Audience.CUSTOMER)
+    assert found[0][0] == ("path", "action")
+    assert "reply, confirm, reopen, rate" in found[0][1]
+    assert problems("reply", {"body": "hi"}, Audience.STAFF)[0][0] == ("path", "action")
+    assert problems("delete", {}, Audience.STAFF)[0][0] == ("path", "action")
+
+
+def test_a_form_checkbox_and_the_json_boolean_mean_the_same() -> None:
+    from_form = parse_change("respond", {"body": "x", "workaround": "on"}, Audience.STAFF, "a")
+    from_json = Respond.model_validate({"author": "a", "body": "x", "workaround": True})
+    assert from_form.message(Scrubber()) == from_json.message(Scrubber()) == AgentResponse(
+        author="a", body="x", workaround=True)
+
+
+def test_secrets_are_masked_in_the_message_and_listed() -> None:
+    change = parse_change("reply", {"body": "my key is sk_live_4eC39HqLyjWDarjtT1zdp7dc"},
+                          Audience.CUSTOMER)
+    scrub = Scrubber()
+    message = change.message(scrub)
+    assert isinstance(message, CustomerReply)
+    assert "4eC39HqLyjWDarjtT1zdp7dc" not in message.body
+    assert [item.field for item in scrub.masked] == ["body"]
+
+
+def test_the_forms_offer_exactly_what_the_changes_accept() -> None:
+    assert FORM_CHOICES["outcome"] == ("reached", "no_answer", "workaround")
+    for outcome in FORM_CHOICES["outcome"]:
+        LogCallback.model_validate({"agent": "a", "outcome": outcome})
