@@ -27,10 +27,13 @@ from workflow_client import connect
 
 KEYBE = Path(__file__).resolve().parents[2] / "policies" / "keybe.toml"
 #: Keybe's failure report, in the document's words (the Spanish labels of the fields).
-FAILURE_REPORT_FIELDS = ["usuario/s afectado/s", "módulo en que se presenta el fallo",
-                         "dispositivo en donde se presenta la falla",
-                         "hora en que se presenta el fallo", "verificaciones realizadas",
-                         "evidencia (video o captura de pantalla)"]
+#: "Verificaciones realizadas" is left out on purpose: the document asks for it only "si
+#: realizaste alguna prueba", so whether the policy requires it is the policy's call.
+FAILURE_REPORT_FIELDS = {"affected_users": "usuario/s afectado/s",
+                         "module": "módulo en que se presenta el fallo",
+                         "device": "dispositivo en donde se presenta la falla",
+                         "failure_time": "hora en que se presenta el fallo",
+                         "evidence_url": "evidencia (video o captura de pantalla)"}
 
 
 @pytest_asyncio.fixture
@@ -99,8 +102,7 @@ async def test_a_mail_without_the_failure_report_opens_a_ticket_that_asks_for_it
     got = await http.get(f"/tickets/{opened['ticket_id']}")
     assert got.status_code == 200, got.text
     ticket = got.json()
-    assert ticket["intake_missing"] == ["affected_users", "module", "device", "failure_time",
-                                        "checks_done", "evidence_url"]
+    assert set(FAILURE_REPORT_FIELDS) <= set(ticket["intake_missing"])
     assert any(clock["name"] == "resolution" and clock["state"] == "running"
                for clock in ticket["clocks"]), "its clocks run while the fields are missing"
     timeline = (await http.get(f"/tickets/{opened['ticket_id']}/timeline")).json()
@@ -110,7 +112,7 @@ async def test_a_mail_without_the_failure_report_opens_a_ticket_that_asks_for_it
     assert "Hemos recibido su solicitud" in str(receipt["Subject"])
     text = body_of(receipt)
     assert "necesitamos además los siguientes datos" in text
-    for label in FAILURE_REPORT_FIELDS:
+    for label in FAILURE_REPORT_FIELDS.values():
         assert label in text, (label, text)
     assert "affected_users" not in text, "field names are shown in the customer's words"
 
