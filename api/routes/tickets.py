@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlmodel import col, select
 
 from api.auth import CustomerOrStaff, own_ticket
-from api.deps import PolicyDep, ResourcesDep, SessionDep, TemporalClientDep, off_loop
+from api.deps import ResourcesDep, SessionDep, TemporalClientDep, off_loop
 from api.presenters import public
 from api.schemas import NotificationPublic, TicketAccepted, TicketPublic, TicketSummary, TimelineEventPublic
 from sla.ticket.state import STATUSES
@@ -58,7 +58,6 @@ async def create(
     request: TicketCreate,
     resources: ResourcesDep,
     session: SessionDep,
-    policy: PolicyDep,
     response: Response,
     caller: CustomerOrStaff,
     idempotency_key: IdempotencyKey = None,
