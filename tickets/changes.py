@@ -6,11 +6,12 @@ their bodies, the console's forms and the feedback page validate their fields wi
 (``parse_change``), so a NUL, an over-long text, an unknown value or an absurd duration
 is refused with the same words whichever door it came through, before anything reaches
 the workflow. Why a change cannot apply to the ticket's state (its refusal) and how it
-applies are the domain's (``sla.ticket``), run by the update the message is sent with
-(``tickets.commands``).
+applies are the message's own (``sla.ticket.changes``), which the workflow's one update
+handler runs.
 
 Adding a change: a model here (with its ``action``, ``audience`` and ``message``) and its
-entry in ``CHANGES``; a route or a form that names its action; its row in the tests' table.
+entry in ``CHANGES``, and the message's rule in ``sla.ticket.changes`` if no existing one
+fits; a route or a form that names its action; its row in the tests' table.
 """
 
 from __future__ import annotations

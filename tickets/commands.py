@@ -42,24 +42,12 @@ from tickets.scrub import MaskedSecretPublic, Scrubber
 from tickets.services import AppResources
 from workflows import search_attributes as sa
 from workflows.messages import (
-    AgentResponse,
-    CallbackReport,
-    Confirmation,
     CoverageGiven,
-    CustomerReply,
     DuplicateDecision,
-    FeedbackGiven,
     FeedbackLink,
     OpenTicket,
-    PageAcknowledgement,
-    PlanChange,
-    Reopen,
-    ResolutionProposal,
-    SeverityChange,
-    StatusChange,
+    TicketChange,
     TicketWorkflowInput,
-    TypeChange,
-    UpdateIntervalChange,
 )
 from workflows.ticket import TicketWorkflow
 
@@ -246,12 +234,13 @@ async def update_ticket(
     client: Client,
     session: Session,
     ticket_id: str,
-    update: UpdateMethodMultiParam[[TicketWorkflow, Argument], TicketView],
+    update: str | UpdateMethodMultiParam[[TicketWorkflow, Argument], TicketView],
     argument: Argument,
     wait: timedelta,
     update_id: str | None = None,
 ) -> TicketView:
-    """Send one update; a refused change raises ``Refused`` with the workflow's reason.
+    """Send one update (its method, or the name a change of ``sla.ticket.changes`` is sent
+    under); a refused change raises ``Refused`` with the workflow's reason.
 
     ``update_id`` makes a repeat of the same request (a double click, a client's retry)
     the same update: Temporal answers it with the first one's outcome, applied once."""
@@ -259,7 +248,11 @@ async def update_ticket(
         handle = ticket_handle(client, ticket_id)
 
         async def changed_then_read() -> TicketView:
-            await handle.execute_update(update, argument, id=update_id)
+            if isinstance(update, str):
+                await handle.execute_update(update, argument, id=update_id,
+                                            result_type=TicketView)
+            else:
+                await handle.execute_update(update, argument, id=update_id)
             # The update answers with what changed; the whole ticket comes from its query.
             return await handle.query(TicketWorkflow.sla)
 
@@ -279,37 +272,24 @@ async def update_ticket(
                       "it can no longer change (open a new ticket)") from None
 
 
-#: Every change a ticket takes after it is opened, each made by one update of its workflow.
-TicketChange = (AgentResponse | CustomerReply | StatusChange | ResolutionProposal
-                | Confirmation | Reopen | EmergencyCall | CallbackReport | PageAcknowledgement
-                | UpdateIntervalChange | SeverityChange | TypeChange | PlanChange
-                | FeedbackGiven | CoverageGiven | DuplicateDecision)
-
-_UPDATES: dict[type[Any], Any] = {
-    AgentResponse: TicketWorkflow.respond,
-    CustomerReply: TicketWorkflow.customer_reply,
-    StatusChange: TicketWorkflow.set_status,
-    ResolutionProposal: TicketWorkflow.propose_resolution,
-    Confirmation: TicketWorkflow.confirm,
-    Reopen: TicketWorkflow.reopen,
+#: The changes that are updates of their own, each with a workflow step besides the
+#: change to the state; every other change is sent under its own update name
+#: (``sla.ticket.changes``).
+_OWN_UPDATES: dict[type[Any], Any] = {
     EmergencyCall: TicketWorkflow.record_call,
-    CallbackReport: TicketWorkflow.record_callback,
-    PageAcknowledgement: TicketWorkflow.acknowledge,
-    UpdateIntervalChange: TicketWorkflow.set_update_interval,
-    SeverityChange: TicketWorkflow.change_severity,
-    TypeChange: TicketWorkflow.change_type,
-    PlanChange: TicketWorkflow.change_plan,
-    FeedbackGiven: TicketWorkflow.give_feedback,
     CoverageGiven: TicketWorkflow.cover,
     DuplicateDecision: TicketWorkflow.decide_duplicate,
 }
 
+#: Every change a ticket takes after it is opened.
+AnyChange = TicketChange | EmergencyCall | CoverageGiven | DuplicateDecision
 
-async def change_ticket(client: Client, session: Session, ticket_id: str, change: TicketChange,
+
+async def change_ticket(client: Client, session: Session, ticket_id: str, change: AnyChange,
                         wait: timedelta, update_id: str | None = None) -> TicketView:
     """Make one change through the ticket's workflow (``update_ticket``'s errors)."""
-    return await update_ticket(client, session, ticket_id, _UPDATES[type(change)], change, wait,
-                               update_id)
+    update = change.update if isinstance(change, TicketChange) else _OWN_UPDATES[type(change)]
+    return await update_ticket(client, session, ticket_id, update, change, wait, update_id)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,31 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sla.policy.snapshot import PlanSnapshot
+from sla.ticket.changes import (
+    AgentResponse,
+    CallbackReport,
+    Confirmation,
+    CustomerReply,
+    FeedbackGiven,
+    PageAcknowledgement,
+    PlanChange,
+    Reopen,
+    ResolutionProposal,
+    SeverityChange,
+    StatusChange,
+    TicketChange,
+    TypeChange,
+    UpdateIntervalChange,
+)
 from sla.ticket.state import Coverage, SlotClaim, TicketDetails, TicketState
+
+# The changes a ticket takes are the domain's (``sla.ticket.changes``); named here too,
+# beside the workflow's other arguments.
+__all__ = [
+    "AgentResponse", "CallbackReport", "Confirmation", "CustomerReply", "FeedbackGiven",
+    "PageAcknowledgement", "PlanChange", "Reopen", "ResolutionProposal", "SeverityChange",
+    "StatusChange", "TicketChange", "TypeChange", "UpdateIntervalChange",
+]
 
 
 @dataclass
@@ -28,93 +52,6 @@ class TicketWorkflowInput:
 @dataclass
 class OpenTicket:
     request_fingerprint: str = ""
-
-
-@dataclass
-class AgentResponse:
-    author: str
-    body: str
-    automatic: bool = False
-    workaround: bool = False
-
-
-@dataclass
-class CallbackReport:
-    agent: str
-    outcome: str
-    notes: str = ""
-
-
-@dataclass
-class PageAcknowledgement:
-    level: int
-    by: str
-
-
-@dataclass
-class UpdateIntervalChange:
-    seconds: float
-    author: str
-
-
-@dataclass
-class CustomerReply:
-    body: str
-    message_id: str = ""
-
-
-@dataclass
-class StatusChange:
-    status: str
-    author: str
-
-
-@dataclass
-class ResolutionProposal:
-    author: str
-    summary: str
-    #: "fix" or "recommendation"; None: what the tier gets (recommendations-only: a recommendation).
-    kind: str | None = None
-
-
-@dataclass
-class Confirmation:
-    comment: str = ""
-
-
-@dataclass
-class Reopen:
-    actor: str
-    reason: str = ""
-
-
-@dataclass
-class SeverityChange:
-    severity: str
-    author: str
-
-
-@dataclass
-class TypeChange:
-    type: str
-    author: str
-
-
-@dataclass
-class PlanChange:
-    """Another plan for the ticket, or another policy version of it (applied or rolled back)."""
-
-    plan: PlanSnapshot
-    actor: str
-    reason: str = ""
-
-
-@dataclass
-class FeedbackGiven:
-    rating: int
-    comment: str = ""
-    #: From the link sent at closure (no API key): it must be this closure's.
-    token: str | None = None
 
 
 @dataclass

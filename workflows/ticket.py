@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from temporalio import workflow
+from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
 from workflows.delivery import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, MessageDelivery
@@ -18,32 +19,18 @@ with workflow.unsafe.imports_passed_through():
         coverage,
         duplicate_review,
         emergency_line,
-        feedback,
         feedback_link,
         lifecycle,
-        retarget,
     )
+    from sla.ticket.changes import TicketChange, change_named
     from sla.ticket.state import EmergencyCall, SlotClaim, SlotRequest, TicketState
     from sla.ticket.view import TicketView, answer, view
     from workflows.messages import (
-        AgentResponse,
-        CallbackReport,
-        Confirmation,
         CoverageGiven,
-        CustomerReply,
         DuplicateDecision,
-        FeedbackGiven,
         FeedbackLink,
         OpenTicket,
-        PageAcknowledgement,
-        PlanChange,
-        Reopen,
-        ResolutionProposal,
-        SeverityChange,
-        StatusChange,
         TicketWorkflowInput,
-        TypeChange,
-        UpdateIntervalChange,
     )
 
 #: The error types a refused update carries (``tickets.errors`` tells them apart).
@@ -54,7 +41,26 @@ IDEMPOTENCY_CONFLICT = "IdempotencyKeyReused"
 
 def _refuse(reason: str | None) -> None:
     if reason is not None:
-        raise ApplicationError(reason, type=REFUSED, non_retryable=True)
+        raise _refused(reason)
+
+
+def _refused(reason: str) -> ApplicationError:
+    return ApplicationError(reason, type=REFUSED, non_retryable=True)
+
+
+def _change_sent(update: str, args: Sequence[RawValue]) -> TicketChange:
+    """The change an update carries; an update this worker does not know (an API newer
+    than its workers, say) or a payload that is not the change's is refused, not retried."""
+    kind = change_named(update)
+    if kind is None:
+        raise _refused(f"this ticket takes no change called {update!r}")
+    if len(args) != 1:
+        raise _refused(f"a {update} change is one argument, not {len(args)}")
+    try:
+        change: TicketChange = workflow.payload_converter().from_payload(args[0].payload, kind)
+    except Exception as error:  # the converter's errors differ by payload
+        raise _refused(f"not a {update} change: {error}") from None
+    return change
 
 
 @workflow.defn
@@ -62,15 +68,15 @@ class TicketWorkflow:
     """A support ticket and its SLA clocks, from creation until its reopen window ends.
 
     Updates (each with a validator that refuses illegal changes with a reason):
-    ``open`` (the create call, sent with update-with-start), ``respond`` (agent
-    response, update or automatic acknowledgement), ``customer_reply``,
-    ``set_status`` (open / waiting on customer), ``propose_resolution``,
-    ``confirm``, ``reopen``; for the emergency line ``record_call``, ``record_callback``,
-    ``acknowledge`` (a page) and ``set_update_interval``; ``change_severity``,
-    ``change_type`` and ``change_plan`` (a plan or policy version) re-target the clocks;
-    ``give_feedback`` rates a closed ticket, once per closure; ``cover`` starts the
-    clocks of a request that waited for a support slot; ``decide_duplicate`` confirms a
-    suspected duplicate (its clocks end, the original is told) or rejects it.
+    ``open`` (the create call, sent with update-with-start) and ``record_call`` (an
+    emergency call, which may open the ticket too); ``cover`` starts the clocks of a
+    request that waited for a support slot, taking the slot first; ``decide_duplicate``
+    confirms a suspected duplicate (its clocks end, the original is told) or rejects it.
+    Every other change is one definition of ``sla.ticket.changes``, taken by one handler
+    under its own update name: ``respond``, ``customer_reply``, ``set_status``,
+    ``propose_resolution``, ``confirm``, ``reopen``, ``record_callback``, ``acknowledge``
+    (a page), ``set_update_interval``, ``change_severity``, ``change_type``,
+    ``change_plan`` (a plan or policy version) and ``give_feedback``.
     Every update answers, once the database projection holds the change, with the live
     view less the ticket's bulky text (``sla.ticket.view.answer``); the ``sla`` query has it all.
 
@@ -237,61 +243,18 @@ class TicketWorkflow:
             )
         return await self._changed(lambda: None)
 
-    @workflow.update
-    async def respond(self, request: AgentResponse) -> TicketView:
-        return await self._changed(lambda: lifecycle.respond(
-            self.state, workflow.now(), request.author, request.body, request.automatic,
-            request.workaround))
+    @workflow.update(dynamic=True)
+    async def change(self, update: str, args: Sequence[RawValue]) -> TicketView:
+        """Every change of ``sla.ticket.changes``, found by the update's name (``respond``,
+        ``customer_reply``, ``set_status`` and the rest): it applies once the validator
+        found no refusal."""
+        change = _change_sent(update, args)
+        return await self._changed(lambda: change.apply(self.state, workflow.now()))
 
-    @respond.validator
-    def _validate_respond(self, request: AgentResponse) -> None:
-        _refuse(lifecycle.refusal_respond(self.state))
-
-    @workflow.update
-    async def customer_reply(self, request: CustomerReply) -> TicketView:
-        return await self._changed(
-            lambda: lifecycle.customer_reply(self.state, workflow.now(), request.body,
-                                             request.message_id))
-
-    @customer_reply.validator
-    def _validate_customer_reply(self, request: CustomerReply) -> None:
-        _refuse(lifecycle.refusal_customer_reply(self.state))
-
-    @workflow.update
-    async def set_status(self, request: StatusChange) -> TicketView:
-        return await self._changed(lambda: lifecycle.set_status(
-            self.state, workflow.now(), request.status, request.author))
-
-    @set_status.validator
-    def _validate_set_status(self, request: StatusChange) -> None:
-        _refuse(lifecycle.refusal_set_status(self.state, request.status))
-
-    @workflow.update
-    async def propose_resolution(self, request: ResolutionProposal) -> TicketView:
-        return await self._changed(lambda: lifecycle.propose_resolution(
-            self.state, workflow.now(), request.author, request.summary, request.kind))
-
-    @propose_resolution.validator
-    def _validate_propose_resolution(self, request: ResolutionProposal) -> None:
-        _refuse(lifecycle.refusal_propose_resolution(self.state, request.kind))
-
-    @workflow.update
-    async def confirm(self, request: Confirmation) -> TicketView:
-        return await self._changed(
-            lambda: lifecycle.confirm(self.state, workflow.now(), request.comment))
-
-    @confirm.validator
-    def _validate_confirm(self, request: Confirmation) -> None:
-        _refuse(lifecycle.refusal_confirm(self.state))
-
-    @workflow.update
-    async def reopen(self, request: Reopen) -> TicketView:
-        return await self._changed(lambda: lifecycle.reopen(
-            self.state, workflow.now(), request.actor, request.reason))
-
-    @reopen.validator
-    def _validate_reopen(self, request: Reopen) -> None:
-        _refuse(lifecycle.refusal_reopen(self.state))
+    @change.validator
+    def _validate_change(self, update: str, args: Sequence[RawValue]) -> None:
+        # A change that cannot apply is refused here, before it enters the history.
+        _refuse(_change_sent(update, args).refusal(self.state))
 
     @workflow.update
     async def record_call(self, call: EmergencyCall) -> TicketView:
@@ -300,69 +263,6 @@ class TicketWorkflow:
     @record_call.validator
     def _validate_record_call(self, call: EmergencyCall) -> None:
         _refuse(emergency_line.refusal_record_call(self.state))
-
-    @workflow.update
-    async def record_callback(self, report: CallbackReport) -> TicketView:
-        return await self._changed(lambda: emergency_line.record_callback(
-            self.state, workflow.now(), report.agent, report.outcome, report.notes))
-
-    @record_callback.validator
-    def _validate_record_callback(self, report: CallbackReport) -> None:
-        _refuse(emergency_line.refusal_record_callback(self.state))
-
-    @workflow.update
-    async def acknowledge(self, request: PageAcknowledgement) -> TicketView:
-        return await self._changed(lambda: emergency_line.acknowledge(
-            self.state, workflow.now(), request.level, request.by))
-
-    @acknowledge.validator
-    def _validate_acknowledge(self, request: PageAcknowledgement) -> None:
-        _refuse(emergency_line.refusal_acknowledge(self.state, request.level))
-
-    @workflow.update
-    async def set_update_interval(self, request: UpdateIntervalChange) -> TicketView:
-        return await self._changed(lambda: lifecycle.set_update_interval(
-            self.state, workflow.now(), request.seconds, request.author))
-
-    @set_update_interval.validator
-    def _validate_set_update_interval(self, request: UpdateIntervalChange) -> None:
-        _refuse(lifecycle.refusal_set_update_interval(self.state))
-
-    @workflow.update
-    async def change_severity(self, request: SeverityChange) -> TicketView:
-        return await self._changed(lambda: retarget.change_severity(
-            self.state, workflow.now(), request.severity, f"agent:{request.author}"))
-
-    @change_severity.validator
-    def _validate_change_severity(self, request: SeverityChange) -> None:
-        _refuse(retarget.refusal_change_severity(self.state, request.severity))
-
-    @workflow.update
-    async def change_type(self, request: TypeChange) -> TicketView:
-        return await self._changed(lambda: retarget.change_type(
-            self.state, workflow.now(), request.type, f"agent:{request.author}"))
-
-    @change_type.validator
-    def _validate_change_type(self, request: TypeChange) -> None:
-        _refuse(retarget.refusal_change_type(self.state, request.type))
-
-    @workflow.update
-    async def change_plan(self, request: PlanChange) -> TicketView:
-        return await self._changed(lambda: retarget.change_plan(
-            self.state, workflow.now(), request.plan, request.actor, request.reason))
-
-    @change_plan.validator
-    def _validate_change_plan(self, request: PlanChange) -> None:
-        _refuse(retarget.refusal_change_plan(self.state, request.plan))
-
-    @workflow.update
-    async def give_feedback(self, request: FeedbackGiven) -> TicketView:
-        return await self._changed(lambda: feedback.record_feedback(
-            self.state, workflow.now(), request.rating, request.comment, request.token))
-
-    @give_feedback.validator
-    def _validate_give_feedback(self, request: FeedbackGiven) -> None:
-        _refuse(feedback.refusal_feedback(self.state, request.rating, request.token))
 
     @workflow.update
     async def cover(self, request: CoverageGiven) -> TicketView:

@@ -295,9 +295,9 @@ def reopen(state: TicketState, now: datetime, actor: str, reason: str) -> None:
 def advance_unless_refused(
     state: TicketState, now: datetime, refusal: Callable[[], str | None]
 ) -> None:
-    """Refuse an illegal change; else apply what fell due before it, then check again (an
-    auto-close that was due may have made the change illegal)."""
-    refuse_if(refusal())
+    """Apply what fell due before the change, then refuse it if it is illegal now (an
+    auto-close that was due may have made it so). Checked once here: the workflow's
+    validator asked the same refusal before the change entered the history."""
     advance(state, now)
     refuse_if(refusal())
 

@@ -12,10 +12,9 @@ from datetime import timedelta
 
 import pytest
 
-from tests.support.harness import Harness
+from tests.support.harness import Harness, send
 from tests.support.moments import close_to, policy
 from workflows.messages import AgentResponse, StatusChange
-from workflows.ticket import TicketWorkflow
 
 DIALOG = policy("360dialog")
 
@@ -57,7 +56,7 @@ async def test_meta_problems_have_no_resolution_target_but_keep_the_first_respon
     first = view.clocks[0]
     assert first.kind == "commitment"
     assert close_to(first.due_at, view.created_at + timedelta(minutes=30))
-    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Asked Meta"))
+    await send(handle, AgentResponse("ana", "Asked Meta"))
     await harness.sleep(timedelta(days=4))
     # Answered in time; four days waiting on Meta breach nothing.
     await harness.settled(handle)
@@ -67,8 +66,7 @@ async def test_meta_problems_have_no_resolution_target_but_keep_the_first_respon
 
 async def test_an_automatic_reply_is_not_a_first_response(harness: Harness) -> None:
     handle = await harness.start("major", plan="premium", policy=DIALOG, channel="chat")
-    await handle.execute_update(
-        TicketWorkflow.respond, AgentResponse("bot", "Thanks, we got your request", True))
+    await send(handle, AgentResponse("bot", "Thanks, we got your request", True))
     await harness.sleep(timedelta(minutes=31))
     sent = await harness.outbox_kinds(handle.id, 3)
     assert sent[-1] == ("escalation", "support_lead")  # the breach escalated automatically
@@ -76,7 +74,7 @@ async def test_an_automatic_reply_is_not_a_first_response(harness: Harness) -> N
 
 async def test_past_48_hours_every_involved_team_is_brought_in(harness: Harness) -> None:
     handle = await harness.start("major", plan="premium", policy=DIALOG, channel="chat")
-    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Investigating"))
+    await send(handle, AgentResponse("ana", "Investigating"))
     await harness.sleep(timedelta(hours=48, minutes=1))
     sent = await harness.outbox_kinds(handle.id, 3)
     # The first response was in time, yet the resolution breach goes straight to every team.
@@ -88,9 +86,8 @@ async def test_waiting_on_the_customer_more_than_48_hours_closes_the_ticket(
     harness: Harness,
 ) -> None:
     handle = await harness.start("minor", plan="basic", policy=DIALOG, channel="chat")
-    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Which number?"))
-    await handle.execute_update(TicketWorkflow.set_status,
-                                StatusChange("waiting_on_customer", "ana"))
+    await send(handle, AgentResponse("ana", "Which number?"))
+    await send(handle, StatusChange("waiting_on_customer", "ana"))
     await harness.sleep(timedelta(hours=47))
     assert (await harness.sla(handle)).status == "waiting_on_customer"
     await harness.sleep(timedelta(hours=2))

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from sla.ticket.state import EmergencyCall
-from tests.support.harness import Harness
+from tests.support.harness import Harness, send
 from tests.support.moments import (
     FRIDAY,
     SATURDAY,
@@ -104,7 +104,7 @@ async def test_updates_follow_real_hours_the_night_the_clocks_change(
     opened = change - timedelta(minutes=30)
     await harness.sleep_until(opened)
     handle = await harness.start("critical", plan="enterprise", policy=BIRD)
-    view = await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "On it"))
+    view = await send(handle, AgentResponse("ana", "On it"))
     responded = view.as_of
     update = next(c for c in view.clocks if c.name == "next_update")
     # An hourly update is an hour of real time, whatever the wall clock says.

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.support.harness import Harness
+from tests.support.harness import Harness, send
 from tests.support.moments import (
     FRIDAY,
     close_to,
@@ -22,7 +22,6 @@ from tests.support.moments import (
     working_day,
 )
 from workflows.messages import Confirmation, ResolutionProposal
-from workflows.ticket import TicketWorkflow
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 BIRD = policy("bird-email-premium")
@@ -83,10 +82,8 @@ async def test_public_holidays_do_not_count(harness: Harness) -> None:
 
 async def test_the_case_closes_only_when_customer_and_bird_agree(harness: Harness) -> None:
     handle = await harness.start("minor", plan="premium", policy=BIRD)
-    await handle.execute_update(
-        TicketWorkflow.propose_resolution, ResolutionProposal("ana", "DKIM record fixed")
-    )
+    await send(handle, ResolutionProposal("ana", "DKIM record fixed"))
     await harness.sleep(timedelta(days=30))
     assert (await harness.sla(handle)).status == "resolution_proposed"
-    view = await handle.execute_update(TicketWorkflow.confirm, Confirmation("agreed"))
+    view = await send(handle, Confirmation("agreed"))
     assert view.status == "closed"

@@ -26,7 +26,7 @@ from sla.ticket.state import EmergencyCall
 from sla.ticket.view import TicketView
 from store.db import SessionFactory
 from store.models import OutboxMessage
-from tests.support.harness import Harness, eventually, running_harness
+from tests.support.harness import Harness, eventually, running_harness, send
 from tests.support.moments import policy
 from workflows.messages import (
     AgentResponse,
@@ -87,11 +87,10 @@ def assert_only_stated_times(messages: list[OutboxMessage], instants: set[dateti
 
 async def life_to_feedback(harness: Harness, handle: Handle) -> None:
     """An agent answers and proposes a fix, the customer confirms and rates it."""
-    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Looking at it"))
-    await handle.execute_update(TicketWorkflow.propose_resolution,
-                                ResolutionProposal("ana", "Fixed the DKIM record"))
-    await handle.execute_update(TicketWorkflow.confirm, Confirmation("works"))
-    await handle.execute_update(TicketWorkflow.give_feedback, FeedbackGiven(5, "thanks"))
+    await send(handle, AgentResponse("ana", "Looking at it"))
+    await send(handle, ResolutionProposal("ana", "Fixed the DKIM record"))
+    await send(handle, Confirmation("works"))
+    await send(handle, FeedbackGiven(5, "thanks"))
 
 
 async def test_bird_premium_promises_no_time_at_all(rendering: Harness) -> None:
@@ -121,12 +120,10 @@ async def test_bird_enterprise_promises_the_callback_within_15_minutes_of_the_ca
         call_id="CA-life", taken_at=taken, source="intake", company_name="Acme Mail",
         contact_name="Rita", contact_phone="+390200000001", contact_email="rita@acme.example",
         description="every SMTP injection times out"))
-    await handle.execute_update(TicketWorkflow.record_callback,
-                                CallbackReport("ana", "reached", "restarting the MTA pool"))
+    await send(handle, CallbackReport("ana", "reached", "restarting the MTA pool"))
     await rendering.sleep(timedelta(hours=2))  # the internal hourly update passes unanswered
-    await handle.execute_update(TicketWorkflow.propose_resolution,
-                                ResolutionProposal("ana", "MTA pool restarted"))
-    await handle.execute_update(TicketWorkflow.confirm, Confirmation("works"))
+    await send(handle, ResolutionProposal("ana", "MTA pool restarted"))
+    await send(handle, Confirmation("works"))
     messages = await customer_messages(rendering, handle.id, {
         "ticket_received", "callback_due", "resolution_proposed", "feedback_request"})
     # "richiamerà entro quindici (15) minuti" after the call: the one time a customer reads.
@@ -143,9 +140,8 @@ async def test_360dialog_promises_its_first_response_resolution_and_48_hour_clos
     handle = await rendering.start("major", plan="premium", policy=policy("360dialog"),
                                    channel="chat", customer=customer("ru"))
     created = (await rendering.sla(handle)).created_at
-    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Investigating"))
-    await handle.execute_update(TicketWorkflow.set_status,
-                                StatusChange("waiting_on_customer", "ana"))
+    await send(handle, AgentResponse("ana", "Investigating"))
+    await send(handle, StatusChange("waiting_on_customer", "ana"))
     await rendering.sleep(timedelta(hours=49))  # "ожидает ответа клиента более 48 часов"
     messages = await customer_messages(rendering, handle.id, {
         "ticket_received", "closed_automatically", "feedback_request"})
@@ -160,11 +156,10 @@ async def test_keybe_promises_the_tiers_resolution_and_never_closes_by_itself(
     handle = await rendering.start("major", plan="standard", policy=policy("keybe"),
                                    customer=customer("es"))
     created = (await rendering.sla(handle)).created_at
-    await handle.execute_update(TicketWorkflow.propose_resolution,
-                                ResolutionProposal("ana", "Restarted the Chats module"))
+    await send(handle, ResolutionProposal("ana", "Restarted the Chats module"))
     await rendering.sleep(timedelta(days=30))
     assert (await rendering.sla(handle)).status == "resolution_proposed"
-    await handle.execute_update(TicketWorkflow.confirm, Confirmation("works"))
+    await send(handle, Confirmation("works"))
     messages = await customer_messages(rendering, handle.id, {
         "ticket_received", "resolution_proposed", "feedback_request"})
     # "La resolución de tickets se lleva a cabo en 4 horas" (Standard).

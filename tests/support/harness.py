@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlmodel import select
 from temporalio.client import WorkflowFailureError, WorkflowHandle
@@ -35,7 +35,7 @@ from sla.ticket.view import ClockView, TicketView
 from store.db import SessionFactory
 from store.models import Customer, OutboxMessage, Ticket, TimelineEvent
 from worker import build_worker
-from workflows.messages import TicketWorkflowInput
+from workflows.messages import TicketChange, TicketWorkflowInput
 from workflows.ticket import TicketWorkflow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -222,3 +222,9 @@ def policy_from(text: str) -> Policy:
 
 
 Step = Callable[[], Awaitable[None]]
+
+
+async def send(handle: WorkflowHandle[Any, Any], change: TicketChange) -> TicketView:
+    """Send a change as any client does: under its update's name (``sla.ticket.changes``)."""
+    view: TicketView = await handle.execute_update(change.update, change, result_type=TicketView)
+    return view

@@ -3,10 +3,13 @@ becomes, whichever interface parsed it (pure: no server)."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from pathlib import Path
+from typing import Any, get_type_hints
 
 import pytest
 
+from sla.ticket.changes import TicketChange, change_named, updates
 from tickets.changes import (
     CHANGES,
     FORM_CHOICES,
@@ -18,7 +21,12 @@ from tickets.changes import (
 )
 from tickets.errors import Invalid
 from tickets.scrub import Scrubber
-from workflows.messages import AgentResponse, CustomerReply, UpdateIntervalChange
+from workflows.messages import AgentResponse, CustomerReply, PlanChange, UpdateIntervalChange
+from workflows.ticket import TicketWorkflow
+
+pytestmark = pytest.mark.pure
+
+HISTORIES = Path(__file__).resolve().parents[1] / "histories"
 
 
 def problems(action: str, fields: dict[str, Any],
@@ -31,6 +39,35 @@ def problems(action: str, fields: dict[str, Any],
 def test_every_kind_of_change_has_one_definition() -> None:
     assert set(CHANGES) == set(ChangeKind)
     assert all(CHANGES[kind].action is kind for kind in ChangeKind)
+
+
+def test_every_change_the_domain_takes_has_a_way_in() -> None:
+    sent = {get_type_hints(model.message)["return"] for model in CHANGES.values()}
+    domain = {change_named(update) for update in updates()}
+    # A plan change comes from a customer's plan change or a rollout, not from a ticket's page.
+    assert domain - sent == {PlanChange}
+    assert all(issubclass(kind, TicketChange) for kind in sent if kind in domain)
+
+
+def update_names(history: object) -> list[str]:
+    """The name of every update a recorded history accepted."""
+    if isinstance(history, dict):
+        accepted = history.get("workflowExecutionUpdateAcceptedEventAttributes")
+        found = [accepted["acceptedRequest"]["input"]["name"]] if accepted else []
+        return found + [name for value in history.values() for name in update_names(value)]
+    if isinstance(history, list):
+        return [name for value in history for name in update_names(value)]
+    return []
+
+
+def test_every_update_a_recorded_history_holds_is_still_taken_under_its_name() -> None:
+    recorded = {name for path in HISTORIES.rglob("*.json")
+                for name in update_names(json.loads(path.read_text()))}
+    assert "respond" in recorded and "customer_reply" in recorded
+    # The changes the one handler takes, and the updates with a workflow step of their own.
+    unknown = {name for name in recorded
+               if change_named(name) is None and not hasattr(TicketWorkflow, name)}
+    assert not unknown
 
 
 @pytest.mark.parametrize("interval", ["99999999999w", "1000000w", "0.0000001s", "30s", "31d",

@@ -6,9 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.support.harness import Harness
+from tests.support.harness import Harness, send
 from workflows.messages import AgentResponse, CustomerReply, ResolutionProposal, StatusChange
-from workflows.ticket import TicketWorkflow
 
 
 def clock(view: object, name: str) -> object:
@@ -19,9 +18,7 @@ async def test_automatic_acknowledgement_does_not_stop_the_first_response_clock(
     harness: Harness,
 ) -> None:
     handle = await harness.start("critical")
-    view = await handle.execute_update(
-        TicketWorkflow.respond, AgentResponse(author="bot", body="We got it", automatic=True)
-    )
+    view = await send(handle, AgentResponse(author="bot", body="We got it", automatic=True))
     assert clock(view, "first_response").state == "running"  # type: ignore[attr-defined]
     assert view.first_responded_at is None
     await harness.sleep(timedelta(minutes=31))
@@ -32,12 +29,10 @@ async def test_automatic_acknowledgement_does_not_stop_the_first_response_clock(
 
 async def test_update_interval_restarts_at_each_agent_update(harness: Harness) -> None:
     handle = await harness.start("critical")
-    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Investigating"))
+    await send(handle, AgentResponse("ana", "Investigating"))
     for _ in range(2):
         await harness.sleep(timedelta(minutes=40))
-        view = await handle.execute_update(
-            TicketWorkflow.respond, AgentResponse("ana", "Still on it")
-        )
+        view = await send(handle, AgentResponse("ana", "Still on it"))
         assert clock(view, "next_update").state == "running"  # type: ignore[attr-defined]
     # Updates every 40 minutes of a 1h interval: no warning, nothing escalated.
     await harness.sleep(timedelta(minutes=5))
@@ -48,7 +43,7 @@ async def test_update_interval_restarts_at_each_agent_update(harness: Harness) -
 
 async def test_missed_update_warns_breaches_and_escalates(harness: Harness) -> None:
     handle = await harness.start("critical")
-    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Investigating"))
+    await send(handle, AgentResponse("ana", "Investigating"))
     await harness.sleep(timedelta(minutes=46))
     assert await harness.outbox_kinds(handle.id, 1) == [("sla_warning", "assignee")]
     await harness.sleep(timedelta(minutes=15))
@@ -57,18 +52,16 @@ async def test_missed_update_warns_breaches_and_escalates(harness: Harness) -> N
     view = await harness.sla(handle)
     assert clock(view, "next_update").state == "breached"  # type: ignore[attr-defined]
     # The next update starts a fresh interval.
-    view = await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Fixed MX"))
+    view = await send(handle, AgentResponse("ana", "Fixed MX"))
     assert clock(view, "next_update").state == "running"  # type: ignore[attr-defined]
     assert view.escalation_level == 1
 
 
 async def test_resolution_met_when_proposed_in_time(harness: Harness) -> None:
     handle = await harness.start("critical")
-    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Investigating"))
+    await send(handle, AgentResponse("ana", "Investigating"))
     await harness.sleep(timedelta(minutes=40))
-    view = await handle.execute_update(
-        TicketWorkflow.propose_resolution, ResolutionProposal("ana", "Restarted the MTA pool")
-    )
+    view = await send(handle, ResolutionProposal("ana", "Restarted the MTA pool"))
     assert view.status == "resolution_proposed"
     assert clock(view, "resolution").state == "met"  # type: ignore[attr-defined]
     assert clock(view, "next_update").state == "met"  # type: ignore[attr-defined]
@@ -81,7 +74,7 @@ async def test_each_further_breach_escalates_one_more_level(harness: Harness) ->
     handle = await harness.start("major")  # 30m first response, 8h resolution
     await harness.sleep(timedelta(minutes=31))
     await harness.outbox_kinds(handle.id, 3)
-    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Investigating"))
+    await send(handle, AgentResponse("ana", "Investigating"))
     await harness.sleep(timedelta(hours=8))
     sent = await harness.outbox_kinds(handle.id, 6)
     assert sent == [
@@ -98,11 +91,9 @@ async def test_each_further_breach_escalates_one_more_level(harness: Harness) ->
 
 async def test_waiting_on_customer_pauses_the_resolution_clock(harness: Harness) -> None:
     handle = await harness.start("critical")  # resolution 2h
-    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Need your logs"))
+    await send(handle, AgentResponse("ana", "Need your logs"))
     await harness.sleep(timedelta(minutes=30))
-    view = await handle.execute_update(
-        TicketWorkflow.set_status, StatusChange("waiting_on_customer", "ana")
-    )
+    view = await send(handle, StatusChange("waiting_on_customer", "ana"))
     assert clock(view, "resolution").state == "paused"  # type: ignore[attr-defined]
     await harness.sleep(timedelta(hours=20))
     view = await harness.settled(handle)
@@ -112,7 +103,7 @@ async def test_waiting_on_customer_pauses_the_resolution_clock(harness: Harness)
     assert resolution.remaining_seconds == pytest.approx(90 * 60, abs=5)  # type: ignore[attr-defined]
     paused_remaining = resolution.remaining_seconds  # type: ignore[attr-defined]
     assert harness.outbox(handle.id) == []
-    view = await handle.execute_update(TicketWorkflow.customer_reply, CustomerReply("Logs here"))
+    view = await send(handle, CustomerReply("Logs here"))
     assert view.status == "open"
     resolution = clock(view, "resolution")
     assert resolution.state == "running"  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from sla.policy.snapshot import Contact
-from tests.support.harness import Harness
+from tests.support.harness import Harness, send
 from workflows.messages import (
     AgentResponse,
     Confirmation,
@@ -19,7 +19,7 @@ from workflows.messages import (
     ResolutionProposal,
     StatusChange,
 )
-from workflows.ticket import REFUSED, TicketWorkflow
+from workflows.ticket import REFUSED
 
 
 async def refused(call: object) -> str:
@@ -32,10 +32,8 @@ async def refused(call: object) -> str:
 
 async def test_customer_confirmation_closes_the_ticket(harness: Harness) -> None:
     handle = await harness.start("minor")
-    await handle.execute_update(
-        TicketWorkflow.propose_resolution, ResolutionProposal("ana", "DKIM key rotated")
-    )
-    view = await handle.execute_update(TicketWorkflow.confirm, Confirmation("works, thanks"))
+    await send(handle, ResolutionProposal("ana", "DKIM key rotated"))
+    view = await send(handle, Confirmation("works, thanks"))
     assert view.status == "closed"
     assert view.close_reason == "resolution confirmed by the customer"
     ticket = harness.ticket(handle.id)
@@ -44,7 +42,7 @@ async def test_customer_confirmation_closes_the_ticket(harness: Harness) -> None
 
 async def test_proposed_resolution_closes_automatically_after_the_wait(harness: Harness) -> None:
     handle = await harness.start("minor")
-    await handle.execute_update(TicketWorkflow.propose_resolution, ResolutionProposal("ana", "Fixed"))
+    await send(handle, ResolutionProposal("ana", "Fixed"))
     await harness.sleep(timedelta(hours=47))
     assert (await harness.settled(handle)).status == "resolution_proposed"
     await harness.sleep(timedelta(hours=2))
@@ -56,8 +54,8 @@ async def test_proposed_resolution_closes_automatically_after_the_wait(harness: 
 
 async def test_waiting_on_customer_too_long_closes_the_ticket(harness: Harness) -> None:
     handle = await harness.start("minor")
-    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Which domain?"))
-    await handle.execute_update(TicketWorkflow.set_status, StatusChange("waiting_on_customer", "ana"))
+    await send(handle, AgentResponse("ana", "Which domain?"))
+    await send(handle, StatusChange("waiting_on_customer", "ana"))
     await harness.sleep(timedelta(hours=49))
     ticket = await harness.ticket_when(handle.id, lambda t: t.status == "closed")
     assert ticket.close_reason == "closed automatically: no customer reply within 2d"
@@ -68,12 +66,12 @@ async def test_waiting_on_customer_too_long_closes_the_ticket(harness: Harness) 
 
 async def test_reopen_resumes_the_resolution_clock_from_where_it_stood(harness: Harness) -> None:
     handle = await harness.start("critical")  # resolution 2h
-    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "On it"))
+    await send(handle, AgentResponse("ana", "On it"))
     await harness.sleep(timedelta(minutes=30))
-    await handle.execute_update(TicketWorkflow.propose_resolution, ResolutionProposal("ana", "Fix"))
-    await handle.execute_update(TicketWorkflow.confirm, Confirmation())
+    await send(handle, ResolutionProposal("ana", "Fix"))
+    await send(handle, Confirmation())
     await harness.sleep(timedelta(days=3))
-    view = await handle.execute_update(TicketWorkflow.reopen, Reopen("customer", "broken again"))
+    view = await send(handle, Reopen("customer", "broken again"))
     assert view.status == "open"
     resolution = next(c for c in view.clocks if c.name == "resolution")
     assert resolution.state == "running"
@@ -85,8 +83,8 @@ async def test_reopen_resumes_the_resolution_clock_from_where_it_stood(harness: 
 
 async def test_customer_reply_to_a_proposed_resolution_reopens_work(harness: Harness) -> None:
     handle = await harness.start("minor")
-    await handle.execute_update(TicketWorkflow.propose_resolution, ResolutionProposal("ana", "Fix"))
-    view = await handle.execute_update(TicketWorkflow.customer_reply, CustomerReply("Still bouncing"))
+    await send(handle, ResolutionProposal("ana", "Fix"))
+    view = await send(handle, CustomerReply("Still bouncing"))
     assert view.status == "open"
     assert next(c for c in view.clocks if c.name == "resolution").state == "running"
 
@@ -94,17 +92,17 @@ async def test_customer_reply_to_a_proposed_resolution_reopens_work(harness: Har
 async def test_illegal_updates_are_refused_with_a_reason(harness: Harness) -> None:
     handle = await harness.start("minor")
     assert "only a proposed resolution can be confirmed" in await refused(
-        handle.execute_update(TicketWorkflow.confirm, Confirmation()))
+        send(handle, Confirmation()))
     assert "already open" in await refused(
-        handle.execute_update(TicketWorkflow.set_status, StatusChange("open", "ana")))
+        send(handle, StatusChange("open", "ana")))
     assert "can be reopened" in await refused(
-        handle.execute_update(TicketWorkflow.reopen, Reopen("customer")))
-    await handle.execute_update(TicketWorkflow.propose_resolution, ResolutionProposal("ana", "Fix"))
-    await handle.execute_update(TicketWorkflow.confirm, Confirmation())
+        send(handle, Reopen("customer")))
+    await send(handle, ResolutionProposal("ana", "Fix"))
+    await send(handle, Confirmation())
     assert "closed" in await refused(
-        handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "one more thing")))
+        send(handle, AgentResponse("ana", "one more thing")))
     assert "closed" in await refused(
-        handle.execute_update(TicketWorkflow.customer_reply, CustomerReply("hello?")))
+        send(handle, CustomerReply("hello?")))
     # Refused updates leave no trace in the history-driven timeline.
     assert harness.kinds(handle.id) == [
         "created", "status_resolution_proposed", "resolution_confirmed", "status_closed",
@@ -113,8 +111,8 @@ async def test_illegal_updates_are_refused_with_a_reason(harness: Harness) -> No
 
 async def test_ticket_workflow_completes_when_the_reopen_window_ends(harness: Harness) -> None:
     handle = await harness.start("minor")
-    await handle.execute_update(TicketWorkflow.propose_resolution, ResolutionProposal("ana", "Fix"))
-    await handle.execute_update(TicketWorkflow.confirm, Confirmation())
+    await send(handle, ResolutionProposal("ana", "Fix"))
+    await send(handle, Confirmation())
     await harness.sleep(timedelta(days=15))
     final = await handle.result()
     assert final.status == "closed"
@@ -126,7 +124,7 @@ async def test_long_tickets_continue_as_new_with_their_state(harness: Harness) -
     handle = await harness.start("critical", max_history_events=40)
     first_run = (await handle.describe()).run_id
     for number in range(12):
-        await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", f"update {number}"))
+        await send(handle, AgentResponse("ana", f"update {number}"))
     description = await handle.describe()
     assert description.run_id != first_run
     view = await harness.sla(handle)
@@ -144,16 +142,14 @@ async def test_feedback_once_per_closure_and_asked_again_after_a_reopen(
     handle = await harness.start("minor", customer=customer)
     for closure in (1, 2):
         if closure == 2:
-            await handle.execute_update(TicketWorkflow.reopen, Reopen("customer", "again"))
-        await handle.execute_update(TicketWorkflow.propose_resolution,
-                                    ResolutionProposal("ana", "Fixed"))
-        await handle.execute_update(TicketWorkflow.confirm, Confirmation("ok"))
-        view = await handle.execute_update(TicketWorkflow.give_feedback,
-                                           FeedbackGiven(6 - closure, f"closure {closure}"))
+            await send(handle, Reopen("customer", "again"))
+        await send(handle, ResolutionProposal("ana", "Fixed"))
+        await send(handle, Confirmation("ok"))
+        view = await send(handle, FeedbackGiven(6 - closure, f"closure {closure}"))
         assert [(item.closure, item.rating) for item in view.feedback][-1] == \
             (closure, 6 - closure)
         with pytest.raises(WorkflowUpdateFailedError) as refused:
-            await handle.execute_update(TicketWorkflow.give_feedback, FeedbackGiven(1))
+            await send(handle, FeedbackGiven(1))
         assert "already given" in str(refused.value.cause)
     await harness.settled(handle)
     requests = [row for row in harness.outbox(handle.id) if row.kind == "feedback_request"]

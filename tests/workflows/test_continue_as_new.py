@@ -22,11 +22,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from cli.replay import ticket_replayer
 from store.db import SessionFactory
-from tests.support.harness import eventually, running_harness
+from tests.support.harness import eventually, running_harness, send
 from tests.support.paths import HISTORIES
 from tests.support.scenarios import WarningsDown
 from workflows.messages import CustomerReply
-from workflows.ticket import TicketWorkflow
 
 
 async def test_a_message_stuck_in_delivery_freezes_neither_updates_nor_deadlines(
@@ -46,8 +45,7 @@ async def test_a_message_stuck_in_delivery_freezes_neither_updates_nor_deadlines
         # The customer writes again and again: the history grows past its limit while the
         # warning still retries. Every reply must be answered.
         for number in range(7):
-            await asyncio.wait_for(handle.execute_update(
-                TicketWorkflow.customer_reply, CustomerReply(f"more details {number}")), 20)
+            await asyncio.wait_for(send(handle, CustomerReply(f"more details {number}")), 20)
         continued = (await handle.describe()).run_id
         assert continued != first_run  # it did continue as new
         first = await harness.env.client.get_workflow_handle(

@@ -10,7 +10,7 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from sla.ticket.state import Coverage
 from tests.support.domain import FAST, RITA
-from tests.support.harness import Harness, eventually
+from tests.support.harness import Harness, eventually, send
 from workflows.messages import AgentResponse, CoverageGiven
 from workflows.ticket import TicketWorkflow
 
@@ -23,7 +23,7 @@ async def test_a_waiting_request_counts_nothing_until_covered(harness: Harness) 
     assert {clock.state for clock in view.clocks} == {"paused"} and not view.breached
     assert harness.kinds(handle.id) == ["created", "not_covered"]
     with pytest.raises(WorkflowUpdateFailedError):
-        await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "looking"))
+        await send(handle, AgentResponse("ana", "looking"))
     covered_at = await harness.env.get_current_time()
     await handle.execute_update(TicketWorkflow.cover, CoverageGiven(Coverage(
         covered=True, contract_id=3, label="slot pack #3 (slotted)", at=covered_at)))

@@ -8,7 +8,7 @@ import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
 from sla.ticket.view import TicketView
-from tests.support.harness import Harness
+from tests.support.harness import Harness, send
 from tests.support.scenarios import BIRD, call
 from workflows.messages import (
     AgentResponse,
@@ -34,8 +34,7 @@ async def test_a_callback_in_time_meets_the_clock_and_starts_updates(harness: Ha
     assert callback.state == "running"
     assert abs(callback.due_at - (taken + timedelta(minutes=15))) < timedelta(seconds=2)  # type: ignore[operator]
     await harness.sleep(timedelta(minutes=10))
-    view = await handle.execute_update(
-        TicketWorkflow.record_callback, CallbackReport("ana", "reached", "MTA pool restarting"))
+    view = await send(handle, CallbackReport("ana", "reached", "MTA pool restarting"))
     clocks = {clock.name: clock for clock in view.clocks}
     assert clocks["callback"].state == "met"
     assert clocks["first_response"].state == "met"
@@ -58,7 +57,7 @@ async def test_a_missed_callback_pages_up_the_chain_until_acknowledged(harness: 
     assert sent[-1] == ("page", "duty_engineer")  # level 2: the next level above the TAM
     await harness.sleep(timedelta(minutes=10))
     assert (await harness.outbox_kinds(handle.id, 5))[-1] == ("page", "duty_engineer")
-    view = await handle.execute_update(TicketWorkflow.acknowledge, PageAcknowledgement(2, "dan"))
+    view = await send(handle, PageAcknowledgement(2, "dan"))
     assert view.emergency is not None
     assert (view.emergency.acknowledged_by, view.emergency.page_level) == ("dan", 3)
     await harness.sleep(timedelta(minutes=30))
@@ -70,7 +69,7 @@ async def test_a_missed_callback_pages_up_the_chain_until_acknowledged(harness: 
 async def test_an_acknowledgement_must_name_a_paged_level(harness: Harness) -> None:
     handle, _taken = await emergency_ticket(harness)
     with pytest.raises(WorkflowUpdateFailedError) as caught:
-        await handle.execute_update(TicketWorkflow.acknowledge, PageAcknowledgement(1, "dan"))
+        await send(handle, PageAcknowledgement(1, "dan"))
     assert "nobody has been paged" in str(caught.value.cause)
 
 
@@ -93,13 +92,12 @@ async def test_the_same_call_twice_and_a_second_call_start_one_clock(harness: Ha
 
 async def test_the_agreed_update_interval_is_kept_then_missed(harness: Harness) -> None:
     handle, _taken = await emergency_ticket(harness)
-    await handle.execute_update(TicketWorkflow.record_callback, CallbackReport("ana", "reached"))
-    view = await handle.execute_update(TicketWorkflow.set_update_interval,
-                                       UpdateIntervalChange(30 * 60, "ana"))
+    await send(handle, CallbackReport("ana", "reached"))
+    view = await send(handle, UpdateIntervalChange(30 * 60, "ana"))
     update = next(c for c in view.clocks if c.name == "next_update")
     assert update.target_seconds == 30 * 60
     await harness.sleep(timedelta(minutes=25))
-    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "still on it"))
+    await send(handle, AgentResponse("ana", "still on it"))
     await harness.sleep(timedelta(minutes=25))
     await harness.settled(handle)
     # A warning at 75% of each 30-minute interval, no breach while updates keep coming.
@@ -113,8 +111,7 @@ async def test_the_agreed_update_interval_is_kept_then_missed(harness: Harness) 
 
 async def test_a_workaround_stops_the_update_clock_but_not_the_ticket(harness: Harness) -> None:
     handle, _taken = await emergency_ticket(harness)
-    view = await handle.execute_update(
-        TicketWorkflow.record_callback, CallbackReport("ana", "workaround", "switched relay"))
+    view = await send(handle, CallbackReport("ana", "workaround", "switched relay"))
     assert view.workaround_at is not None
     assert view.status == "open"
     assert "next_update" not in {c.name for c in view.clocks if c.state == "running"}

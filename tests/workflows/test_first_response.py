@@ -9,19 +9,16 @@ from temporalio.testing import WorkflowEnvironment
 
 from sla.ticket.state import Notification
 from store.db import SessionFactory
-from tests.support.harness import Harness, eventually, running_harness
+from tests.support.harness import Harness, eventually, running_harness, send
 from tests.support.scenarios import WarningsDown
 from workflows.delivery import MESSAGE_HEARTBEAT_TIMEOUT
 from workflows.messages import AgentResponse
-from workflows.ticket import TicketWorkflow
 
 
 async def test_first_response_in_time_is_met_and_nothing_is_sent(harness: Harness) -> None:
     handle = await harness.start("critical")
     await harness.sleep(timedelta(minutes=10))
-    view = await handle.execute_update(
-        TicketWorkflow.respond, AgentResponse(author="ana", body="Looking at the logs now")
-    )
+    view = await send(handle, AgentResponse(author="ana", body="Looking at the logs now"))
     first = next(c for c in view.clocks if c.name == "first_response")
     assert first.state == "met"
     assert "agent_response" in harness.kinds(handle.id)

@@ -22,7 +22,7 @@ from sla.policy.snapshot import Contact
 from sla.ticket.state import Coverage, EmergencyCall
 from sla.ticket.view import TicketView
 from tests.support.domain import FAST
-from tests.support.harness import TAM, Harness, policy_from
+from tests.support.harness import TAM, Harness, policy_from, send
 from tests.support.paths import HISTORIES, ROOT
 from tests.support.scenarios import RETARGETING_POLICY, next_tuesday, one_slot
 from workflow_client import DATA_CONVERTER
@@ -53,20 +53,20 @@ async def life_cycle(harness: Harness) -> Handle:
     handle = await harness.start("critical")
     await harness.sleep(timedelta(minutes=31))
     await harness.outbox_kinds(handle.id, 3)
-    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Investigating"))
-    await handle.execute_update(TicketWorkflow.respond, AgentResponse("bot", "ack", True))
-    await handle.execute_update(TicketWorkflow.set_status, StatusChange("waiting_on_customer", "ana"))
+    await send(handle, AgentResponse("ana", "Investigating"))
+    await send(handle, AgentResponse("bot", "ack", True))
+    await send(handle, StatusChange("waiting_on_customer", "ana"))
     await harness.sleep(timedelta(hours=1))
-    await handle.execute_update(TicketWorkflow.customer_reply, CustomerReply("logs attached"))
-    await handle.execute_update(TicketWorkflow.propose_resolution, ResolutionProposal("ana", "Fix"))
-    await handle.execute_update(TicketWorkflow.confirm, Confirmation("thanks"))
-    await handle.execute_update(TicketWorkflow.reopen, Reopen("customer", "again"))
+    await send(handle, CustomerReply("logs attached"))
+    await send(handle, ResolutionProposal("ana", "Fix"))
+    await send(handle, Confirmation("thanks"))
+    await send(handle, Reopen("customer", "again"))
     return handle
 
 
 async def auto_close_and_complete(harness: Harness) -> Handle:
     handle = await harness.start("minor")
-    await handle.execute_update(TicketWorkflow.propose_resolution, ResolutionProposal("ana", "Fix"))
+    await send(handle, ResolutionProposal("ana", "Fix"))
     await harness.sleep(timedelta(days=17))
     await handle.result()
     return handle
@@ -75,7 +75,7 @@ async def auto_close_and_complete(harness: Harness) -> Handle:
 async def continued_as_new(harness: Harness) -> Handle:
     handle = await harness.start("critical", max_history_events=40)
     for number in range(8):
-        await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", f"u{number}"))
+        await send(handle, AgentResponse("ana", f"u{number}"))
     return handle
 
 
@@ -88,8 +88,8 @@ async def calendars_and_ranges(harness: Harness) -> Handle:
     await harness.start("minor", plan="standard", policy=keybe, ticket_type="feature_request")
     handle = await harness.start("critical", plan="standard", policy=keybe)
     await harness.sleep(timedelta(hours=4))
-    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Fixed"))
-    await critical.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Calling back"))
+    await send(handle, AgentResponse("ana", "Fixed"))
+    await send(critical, AgentResponse("ana", "Calling back"))
     return handle
 
 
@@ -104,12 +104,10 @@ async def emergency_line(harness: Harness) -> Handle:
             contact_name="Rita", contact_phone="+390200000001", contact_email="r@acme.example",
             description="down"))
     await harness.sleep(timedelta(minutes=27))
-    await handle.execute_update(TicketWorkflow.acknowledge, PageAcknowledgement(2, "dan"))
-    await handle.execute_update(TicketWorkflow.record_callback, CallbackReport("dan", "reached"))
-    await handle.execute_update(TicketWorkflow.set_update_interval,
-                                UpdateIntervalChange(1800, "dan"))
-    await handle.execute_update(TicketWorkflow.respond,
-                                AgentResponse("dan", "relay switched", workaround=True))
+    await send(handle, PageAcknowledgement(2, "dan"))
+    await send(handle, CallbackReport("dan", "reached"))
+    await send(handle, UpdateIntervalChange(1800, "dan"))
+    await send(handle, AgentResponse("dan", "relay switched", workaround=True))
     return handle
 
 
@@ -120,12 +118,12 @@ async def retargeted(harness: Harness) -> Handle:
     await harness.sleep_until(opened)
     handle = await harness.start("major", plan="standard", policy=policy)
     await harness.sleep(timedelta(hours=33, minutes=1))  # the warning falls at 23:00: held
-    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Looking"))
-    await handle.execute_update(TicketWorkflow.change_severity, SeverityChange("critical", "ana"))
-    await handle.execute_update(TicketWorkflow.change_type, TypeChange("information", "ana"))
-    await handle.execute_update(TicketWorkflow.change_type, TypeChange("problem", "ana"))
+    await send(handle, AgentResponse("ana", "Looking"))
+    await send(handle, SeverityChange("critical", "ana"))
+    await send(handle, TypeChange("information", "ana"))
+    await send(handle, TypeChange("problem", "ana"))
     premium = policy.snapshot("premium", TAM, await harness.env.get_current_time())
-    await handle.execute_update(TicketWorkflow.change_plan, PlanChange(premium, "admin:ops"))
+    await send(handle, PlanChange(premium, "admin:ops"))
     await harness.sleep(timedelta(hours=3))
     return handle
 
@@ -140,12 +138,11 @@ async def slots_and_feedback(harness: Harness) -> Handle:
     await harness.sleep(timedelta(hours=2))
     await waiting.execute_update(TicketWorkflow.cover, CoverageGiven(Coverage(
         covered=True, contract_id=1, label="slot pack #1 (slotted)")))
-    await waiting.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Looking"))
+    await send(waiting, AgentResponse("ana", "Looking"))
     handle = await harness.start("minor", plan="recommendations", policy=policy, customer=rita)
-    await handle.execute_update(TicketWorkflow.propose_resolution,
-                                ResolutionProposal("ana", "raise the limit"))
-    await handle.execute_update(TicketWorkflow.confirm, Confirmation("thanks"))
-    await handle.execute_update(TicketWorkflow.give_feedback, FeedbackGiven(4, "ok"))
+    await send(handle, ResolutionProposal("ana", "raise the limit"))
+    await send(handle, Confirmation("thanks"))
+    await send(handle, FeedbackGiven(4, "ok"))
     return handle
 
 
@@ -161,7 +158,7 @@ async def slot_taken_by_the_ticket(harness: Harness) -> Handle:
     await harness.sleep(timedelta(hours=1))
     claim, coverage = await one_slot(harness)
     await handle.execute_update(TicketWorkflow.cover, CoverageGiven(coverage, slot_claim=claim))
-    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Looking"))
+    await send(handle, AgentResponse("ana", "Looking"))
     return handle
 
 

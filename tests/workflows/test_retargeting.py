@@ -9,7 +9,7 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
 from sla.ticket.view import TicketView
-from tests.support.harness import TAM, Harness, eventually, policy_from
+from tests.support.harness import TAM, Harness, eventually, policy_from, send
 from tests.support.scenarios import RETARGETING_POLICY, next_tuesday
 from workflows.messages import (
     AgentResponse,
@@ -19,7 +19,6 @@ from workflows.messages import (
     StatusChange,
     TypeChange,
 )
-from workflows.ticket import TicketWorkflow
 
 
 def clock_of(view: TicketView, name: str) -> object:
@@ -34,16 +33,15 @@ def close_to(actual: datetime | None, expected: datetime) -> bool:
 async def test_severity_upgrade_after_a_pause_keeps_the_pause(harness: Harness) -> None:
     policy = policy_from(RETARGETING_POLICY)
     handle = await harness.start("major", plan="standard", policy=policy)
-    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Looking"))
+    await send(handle, AgentResponse("ana", "Looking"))
     await harness.sleep(timedelta(hours=1))
-    await handle.execute_update(TicketWorkflow.set_status, StatusChange("waiting_on_customer",
+    await send(handle, StatusChange("waiting_on_customer",
                                                                         "ana"))
     await harness.sleep(timedelta(hours=3))  # paused: does not count
-    await handle.execute_update(TicketWorkflow.customer_reply, CustomerReply("the logs"))
+    await send(handle, CustomerReply("the logs"))
     await harness.sleep(timedelta(hours=1))
     changed_at = await harness.env.get_current_time()
-    view = await handle.execute_update(TicketWorkflow.change_severity,
-                                       SeverityChange("critical", "ana"))
+    view = await send(handle, SeverityChange("critical", "ana"))
     resolution = clock_of(view, "resolution")
     # 2 of the 4 critical hours are used: due 2 hours after the change, not 1 hour before it.
     assert close_to(resolution.due_at, changed_at + timedelta(hours=2))  # type: ignore[attr-defined]
@@ -59,9 +57,8 @@ async def test_severity_upgrade_after_a_pause_keeps_the_pause(harness: Harness) 
 
 async def test_downgrade_ends_a_clock_and_nothing_fires_for_it(harness: Harness) -> None:
     handle = await harness.start("major", plan="standard", policy=policy_from(RETARGETING_POLICY))
-    await handle.execute_update(TicketWorkflow.respond, AgentResponse("ana", "Looking"))
-    view = await handle.execute_update(TicketWorkflow.change_severity,
-                                       SeverityChange("minor", "ana"))
+    await send(handle, AgentResponse("ana", "Looking"))
+    view = await send(handle, SeverityChange("minor", "ana"))
     assert clock_of(view, "resolution").state == "ended"  # type: ignore[attr-defined]
     assert view.next_due_at is None
     await harness.sleep(timedelta(days=6))
@@ -74,7 +71,7 @@ async def test_downgrade_ends_a_clock_and_nothing_fires_for_it(harness: Harness)
 
 async def test_a_type_without_sla_stops_every_clock(harness: Harness) -> None:
     handle = await harness.start("critical", plan="standard", policy=policy_from(RETARGETING_POLICY))
-    view = await handle.execute_update(TicketWorkflow.change_type, TypeChange("information",
+    view = await send(handle, TypeChange("information",
                                                                               "ana"))
     assert {clock.name: clock.state for clock in view.clocks} == \
         {"first_response": "ended", "resolution": "ended"}
@@ -87,7 +84,7 @@ async def test_a_type_without_sla_stops_every_clock(harness: Harness) -> None:
 async def test_a_refused_change_says_why(harness: Harness) -> None:
     handle = await harness.start("minor", plan="standard", policy=policy_from(RETARGETING_POLICY))
     with pytest.raises(WorkflowUpdateFailedError) as refused:
-        await handle.execute_update(TicketWorkflow.change_severity, SeverityChange("minor", "a"))
+        await send(handle, SeverityChange("minor", "a"))
     assert "already minor" in str(refused.value.cause)
 
 
@@ -96,8 +93,7 @@ async def test_plan_change_takes_the_new_targets_and_chain(harness: Harness) -> 
     handle = await harness.start("major", plan="standard", policy=policy)
     await harness.sleep(timedelta(minutes=30))
     premium = policy.snapshot("premium", TAM, await harness.env.get_current_time())
-    view = await handle.execute_update(TicketWorkflow.change_plan,
-                                       PlanChange(premium, "admin:ops", "customer upgraded"))
+    view = await send(handle, PlanChange(premium, "admin:ops", "customer upgraded"))
     assert view.plan == "premium"
     await harness.sleep(timedelta(minutes=31))
     # The premium hour is up (30 minutes used before the change): breached, and the
@@ -113,12 +109,11 @@ async def test_a_policy_applied_then_rolled_back(harness: Harness) -> None:
     opened = (await harness.sla(handle)).created_at
     old = old_policy.snapshot("standard", TAM, opened)
     new = new_policy.snapshot("standard", TAM, opened)
-    view = await handle.execute_update(TicketWorkflow.change_plan, PlanChange(new, "admin:ops"))
+    view = await send(handle, PlanChange(new, "admin:ops"))
     assert view.policy_hash == new_policy.content_hash
     assert close_to(clock_of(view, "first_response").due_at,  # type: ignore[attr-defined]
                     opened + timedelta(hours=20))
-    view = await handle.execute_update(TicketWorkflow.change_plan,
-                                       PlanChange(old, "admin:ops", "rolled back"))
+    view = await send(handle, PlanChange(old, "admin:ops", "rolled back"))
     assert view.policy_hash == old_policy.content_hash
     assert close_to(clock_of(view, "first_response").due_at,  # type: ignore[attr-defined]
                     opened + timedelta(hours=44))

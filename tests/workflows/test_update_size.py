@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from temporalio.client import WorkflowHandle
 
 from sla.ticket.view import TicketView
-from tests.support.harness import Harness
+from tests.support.harness import Harness, send
 from tickets.inputs import TicketCreate
 from workflows.messages import AgentResponse, CustomerReply
 from workflows.ticket import TicketWorkflow
@@ -44,10 +44,9 @@ async def test_an_update_to_a_maximum_size_ticket_adds_kilobytes_not_the_ticket(
 ) -> None:
     handle = await harness.start("major", description=DESCRIPTION, intake=INTAKE)
     before = await history_bytes(handle)
-    answer = await handle.execute_update(TicketWorkflow.respond,
-                                         AgentResponse("ana", "Looking at the MTA logs"))
+    answer = await send(handle, AgentResponse("ana", "Looking at the MTA logs"))
     after_response = await history_bytes(handle)
-    await handle.execute_update(TicketWorkflow.customer_reply, CustomerReply("Thanks"))
+    await send(handle, CustomerReply("Thanks"))
     after_reply = await history_bytes(handle)
     added = [after_response - before, after_reply - after_response]
     print(f"\nhistory bytes added per update to a maximum-size ticket: {added}")

@@ -1,0 +1,51 @@
+"""The ticket's changes travel under their own update names and are found by them: one
+the worker does not know, or a payload that is not the change, is refused with a reason
+and never enters the history, and the ticket goes on serving its clocks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+
+from tests.support.harness import Harness, send
+from workflows.messages import AgentResponse
+from workflows.ticket import REFUSED
+
+
+async def refusal(call: object) -> str:
+    with pytest.raises(WorkflowUpdateFailedError) as caught:
+        await call  # type: ignore[misc]
+    cause = caught.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == REFUSED
+    assert cause.non_retryable
+    return cause.message
+
+
+def update_names_in_history(events: list[HistoryEvent]) -> list[str]:
+    return [event.workflow_execution_update_accepted_event_attributes
+            .accepted_request.input.name for event in events
+            if event.HasField("workflow_execution_update_accepted_event_attributes")]
+
+
+async def test_a_change_the_worker_does_not_know_is_refused_and_the_clocks_go_on(
+        harness: Harness) -> None:
+    handle = await harness.start("major")
+    # An API newer than its workers sends a change they have never heard of.
+    reason = await refusal(handle.execute_update("reject_resolution", {"reason": "no"},
+                                                 result_type=object))
+    assert reason == "this ticket takes no change called 'reject_resolution'"
+    reason = await refusal(handle.execute_update("respond", {"author": "ana"},
+                                                 result_type=object))
+    assert reason.startswith("not a respond change:")
+    # Neither entered the history; the first-response clock still warns at 75 %.
+    await harness.sleep(timedelta(minutes=23))
+    assert await harness.outbox_kinds(handle.id, 1) == [("sla_warning", "support_lead")]
+    view = await send(handle, AgentResponse("ana", "Looking"))
+    assert next(c for c in view.clocks if c.name == "first_response").state == "met"
+    events = [event async for event in handle.fetch_history_events()]
+    assert update_names_in_history(events) == ["respond"]
+
