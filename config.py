@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     web_session_idle_minutes: int = Field(default=480, ge=1)
     #: Failed sign-ins a client (by address) may make per minute; then 429 for a while.
     sign_in_attempts_per_minute: int = Field(default=10, ge=1)
+    #: Feedback-page requests (opening a link, sending its form) per client address and
+    #: minute: a person needs two or three, a link guesser is turned away.
+    feedback_requests_per_minute: int = Field(default=30, ge=1)
     #: Worker tuning (see BENCHMARKS.md): tickets kept in the worker's cache (an evicted
     #: ticket is rebuilt from its history when its next timer fires), workflow tasks and
     #: activities run at once (with as many threads for the activities' database work).

@@ -51,6 +51,10 @@ class SlaMetrics:
         self.delivery_attempts_failed = meter.create_counter(
             "sla_delivery_attempts_failed_total",
             "Delivery attempts that failed for a passing reason and will be retried")
+        self.step_failures = meter.create_counter(
+            "sla_step_failures_total",
+            "Failed attempts of a ticket's workflow step (the projection's write), by step and "
+            "whether the failure is permanent; the ticket keeps its deadlines meanwhile")
         self.lateness = meter.create_histogram_float(
             LATENESS, "From a deadline falling due to its message being accepted for delivery",
             "s")
@@ -83,6 +87,9 @@ class SlaMetrics:
 
     def failed(self, message: Notification) -> None:
         self.messages_failed.add(1, {"channel": message.channel, "kind": message.kind})
+
+    def step_failed(self, step: str, permanent: bool) -> None:
+        self.step_failures.add(1, {"step": step, "permanent": str(permanent).lower()})
 
     def attempt_failed(self, message: Notification) -> None:
         self.delivery_attempts_failed.add(1, {"channel": message.channel})

@@ -6,14 +6,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DataError, IntegrityError
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.metrics import SlaMetrics
 from sla.ticket.clocks import INTERNAL_TARGET
 from sla.ticket.view import TicketProjection, TicketView
-from sla.vocabulary import CoverageState
+from sla.vocabulary import CoverageState, WorkflowStep
 from store.db import SessionFactory, insert_or_merge
 from store.models import ROW_CLOCKS, SLOT_USES, TICKETS, TIMELINE
+
+#: The error type of a projection the database refuses for good: retrying the same row
+#: cannot succeed (the ticket's workflow records it and tries again much later).
+PROJECTION_REFUSED = "ProjectionRefused"
 
 #: Written at creation and never changed by a later version.
 CREATION_ONLY = ("id", "customer_id", "subject", "description", "type", "channel", "plan",
@@ -37,6 +43,7 @@ def _row(view: TicketView) -> dict[str, Any]:
         else CoverageState.COVERED.value if view.coverage.covered
         else CoverageState.NOT_COVERED.value,
         "first_responded_at": view.first_responded_at,
+        "feedback_link_digest": view.feedback_link_digest,
         "internal_clocks": ",".join(clock.name for clock in view.clocks
                                     if clock.kind == INTERNAL_TARGET) or None,
     }
@@ -75,6 +82,24 @@ class ProjectionActivities:
         commit: this runs on every step of every ticket, inside its workflow task. The
         entries the insert returns are the new ones: only those are counted in the metrics.
         """
+        try:
+            inserted = self._record(projection)
+        except (DataError, IntegrityError) as error:
+            # The data itself is refused (a NUL in PostgreSQL text, a value out of range):
+            # the same row fails on every attempt, so it is not retried.
+            self.metrics.step_failed(WorkflowStep.RECORD_TICKET, permanent=True)
+            raise ApplicationError("the database refuses the ticket's row: "
+                                   f"{str(error.orig).strip().splitlines()[0]}",
+                                   type=PROJECTION_REFUSED, non_retryable=True) from None
+        except Exception:
+            self.metrics.step_failed(WorkflowStep.RECORD_TICKET, permanent=False)
+            raise
+        self.metrics.projected(projection.view, (entry for entry in projection.timeline
+                                                 if entry.seq in inserted))
+
+    def _record(self, projection: TicketProjection) -> set[int]:
+        """The row and the new timeline entries in one transaction; the entries' numbers
+        that were new."""
         view = projection.view
         row = _row(view)
         with self.sessions() as session:
@@ -97,5 +122,4 @@ class ProjectionActivities:
                 ).scalars())
             _settle_slot(connection, view)
             session.commit()
-        self.metrics.projected(view, (entry for entry in projection.timeline
-                                      if entry.seq in inserted))
+        return inserted

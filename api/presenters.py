@@ -38,4 +38,6 @@ def customer_fields(view: TicketView) -> dict[str, Any]:
         "next_due_at": upcoming[0] if upcoming else None,
         "next_due_clock": upcoming[1] if upcoming else None,
         "held_notices": [],
+        # The team's own trouble, with database errors in it: not the customer's to read.
+        "failing_step": None,
     }

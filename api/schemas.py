@@ -122,6 +122,18 @@ class CoveragePublic(BaseModel):
     by: str
 
 
+class StepFailurePublic(BaseModel):
+    """A step of the ticket's workflow that keeps failing; its deadlines go on meanwhile."""
+
+    step: str = Field(description="record_ticket: the ticket's row and timeline in the "
+                      "database, which the queue and the reports read")
+    error: str
+    since: datetime
+    retry_at: datetime = Field(description="When the step is tried next (the pause doubles "
+                               "each round, up to an hour)")
+    rounds: int
+
+
 class TicketPublic(BaseModel):
     """A ticket's live SLA state, read from its workflow."""
 
@@ -159,6 +171,10 @@ class TicketPublic(BaseModel):
         default=[], description="Intake fields the policy asks for that the request lacked: "
         "a mail or a call opens its ticket anyway, marked intake incomplete, and the receipt "
         "asks the customer for them (the API refuses such a request with 422).")
+    failing_step: StepFailurePublic | None = Field(
+        default=None, description="A step of the ticket's workflow that keeps failing (for "
+        "the team only). Its deadlines, warnings, breaches and escalations go on; the row in "
+        "the database lags until the step succeeds.")
     policy_name: str = Field(description="The policy file the ticket runs under ('' for "
                              "tickets opened before tickets recorded it).")
     policy_hash: str = Field(description="SHA-256 of that file's content when the ticket "

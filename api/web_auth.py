@@ -122,3 +122,33 @@ class SignInLimiter:
 
     def failed(self, client: str) -> None:
         self.failures[client].append(time.monotonic())
+
+
+def client_address(request: Request) -> str:
+    """The address a request came from, as the limits count it."""
+    return request.client.host if request.client else "unknown"
+
+
+class RequestLimiter:
+    """At most ``per_minute`` requests per client address in any minute; the rest are
+    turned away until the oldest counted is a minute old. Holds at most ``addresses``
+    addresses: the quietest are forgotten first, so a flood of addresses costs bounded
+    memory."""
+
+    def __init__(self, addresses: int = 10_000) -> None:
+        self.addresses = addresses
+        self.recent: dict[str, deque[float]] = {}
+
+    def allow(self, client: str, per_minute: int) -> bool:
+        now = time.monotonic()
+        recent = self.recent.pop(client, None) or deque()
+        while recent and now - recent[0] > 60:
+            recent.popleft()
+        allowed = len(recent) < per_minute
+        if allowed:
+            recent.append(now)
+        # Re-inserted last: the dict's order is the order addresses were last seen.
+        self.recent[client] = recent
+        while len(self.recent) > self.addresses:
+            del self.recent[next(iter(self.recent))]
+        return allowed

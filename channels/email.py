@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from email import errors as email_errors
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -31,6 +33,14 @@ def message_id(idempotency_key: str, domain: str) -> str:
     return f"<{re.sub(r'[^A-Za-z0-9.-]', '.', idempotency_key)}@{domain}>"
 
 
+def header_text(value: str) -> str:
+    """A header's text on one line: every character Python reads as a line break (CR, LF,
+    U+2028, U+0085 and the rest) and every other control character becomes a space, so a
+    customer's subject can never break a message's headers or make it unsendable."""
+    return " ".join("".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
+                            for c in value).split())
+
+
 def thread_id(ticket_id: str, domain: str) -> str:
     return f"<{ticket_id}@{domain}>"
 
@@ -49,7 +59,7 @@ class EmailChannel:
         subject = message.subject
         if f"[{message.ticket_id}]" not in subject:
             subject = f"[{message.ticket_id}] {subject}"
-        email["Subject"] = subject
+        email["Subject"] = header_text(subject)
         email["Date"] = formatdate(localtime=False)
         email["Message-ID"] = message_id(message.idempotency_key, settings.message_id_domain)
         # Every message of a ticket answers its root, so mail clients and our inbound
@@ -62,7 +72,13 @@ class EmailChannel:
         return email
 
     async def deliver(self, message: Notification) -> str:
-        email = self.compose(message)
+        try:
+            email = self.compose(message)
+            # Serialised here, so a message Python's email library cannot write is known
+            # now, for good, rather than retried inside the SMTP client for ever.
+            email.as_bytes()
+        except (ValueError, TypeError, LookupError, email_errors.MessageError) as error:
+            raise PermanentDeliveryError(f"the message cannot be composed: {error}") from None
         settings = self.settings
         try:
             await aiosmtplib.send(

@@ -221,3 +221,10 @@ def not_delivered_kind(outcome: str) -> TimelineKind:
     if outcome == DeliveryStatus.UNDELIVERABLE:
         return TimelineKind.MESSAGE_UNDELIVERABLE
     return TimelineKind.MESSAGE_FAILED
+
+
+class WorkflowStep(StrEnum):
+    """A step of a ticket's workflow that can keep failing while the ticket goes on."""
+
+    #: The projection: the ticket's row and timeline in the database (``record_ticket``).
+    RECORD_TICKET = "record_ticket"

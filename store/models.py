@@ -108,6 +108,9 @@ class Ticket(SQLModel, table=True):
     #: The ticket's clocks that run toward internal targets, comma-separated (reports keep
     #: them out of the customer's SLA attainment); None: every clock is a commitment.
     internal_clocks: str | None = Field(default=None, max_length=200)
+    #: SHA-256 of the token in the latest closure's feedback link (``sla.ticket.feedback_link``):
+    #: the feedback page checks a link here before it asks the ticket's workflow anything.
+    feedback_link_digest: str | None = Field(default=None, max_length=64)
     #: The workflow state version this row shows; older writes never overwrite newer ones.
     version: int = 0
 

@@ -16,13 +16,14 @@ fits; a route or a form that names its action; its row in the tests' table.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import AfterValidator, Field, ValidationError
 
 from sla.policy.durations import DurationError, format_duration, parse_duration
+from sla.ticket.lifecycle import LONGEST_UPDATE_INTERVAL, SHORTEST_UPDATE_INTERVAL
 from sla.ticket.state import Coverage
 from sla.vocabulary import Severity, TicketType
 from tickets.errors import Invalid, Problem
@@ -72,11 +73,6 @@ class Audience(StrEnum):
     CUSTOMER = "customer"
 
 
-#: An agreed update interval shorter than this would page the team all day; longer than
-#: the longest target any policy states (Keybe's 48 h study, 360dialog's 48 h) by far is a
-#: typo. Both are the product's bounds, not a document's.
-SHORTEST_UPDATE_INTERVAL = timedelta(minutes=1)
-LONGEST_UPDATE_INTERVAL = timedelta(days=30)
 
 Comment = Annotated[str, Field(default="", max_length=20_000)]
 Reason = Annotated[str, Field(default="", max_length=500)]
@@ -99,7 +95,7 @@ def _update_interval(text: str) -> str:
 
 Interval = Annotated[str, Field(min_length=2, max_length=32,
                                 description="Agreed with the customer: '30m', '2h', 'PT45M' "
-                                            "(1 minute to 30 days)."),
+                                            "(1 minute to 90 days)."),
                      AfterValidator(_update_interval)]
 
 

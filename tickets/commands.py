@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import json
 import secrets
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from temporalio.workflow import UpdateMethodMultiParam
 from intake.duplicates import closest
 from sla.policy.rules import Policy
 from sla.policy.snapshot import Contact
+from sla.ticket.feedback_link import token_digest
 from sla.ticket.state import Coverage, EmergencyCall, SlotClaim, TicketDetails
 from sla.ticket.view import TicketView, with_sent_text
 from store.models import Customer, Ticket
@@ -313,6 +315,29 @@ async def make_change(resources: AppResources, session: Session, ticket_id: str,
     view = await change_ticket(resources.temporal, session, ticket_id, message, resources.wait,
                                update_id)
     return Changed(view, scrub.masked)
+
+
+async def checked_feedback_link(resources: AppResources, session: Session, ticket_id: str,
+                                token: str) -> FeedbackLink | None:
+    """Where a feedback link stands; None for a ticket or a token that does not exist.
+
+    The anonymous page's one door to the ticket: the link is checked against the
+    ticket's row first (the digest of its latest link's token), so a made-up id or token
+    costs one indexed read and never a workflow query. Only a link that matches is asked
+    of the workflow (is it rated already, reopened?), within the API's wait."""
+    row = await asyncio.to_thread(lambda: session.get(Ticket, ticket_id))
+    if row is None:
+        return None
+    if row.feedback_link_digest is not None and not hmac.compare_digest(
+            row.feedback_link_digest, token_digest(token)):
+        # Written by this version ("" for a ticket never closed) and not this token's.
+        return None
+    try:
+        return await asyncio.wait_for(feedback_link_of(resources.temporal, ticket_id, token),
+                                      timeout=resources.wait.total_seconds())
+    except TimeoutError:
+        raise Unavailable("the ticket did not answer in time; try the link again in a "
+                          "minute") from None
 
 
 async def feedback_link_of(client: Client, ticket_id: str, token: str) -> FeedbackLink | None:

@@ -7,8 +7,9 @@ patch, CURRENT_SHAPE, standing for all of ``FOLLOWED``; a run whose history lack
 (started before, or by an older worker during a deploy) asks for each patch on its own,
 as it always did, so its history replays unchanged.
 
-Once released, CURRENT_SHAPE and FOLLOWED never change: running tickets recorded that one
-marker in place of those patches. A patch added later is asked for on its own by every run.
+Once released, a shape marker and the patches it stands for never change: running tickets
+recorded that one marker in place of those patches. A later patch joins a new shape marker
+(SHAPES, newest first): a run holding an older marker asks for it on its own.
 """
 
 from __future__ import annotations
@@ -35,23 +36,38 @@ POLICY_VERSION_ATTRIBUTE = "search-attribute-policy-version"
 #: activity, not one activity each: a task and an activity less per breach.
 MESSAGES_TOGETHER = "messages-of-a-step-together"
 
+#: The projection's write is retried in bounded rounds: one that keeps failing is
+#: recorded on the ticket and tried again later, its messages go out, and the deadlines
+#: go on (``workflows.projection``).
+PROJECTION_NEVER_HOLDS = "projection-never-holds-the-clocks"
+
 #: Stands for every patch in FOLLOWED: a run that has it follows them all.
 CURRENT_SHAPE = "ticket-shape-2026-11-30"
 FOLLOWED = frozenset({CARRY_MESSAGES, SLOT_TAKEN_BY_TICKET, BACKGROUND_MESSAGES,
                       SEARCH_ATTRIBUTES_V2, POLICY_VERSION_ATTRIBUTE, MESSAGES_TOGETHER})
+#: The shape after it: FOLLOWED and the patches since.
+SHAPE_2026_12_02 = "ticket-shape-2026-12-02"
+FOLLOWED_2026_12_02 = FOLLOWED | {PROJECTION_NEVER_HOLDS}
+
+#: Newest first: the markers a run may hold, each with the patches it stands for.
+SHAPES = ((SHAPE_2026_12_02, FOLLOWED_2026_12_02), (CURRENT_SHAPE, FOLLOWED))
+ANY_SHAPE = frozenset().union(*(followed for _marker, followed in SHAPES))
 
 
 class Patches:
-    """``workflow.patched`` for one ticket run: one marker for all of FOLLOWED in a new run."""
+    """``workflow.patched`` for one ticket run: one marker for all the patches of its shape
+    in a new run (the newest of SHAPES)."""
 
     def __init__(self) -> None:
-        #: Whether this run follows CURRENT_SHAPE; asked at its first patch, so a run
-        #: replayed without that marker asks each patch after it, as its history did.
-        self._current: bool | None = None
+        #: The patches this run's shape marker stands for; asked at its first patch, so a
+        #: run replayed without that marker asks each patch after it, as its history did.
+        self._followed: frozenset[str] | None = None
 
     def __call__(self, patch_id: str) -> bool:
-        if patch_id not in FOLLOWED:
+        if patch_id not in ANY_SHAPE:
             return workflow.patched(patch_id)
-        if self._current is None:
-            self._current = workflow.patched(CURRENT_SHAPE)
-        return self._current or workflow.patched(patch_id)
+        if self._followed is None:
+            # A new run records the newest marker; a replayed one finds the one it holds.
+            self._followed = next((followed for marker, followed in SHAPES
+                                   if workflow.patched(marker)), frozenset())
+        return patch_id in self._followed or workflow.patched(patch_id)

@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
         emergency_line,
         feedback_link,
         lifecycle,
+        steps,
     )
     from sla.ticket.changes import TicketChange, change_named
     from sla.ticket.state import EmergencyCall, SlotClaim, SlotRequest, TicketState
@@ -163,11 +164,18 @@ class TicketWorkflow:
         def settled() -> bool:
             return workflow.all_handlers_finished() and not (wait_for_messages and self.delivery.in_flight)
 
+        def written() -> bool:
+            # At the end, the last row is written before the run completes (a run that
+            # continues as new carries a failing write along instead), unless it has
+            # failed for so long that it is given up (the failure stays on the result).
+            return not (wait_for_messages and self.projection.failing
+                        and not steps.given_up(self.state, workflow.now()))
+
         while True:
             await self.projection.flush()
-            if settled():
+            if settled() and written():
                 return
-            await self._wait_until(settled)
+            await self._wait_until(lambda: settled() and written())
             lifecycle.advance(self.state, workflow.now())
 
     async def _settle_before_carrying_messages(self) -> None:
@@ -187,7 +195,7 @@ class TicketWorkflow:
     async def _wait_until(self, done: Callable[[], bool]) -> None:
         """Until ``done``, the ticket changes, or its next deadline comes."""
         version = self.state.version
-        wakeup = lifecycle.next_wakeup(self.state)
+        wakeup = steps.next_wakeup(self.state)
         timeout = None
         summary = None
         if wakeup is not None:
@@ -212,7 +220,10 @@ class TicketWorkflow:
         except lifecycle.TransitionRefused as refused:
             raise ApplicationError(str(refused), type=REFUSED, non_retryable=True) from None
         version = self.state.version
-        await workflow.wait_condition(lambda: self.projection.version >= version)
+        # While the projection keeps failing, the answer comes from the workflow alone:
+        # the change is made, and the row catches up when the write succeeds again.
+        await workflow.wait_condition(
+            lambda: self.projection.version >= version or self.projection.failing)
         # What changed, not the whole ticket: the answer is kept in the history.
         return answer(self.state, workflow.now())
 

@@ -1,7 +1,9 @@
 """The page a feedback link opens: the customer rates a closed ticket without an API key.
 
 The link's token (``sla.ticket.feedback_link``) is the only credential: it is good for one ticket
-and its latest closure. A wrong token looks exactly like a missing ticket (404).
+and its latest closure. A wrong token looks exactly like a missing ticket (404), and both are
+told from the ticket's row, without asking its workflow; each address has a few tries a
+minute (``FEEDBACK_REQUESTS_PER_MINUTE``).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from api.deps import ResourcesDep, SessionDep
 from api.errors import status_of
 from api.forms import text_problem_of
 from api.routes.pages import render_page
+from api.web_auth import RequestLimiter, client_address
 from tickets.changes import Audience, ChangeKind, Rate, parse_change
-from tickets.commands import feedback_link_of, make_change
+from tickets.commands import checked_feedback_link, make_change
 from tickets.errors import Invalid, TicketError
 from workflows.messages import FeedbackLink
 
@@ -39,16 +42,41 @@ def _no_such_link() -> HTMLResponse:
                  message="This feedback link is not valid. Check that it was copied whole.")
 
 
-async def _link(resources: ResourcesDep, ticket_id: str, token: str) -> FeedbackLink | None:
-    return await feedback_link_of(resources.temporal, ticket_id, token)
+def _too_many() -> HTMLResponse:
+    return _page(status.HTTP_429_TOO_MANY_REQUESTS, link=None,
+                 message="Too many tries from your address: wait a minute, then open the link "
+                         "again.")
+
+
+def _limited(request: Request, resources: ResourcesDep) -> bool:
+    """Counts the request against its address: a link guesser is turned away, a person
+    opening and sending the form never is."""
+    limiter: RequestLimiter | None = getattr(request.app.state, "feedback_limiter", None)
+    if limiter is None:
+        limiter = request.app.state.feedback_limiter = RequestLimiter()
+    return not limiter.allow(client_address(request),
+                             resources.settings.feedback_requests_per_minute)
+
+
+async def _link(resources: ResourcesDep, session: SessionDep, ticket_id: str,
+                token: str) -> FeedbackLink | HTMLResponse:
+    """The link's standing, or the page that says why there is none."""
+    try:
+        link = await checked_feedback_link(resources, session, ticket_id, token)
+    except TicketError as error:
+        return _page(status_of(error), link=None, message=error.detail)
+    return _no_such_link() if link is None else link
 
 
 @router.get("/feedback/{ticket_id}", response_class=HTMLResponse)
-async def feedback_form(ticket_id: str, token: Token, resources: ResourcesDep) -> HTMLResponse:
+async def feedback_form(ticket_id: str, token: Token, request: Request, resources: ResourcesDep,
+                        session: SessionDep) -> HTMLResponse:
     """The rating form of a closed ticket, opened from the link in the feedback request."""
-    link = await _link(resources, ticket_id, token)
-    if link is None:
-        return _no_such_link()
+    if _limited(request, resources):
+        return _too_many()
+    link = await _link(resources, session, ticket_id, token)
+    if isinstance(link, HTMLResponse):
+        return link
     if link.status != "open":
         return _page(status.HTTP_200_OK, link=link, message=EXPLANATIONS[link.status])
     return _page(status.HTTP_200_OK, link=link, token=token, message=None)
@@ -71,6 +99,8 @@ async def submit_feedback(ticket_id: str, request: Request, resources: Resources
                           session: SessionDep) -> HTMLResponse:
     """Record the rating sent from the form: the same change, checks and once-per-closure
     rule as ``POST /tickets/{id}/feedback``."""
+    if _limited(request, resources):
+        return _too_many()
     problem = await text_problem_of(request)
     form = {key: value for key, value in (await request.form()).items()
             if isinstance(value, str)}
@@ -87,9 +117,9 @@ async def submit_feedback(ticket_id: str, request: Request, resources: Resources
         # Said before the ticket is asked anything: a bad post costs no workflow query.
         return _page(status.HTTP_422_UNPROCESSABLE_CONTENT, token=token, message=None,
                      error=error.detail, link=FeedbackLink("open", ticket_id, subject=""))
-    link = await _link(resources, ticket_id, token)
-    if link is None:
-        return _no_such_link()
+    link = await _link(resources, session, ticket_id, token)
+    if isinstance(link, HTMLResponse):
+        return link
     request_key = form.get("request_key", "")[:200]
     try:
         await make_change(resources, session, ticket_id, change,

@@ -157,7 +157,7 @@ async def acknowledge_page(ticket_id: str, level: Annotated[int, Path(ge=1, le=5
 async def agree_update_interval(ticket_id: str, request: AgreeUpdateInterval,
                                 resources: ResourcesDep, session: SessionDep, caller: Staff,
                                 request_key: RequestKey = None) -> TicketPublic:
-    """The update interval agreed with the customer for this ticket (1 minute to 30 days)."""
+    """The update interval agreed with the customer for this ticket (1 minute to 90 days)."""
     return await _apply(resources, session, ticket_id, request, caller, request_key)
 
 

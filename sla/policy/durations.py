@@ -14,6 +14,13 @@ _ISO = re.compile(
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
+#: No deadline of a support policy is shorter than a second or longer than a year; beyond
+#: either a duration is a typo, and a huge one would overflow a timer's arithmetic inside
+#: a running ticket. Narrower bounds where a field needs them (an update interval).
+SHORTEST_DURATION = timedelta(seconds=1)
+LONGEST_DURATION = timedelta(days=366)
+
+
 class DurationError(ValueError):
     """A duration string that cannot be read; the message says what is accepted."""
 
@@ -22,7 +29,8 @@ def parse_duration(text: str) -> timedelta:
     """Read ``90s``, ``15m``, ``4h``, ``2d``, ``1w`` or an ISO-8601 duration such as ``PT1H30M``.
 
     Zero and negative durations are refused: a deadline that is already due at
-    creation is always a policy mistake.
+    creation is always a policy mistake. So is one outside SHORTEST_DURATION and
+    LONGEST_DURATION.
     """
     if not isinstance(text, str):
         raise DurationError(f"expected a duration string like '30m', got {text!r}")
@@ -45,6 +53,11 @@ def parse_duration(text: str) -> timedelta:
         )
     if seconds <= 0:
         raise DurationError(f"{text!r} must be longer than zero")
+    # Compared as numbers first: timedelta() itself overflows on the largest of them.
+    if not SHORTEST_DURATION.total_seconds() <= seconds <= LONGEST_DURATION.total_seconds():
+        raise DurationError(f"{text!r} is out of bounds: a duration is between "
+                            f"{format_duration(SHORTEST_DURATION)} and "
+                            f"{format_duration(LONGEST_DURATION)}")
     return timedelta(seconds=seconds)
 
 

@@ -182,7 +182,7 @@ class UpdateIntervalChange(TicketChange):
     author: str
 
     def refusal(self, state: TicketState) -> str | None:
-        return lifecycle.refusal_set_update_interval(state)
+        return lifecycle.refusal_set_update_interval(state, self.seconds)
 
     def apply(self, state: TicketState, now: datetime) -> None:
         lifecycle.set_update_interval(state, now, self.seconds, self.author)

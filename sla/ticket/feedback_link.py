@@ -24,6 +24,18 @@ def feedback_token(state: TicketState, closure: int) -> str:
     return hmac.new(state.feedback_secret.encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
+def token_digest(token: str) -> str:
+    """What the database keeps of a link's token: enough to check one, not to make one."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def latest_link_digest(state: TicketState) -> str | None:
+    """The digest of the latest closure's link (None: never closed)."""
+    if not state.feedback_secret or not state.closures:
+        return None
+    return token_digest(feedback_token(state, state.closures))
+
+
 def link_status(state: TicketState, token: str) -> LinkStatus:
     """What a feedback link is good for now."""
     if not state.feedback_secret or not state.closures:

@@ -152,15 +152,30 @@ def workaround_in_place(state: TicketState, now: datetime, author: str) -> None:
            "a workaround is in place: updates are no longer timed until resolution")
 
 
-def refusal_set_update_interval(state: TicketState) -> str | None:
+#: An agreed update interval shorter than this would page the team all day; longer than
+#: the longest target any policy states (Keybe's 48 h study, 360dialog's 48 h) by far is a
+#: typo. Both are the product's bounds, not a document's. Held here too, not only at the
+#: doors: a message from any client (an older API, a script on Temporal) is bounded, so a
+#: zero or an overflowing interval can never reach a timer.
+SHORTEST_UPDATE_INTERVAL = timedelta(minutes=1)
+LONGEST_UPDATE_INTERVAL = timedelta(days=90)
+
+
+def refusal_set_update_interval(state: TicketState, seconds: float | None = None) -> str | None:
     if state.status == TicketStatus.CLOSED:
         return "the ticket is closed"
+    shortest = SHORTEST_UPDATE_INTERVAL.total_seconds()
+    longest = LONGEST_UPDATE_INTERVAL.total_seconds()
+    # Written so that NaN is refused too (every comparison with it is false).
+    if seconds is not None and not shortest <= seconds <= longest:
+        return (f"an update interval is between {format_duration(SHORTEST_UPDATE_INTERVAL)} "
+                f"and {format_duration(LONGEST_UPDATE_INTERVAL)}")
     return None
 
 
 def set_update_interval(state: TicketState, now: datetime, seconds: float, author: str) -> None:
     """The update interval agreed with the customer; a running update clock restarts on it."""
-    advance_unless_refused(state, now, lambda: refusal_set_update_interval(state))
+    advance_unless_refused(state, now, lambda: refusal_set_update_interval(state, seconds))
     state.update_interval_seconds = seconds
     record(state, now, TimelineKind.UPDATE_INTERVAL_AGREED, f"agent:{author}",
            f"updates every {format_duration(timedelta(seconds=seconds))}")

@@ -170,6 +170,20 @@ class EmergencyState:
 
 
 @dataclass
+class StepFailure:
+    """A workflow step that keeps failing (``sla.ticket.steps``): the ticket goes on serving
+    its deadlines meanwhile, and the step is tried again at ``retry_at``."""
+
+    step: str
+    #: The latest error, bounded (``steps.ERROR_LENGTH``).
+    error: str
+    since: datetime
+    retry_at: datetime
+    #: Rounds failed so far (each round is a few attempts of the step's own retry policy).
+    rounds: int = 1
+
+
+@dataclass
 class TicketState:
     details: TicketDetails
     plan: PlanSnapshot
@@ -212,6 +226,8 @@ class TicketState:
     feedback_secret: str = ""
     #: Coverage now (None: not needed); while not covered, the clocks are held.
     coverage: Coverage | None = None
+    #: A step that keeps failing (None: every step succeeds); never bumps ``version``.
+    failing_step: StepFailure | None = None
 
     @property
     def ticket_id(self) -> str:

@@ -8,11 +8,13 @@ from datetime import datetime
 from sla.policy.snapshot import Contact
 from sla.ticket.clocks import COMMITMENT
 from sla.ticket.deadlines import next_due
+from sla.ticket.feedback_link import latest_link_digest
 from sla.ticket.state import (
     Coverage,
     EmergencyCall,
     EmergencyState,
     Feedback,
+    StepFailure,
     TicketDetails,
     TicketState,
     TimelineEntry,
@@ -91,6 +93,10 @@ class TicketView:
     recommendations_only: bool = False
     #: Intake fields the policy asks for that the request lacked ("intake incomplete").
     intake_missing: list[str] = field(default_factory=list)
+    #: A workflow step that keeps failing (the database write): why, since when, next try.
+    failing_step: StepFailure | None = None
+    #: SHA-256 of the latest closure's feedback-link token, for the projection.
+    feedback_link_digest: str | None = None
 
 
 def view(state: TicketState, now: datetime) -> TicketView:
@@ -142,6 +148,10 @@ def view(state: TicketState, now: datetime) -> TicketView:
         duplicates=list(state.duplicates),
         possible_duplicate_of=details.possible_duplicate_of,
         intake_missing=list(details.intake_missing),
+        failing_step=state.failing_step,
+        # "" once written by this version: the ticket has never closed (None is a row
+        # written before the digest existed).
+        feedback_link_digest=latest_link_digest(state) or "",
         policy_name=state.plan.policy_name,
         policy_hash=state.plan.policy_hash,
         held_notices=[
@@ -225,6 +235,11 @@ def current_details(state: TicketState) -> str:
         acknowledged = (f", acknowledged by {emergency.acknowledged_by}"
                         if emergency.acknowledged_by else "")
         lines.append(f"- paging: level {emergency.page_level}{acknowledged}")
+    failing = state.failing_step
+    if failing is not None:
+        lines += ["", f"**{failing.step} failing** since {failing.since:%Y-%m-%d %H:%M} UTC "
+                  f"({failing.rounds} rounds; next try {failing.retry_at:%H:%M} UTC): "
+                  f"{failing.error[:200]}"]
     if state.last_event:
         lines += ["", f"last event: {state.last_event}"]
     return "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx
@@ -157,6 +158,33 @@ async def test_a_permanent_failure_is_recorded_and_not_retried(
     assert "550" in (rows[0].last_error or "") and "invalid 'To' number" in (rows[1].last_error or "")
     assert attempts(sessions) == [(1, "failed"), (1, "failed")]
     assert recorder.received == [] and provider_recorder.messages == []
+
+
+async def test_a_subject_with_line_breaks_is_sent_on_one_line(
+    sessions: SessionFactory, ticket: str, smtp: tuple[SmtpRecorder, int]
+) -> None:
+    recorder, port = smtp
+    activities = NotificationActivities(sessions, router(smtp_port=port))
+    broken = replace(message("email"), subject="[TCK-1] Bounces\u2028from\rme\x85too\x00")
+    assert await ActivityEnvironment().run(activities.send_notification, broken) == "sent"
+    [mail] = recorder.received
+    assert mail["Subject"] == "[TCK-1] Bounces from me too"
+
+
+async def test_a_message_that_cannot_be_composed_fails_for_good_at_once(
+    sessions: SessionFactory, ticket: str, smtp: tuple[SmtpRecorder, int]
+) -> None:
+    recorder, port = smtp
+    activities = NotificationActivities(sessions, router(smtp_port=port))
+    # An address with a line break in it (an older import, say) cannot go in a To header.
+    injected = replace(TESS, email="tess@example.com\nBcc: mallory@evil.test")
+    outcome = await ActivityEnvironment().run(activities.send_notification,
+                                              message("email", recipient=injected))
+    assert outcome == "failed"
+    [row] = outbox(sessions)
+    assert row.status == "failed" and "cannot be composed" in (row.last_error or "")
+    assert attempts(sessions) == [(1, "failed")]
+    assert recorder.received == []
 
 
 async def test_a_transient_failure_is_retried(

@@ -20,7 +20,8 @@ from sla.policy.durations import DurationError, format_duration, parse_duration
         ("PT1H30M", timedelta(minutes=90)),
         ("P2D", timedelta(days=2)),
         ("P1DT12H", timedelta(hours=36)),
-        ("pt0.5s", timedelta(milliseconds=500)),
+        ("pt1.5s", timedelta(milliseconds=1500)),
+        ("366d", timedelta(days=366)),
     ],
 )
 def test_accepted_forms(text: str, expected: timedelta) -> None:
@@ -32,6 +33,14 @@ def test_refused_forms_say_what_is_accepted(text: str) -> None:
     with pytest.raises(DurationError) as caught:
         parse_duration(text)
     assert repr(text) in str(caught.value)
+
+
+@pytest.mark.parametrize("text", ["0.0000001s", "0.5s", "367d", "1000000w", "99999999999w",
+                                  "P9999999999999D", "1" * 400 + "s"])
+def test_a_duration_out_of_bounds_is_refused_naming_them(text: str) -> None:
+    with pytest.raises(DurationError) as caught:
+        parse_duration(text)
+    assert "between 1s and 366d" in str(caught.value)
 
 
 @pytest.mark.parametrize(
