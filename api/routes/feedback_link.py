@@ -68,7 +68,12 @@ async def _link(resources: ResourcesDep, session: SessionDep, ticket_id: str,
     return _no_such_link() if link is None else link
 
 
-@router.get("/feedback/{ticket_id}", response_class=HTMLResponse)
+#: Said in the OpenAPI document: an address past its share is turned away.
+_LIMITED = {429: {"description": "Too many feedback-page requests from this address in a "
+                                 "minute (FEEDBACK_REQUESTS_PER_MINUTE)"}}
+
+
+@router.get("/feedback/{ticket_id}", response_class=HTMLResponse, responses=_LIMITED)
 async def feedback_form(ticket_id: str, token: Token, request: Request, resources: ResourcesDep,
                         session: SessionDep) -> HTMLResponse:
     """The rating form of a closed ticket, opened from the link in the feedback request."""
@@ -94,7 +99,8 @@ _FORM_SCHEMA = {"requestBody": {"required": True, "content": {
         }}}}}}
 
 
-@router.post("/feedback/{ticket_id}", response_class=HTMLResponse, openapi_extra=_FORM_SCHEMA)
+@router.post("/feedback/{ticket_id}", response_class=HTMLResponse, openapi_extra=_FORM_SCHEMA,
+             responses=_LIMITED)
 async def submit_feedback(ticket_id: str, request: Request, resources: ResourcesDep,
                           session: SessionDep) -> HTMLResponse:
     """Record the rating sent from the form: the same change, checks and once-per-closure
