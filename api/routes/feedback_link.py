@@ -8,7 +8,7 @@ minute (``FEEDBACK_REQUESTS_PER_MINUTE``).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import HTMLResponse
@@ -69,7 +69,7 @@ async def _link(resources: ResourcesDep, session: SessionDep, ticket_id: str,
 
 
 #: Said in the OpenAPI document: an address past its share is turned away.
-_LIMITED = {429: {"description": "Too many feedback-page requests from this address in a "
+_LIMITED: dict[int | str, dict[str, Any]] = {429: {"description": "Too many feedback-page requests from this address in a "
                                  "minute (FEEDBACK_REQUESTS_PER_MINUTE)"}}
 
 
