@@ -69,8 +69,9 @@ async def _link(resources: ResourcesDep, session: SessionDep, ticket_id: str,
 
 
 #: Said in the OpenAPI document: an address past its share is turned away.
-_LIMITED: dict[int | str, dict[str, Any]] = {429: {"description": "Too many feedback-page requests from this address in a "
-                                 "minute (FEEDBACK_REQUESTS_PER_MINUTE)"}}
+_LIMITED: dict[int | str, dict[str, Any]] = {429: {
+    "description": "Too many feedback-page requests from this address in a minute "
+                   "(FEEDBACK_REQUESTS_PER_MINUTE)"}}
 
 
 @router.get("/feedback/{ticket_id}", response_class=HTMLResponse, responses=_LIMITED)
