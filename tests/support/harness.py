@@ -18,8 +18,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pytest
 from sqlmodel import select
-from temporalio.client import WorkflowFailureError, WorkflowHandle
+from temporalio.client import WorkflowFailureError, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
@@ -36,7 +38,7 @@ from store.db import SessionFactory
 from store.models import Customer, OutboxMessage, Ticket, TimelineEvent
 from worker import build_worker
 from workflows.messages import TicketChange, TicketWorkflowInput
-from workflows.ticket import TicketWorkflow
+from workflows.ticket import REFUSED, TicketWorkflow
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_POLICY = load_policy(ROOT / "policies" / "default.toml")
@@ -228,3 +230,13 @@ async def send(handle: WorkflowHandle[Any, Any], change: TicketChange) -> Ticket
     """Send a change as any client does: under its update's name (``sla.ticket.changes``)."""
     view: TicketView = await handle.execute_update(change.update, change, result_type=TicketView)
     return view
+
+
+async def refusal_of(call: Awaitable[object]) -> str:
+    """The reason a ticket's workflow gives for refusing an update (never retried)."""
+    with pytest.raises(WorkflowUpdateFailedError) as caught:
+        await call
+    cause = caught.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == REFUSED
+    assert cause.non_retryable
+    return cause.message

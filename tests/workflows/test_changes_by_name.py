@@ -6,23 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from temporalio.api.history.v1 import HistoryEvent
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
 
-from tests.support.harness import Harness, send
+from tests.support.harness import Harness, refusal_of, send
 from workflows.messages import AgentResponse
-from workflows.ticket import REFUSED
-
-
-async def refusal(call: object) -> str:
-    with pytest.raises(WorkflowUpdateFailedError) as caught:
-        await call  # type: ignore[misc]
-    cause = caught.value.cause
-    assert isinstance(cause, ApplicationError) and cause.type == REFUSED
-    assert cause.non_retryable
-    return cause.message
 
 
 def update_names_in_history(events: list[HistoryEvent]) -> list[str]:
@@ -35,10 +22,10 @@ async def test_a_change_the_worker_does_not_know_is_refused_and_the_clocks_go_on
         harness: Harness) -> None:
     handle = await harness.start("major")
     # An API newer than its workers sends a change they have never heard of.
-    reason = await refusal(handle.execute_update("reject_resolution", {"reason": "no"},
+    reason = await refusal_of(handle.execute_update("reject_resolution", {"reason": "no"},
                                                  result_type=object))
     assert reason == "this ticket takes no change called 'reject_resolution'"
-    reason = await refusal(handle.execute_update("respond", {"author": "ana"},
+    reason = await refusal_of(handle.execute_update("respond", {"author": "ana"},
                                                  result_type=object))
     assert reason.startswith("not a respond change:")
     # Neither entered the history; the first-response clock still warns at 75 %.

@@ -6,10 +6,9 @@ from datetime import timedelta
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
 
 from sla.policy.snapshot import Contact
-from tests.support.harness import Harness, send
+from tests.support.harness import Harness, refusal_of, send
 from workflows.messages import (
     AgentResponse,
     Confirmation,
@@ -19,15 +18,6 @@ from workflows.messages import (
     ResolutionProposal,
     StatusChange,
 )
-from workflows.ticket import REFUSED
-
-
-async def refused(call: object) -> str:
-    with pytest.raises(WorkflowUpdateFailedError) as caught:
-        await call  # type: ignore[misc]
-    cause = caught.value.cause
-    assert isinstance(cause, ApplicationError) and cause.type == REFUSED
-    return cause.message
 
 
 async def test_customer_confirmation_closes_the_ticket(harness: Harness) -> None:
@@ -91,17 +81,17 @@ async def test_customer_reply_to_a_proposed_resolution_reopens_work(harness: Har
 
 async def test_illegal_updates_are_refused_with_a_reason(harness: Harness) -> None:
     handle = await harness.start("minor")
-    assert "only a proposed resolution can be confirmed" in await refused(
+    assert "only a proposed resolution can be confirmed" in await refusal_of(
         send(handle, Confirmation()))
-    assert "already open" in await refused(
+    assert "already open" in await refusal_of(
         send(handle, StatusChange("open", "ana")))
-    assert "can be reopened" in await refused(
+    assert "can be reopened" in await refusal_of(
         send(handle, Reopen("customer")))
     await send(handle, ResolutionProposal("ana", "Fix"))
     await send(handle, Confirmation())
-    assert "closed" in await refused(
+    assert "closed" in await refusal_of(
         send(handle, AgentResponse("ana", "one more thing")))
-    assert "closed" in await refused(
+    assert "closed" in await refusal_of(
         send(handle, CustomerReply("hello?")))
     # Refused updates leave no trace in the history-driven timeline.
     assert harness.kinds(handle.id) == [
