@@ -88,6 +88,12 @@ async def change(ticket_id: str, action: str, actor: str, pairs: list[str],
           f"{view.escalation_level}" + (f", next due {view.next_due_clock} at "
                                         f"{view.next_due_at:%Y-%m-%d %H:%M} UTC"
                                         if view.next_due_at else ""))
+    failing = view.failing_step
+    if failing is not None:
+        # A retry answers before its try ends: the ticket's page shows how the try went.
+        print(f"{failing.step} failing since {failing.since:%Y-%m-%d %H:%M} UTC "
+              f"({failing.rounds} rounds, next try {failing.retry_at:%H:%M} UTC): "
+              f"{failing.error}")
     for item in changed.masked:
         print(f"masked in {item.field}: {item.kind} ({item.masked})")
     return 0

@@ -149,6 +149,8 @@ class TimelineKind(StrEnum):
     NOTICE_CANCELLED = "notice_cancelled"
     MESSAGE_FAILED = "message_failed"
     MESSAGE_UNDELIVERABLE = "message_undeliverable"
+    # A failing step (``sla.ticket.steps``): an operator asked for its next try now.
+    STEP_RETRY_ASKED = "step_retry_asked"
 
 
 class DeliveryStatus(StrEnum):

@@ -42,6 +42,7 @@ from workflows.messages import (
     ResolutionProposal,
     SeverityChange,
     StatusChange,
+    StepRetry,
     TypeChange,
     UpdateIntervalChange,
 )
@@ -64,6 +65,7 @@ class ChangeKind(StrEnum):
     COVER = "cover"
     DUPLICATE = "duplicate"
     RATE = "rate"
+    RETRY = "retry"
 
 
 class Audience(StrEnum):
@@ -293,12 +295,24 @@ class Rate(Change):
                              token=self.token)
 
 
+class RetryStep(Change):
+    """A failing step (the ticket's database write, say) tried again now, once its cause
+    is fixed, instead of after its pause."""
+
+    action = ChangeKind.RETRY
+    actor_field = "by"
+    by: Name = Field(description="The operator who fixed the cause.")
+
+    def message(self, scrub: Scrubber) -> StepRetry:
+        return StepRetry(actor=self.by)
+
+
 #: Every change by the name its form posts to.
 CHANGES: dict[ChangeKind, type[Change]] = {
     change.action: change for change in (
         Respond, Reply, SetStatus, ProposeResolution, Confirm, ReopenTicket, LogCallback,
         Acknowledge, AgreeUpdateInterval, ChangeSeverity, ChangeType, Cover,
-        DecideDuplicate, Rate)
+        DecideDuplicate, Rate, RetryStep)
 }
 
 

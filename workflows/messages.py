@@ -18,6 +18,7 @@ from sla.ticket.changes import (
     ResolutionProposal,
     SeverityChange,
     StatusChange,
+    StepRetry,
     TicketChange,
     TypeChange,
     UpdateIntervalChange,
@@ -29,7 +30,7 @@ from sla.ticket.state import Coverage, SlotClaim, TicketDetails, TicketState
 __all__ = [
     "AgentResponse", "CallbackReport", "Confirmation", "CustomerReply", "FeedbackGiven",
     "PageAcknowledgement", "PlanChange", "Reopen", "ResolutionProposal", "SeverityChange",
-    "StatusChange", "TicketChange", "TypeChange", "UpdateIntervalChange",
+    "StatusChange", "StepRetry", "TicketChange", "TypeChange", "UpdateIntervalChange",
 ]
 
 

@@ -26,6 +26,7 @@ from tickets.changes import (
     ReopenTicket,
     Reply,
     Respond,
+    RetryStep,
     SetStatus,
 )
 from tickets.commands import make_change
@@ -94,6 +95,16 @@ async def decide_duplicate(ticket_id: str, request: DecideDuplicate, resources: 
     """Confirm that a possible duplicate is the same problem as the ticket it looks like
     (its clocks end; both timelines record the link) or reject the link (it keeps its
     clocks). 409 when the ticket is not a suspected duplicate."""
+    return await _apply(resources, session, ticket_id, request, caller, request_key)
+
+
+@router.post("/{ticket_id}/retries", response_model=TicketPublic)
+async def retry_failing_step(ticket_id: str, request: RetryStep, resources: ResourcesDep,
+                             session: SessionDep, caller: Staff,
+                             request_key: RequestKey = None) -> TicketPublic:
+    """Try the ticket's failing step (its database write, say) again now, once its cause is
+    fixed, instead of after its pause; ``failing_step`` in the answer says how that went
+    so far. 409 when no step is failing."""
     return await _apply(resources, session, ticket_id, request, caller, request_key)
 
 

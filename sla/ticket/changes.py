@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from sla.policy.snapshot import PlanSnapshot
-from sla.ticket import emergency_line, feedback, lifecycle, retarget
+from sla.ticket import emergency_line, feedback, lifecycle, retarget, steps
 from sla.ticket.state import TicketState
 
 
@@ -243,3 +243,17 @@ class FeedbackGiven(TicketChange):
 
     def apply(self, state: TicketState, now: datetime) -> None:
         feedback.record_feedback(state, now, self.rating, self.comment, self.token)
+
+
+@dataclass
+class StepRetry(TicketChange):
+    """A failing step (the projection's write, say) tried again now, its cause fixed."""
+
+    update = "retry_step"
+    actor: str
+
+    def refusal(self, state: TicketState) -> str | None:
+        return steps.refusal_retry(state)
+
+    def apply(self, state: TicketState, now: datetime) -> None:
+        steps.retry_now(state, now, self.actor)

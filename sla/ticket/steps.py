@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sla.ticket import deadlines
+from sla.ticket import deadlines, records
 from sla.ticket.deadlines import Wakeup
 from sla.ticket.state import StepFailure, TicketState
-from sla.vocabulary import WorkflowStep
+from sla.vocabulary import TimelineKind, WorkflowStep
 
 #: The pause before the first retry round, doubled every round up to LONGEST_PAUSE: a
 #: database back within a minute is written within a minute; one that refuses the data
@@ -62,3 +62,22 @@ GIVE_UP_AFTER = timedelta(days=7)
 def given_up(state: TicketState, now: datetime) -> bool:
     failing = state.failing_step
     return failing is not None and now - failing.since >= GIVE_UP_AFTER
+
+
+NOTHING_FAILING = "no step of this ticket is failing: there is nothing to retry"
+
+
+def refusal_retry(state: TicketState) -> str | None:
+    return NOTHING_FAILING if state.failing_step is None else None
+
+
+def retry_now(state: TicketState, now: datetime, actor: str) -> None:
+    """An operator fixed the cause (the database is back, say): the failing step is tried
+    again at once instead of after its pause. A change of its own (it is on the timeline),
+    so the workflow wakes for it; the step's own outcome shows on the ticket as before."""
+    failing = state.failing_step
+    assert failing is not None, "refused by refusal_retry"
+    failing.retry_at = now
+    records.record(state, now, TimelineKind.STEP_RETRY_ASKED, actor,
+                   f"{failing.step} tried again now (failing since "
+                   f"{failing.since:%Y-%m-%d %H:%M} UTC, {failing.rounds} rounds)")

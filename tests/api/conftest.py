@@ -8,12 +8,14 @@ register them (no operator service), so no ticket could start on it through the 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 import pytest_asyncio
 
+import config
 from api.main import create_app
 from api.metrics import ApiMetrics
 from sla.policy.loading import load_policy
@@ -48,3 +50,18 @@ async def api(dev_server: DevServer, tmp_path: Path) -> AsyncIterator[InProcessA
         stop.set()
         await worker
         engine.dispose()
+
+
+@pytest.fixture
+def shell_settings(api: InProcessApi, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The command reads its settings from the environment, as on the server."""
+    settings = api.settings
+    for name, value in {"DATABASE_URL": settings.database_url,
+                        "TEMPORAL_ADDRESS": str(settings.temporal_address),
+                        "TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
+                        "SLA_POLICY_FILE": str(settings.sla_policy_file),
+                        "WORKER_WAIT_SECONDS": "10"}.items():
+        monkeypatch.setenv(name, value)
+    config.get_settings.cache_clear()
+    yield
+    config.get_settings.cache_clear()

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -126,6 +127,15 @@ class Callers:
                 "contact_email": f"s{self.made}@stranger.example", "description": "down"})
             assert response.is_success, response.text
             return str(response.json()["ticket_id"])
+        if state == "failing":
+            # The database refuses this ticket's row from its next write on.
+            ticket_id = await self.open()
+            with self.engine.begin() as connection:
+                connection.execute(text(
+                    f"CREATE TRIGGER refuse_{ticket_id.replace('-', '_')} BEFORE UPDATE ON "
+                    f"ticket WHEN OLD.id = '{ticket_id}' BEGIN SELECT RAISE(ABORT, 'full'); END"))
+            await self.call(f"/tickets/{ticket_id}/replies", {"body": "more"})
+            return ticket_id
         assert state in ("open", "called", "proposed", "closed"), f"no way to make {state!r}"
         ticket_id = await self.open()
         if state == "called":

@@ -4,28 +4,10 @@ through the ticket's workflow."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-import config
 from cli import tickets as tickets_cli
 from tests.support.in_process import InProcessApi
-
-
-@pytest.fixture
-def shell_settings(api: InProcessApi, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The command reads its settings from the environment, as on the server."""
-    settings = api.settings
-    for name, value in {"DATABASE_URL": settings.database_url,
-                        "TEMPORAL_ADDRESS": str(settings.temporal_address),
-                        "TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
-                        "SLA_POLICY_FILE": str(settings.sla_policy_file),
-                        "WORKER_WAIT_SECONDS": "10"}.items():
-        monkeypatch.setenv(name, value)
-    config.get_settings.cache_clear()
-    yield
-    config.get_settings.cache_clear()
 
 
 async def test_the_cli_makes_a_change_with_the_same_checks(

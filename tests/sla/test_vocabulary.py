@@ -21,7 +21,16 @@ from typing import Any, Literal, Union, get_args, get_origin
 from sla.policy.fields import CLOCK_KEYS, ClockKey, DeliveryChannel
 from sla.policy.loading import load_policy
 from sla.policy.snapshot import SEVERITIES, TICKET_CHANNELS, TICKET_TYPES, Contact
-from sla.ticket import coverage, duplicate_review, emergency_line, feedback, lifecycle, records, retarget
+from sla.ticket import (
+    coverage,
+    duplicate_review,
+    emergency_line,
+    feedback,
+    lifecycle,
+    records,
+    retarget,
+    steps,
+)
 from sla.ticket.state import STATUSES, Coverage, EmergencyCall, TicketDetails, TicketState
 from sla.vocabulary import (
     STATUS_KINDS,
@@ -38,6 +47,7 @@ from sla.vocabulary import (
     TicketStatus,
     TicketType,
     TimelineKind,
+    WorkflowStep,
     not_delivered_kind,
     status_kind,
 )
@@ -155,6 +165,8 @@ def lived_ticket(state: TicketState) -> TicketState:
     lifecycle.customer_reply(state, at + timedelta(minutes=5), "logs attached")
     retarget.change_severity(state, at + timedelta(minutes=6), Severity.MAJOR, "ana")
     retarget.change_type(state, at + timedelta(minutes=7), TicketType.CONFIGURATION, "ana")
+    steps.step_failed(state, WorkflowStep.RECORD_TICKET, "database is locked", at)
+    steps.retry_now(state, at + timedelta(minutes=8), "ops")
     at += timedelta(minutes=10)
     emergency_line.record_call(state, at, EmergencyCall(
         call_id="CA-1", taken_at=at, source="intake", company_name="Acme", contact_name="Rita",

@@ -70,6 +70,7 @@ ROUTES: list[Row] = [
     Row("POST", "/tickets/{ticket_id}/coverage", STAFF, {"by": "a"}, "uncovered"),
     Row("POST", "/tickets/{ticket_id}/duplicate", STAFF, {"decision": "reject", "author": "a"},
         "possible_duplicate"),
+    Row("POST", "/tickets/{ticket_id}/retries", STAFF, {"by": "a"}, "failing"),
     Row("POST", "/customers/{customer_id}/plan", ADMIN, {"plan": "fast"}),
     Row("POST", "/customers/{customer_id}/contracts", ADMIN, {
         "kind": "slots", "tier": "fast", "months": 1, "slots": 1, "starts_at": "2026-01-01"}),
