@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sla.ticket.bounds import CALLS_KEPT, PAGES_KEPT
 from sla.ticket.state import EmergencyCall
 from sla.vocabulary import ClockState, DeliveryStatus, Severity, TicketStatus, TicketType
 from store.models import CustomerBase
@@ -86,21 +87,27 @@ class HeldNoticePublic(BaseModel):
 
 
 class PagePublic(BaseModel):
+    """One contact paged at one level: who, by name and role (their addresses are the
+    plan's)."""
+
     level: int
-    contact: ContactPublic
+    contact_name: str
+    contact_role: str
     at: datetime
 
 
 class EmergencyPublic(BaseModel):
     """Calls to the emergency line, the callback owed and the pages sent for it."""
 
-    calls: list[EmergencyCall]
+    calls: list[EmergencyCall] = Field(description=f"The latest calls (up to {CALLS_KEPT}).")
+    calls_taken: int = Field(description="Every call taken on this ticket, counted.")
     callback_made_at: datetime | None
     callback_outcome: str | None
     callback_by: str | None
     page_level: int
     next_page_at: datetime | None
-    pages: list[PagePublic]
+    pages: list[PagePublic] = Field(description=f"The latest pages (up to {PAGES_KEPT}).")
+    pages_sent: int = Field(description="Every page sent for this ticket, counted.")
     acknowledged_level: int | None
     acknowledged_by: str | None
     acknowledged_at: datetime | None

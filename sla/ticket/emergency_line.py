@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sla.ticket import bounds
 from sla.ticket.clocks import Clock
 from sla.ticket.deadlines import advance
 from sla.ticket.lifecycle import (
@@ -35,7 +36,9 @@ def record_call(state: TicketState, now: datetime, call: EmergencyCall) -> None:
     emergency = emergency_of(state)
     if any(known.call_id == call.call_id for known in emergency.calls):
         return
+    emergency.calls_taken = max(emergency.calls_taken, len(emergency.calls)) + 1
     emergency.calls.append(call)
+    bounds.keep_last(emergency.calls, bounds.CALLS_KEPT)
     record(state, now, TimelineKind.EMERGENCY_CALL, f"caller:{call.contact_name}",
            f"{call.source} call from {call.contact_name} ({call.company_name}, "
            f"{call.contact_phone}, {call.contact_email}): {call.description}")

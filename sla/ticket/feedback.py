@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sla.ticket import bounds
 from sla.ticket.feedback_link import given_feedback, link_status
 from sla.ticket.lifecycle import advance_unless_refused
 from sla.ticket.records import record
@@ -39,6 +40,7 @@ def record_feedback(state: TicketState, now: datetime, rating: int, comment: str
     advance_unless_refused(state, now, lambda: refusal_feedback(state, rating, token))
     state.feedback.append(Feedback(closure=state.closures, rating=rating, comment=comment,
                                    at=now))
+    bounds.keep_last(state.feedback, bounds.FEEDBACK_KEPT)
     # The rating goes on the entry as a number: reports count it, never the words.
     record(state, now, TimelineKind.FEEDBACK, "customer",
            f"rated {rating}/5" + (f": {comment}" if comment else ""), rating=rating)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sla.policy.durations import format_duration
 from sla.policy.snapshot import Contact, PlanSnapshot
 from sla.policy.targets import TargetSpec, start_clock
+from sla.ticket import bounds
 from sla.ticket.deadlines import CLOCK_LABELS, Wakeup, advance, next_due, next_wakeup
 from sla.ticket.feedback_link import ask_for_feedback
 from sla.ticket.records import change_status, close, hold_while_not_covered, record, tell_customer
@@ -196,12 +197,14 @@ def customer_reply(state: TicketState, now: datetime, body: str, message_id: str
     A reply whose email Message-ID was already recorded (a redelivered mail) changes nothing.
     """
     refuse_if(refusal_customer_reply(state))
-    if message_id and message_id in state.received_messages:
+    key = bounds.message_key(message_id) if message_id else ""
+    if message_id and (key in state.received_messages or message_id in state.received_messages):
         return
     advance(state, now)
     refuse_if(refusal_customer_reply(state))
     if message_id:
-        state.received_messages.append(message_id)
+        state.received_messages.append(key)
+        bounds.keep_last(state.received_messages, bounds.MESSAGES_KEPT)
     record(state, now, TimelineKind.CUSTOMER_REPLY, "customer", body)
     if state.status in (TicketStatus.WAITING_ON_CUSTOMER, TicketStatus.RESOLUTION_PROPOSED):
         _back_to_open(state, now, "the customer replied")
@@ -371,6 +374,8 @@ def link_duplicate(state: TicketState, now: datetime, ticket_id: str) -> None:
     """A later ticket for the same problem is linked here (once)."""
     if ticket_id in state.duplicates:
         return
+    state.duplicates_linked = max(state.duplicates_linked, len(state.duplicates)) + 1
     state.duplicates.append(ticket_id)
+    bounds.keep_last(state.duplicates, bounds.DUPLICATES_KEPT)
     record(state, now, TimelineKind.DUPLICATE_LINKED, "system",
            f"{ticket_id} was opened for this problem")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sla.policy.snapshot import Contact
+from sla.ticket import bounds
 from sla.ticket.records import facts, notify, record
 from sla.ticket.state import EmergencyState, Page, TicketState
 from sla.vocabulary import ClockName, NoticeKind, TimelineKind
@@ -37,7 +38,10 @@ def page(state: TicketState, at: datetime, level: int, reason: str) -> None:
     emergency = emergency_of(state)
     targets = page_targets(state, level)
     for contact in targets:
-        emergency.pages.append(Page(level=level, contact=contact, at=at))
+        emergency.pages_sent = max(emergency.pages_sent, len(emergency.pages)) + 1
+        emergency.pages.append(Page(level=level, at=at, contact_name=contact.name,
+                                    contact_role=contact.role))
+        bounds.keep_last(emergency.pages, bounds.PAGES_KEPT)
         notify(state, at, NoticeKind.PAGE, contact,
                f"[{state.ticket_id}] EMERGENCY: {reason}",
                f"Ticket {state.ticket_id} ({state.details.subject}): {reason}. "

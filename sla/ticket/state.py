@@ -147,15 +147,28 @@ class EmergencyCall:
 
 @dataclass
 class Page:
+    """One contact paged at one level. It names its contact, whose addresses are the
+    plan's (``PlanSnapshot.escalation``, ``on_call``): the state keeps no copy of them."""
+
     level: int
-    contact: Contact
     at: datetime
+    contact_name: str = ""
+    contact_role: str = ""
+    #: The whole contact, as pages recorded before they named it held it (None since).
+    contact: Contact | None = None
+
+    def __post_init__(self) -> None:
+        if self.contact is not None:
+            self.contact_name = self.contact_name or self.contact.name
+            self.contact_role = self.contact_role or self.contact.role
+            self.contact = None
 
 
 @dataclass
 class EmergencyState:
     """Calls, the callback owed for them, and the paging when it is missed."""
 
+    #: The latest calls (``bounds.CALLS_KEPT``); ``calls_taken`` counts them all.
     calls: list[EmergencyCall] = field(default_factory=list)
     callback_made_at: datetime | None = None
     callback_outcome: str | None = None
@@ -163,10 +176,13 @@ class EmergencyState:
     #: Level paged last (0: nobody paged); paging stops at acknowledgement or callback.
     page_level: int = 0
     next_page_at: datetime | None = None
+    #: The latest pages (``bounds.PAGES_KEPT``); ``pages_sent`` counts them all.
     pages: list[Page] = field(default_factory=list)
     acknowledged_level: int | None = None
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
+    calls_taken: int = 0
+    pages_sent: int = 0
 
 
 @dataclass
@@ -212,12 +228,15 @@ class TicketState:
     update_interval_seconds: float | None = None
     #: A workaround is in place: urgency is lowered, the update clock stops.
     workaround_at: datetime | None = None
-    #: Message-IDs of customer emails already recorded, so a redelivered mail counts once.
+    #: Message-IDs of the latest customer emails (``bounds.message_key`` digests; whole ids
+    #: in states from before), so a redelivered mail counts once.
     received_messages: list[str] = field(default_factory=list)
     #: The latest timeline entry, in words (for the Web UI).
     last_event: str = ""
     #: Tickets opened later for the same problem and linked here.
     duplicates: list[str] = field(default_factory=list)
+    #: How many were linked (``duplicates`` keeps the latest ``bounds.DUPLICATES_KEPT``).
+    duplicates_linked: int = 0
     #: How many times the ticket has closed; feedback is asked, and taken, once for each.
     closures: int = 0
     feedback: list[Feedback] = field(default_factory=list)

@@ -139,7 +139,7 @@ def view(state: TicketState, now: datetime) -> TicketView:
         as_of=now,
         version=state.version,
         intake=dict(details.intake),
-        emergency=state.emergency,
+        emergency=_counted(state.emergency),
         update_interval_seconds=state.update_interval_seconds,
         workaround_at=state.workaround_at,
         next_due_at=upcoming[0] if upcoming else None,
@@ -164,6 +164,15 @@ def view(state: TicketState, now: datetime) -> TicketView:
         coverage=state.coverage,
         recommendations_only=state.plan.recommendations_only,
     )
+
+
+def _counted(emergency: EmergencyState | None) -> EmergencyState | None:
+    """The emergency state with its counts, for a state from before they were kept (its
+    lists were whole then)."""
+    if emergency is None:
+        return None
+    return replace(emergency, calls_taken=max(emergency.calls_taken, len(emergency.calls)),
+                   pages_sent=max(emergency.pages_sent, len(emergency.pages)))
 
 
 def answer(state: TicketState, now: datetime) -> TicketView:
