@@ -32,6 +32,15 @@ def keep_last(items: list[T], kept: int) -> None:
     del items[:max(len(items) - kept, 0)]
 
 
+def append_counted(items: list[T], item: T, kept: int, counted: int) -> int:
+    """Append ``item``, keep the last ``kept``, and return the count of all ever appended
+    (``counted`` so far; a state from before the count was kept held its list whole)."""
+    items.append(item)
+    total = max(counted, len(items) - 1) + 1
+    keep_last(items, kept)
+    return total
+
+
 def message_key(message_id: str) -> str:
     """What the state keeps of a Message-ID (up to 1,000 characters): a digest, enough to
     tell a redelivery."""

@@ -36,9 +36,8 @@ def record_call(state: TicketState, now: datetime, call: EmergencyCall) -> None:
     emergency = emergency_of(state)
     if any(known.call_id == call.call_id for known in emergency.calls):
         return
-    emergency.calls_taken = max(emergency.calls_taken, len(emergency.calls)) + 1
-    emergency.calls.append(call)
-    bounds.keep_last(emergency.calls, bounds.CALLS_KEPT)
+    emergency.calls_taken = bounds.append_counted(emergency.calls, call, bounds.CALLS_KEPT,
+                                                  emergency.calls_taken)
     record(state, now, TimelineKind.EMERGENCY_CALL, f"caller:{call.contact_name}",
            f"{call.source} call from {call.contact_name} ({call.company_name}, "
            f"{call.contact_phone}, {call.contact_email}): {call.description}")

@@ -374,8 +374,8 @@ def link_duplicate(state: TicketState, now: datetime, ticket_id: str) -> None:
     """A later ticket for the same problem is linked here (once)."""
     if ticket_id in state.duplicates:
         return
-    state.duplicates_linked = max(state.duplicates_linked, len(state.duplicates)) + 1
-    state.duplicates.append(ticket_id)
-    bounds.keep_last(state.duplicates, bounds.DUPLICATES_KEPT)
+    state.duplicates_linked = bounds.append_counted(state.duplicates, ticket_id,
+                                                    bounds.DUPLICATES_KEPT,
+                                                    state.duplicates_linked)
     record(state, now, TimelineKind.DUPLICATE_LINKED, "system",
            f"{ticket_id} was opened for this problem")

@@ -38,10 +38,10 @@ def page(state: TicketState, at: datetime, level: int, reason: str) -> None:
     emergency = emergency_of(state)
     targets = page_targets(state, level)
     for contact in targets:
-        emergency.pages_sent = max(emergency.pages_sent, len(emergency.pages)) + 1
-        emergency.pages.append(Page(level=level, at=at, contact_name=contact.name,
-                                    contact_role=contact.role))
-        bounds.keep_last(emergency.pages, bounds.PAGES_KEPT)
+        emergency.pages_sent = bounds.append_counted(
+            emergency.pages, Page(level=level, at=at, contact_name=contact.name,
+                                  contact_role=contact.role),
+            bounds.PAGES_KEPT, emergency.pages_sent)
         notify(state, at, NoticeKind.PAGE, contact,
                f"[{state.ticket_id}] EMERGENCY: {reason}",
                f"Ticket {state.ticket_id} ({state.details.subject}): {reason}. "

@@ -4,7 +4,7 @@ limit, and the rules that read those lists still hold (pure)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from temporalio.converter import DataConverter
@@ -33,8 +33,8 @@ def flushed(state: TicketState) -> None:
     state.pending_notifications.clear()
 
 
-def call(number: int, at: object) -> EmergencyCall:
-    return EmergencyCall(call_id=f"CA-{number}", taken_at=at, source="telephony",  # type: ignore[arg-type]
+def call(number: int, at: datetime) -> EmergencyCall:
+    return EmergencyCall(call_id=f"CA-{number}", taken_at=at, source="telephony",
                          company_name="Acme", contact_name="Rita", contact_phone="+3902",
                          contact_email="rita@example.com", description="down " * 200)
 
