@@ -10,7 +10,7 @@ TEST_STAMP := $(VENV)/.installed-test
 # Exact versions of every dependency (time zone data included: it decides deadlines).
 LOCK := requirements.lock
 
-.PHONY: run test check bench bench-kill bench-steps lint typecheck record-histories clean lock
+.PHONY: run test check bench bench-kill bench-steps bench-text lint typecheck record-histories clean lock
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "no Python 3.11 or newer found: install one, or set PYTHON=/path/to/python3"; exit 1; }
@@ -57,9 +57,11 @@ check: $(TEST_STAMP)
 record-histories: $(TEST_STAMP)
 	RECORD_HISTORIES=1 $(BIN)/pytest tests/workflows/test_replay.py tests/workflows/test_continue_as_new.py tests/e2e/test_tickets_api.py tests/e2e/test_duplicate_history.py -k "fresh_history_replays or life_cycle or duplicate_ticket_history or stuck_in_delivery"
 
-## bench: the stack as users run it, measured against raw Temporal; writes BENCHMARKS.md
+## bench: the stack as users run it, measured against raw Temporal, then the text work on
+## adversarial input (bench-text, with its defaults); writes BENCHMARKS.md
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.text_work
 
 ## bench-kill: escalation lateness when the worker is killed mid-send; adds to BENCHMARKS.md
 bench-kill: $(TEST_STAMP)
@@ -68,6 +70,11 @@ bench-kill: $(TEST_STAMP)
 ## bench-steps: the history events each step of a ticket's life adds; adds to BENCHMARKS.md
 bench-steps: $(TEST_STAMP)
 	$(BIN)/python -m bench.steps
+
+## bench-text: masking and duplicate matching of 100 KB built to backtrack, and /health
+## latency while the API takes such requests; adds to BENCHMARKS.md
+bench-text: $(TEST_STAMP)
+	$(BIN)/python -m bench.text_work $(BENCH_ARGS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

@@ -30,18 +30,17 @@ from temporalio.worker import Worker
 from bench.baseline import Noop, SleepThenActivity, stamp
 from bench.measure import (
     OUR_CODE,
+    BenchStack,
     child_pid,
     concurrently,
     cpu_seconds,
     healthy,
     hot_frames,
     rss_mb,
+    start_stack,
 )
 from bench.report import say, write_run
-from stack.temporal import DevServer, free_port
-from store.db import make_engine
-from store.keys import create_key
-from store.migrations import upgrade
+from stack.temporal import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 def policy_text(burst_open: datetime) -> str:
@@ -85,7 +84,6 @@ class Bench:
         self.args = args
         self.data = data
         self.figures: list[dict[str, Any]] = []
-        self.processes: list[subprocess.Popen[bytes]] = []
         #: CPU seconds each process used in each phase: where the machine's time went.
         self.cpu: dict[str, dict[str, float]] = {}
         self.roles: dict[str, int] = {}
@@ -100,16 +98,13 @@ class Bench:
         say(f"{name}: {value:.3f} {unit}" + (f" (baseline {baseline:.3f}, ratio {ratio:.2f})"
                                               if ratio else ""))
 
-    def spawn(self, command: list[str], env: dict[str, str], log: str) -> subprocess.Popen[bytes]:
+    def spawn(self, stack: BenchStack, command: list[str], env: dict[str, str],
+              log: str) -> subprocess.Popen[bytes]:
         if self.args.profile:
             command = [str(Path(sys.executable).with_name("py-spy")), "record", "--rate", "50",
                        "--format", "raw", "-o", str(self.data / f"{Path(log).stem}.profile"),
                        "--", *command]
-        process = subprocess.Popen(command, cwd=ROOT, env=env,
-                                   stdout=open(self.data / log, "ab"),  # noqa: SIM115
-                                   stderr=subprocess.STDOUT)
-        self.processes.append(process)
-        return process
+        return stack.spawn(command, log, env)
 
     def usage(self) -> dict[str, float]:
         return {role: cpu_seconds(pid) for role, pid in self.roles.items()}
@@ -125,34 +120,20 @@ class Bench:
 
     async def run(self) -> None:
         args = self.args
-        server = DevServer(self.data / "temporal.db", free_port(), ui_port=None,
-                           log_file=self.data / "temporal.log")
-        await server.start()
-        # At least the lead away, on a whole minute (opening hours are written in minutes).
+        # Messages go to the log (status "logged"): the bench measures our side only.
+        stack = await start_stack(self.data, "", "bench", WORKER_WAIT_SECONDS="30",
+                                  LOG_DELIVERY="true")
+        server, engine, env, api_port = stack.server, stack.engine, stack.env, stack.api_port
+        # At least the lead away once the server is up, on a whole minute (opening hours are
+        # written in minutes).
         burst_open = (datetime.now(UTC) + timedelta(minutes=args.burst_lead_minutes + 1)).replace(
             second=0, microsecond=0)
-        (self.data / "policy.toml").write_text(policy_text(burst_open))
-        database = f"sqlite:///{self.data / 'app.db'}"
-        engine = make_engine(database)
-        upgrade(engine)
-        from sqlmodel import Session
-
-        with Session(engine) as session:
-            _row, key = create_key(session, "admin", "bench")
-        api_port = free_port()
-        env = {**os.environ, "TEMPORAL_ADDRESS": server.address, "DATABASE_URL": database,
-               "SLA_POLICY_FILE": str(self.data / "policy.toml"), "TEMPORAL_TASK_QUEUE": "bench",
-               "LOG_LEVEL": "WARNING", "WORKER_WAIT_SECONDS": "30",
-               # Messages go to the log (status "logged"): the bench measures our side only.
-               "LOG_DELIVERY": "true"}
-        # The workflow sandbox imports the workflow module afresh for each new ticket; without
-        # bytecode files that is a compile each time, which no deployment would pay.
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        stack.write_policy(policy_text(burst_open))
         # Metrics on, as deployed: each worker process on a port of its own.
-        workers = [self.spawn([sys.executable, "worker.py"],
+        workers = [self.spawn(stack, [sys.executable, "worker.py"],
                               {**env, "WORKER_METRICS_PORT": str(free_port())}, f"worker{n}.log")
                    for n in range(args.workers)]
-        api = self.spawn([sys.executable, "-m", "uvicorn", "api.main:app", "--port",
+        api = self.spawn(stack, [sys.executable, "-m", "uvicorn", "api.main:app", "--port",
                           str(api_port), "--log-level", "warning"], env, "api.log")
         assert server.process is not None
         await asyncio.sleep(1)  # py-spy starts its child first
@@ -163,7 +144,7 @@ class Bench:
         client = await Client.connect(server.address)
         try:
             async with httpx.AsyncClient(base_url=base, timeout=120,
-                                         headers={"Authorization": f"Bearer {key}"}) as http:
+                                         headers={"Authorization": f"Bearer {stack.key}"}) as http:
                 await healthy(http)
                 customers = {}
                 for plan in ("quiet", "spread", "burst"):
@@ -205,15 +186,8 @@ class Bench:
                         self.memory(workers, self.opened)
                     await self.phase("lateness", self.lateness(client, open_ticket, engine))
         finally:
-            for process in self.processes:
-                # py-spy writes its profile on SIGINT; the programs stop on it too.
-                process.send_signal(signal.SIGINT if self.args.profile else signal.SIGTERM)
-            for process in self.processes:
-                try:
-                    process.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-            server.stop()
+            # py-spy writes its profile on SIGINT; the programs stop on it too.
+            stack.stop(signal.SIGINT if self.args.profile else signal.SIGTERM, wait_seconds=60)
         if self.args.profile:
             for profile in sorted(self.data.glob("*.profile")):
                 self.profiles[profile.stem] = hot_frames(profile, OUR_CODE)

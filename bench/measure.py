@@ -5,11 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable, Callable
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bench.report import say
+from stack.temporal import DevServer, free_port
+from store.db import make_engine
+from store.keys import create_key
+from store.migrations import upgrade
 
 #: Where an idle thread waits: samples ending here are not work.
 IDLE_FRAMES = ("_worker (concurrent/futures/thread.py", "EpollSelector.select",
@@ -85,3 +100,87 @@ async def healthy(http: httpx.AsyncClient, attempts: int = 240) -> None:
         except httpx.HTTPError:
             pass
         await asyncio.sleep(0.25)
+
+
+@dataclass
+class BenchStack:
+    """What a benchmark runs against, in its own directory: a Temporal dev server, a
+    migrated SQLite database with an admin key, and the settings its worker and API
+    processes are started with."""
+
+    data: Path
+    server: DevServer
+    engine: Engine
+    key: str
+    env: dict[str, str]
+    api_port: int
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def write_policy(self, policy: str) -> None:
+        (self.data / "policy.toml").write_text(policy)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    def spawn(self, command: list[str], log: str,
+              env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        """Starts one of the stack's processes, its output appended to ``log`` in the
+        directory."""
+        process = subprocess.Popen(command, cwd=Path(__file__).resolve().parents[1],
+                                   env=env or self.env, stdout=open(self.data / log, "ab"),  # noqa: SIM115
+                                   stderr=subprocess.STDOUT)
+        self.processes.append(process)
+        return process
+
+    def spawn_api(self, log: str = "api.log") -> subprocess.Popen[bytes]:
+        return self.spawn([sys.executable, "-m", "uvicorn", "api.main:app", "--port",
+                           str(self.api_port), "--log-level", "warning"], log)
+
+    def stop(self, stop_signal: int = signal.SIGTERM, wait_seconds: float = 30) -> None:
+        for process in self.processes:
+            process.send_signal(stop_signal)
+        for process in self.processes:
+            try:
+                process.wait(timeout=wait_seconds)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.server.stop()
+        self.engine.dispose()
+
+
+async def start_stack(data: Path, policy: str, task_queue: str,
+                      **settings: str) -> BenchStack:
+    """Starts the dev server, writes the policy, migrates the database and makes an admin
+    key. ``settings`` are added to the processes' environment. A policy whose times count
+    from the start is written again (``write_policy``) before any process is spawned."""
+    server = DevServer(data / "temporal.db", free_port(), ui_port=None,
+                       log_file=data / "temporal.log")
+    await server.start()
+    (data / "policy.toml").write_text(policy)
+    database = f"sqlite:///{data / 'app.db'}"
+    engine = make_engine(database)
+    upgrade(engine)
+    with Session(engine) as session:
+        _row, key = create_key(session, "admin", "bench")
+    env = {**os.environ, "TEMPORAL_ADDRESS": server.address, "DATABASE_URL": database,
+           "SLA_POLICY_FILE": str(data / "policy.toml"), "TEMPORAL_TASK_QUEUE": task_queue,
+           "LOG_LEVEL": "WARNING", **settings}
+    # The workflow sandbox imports the workflow module afresh for each new ticket; without
+    # bytecode files that is a compile each time, which no deployment would pay.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return BenchStack(data, server, engine, key, env, free_port())
+
+
+@contextmanager
+def run_directory(prefix: str, keep: bool) -> Iterator[Path]:
+    """A fresh directory for one run's databases and logs, removed afterwards unless
+    ``keep`` (then its path is printed, to read the logs)."""
+    directory = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield directory
+    finally:
+        if keep:
+            say(f"kept {directory}")
+        else:
+            shutil.rmtree(directory, ignore_errors=True)

@@ -15,8 +15,9 @@ from typing import Any
 from stack.temporal import temporal_cli
 
 HEADER = ("# Benchmarks\n\nWritten by `make bench` (`python -m bench --help` for the options), "
-          "`make bench-kill` (`python -m bench.worker_kill`) and `make bench-steps` "
-          "(`python -m bench.steps`). Newest run first.\n\n")
+          "`make bench-kill` (`python -m bench.worker_kill`), `make bench-steps` "
+          "(`python -m bench.steps`) and `make bench-text` (`python -m bench.text_work`). "
+          "Newest run first.\n\n")
 
 
 def say(message: str) -> None:

@@ -13,12 +13,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -27,14 +23,9 @@ from typing import Any
 
 import httpx
 from sqlalchemy import Engine, text
-from sqlmodel import Session
 
-from bench.measure import healthy
+from bench.measure import BenchStack, healthy, run_directory, start_stack
 from bench.report import machine, prepend_section, say
-from stack.temporal import DevServer, free_port
-from store.db import make_engine
-from store.keys import create_key
-from store.migrations import upgrade
 from store.models import as_utc
 from tests.support.servers import SmtpRecorder, smtp_server
 
@@ -54,9 +45,8 @@ email = "duty@example.com"
 """
 
 
-def spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=open(log, "ab"),
-                            stderr=subprocess.STDOUT)
+#: The worker, as started and as started again after the kill.
+WORKER_COMMAND = [sys.executable, "worker.py"]
 
 
 async def open_wave(http: httpx.AsyncClient, customer_id: int, count: int) -> list[str]:
@@ -106,32 +96,17 @@ def lateness(done: list[tuple[str, datetime, datetime, int]]) -> list[float]:
 
 
 async def run(args: argparse.Namespace, data: Path) -> list[tuple[str, str, str]]:
-    server = DevServer(data / "temporal.db", free_port(), ui_port=None,
-                       log_file=data / "temporal.log")
-    await server.start()
-    (data / "policy.toml").write_text(POLICY)
-    database = f"sqlite:///{data / 'app.db'}"
-    engine = make_engine(database)
-    upgrade(engine)
-    with Session(engine) as session:
-        _row, key = create_key(session, "admin", "bench")
-    api_port = free_port()
-    processes: list[subprocess.Popen[bytes]] = []
     async with smtp_server() as (mailbox, smtp_port):
         mailbox.accept_after = args.send_seconds
-        env = {**os.environ, "TEMPORAL_ADDRESS": server.address, "DATABASE_URL": database,
-               "SLA_POLICY_FILE": str(data / "policy.toml"), "TEMPORAL_TASK_QUEUE": "kill",
-               "LOG_LEVEL": "WARNING", "WORKER_METRICS_PORT": "0", "LOG_DELIVERY": "true",
-               "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port)}
-        worker_command = [sys.executable, "worker.py"]
+        stack = await start_stack(data, POLICY, "kill", WORKER_METRICS_PORT="0",
+                                  LOG_DELIVERY="true", SMTP_HOST="127.0.0.1",
+                                  SMTP_PORT=str(smtp_port))
+        engine = stack.engine
         try:
-            processes.append(spawn(worker_command, env, data / "worker.log"))
-            processes.append(spawn([sys.executable, "-m", "uvicorn", "api.main:app", "--port",
-                                    str(api_port), "--log-level", "warning"], env,
-                                   data / "api.log"))
-            base = f"http://127.0.0.1:{api_port}"
-            async with httpx.AsyncClient(base_url=base, timeout=60,
-                                         headers={"Authorization": f"Bearer {key}"}) as http:
+            stack.spawn(WORKER_COMMAND, "worker.log")
+            stack.spawn_api()
+            async with httpx.AsyncClient(base_url=stack.base_url, timeout=60,
+                                         headers={"Authorization": f"Bearer {stack.key}"}) as http:
                 await healthy(http)
                 customer_id = (await http.post("/customers", json={
                     "name": "Bench kill", "plan": "kill"})).json()["id"]
@@ -141,19 +116,10 @@ async def run(args: argparse.Namespace, data: Path) -> list[tuple[str, str, str]
                 say(f"killed: {args.tickets} critical tickets, the worker killed while it "
                     "sends their escalations ...")
                 ids = await open_wave(http, customer_id, args.tickets)
-            killed_at = await kill_mid_send(engine, ids, mailbox, processes,
-                                            worker_command, env, data)
+            killed_at = await kill_mid_send(stack, ids, mailbox)
             done = await all_escalated(engine, ids)
         finally:
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-            server.stop()
-            engine.dispose()
+            stack.stop()
     killed = lateness(done)
     cut = {ticket for ticket, _d, _s, attempts in done if attempts > 1}
     # When each message reached the mail server again after the kill (its retry's send).
@@ -173,25 +139,24 @@ async def run(args: argparse.Namespace, data: Path) -> list[tuple[str, str, str]
     ]
 
 
-async def kill_mid_send(engine: Engine, ids: list[str], mailbox: SmtpRecorder,
-                        processes: list[subprocess.Popen[bytes]], worker_command: list[str],
-                        env: dict[str, str], data: Path) -> float:
+async def kill_mid_send(stack: BenchStack, ids: list[str], mailbox: SmtpRecorder) -> float:
     """Waits for the wave's first escalation to reach the mail server, lets the sends pile up
     for a moment, then SIGKILLs the worker and starts a new one at once."""
     arrived_before = len(mailbox.arrived)
-    with engine.connect() as connection:
+    with stack.engine.connect() as connection:
         due = min(as_utc(_instant(row_due)) for ticket, row_due in connection.execute(text(
             "SELECT id, first_response_due FROM ticket")) if ticket in ids and row_due)
     while time.time() < due.timestamp() or len(mailbox.arrived) == arrived_before:
         await asyncio.sleep(0.05)
     await asyncio.sleep(0.3)
-    worker = processes[0]
+    worker = stack.processes[0]
     worker.kill()
     worker.wait()
     killed_at = time.time()
     say(f"killed the worker {killed_at - due.timestamp():.1f} s after the first due time; "
         f"{len(ids)} tickets in the wave")
-    processes[0] = spawn(worker_command, env, data / "worker.log")
+    stack.processes.remove(worker)
+    stack.spawn(WORKER_COMMAND, "worker.log")
     return killed_at
 
 
@@ -204,14 +169,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true",
                         help="keep the run's directory (logs, databases)")
     args = parser.parse_args()
-    directory = Path(tempfile.mkdtemp(prefix="sla-bench-kill-"))
-    try:
+    with run_directory("sla-bench-kill-", args.keep) as directory:
         figures = asyncio.run(run(args, directory))
-    finally:
-        if args.keep:
-            say(f"kept {directory}")
-        else:
-            shutil.rmtree(directory, ignore_errors=True)
     about = machine()
     lines = [f"## Worker killed mid-send: run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC", "",
              f"Machine: {about['platform']}, {about['cpus']} CPUs, Python {about['python']}.",

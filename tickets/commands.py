@@ -307,7 +307,7 @@ async def make_change(resources: AppResources, session: Session, ticket_id: str,
     masked, then sent as its workflow update. ``request_key`` (a form's key, a client's
     Idempotency-Key) makes a repeat of the same request one change."""
     scrub = Scrubber()
-    message = change.message(scrub)
+    message = await asyncio.to_thread(change.message, scrub)  # masking: off the event loop
     update_id = None
     if request_key is not None:
         # Scoped by the change, so one key reused for another change is not taken for it.

@@ -125,7 +125,8 @@ async def open_ticket(
     policy = resources.policy
     rules = ENTRY_RULES[entry]
     scrub = Scrubber()
-    request = masked_request(request, scrub)
+    # Off the event loop, as the reads below: masking a long text is work for the CPU.
+    request = await asyncio.to_thread(masked_request, request, scrub)
 
     def read() -> tuple[Customer, list[str], str, bool, str | None]:
         found = customer if customer is not None else session.get(Customer, request.customer_id)

@@ -71,7 +71,8 @@ async def take_call(
         raise invalid(("body", "taken_at"),
                       "is more than 24 hours ago; open a ticket for an older call")
     scrub = Scrubber()
-    request = request.model_copy(update={"description": scrub("description", request.description)})
+    request = await off_loop(lambda: request.model_copy(update={
+        "description": scrub("description", request.description)}))
     form = request.model_dump(mode="json", exclude={"taken_at"})
     call_id = "intake:" + (idempotency_key or hashlib.sha256(
         json.dumps(form, sort_keys=True).encode()).hexdigest()[:24])
