@@ -41,6 +41,11 @@ MESSAGES_TOGETHER = "messages-of-a-step-together"
 #: go on (``workflows.projection``).
 PROJECTION_NEVER_HOLDS = "projection-never-holds-the-clocks"
 
+#: A run about to continue as new sends nothing more: what its last step has still to send
+#: goes along with the state, unsent. An activity scheduled in a run's last task is abandoned
+#: by the continue-as-new (and the time-skipping test server then never skips time again).
+UNSENT_GO_ALONG = "continue-as-new-carries-unsent-messages"
+
 #: Stands for every patch in FOLLOWED: a run that has it follows them all.
 CURRENT_SHAPE = "ticket-shape-2026-11-30"
 FOLLOWED = frozenset({CARRY_MESSAGES, SLOT_TAKEN_BY_TICKET, BACKGROUND_MESSAGES,
@@ -49,8 +54,12 @@ FOLLOWED = frozenset({CARRY_MESSAGES, SLOT_TAKEN_BY_TICKET, BACKGROUND_MESSAGES,
 SHAPE_2026_12_02 = "ticket-shape-2026-12-02"
 FOLLOWED_2026_12_02 = FOLLOWED | {PROJECTION_NEVER_HOLDS}
 
+SHAPE_2026_12_03 = "ticket-shape-2026-12-03"
+FOLLOWED_2026_12_03 = FOLLOWED_2026_12_02 | {UNSENT_GO_ALONG}
+
 #: Newest first: the markers a run may hold, each with the patches it stands for.
-SHAPES = ((SHAPE_2026_12_02, FOLLOWED_2026_12_02), (CURRENT_SHAPE, FOLLOWED))
+SHAPES = ((SHAPE_2026_12_03, FOLLOWED_2026_12_03), (SHAPE_2026_12_02, FOLLOWED_2026_12_02),
+          (CURRENT_SHAPE, FOLLOWED))
 ANY_SHAPE = frozenset().union(*(followed for _marker, followed in SHAPES))
 
 

@@ -45,10 +45,11 @@ class Projection:
     def failing(self) -> bool:
         return self.state.failing_step is not None
 
-    async def flush(self) -> None:
+    async def flush(self, send: bool = True) -> None:
         """Write the projection, then send the messages, until nothing is pending (or,
-        while the write keeps failing, until its next try)."""
-        while self.version < self.state.version or self.state.pending_notifications:
+        while the write keeps failing, until its next try). Without ``send``, the messages
+        stay pending (a run about to continue as new carries them)."""
+        while self.version < self.state.version or (send and self.state.pending_notifications):
             version = self.state.version
             # Tickets started before the patch keep their activity-then-one-by-one shape.
             background = self.patched(BACKGROUND_MESSAGES)
@@ -56,7 +57,8 @@ class Projection:
             if bounded and not steps.may_try(self.state, WorkflowStep.RECORD_TICKET,
                                              workflow.now()):
                 # The row waits for its next try; the step's messages do not.
-                self.delivery.in_background()
+                if send:
+                    self.delivery.in_background()
                 return
             timeline = self.state.pending_timeline
             self.state.pending_timeline = []
@@ -85,13 +87,16 @@ class Projection:
                 steps.step_failed(self.state, WorkflowStep.RECORD_TICKET,
                                   _reason(failure), workflow.now())
                 workflow.set_current_details(current_details(self.state))
-                self.delivery.in_background()
+                if send:
+                    self.delivery.in_background()
                 return
             steps.step_succeeded(self.state, WorkflowStep.RECORD_TICKET)
             if self.upsert_search_attributes:
                 upsert_ticket_attributes(self.state, self.patched)
             workflow.set_current_details(current_details(self.state))
             self.version = version
+            if not send:
+                continue
             if background:
                 self.delivery.in_background()
             else:

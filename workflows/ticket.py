@@ -11,7 +11,7 @@ from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
 from workflows.delivery import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, MessageDelivery
-from workflows.patches import CARRY_MESSAGES, SLOT_TAKEN_BY_TICKET, Patches
+from workflows.patches import CARRY_MESSAGES, SLOT_TAKEN_BY_TICKET, UNSENT_GO_ALONG, Patches
 from workflows.projection import Projection
 
 with workflow.unsafe.imports_passed_through():
@@ -34,6 +34,10 @@ with workflow.unsafe.imports_passed_through():
         TicketWorkflowInput,
     )
 
+#: A change's payload, at most: more than any door lets through (20,000 characters a text,
+#: escaped), and small enough that copied into its messages (a body and its facts) and into
+#: the state it stays far from Temporal's 2 MB payload limit.
+LARGEST_CHANGE_BYTES = 512 * 1024
 #: The error types a refused update carries (``tickets.errors`` tells them apart).
 REFUSED = "TransitionRefused"
 IDEMPOTENCY_CONFLICT = "IdempotencyKeyReused"
@@ -57,6 +61,10 @@ def _change_sent(update: str, args: Sequence[RawValue]) -> TicketChange:
         raise _refused(f"this ticket takes no change called {update!r}")
     if len(args) != 1:
         raise _refused(f"a {update} change is one argument, not {len(args)}")
+    size = len(args[0].payload.data)
+    if size > LARGEST_CHANGE_BYTES:
+        raise _refused(f"a change is at most {LARGEST_CHANGE_BYTES // 1024} KiB; this "
+                       f"{update} is {size // 1024} KiB")
     try:
         change: TicketChange = workflow.payload_converter().from_payload(args[0].payload, kind)
     except Exception as error:  # the converter's errors differ by payload
@@ -126,12 +134,16 @@ class TicketWorkflow:
             # Tell the original ticket; a signal survives any crash of the API that opened us.
             await self._link_to(original)
         while True:
-            await self.projection.flush()
+            # Whether to continue as new is decided before the step's messages are sent: a
+            # run that continues sends nothing more, its messages go along unsent. (Each
+            # patch is asked only once the history is long, where older runs asked theirs.)
+            continuing = self._history_is_long() and self.patched(UNSENT_GO_ALONG)
+            await self.projection.flush(send=not continuing)
             if self.state.finished:
                 break
-            if self._history_is_long():
+            if continuing or (self._history_is_long() and not self.patched(UNSENT_GO_ALONG)):
                 if self.patched(CARRY_MESSAGES):
-                    await self._settle(wait_for_messages=False)
+                    await self._settle(wait_for_messages=False, send=not continuing)
                     # Messages still being delivered (a mail server down, say) go along: the
                     # next run sends them again under the same idempotency keys, so one that
                     # got through meanwhile is not sent twice.
@@ -155,7 +167,7 @@ class TicketWorkflow:
             await self._settle_before_carrying_messages()
         return view(self.state, workflow.now())
 
-    async def _settle(self, wait_for_messages: bool) -> None:
+    async def _settle(self, wait_for_messages: bool, send: bool = True) -> None:
         """Before the run ends or continues as new: every handler done and the projection
         written (and, at the end, every message answered). It keeps writing the projection
         while it waits, so an update accepted meanwhile gets its answer, and it keeps
@@ -172,7 +184,7 @@ class TicketWorkflow:
                         and not steps.given_up(self.state, workflow.now()))
 
         while True:
-            await self.projection.flush()
+            await self.projection.flush(send=send)
             if settled() and written():
                 return
             await self._wait_until(lambda: settled() and written())

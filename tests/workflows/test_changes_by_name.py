@@ -1,5 +1,5 @@
 """The ticket's changes travel under their own update names and are found by them: one
-the worker does not know, or a payload that is not the change, is refused with a reason
+the worker does not know, a payload that is not the change, or one too large, is refused with a reason
 and never enters the history, and the ticket goes on serving its clocks."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from datetime import timedelta
 from temporalio.api.history.v1 import HistoryEvent
 
 from tests.support.harness import Harness, refusal_of, send
-from workflows.messages import AgentResponse
+from workflows.messages import AgentResponse, CustomerReply
 
 
 def update_names_in_history(events: list[HistoryEvent]) -> list[str]:
@@ -28,6 +28,11 @@ async def test_a_change_the_worker_does_not_know_is_refused_and_the_clocks_go_on
     reason = await refusal_of(handle.execute_update("respond", {"author": "ana"},
                                                  result_type=object))
     assert reason.startswith("not a respond change:")
+    # A client that skips the doors' limits sends a reply of 1 MiB: copied into messages,
+    # it would cross Temporal's payload limit and end the run.
+    reason = await refusal_of(handle.execute_update(
+        "customer_reply", CustomerReply("x" * 2**20), result_type=object))
+    assert reason == "a change is at most 512 KiB; this customer_reply is 1024 KiB"
     # Neither entered the history; the first-response clock still warns at 75 %.
     await harness.sleep(timedelta(minutes=23))
     assert await harness.outbox_kinds(handle.id, 1) == [("sla_warning", "support_lead")]
