@@ -128,7 +128,7 @@ def build_worker(
     projection = ProjectionActivities(sessions, metrics)
     notifications = NotificationActivities(sessions, channel, templates, metrics)
     slots = SlotActivities(sessions)
-    rollouts = RolloutActivities(client)
+    rollouts = RolloutActivities(client, sessions)
     covering = CoveringActivities(client, sessions)
     tuning = settings or Settings()
     return Worker(
@@ -137,7 +137,8 @@ def build_worker(
         workflows=[TicketWorkflow, RolloutWorkflow, CoveringWorkflow],
         activities=[projection.record_ticket, notifications.send_notification,
                     notifications.send_notifications, slots.take_slot,
-                    rollouts.retarget_ticket, covering.cover_request],
+                    rollouts.plan_rollout_page, rollouts.retarget_ticket,
+                    covering.cover_request],
         activity_executor=executor,
         workflow_runner=workflow_runner(tuning.workflow_sandbox),
         max_cached_workflows=tuning.worker_max_cached_workflows,

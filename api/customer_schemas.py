@@ -34,10 +34,14 @@ class RolloutPublic(BaseModel):
     finished: bool
     total: int
     done: int
-    retargeted: list[str]
+    retargeted: list[str] = Field(description="The first 1,000 tickets re-targeted.")
     #: Already under the plan and policy version: nothing to do.
-    unchanged: list[str]
-    failed: list[TicketRetargetFailure]
+    unchanged: list[str] = Field(description="The first 1,000 tickets already under it.")
+    failed: list[TicketRetargetFailure] = Field(
+        description="The first 1,000 tickets that could not take it, with the reason.")
+    retargeted_count: int
+    unchanged_count: int
+    failed_count: int
 
 
 class PlanChangePublic(BaseModel):

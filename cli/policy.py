@@ -34,8 +34,9 @@ from sla.vocabulary import Channel, ClockName, TicketStatus, TicketType
 from store.db import make_engine
 from store.migrations import DatabaseBehind, require_current
 from store.models import TICKETS
-from tickets.rollout import open_tickets, plan_rollout, progress_of, rollout_id, start_rollout
+from tickets.rollout import open_tickets, paged_rollout, progress_of, rollout_id, start_rollout
 from workflow_client import connect
+from workflows.messages import ROLLOUT_LISTED
 
 
 def source_hint(key: str) -> str:
@@ -253,7 +254,7 @@ async def apply(policy: Policy, customer_id: int | None, reason: str, dry_run: b
                       f"{policy.content_hash}")
                 return 0
             actor = f"admin:{getpass.getuser()} (policy apply)"
-            rollout = plan_rollout(session, policy, tickets, actor, reason)
+            rollout = paged_rollout(session, policy, customer_id, actor, reason)
     except (DatabaseBehind, SQLAlchemyError) as error:
         print(f"cannot read the open tickets: {str(error).splitlines()[0]}", file=sys.stderr)
         return 2
@@ -274,9 +275,15 @@ async def apply(policy: Policy, customer_id: int | None, reason: str, dry_run: b
         print(f"{ticket_id}  now under {policy.source_name}@{policy.content_hash}")
     for ticket_id, why in progress.failed.items():
         print(f"{ticket_id}  NOT changed: {why}", file=sys.stderr)
-    print(f"{len(progress.retargeted)} re-targeted, {len(progress.unchanged)} already under it, "
-          f"{len(progress.failed)} failed")
-    return 1 if progress.failed else 0
+    unlisted = [f"{count - len(listed)} more {outcome}" for outcome, count, listed in (
+        ("re-targeted", progress.retargeted_count, progress.retargeted),
+        ("failed", progress.failed_count, progress.failed)) if count > len(listed)]
+    if unlisted:
+        print(f"(the rollout names the first {ROLLOUT_LISTED} of each: "
+              f"{', '.join(unlisted)} not listed)")
+    print(f"{progress.retargeted_count} re-targeted, {progress.unchanged_count} already under "
+          f"it, {progress.failed_count} failed")
+    return 1 if progress.failed_count else 0
 
 
 def _instant(text: str) -> datetime:

@@ -32,6 +32,7 @@ from sla.ticket.feedback_link import token_digest
 from sla.ticket.state import Coverage, EmergencyCall, SlotClaim, TicketDetails
 from sla.ticket.view import TicketView, with_sent_text
 from store.models import Customer, Ticket
+from store.rollouts import customer_contact, customer_tam
 from tickets.changes import Change
 from tickets.errors import (
     NotFound,
@@ -84,22 +85,6 @@ def fingerprint(request: TicketCreate) -> str:
                                 else set())
     canonical = json.dumps(fields, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def customer_tam(customer: Customer) -> Contact | None:
-    if not customer.tam_name or not (customer.tam_email or customer.tam_phone):
-        return None
-    return Contact(role="tam", name=customer.tam_name, email=customer.tam_email,
-                   phone=customer.tam_phone, locale=customer.locale,
-                   time_zone=customer.time_zone)
-
-
-def customer_contact(customer: Customer) -> Contact | None:
-    """The customer's own contact, in their language and time zone, if they have one."""
-    if not customer.email and not customer.phone:
-        return None
-    return Contact(role="customer", name=customer.name, email=customer.email,
-                   phone=customer.phone, locale=customer.locale, time_zone=customer.time_zone)
 
 
 async def create_ticket(

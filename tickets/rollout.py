@@ -12,63 +12,45 @@ again follows that one instead of starting a second.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
 from sla.policy.rules import Policy
-from sla.policy.snapshot import PlanSnapshot
-from sla.vocabulary import TicketStatus
-from store.models import Contract, Customer, Ticket
-from tickets.commands import customer_contact, customer_tam
+from store.models import Ticket
+from store.rollouts import count_open_tickets, open_tickets, plan_tickets
 from tickets.errors import NotFound, Unavailable
 from tickets.services import result_or_progress
-from workflows.messages import RolloutInput, RolloutProgress, RolloutTarget
+from workflows.messages import RetargetOutcome, RolloutInput, RolloutProgress, RolloutTarget
 from workflows.rollout import RolloutWorkflow
-
-
-def open_tickets(session: Session, customer_id: int | None = None) -> list[Ticket]:
-    """Open tickets that carry clocks (a linked duplicate has none), oldest first."""
-    query = select(Ticket).where(Ticket.status != TicketStatus.CLOSED,
-                                 col(Ticket.duplicate_of).is_(None))
-    if customer_id is not None:
-        query = query.where(Ticket.customer_id == customer_id)
-    return list(session.exec(query.order_by(col(Ticket.created_at))))
 
 
 def plan_rollout(session: Session, policy: Policy, tickets: list[Ticket], actor: str,
                  reason: str) -> RolloutInput:
-    """Each ticket takes its customer's current plan from ``policy``, frozen now; a ticket
-    taken on the tier of one of the customer's contracts keeps that tier. One snapshot per
-    customer and tier (it resolves the calendars' holidays); a ticket with no plan to take
-    is failed at once, with the reason."""
-    plans: dict[str, PlanSnapshot] = {}
-    refused: dict[str, str] = {}
-    targets: list[RolloutTarget] = []
+    """A rollout that carries its tickets and their plans (``store.rollouts.plan_tickets``);
+    a ticket with no plan to take is failed at once, with the reason. For a few tickets:
+    ``paged_rollout`` is what the API and the CLI start."""
+    planned = plan_tickets(session, policy, tickets)
     progress = RolloutProgress(total=len(tickets))
-    now = datetime.now(UTC)
-    for ticket in tickets:
-        tiers = set(session.exec(select(Contract.tier).where(
-            Contract.customer_id == ticket.customer_id)))
-        customer = session.get(Customer, ticket.customer_id)
-        wanted = ticket.plan if ticket.plan in tiers else (customer.plan if customer else "?")
-        key = f"{ticket.customer_id}:{wanted}"
-        if key not in plans and key not in refused:
-            if customer is None or wanted not in policy.plans:
-                refused[key] = (f"the customer's plan {wanted!r} is not in "
-                                f"{policy.source_name or 'the policy'}")
-            else:
-                plans[key] = policy.snapshot(wanted, customer_tam(customer), now,
-                                             customer=customer_contact(customer))
-        if key in refused:
-            progress.failed[ticket.id] = refused[key]
-        else:
-            targets.append(RolloutTarget(ticket_id=ticket.id, plan=key))
-    return RolloutInput(plans=plans, targets=targets, actor=actor, reason=reason,
-                        progress=progress)
+    for ticket_id, why in planned.refused.items():
+        progress.record(ticket_id, RetargetOutcome("failed", why))
+    return RolloutInput(plans=planned.plans,
+                        targets=[RolloutTarget(ticket_id, key) for ticket_id, key in planned.targets],
+                        actor=actor, reason=reason, progress=progress)
+
+
+def paged_rollout(session: Session, policy: Policy, customer_id: int | None, actor: str,
+                  reason: str) -> RolloutInput:
+    """A rollout that carries the policy's text and reads its tickets a page at a time (its
+    input stays small for any number of customers); ``total`` is counted now."""
+    return RolloutInput(plans={}, targets=[], actor=actor, reason=reason,
+                        progress=RolloutProgress(total=count_open_tickets(session, customer_id)),
+                        paged=True, policy_text=policy.source_text,
+                        policy_name=policy.source_name or "policy.toml",
+                        customer_id=customer_id)
 
 
 def rollout_id(policy: Policy, scope: str) -> str:
@@ -119,3 +101,7 @@ async def rollout_progress(client: Client, workflow_id: str,
     except TimeoutError:
         raise Unavailable("no worker answered for the rollout; it goes on once one "
                           "runs") from None
+
+
+__all__ = ["open_tickets", "paged_rollout", "plan_rollout", "progress_of", "rollout_id",
+           "rollout_progress", "run_rollout", "start_rollout"]

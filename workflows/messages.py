@@ -82,9 +82,15 @@ class FeedbackLink:
     subject: str
 
 
+#: A rollout's progress names at most this many tickets of each outcome (the first ones);
+#: the counts go on past it, so a rollout over 100,000 tickets stays a small payload.
+ROLLOUT_LISTED = 1000
+
+
 @dataclass
 class RolloutProgress:
-    """Where a rollout of a plan or policy version over open tickets stands."""
+    """Where a rollout of a plan or policy version over open tickets stands: a count of each
+    outcome, and the first ``ROLLOUT_LISTED`` tickets of each."""
 
     total: int = 0
     retargeted: list[str] = field(default_factory=list)
@@ -92,10 +98,33 @@ class RolloutProgress:
     unchanged: list[str] = field(default_factory=list)
     #: Ticket id -> why it did not take the change (it keeps its targets).
     failed: dict[str, str] = field(default_factory=dict)
+    retargeted_count: int = 0
+    unchanged_count: int = 0
+    failed_count: int = 0
+
+    def __post_init__(self) -> None:
+        # A progress recorded before the counts had its lists whole.
+        self.retargeted_count = max(self.retargeted_count, len(self.retargeted))
+        self.unchanged_count = max(self.unchanged_count, len(self.unchanged))
+        self.failed_count = max(self.failed_count, len(self.failed))
+
+    def record(self, ticket_id: str, outcome: RetargetOutcome) -> None:
+        if outcome.result == "retargeted":
+            self.retargeted_count += 1
+            if len(self.retargeted) < ROLLOUT_LISTED:
+                self.retargeted.append(ticket_id)
+        elif outcome.result == "unchanged":
+            self.unchanged_count += 1
+            if len(self.unchanged) < ROLLOUT_LISTED:
+                self.unchanged.append(ticket_id)
+        else:
+            self.failed_count += 1
+            if len(self.failed) < ROLLOUT_LISTED:
+                self.failed[ticket_id] = outcome.reason
 
     @property
     def done(self) -> int:
-        return len(self.retargeted) + len(self.unchanged) + len(self.failed)
+        return self.retargeted_count + self.unchanged_count + self.failed_count
 
 
 @dataclass
@@ -106,9 +135,22 @@ class RolloutTarget:
 
 
 @dataclass
+class RolloutCursor:
+    """Where a paged rollout stands in the open tickets, taken oldest first."""
+
+    created_at: datetime
+    ticket_id: str
+
+
+@dataclass
 class RolloutInput:
     """Open tickets to bring under another plan or policy version, each through its own
-    workflow's ``change_plan`` update."""
+    workflow's ``change_plan`` update.
+
+    A paged rollout (``paged``) carries the policy's text and its scope instead of its
+    tickets: it reads them a page at a time (``plan_rollout_page``), so its input stays a
+    few kilobytes however many customers and tickets there are. One that is not (started
+    before pages) carries every ticket and one plan snapshot per customer and tier."""
 
     plans: dict[str, PlanSnapshot]
     #: Those still to do, in order.
@@ -121,6 +163,41 @@ class RolloutInput:
     concurrency: int = 8
     #: Tickets per run before it continues as new, keeping its history short.
     per_run: int = 500
+    paged: bool = False
+    #: The policy to apply, as its file reads, and the file's name.
+    policy_text: str = ""
+    policy_name: str = ""
+    #: One customer's open tickets, or (None) every customer's.
+    customer_id: int | None = None
+    #: The last ticket done (None: from the oldest open ticket).
+    after: RolloutCursor | None = None
+    #: Tickets read a page at a time: a page's plan snapshots stay well under 2 MB.
+    page_size: int = 100
+
+
+@dataclass
+class RolloutPageRequest:
+    """``plan_rollout_page``'s input: the next open tickets of the scope after ``after``."""
+
+    policy_text: str
+    policy_name: str
+    customer_id: int | None
+    after: RolloutCursor | None
+    limit: int
+    actor: str
+
+
+@dataclass
+class RolloutPage:
+    """Open tickets of a paged rollout, each with its plan: the same shape as an unpaged
+    rollout's input, for ``limit`` tickets at most."""
+
+    plans: dict[str, PlanSnapshot]
+    targets: list[RolloutTarget]
+    #: Tickets that have no plan to take, with the reason (failed at once).
+    refused: dict[str, str]
+    #: The page's last ticket (None: no ticket was left).
+    last: RolloutCursor | None
 
 
 @dataclass

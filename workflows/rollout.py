@@ -12,6 +12,7 @@ previous file the same way rolls it back.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 
 from temporalio import workflow
@@ -19,10 +20,13 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from sla.policy.snapshot import PlanSnapshot
     from workflows.messages import (
         Retarget,
         RetargetOutcome,
         RolloutInput,
+        RolloutPage,
+        RolloutPageRequest,
         RolloutProgress,
         RolloutTarget,
     )
@@ -31,6 +35,10 @@ with workflow.unsafe.imports_passed_through():
 RETARGET_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1),
                              maximum_interval=timedelta(seconds=30), maximum_attempts=10)
 RETARGET_TIMEOUT = timedelta(seconds=30)
+#: Reading a page is a database read: retried while the database is away, a while.
+PAGE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1),
+                         maximum_interval=timedelta(minutes=1))
+PAGE_TIMEOUT = timedelta(seconds=60)
 
 
 @workflow.defn
@@ -47,6 +55,8 @@ class RolloutWorkflow:
 
     @workflow.run
     async def run(self, input: RolloutInput) -> RolloutProgress:
+        if input.paged:
+            return await self._paged(input)
         targets = list(input.targets)
         done_here = 0
         while targets:
@@ -56,26 +66,59 @@ class RolloutWorkflow:
                     progress=self.so_far, concurrency=input.concurrency,
                     per_run=input.per_run))
             batch, targets = targets[:input.concurrency], targets[input.concurrency:]
-            outcomes = await asyncio.gather(*(self._retarget(input, target) for target in batch))
-            for target, outcome in zip(batch, outcomes, strict=True):
-                if outcome.result == "retargeted":
-                    self.so_far.retargeted.append(target.ticket_id)
-                elif outcome.result == "unchanged":
-                    self.so_far.unchanged.append(target.ticket_id)
-                else:
-                    self.so_far.failed[target.ticket_id] = outcome.reason
+            await self._retarget_batch(input, input.plans, batch)
             done_here += len(batch)
-            workflow.set_current_details(
-                f"{self.so_far.done} of {self.so_far.total} tickets: "
-                f"{len(self.so_far.retargeted)} re-targeted, "
-                f"{len(self.so_far.unchanged)} already under it, "
-                f"{len(self.so_far.failed)} failed")
         return self.so_far
 
-    async def _retarget(self, input: RolloutInput, target: RolloutTarget) -> RetargetOutcome:
+    async def _paged(self, input: RolloutInput) -> RolloutProgress:
+        """A page of open tickets at a time, from the cursor on; the run continues as new
+        between pages once it has done ``per_run`` tickets, carrying only the cursor and
+        the (bounded) progress."""
+        after = input.after
+        done_here = 0
+        while True:
+            if done_here >= input.per_run:
+                workflow.continue_as_new(dataclasses.replace(
+                    input, progress=self.so_far, after=after))
+            page: RolloutPage = await workflow.execute_activity(
+                "plan_rollout_page", RolloutPageRequest(
+                    policy_text=input.policy_text, policy_name=input.policy_name,
+                    customer_id=input.customer_id, after=after, limit=input.page_size,
+                    actor=input.actor),
+                start_to_close_timeout=PAGE_TIMEOUT, retry_policy=PAGE_RETRY,
+                summary=f"open tickets after {after.ticket_id if after else 'the first'}",
+                result_type=RolloutPage)
+            for ticket_id, reason in page.refused.items():
+                self.so_far.record(ticket_id, RetargetOutcome("failed", reason))
+            targets = list(page.targets)
+            while targets:
+                batch, targets = targets[:input.concurrency], targets[input.concurrency:]
+                await self._retarget_batch(input, page.plans, batch)
+            done_here += len(page.targets) + len(page.refused)
+            if page.last is None:
+                return self.so_far
+            after = page.last
+            if self.so_far.total < self.so_far.done:
+                self.so_far.total = self.so_far.done  # tickets opened since it started
+
+    async def _retarget_batch(self, input: RolloutInput, plans: dict[str, PlanSnapshot],
+                              batch: list[RolloutTarget]) -> None:
+        outcomes = await asyncio.gather(*(self._retarget(input, plans, target)
+                                          for target in batch))
+        for target, outcome in zip(batch, outcomes, strict=True):
+            self.so_far.record(target.ticket_id, outcome)
+        progress = self.so_far
+        workflow.set_current_details(
+            f"{progress.done} of {progress.total} tickets: "
+            f"{progress.retargeted_count} re-targeted, "
+            f"{progress.unchanged_count} already under it, "
+            f"{progress.failed_count} failed")
+
+    async def _retarget(self, input: RolloutInput, plans: dict[str, PlanSnapshot],
+                        target: RolloutTarget) -> RetargetOutcome:
         info = workflow.info()
         request = Retarget(
-            ticket_id=target.ticket_id, plan=input.plans[target.plan], actor=input.actor,
+            ticket_id=target.ticket_id, plan=plans[target.plan], actor=input.actor,
             reason=input.reason,
             # One id per rollout and ticket, the same in every run of this rollout.
             update_id=f"{info.workflow_id}:{target.ticket_id}")

@@ -25,7 +25,7 @@ from store.models import Contract, Customer
 from tickets.contracts import cover_waiting_tickets, covering_id, plan_covering
 from tickets.customers import add_customer, move_to_plan, visible_customer
 from tickets.errors import Invalid, Problem
-from tickets.rollout import open_tickets, plan_rollout, rollout_id, run_rollout
+from tickets.rollout import paged_rollout, rollout_id, run_rollout
 from workflows.messages import CoveringInput, CoveringProgress
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -143,8 +143,7 @@ async def change_plan(
     actor = f"admin:key {caller.key_id}"
     reason = f"customer's plan changed from {old_plan}" if old_plan != request.plan \
         else "customer's plan applied again"
-    rollout = await off_loop(lambda: plan_rollout(
-        session, policy, open_tickets(session, customer_id), actor, reason))
+    rollout = await off_loop(lambda: paged_rollout(session, policy, customer_id, actor, reason))
     workflow_id = rollout_id(policy, f"customer-{customer_id}-{request.plan}")
     finished, progress = await run_rollout(
         resources.temporal, resources.settings.temporal_task_queue, workflow_id, rollout,

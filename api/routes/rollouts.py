@@ -20,7 +20,9 @@ def rollout_public(workflow_id: str, finished: bool, progress: RolloutProgress) 
         id=workflow_id, finished=finished, total=progress.total, done=progress.done,
         retargeted=progress.retargeted, unchanged=progress.unchanged,
         failed=[TicketRetargetFailure(ticket_id=ticket_id, reason=reason)
-                for ticket_id, reason in progress.failed.items()])
+                for ticket_id, reason in progress.failed.items()],
+        retargeted_count=progress.retargeted_count, unchanged_count=progress.unchanged_count,
+        failed_count=progress.failed_count)
 
 
 @router.get("/{rollout_id}", response_model=RolloutPublic,

@@ -101,7 +101,16 @@ def _key_path(location: tuple[int | str, ...]) -> str:
     return out
 
 
+#: A policy file, at most: the five real ones are a few kilobytes, and a rollout carries
+#: the file in its workflow's input.
+LARGEST_POLICY_BYTES = 256 * 1024
+
+
 def parse_policy(text: str, path: Path) -> Policy:
+    size = len(text.encode())
+    if size > LARGEST_POLICY_BYTES:
+        raise PolicyError(path, [f"the file is {size // 1024} KiB; a policy is at most "
+                                 f"{LARGEST_POLICY_BYTES // 1024} KiB"])
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -122,6 +131,7 @@ def parse_policy(text: str, path: Path) -> Policy:
         raise PolicyError(path, problems)
     policy._source_name = path.name
     policy._content_hash = hashlib.sha256(text.encode()).hexdigest()[:12]
+    policy._source_text = text
     return policy
 
 

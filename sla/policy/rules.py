@@ -187,10 +187,16 @@ class Policy(StrictModel):
     #: ticket shows the version it runs under (not keys of the file itself).
     _source_name: str = PrivateAttr(default="")
     _content_hash: str = PrivateAttr(default="")
+    #: The file as it reads (a rollout carries it to the worker that plans its pages).
+    _source_text: str = PrivateAttr(default="")
 
     @property
     def source_name(self) -> str:
         return self._source_name
+
+    @property
+    def source_text(self) -> str:
+        return self._source_text
 
     @property
     def content_hash(self) -> str:

@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,9 @@ from temporalio.worker import Worker
 
 from activities.rollout import RolloutActivities
 from sla.policy.loading import load_policy
-from store.db import make_engine
+from store.db import make_engine, session_factory
 from tests.support.stack import Stack, customer, ticket_body, wait_for
-from tickets.rollout import open_tickets, plan_rollout, start_rollout
+from tickets.rollout import open_tickets, paged_rollout, plan_rollout, start_rollout
 from workflow_client import connect
 from workflows.rollout import RolloutWorkflow
 from workflows.sandbox import WORKFLOW_RUNNER
@@ -129,3 +130,39 @@ async def test_a_rollout_carries_on_where_its_worker_stopped(
     assert sorted(result.retargeted) == sorted(ids)
     for ticket_id in ids:
         assert await plan_changes(stack, ticket_id) == 1
+
+
+async def test_a_paged_rollout_reads_its_tickets_a_page_at_a_time_across_runs(
+    stack: Stack, tmp_path: Path,
+) -> None:
+    """What the API and the CLI start: the policy's text and a cursor, the tickets read two
+    at a time, the run continuing as new every four; a ticket opened while it runs is
+    reached too, and each ticket changes once."""
+    customer_id, ids = await open_six(stack)
+    policy = load_policy(faster_policy(tmp_path))
+    engine = make_engine(stack.settings.database_url)
+    with Session(engine) as session:
+        rollout = paged_rollout(session, policy, customer_id, "admin:ops", "faster majors")
+    assert rollout.plans == {} and rollout.targets == [] and rollout.progress.total == 6
+    rollout.page_size, rollout.per_run, rollout.concurrency = 2, 4, 1
+    client = await connect(stack.settings)
+    queue = f"rollouts-{uuid.uuid4()}"
+    activities = RolloutActivities(client, session_factory(engine))
+    handle = await start_rollout(client, queue, f"rollout-test-{uuid.uuid4()}", rollout)
+    # Opened after the rollout started (counted as it starts: 6), before its worker reads.
+    late = await stack.http.post("/tickets", json=ticket_body(
+        customer_id, subject="Opened while the rollout runs", force_new=True))
+    assert late.status_code == 201, late.text
+    ids.append(late.json()["id"])
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        async with Worker(client, task_queue=queue, workflows=[RolloutWorkflow],
+                          activities=[activities.plan_rollout_page, activities.retarget_ticket],
+                          activity_executor=executor, workflow_runner=WORKFLOW_RUNNER):
+            result = await asyncio.wait_for(handle.result(), 90)
+    engine.dispose()
+    assert result.failed == {} and result.done == result.total == 7
+    assert sorted(result.retargeted + result.unchanged) == sorted(ids)
+    for ticket_id in ids[:6]:
+        assert await plan_changes(stack, ticket_id) == 1
+    first_run = handle.first_execution_run_id
+    assert (await handle.describe()).run_id != first_run  # it continued as new
