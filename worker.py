@@ -40,7 +40,7 @@ from store.db import SessionFactory, make_engine, session_factory
 from store.migrations import DatabaseBehind, require_current
 from workflow_client import connect, require_search_attributes
 from workflows.covering import CoveringWorkflow
-from workflows.rollout import RolloutWorkflow
+from workflows.rollout import PagedRolloutWorkflow, RolloutWorkflow
 from workflows.sandbox import workflow_runner
 from workflows.ticket import TicketWorkflow
 
@@ -134,7 +134,7 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[TicketWorkflow, RolloutWorkflow, CoveringWorkflow],
+        workflows=[TicketWorkflow, RolloutWorkflow, PagedRolloutWorkflow, CoveringWorkflow],
         activities=[projection.record_ticket, notifications.send_notification,
                     notifications.send_notifications, slots.take_slot,
                     rollouts.plan_rollout_page, rollouts.retarget_ticket,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import Session
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
@@ -25,7 +26,7 @@ from store.rollouts import count_open_tickets, open_tickets, plan_tickets
 from tickets.errors import NotFound, Unavailable
 from tickets.services import result_or_progress
 from workflows.messages import RetargetOutcome, RolloutInput, RolloutProgress, RolloutTarget
-from workflows.rollout import RolloutWorkflow
+from workflows.rollout import PagedRolloutWorkflow, RolloutWorkflow
 
 
 def plan_rollout(session: Session, policy: Policy, tickets: list[Ticket], actor: str,
@@ -59,11 +60,16 @@ def rollout_id(policy: Policy, scope: str) -> str:
 
 
 async def start_rollout(client: Client, task_queue: str, workflow_id: str,
-                        rollout: RolloutInput) -> WorkflowHandle[RolloutWorkflow, RolloutProgress]:
-    return await client.start_workflow(
-        RolloutWorkflow.run, rollout, id=workflow_id, task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        static_summary=f"{rollout.progress.total} open tickets: {rollout.reason}"[:200])
+                        rollout: RolloutInput) -> WorkflowHandle[Any, RolloutProgress]:
+    """Starts it under its type (a paged rollout under ``PagedRolloutWorkflow``); one of the
+    same id still running is followed instead."""
+    options: dict[str, Any] = {
+        "id": workflow_id, "task_queue": task_queue,
+        "id_conflict_policy": WorkflowIDConflictPolicy.USE_EXISTING,
+        "static_summary": f"{rollout.progress.total} open tickets: {rollout.reason}"[:200]}
+    if rollout.paged:
+        return await client.start_workflow(PagedRolloutWorkflow.run, rollout, **options)
+    return await client.start_workflow(RolloutWorkflow.run, rollout, **options)
 
 
 async def progress_of(client: Client, workflow_id: str) -> tuple[bool, RolloutProgress]:

@@ -41,36 +41,13 @@ PAGE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1),
 PAGE_TIMEOUT = timedelta(seconds=60)
 
 
-@workflow.defn
-class RolloutWorkflow:
-    """Query ``progress``: how many tickets are done of how many, and each one's outcome."""
+class _Rollout:
+    """What both kinds of rollout do: re-target a batch of tickets at once, one step each,
+    and keep count."""
 
-    @workflow.init
-    def __init__(self, input: RolloutInput) -> None:
-        self.so_far: RolloutProgress = input.progress
+    so_far: RolloutProgress
 
-    @workflow.query
-    def progress(self) -> RolloutProgress:
-        return self.so_far
-
-    @workflow.run
-    async def run(self, input: RolloutInput) -> RolloutProgress:
-        if input.paged:
-            return await self._paged(input)
-        targets = list(input.targets)
-        done_here = 0
-        while targets:
-            if done_here >= input.per_run:
-                workflow.continue_as_new(RolloutInput(
-                    plans=input.plans, targets=targets, actor=input.actor, reason=input.reason,
-                    progress=self.so_far, concurrency=input.concurrency,
-                    per_run=input.per_run))
-            batch, targets = targets[:input.concurrency], targets[input.concurrency:]
-            await self._retarget_batch(input, input.plans, batch)
-            done_here += len(batch)
-        return self.so_far
-
-    async def _paged(self, input: RolloutInput) -> RolloutProgress:
+    async def _pages(self, input: RolloutInput) -> RolloutProgress:
         """A page of open tickets at a time, from the cursor on; the run continues as new
         between pages once it has done ``per_run`` tickets, carrying only the cursor and
         the (bounded) progress."""
@@ -96,10 +73,11 @@ class RolloutWorkflow:
                 await self._retarget_batch(input, page.plans, batch)
             done_here += len(page.targets) + len(page.refused)
             if page.last is None:
+                # Tickets opened or closed since it started: the total is what it did.
+                self.so_far.total = self.so_far.done
                 return self.so_far
             after = page.last
-            if self.so_far.total < self.so_far.done:
-                self.so_far.total = self.so_far.done  # tickets opened since it started
+            self.so_far.total = max(self.so_far.total, self.so_far.done)
 
     async def _retarget_batch(self, input: RolloutInput, plans: dict[str, PlanSnapshot],
                               batch: list[RolloutTarget]) -> None:
@@ -131,3 +109,54 @@ class RolloutWorkflow:
             cause = error.cause if error.cause is not None else error
             return RetargetOutcome("failed", f"not reached: {cause}")
         return outcome
+
+
+@workflow.defn
+class RolloutWorkflow(_Rollout):
+    """A rollout that carries its tickets and their plans (started before pages; kept for
+    those still running). Query ``progress``: how many tickets are done of how many, and
+    each one's outcome."""
+
+    @workflow.init
+    def __init__(self, input: RolloutInput) -> None:
+        self.so_far = input.progress
+
+    @workflow.query
+    def progress(self) -> RolloutProgress:
+        return self.so_far
+
+    @workflow.run
+    async def run(self, input: RolloutInput) -> RolloutProgress:
+        if input.paged:  # started under this type by a client that should have chosen pages
+            return await self._pages(input)
+        targets = list(input.targets)
+        done_here = 0
+        while targets:
+            if done_here >= input.per_run:
+                workflow.continue_as_new(RolloutInput(
+                    plans=input.plans, targets=targets, actor=input.actor, reason=input.reason,
+                    progress=self.so_far, concurrency=input.concurrency,
+                    per_run=input.per_run))
+            batch, targets = targets[:input.concurrency], targets[input.concurrency:]
+            await self._retarget_batch(input, input.plans, batch)
+            done_here += len(batch)
+        return self.so_far
+
+
+@workflow.defn
+class PagedRolloutWorkflow(_Rollout):
+    """A rollout that reads its tickets a page at a time (``RolloutInput.paged``), under a
+    type of its own: a worker from before pages does not know it, so it leaves the rollout
+    to a worker that does instead of finishing it with nothing done. Query ``progress``."""
+
+    @workflow.init
+    def __init__(self, input: RolloutInput) -> None:
+        self.so_far = input.progress
+
+    @workflow.query
+    def progress(self) -> RolloutProgress:
+        return self.so_far
+
+    @workflow.run
+    async def run(self, input: RolloutInput) -> RolloutProgress:
+        return await self._pages(input)

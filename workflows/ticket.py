@@ -61,15 +61,18 @@ def _change_sent(update: str, args: Sequence[RawValue]) -> TicketChange:
         raise _refused(f"this ticket takes no change called {update!r}")
     if len(args) != 1:
         raise _refused(f"a {update} change is one argument, not {len(args)}")
-    size = len(args[0].payload.data)
-    if size > LARGEST_CHANGE_BYTES:
-        raise _refused(f"a change is at most {LARGEST_CHANGE_BYTES // 1024} KiB; this "
-                       f"{update} is {size // 1024} KiB")
     try:
         change: TicketChange = workflow.payload_converter().from_payload(args[0].payload, kind)
     except Exception as error:  # the converter's errors differ by payload
         raise _refused(f"not a {update} change: {error}") from None
     return change
+
+
+def _too_large(update: str, size: int) -> str | None:
+    if size <= LARGEST_CHANGE_BYTES:
+        return None
+    return (f"a change is at most {LARGEST_CHANGE_BYTES // 1024} KiB; this {update} is "
+            f"{size // 1024} KiB")
 
 
 @workflow.defn
@@ -276,7 +279,10 @@ class TicketWorkflow:
 
     @change.validator
     def _validate_change(self, update: str, args: Sequence[RawValue]) -> None:
-        # A change that cannot apply is refused here, before it enters the history.
+        # A change that cannot apply is refused here, before it enters the history. (The
+        # size is checked here only: validators do not run on replay, and a change
+        # accepted before the limit must replay as it ran.)
+        _refuse(_too_large(update, sum(len(arg.payload.data) for arg in args)))
         _refuse(_change_sent(update, args).refusal(self.state))
 
     @workflow.update
@@ -285,6 +291,8 @@ class TicketWorkflow:
 
     @record_call.validator
     def _validate_record_call(self, call: EmergencyCall) -> None:
+        _refuse(_too_large("record_call", len(
+            workflow.payload_converter().to_payloads([call])[0].data)))
         _refuse(emergency_line.refusal_record_call(self.state))
 
     @workflow.update

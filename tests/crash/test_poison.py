@@ -115,6 +115,7 @@ async def test_poison_never_holds_a_tickets_breach_or_escalation(
                     await client.get_workflow_handle(str(huge["id"])).execute_update(
                         CustomerReply.update, CustomerReply(body="x" * 2**20))
                 assert isinstance(caught.value.cause, ApplicationError)
+                assert caught.value.cause.message.startswith("a change is at most 512 KiB")
 
                 tickets = [nul, separator, intervals, huge]
                 due = {str(ticket["id"]): next(

@@ -22,7 +22,7 @@ from store.db import make_engine, session_factory
 from tests.support.stack import Stack, customer, ticket_body, wait_for
 from tickets.rollout import open_tickets, paged_rollout, plan_rollout, start_rollout
 from workflow_client import connect
-from workflows.rollout import RolloutWorkflow
+from workflows.rollout import PagedRolloutWorkflow, RolloutWorkflow
 from workflows.sandbox import WORKFLOW_RUNNER
 
 pytestmark = pytest.mark.e2e
@@ -155,7 +155,7 @@ async def test_a_paged_rollout_reads_its_tickets_a_page_at_a_time_across_runs(
     assert late.status_code == 201, late.text
     ids.append(late.json()["id"])
     with ThreadPoolExecutor(max_workers=2) as executor:
-        async with Worker(client, task_queue=queue, workflows=[RolloutWorkflow],
+        async with Worker(client, task_queue=queue, workflows=[PagedRolloutWorkflow],
                           activities=[activities.plan_rollout_page, activities.retarget_ticket],
                           activity_executor=executor, workflow_runner=WORKFLOW_RUNNER):
             result = await asyncio.wait_for(handle.result(), 90)
@@ -164,5 +164,6 @@ async def test_a_paged_rollout_reads_its_tickets_a_page_at_a_time_across_runs(
     assert sorted(result.retargeted + result.unchanged) == sorted(ids)
     for ticket_id in ids[:6]:
         assert await plan_changes(stack, ticket_id) == 1
-    first_run = handle.first_execution_run_id
-    assert (await handle.describe()).run_id != first_run  # it continued as new
+    described = await handle.describe()
+    assert described.workflow_type == "PagedRolloutWorkflow"
+    assert described.run_id != handle.first_execution_run_id  # it continued as new

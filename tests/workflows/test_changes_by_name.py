@@ -4,12 +4,15 @@ and never enters the history, and the ticket goes on serving its clocks."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from temporalio.api.history.v1 import HistoryEvent
 
 from tests.support.harness import Harness, refusal_of, send
+from tests.support.scenarios import call
 from workflows.messages import AgentResponse, CustomerReply
+from workflows.ticket import TicketWorkflow
 
 
 def update_names_in_history(events: list[HistoryEvent]) -> list[str]:
@@ -33,6 +36,9 @@ async def test_a_change_the_worker_does_not_know_is_refused_and_the_clocks_go_on
     reason = await refusal_of(handle.execute_update(
         "customer_reply", CustomerReply("x" * 2**20), result_type=object))
     assert reason == "a change is at most 512 KiB; this customer_reply is 1024 KiB"
+    huge_call = replace(call(await harness.env.get_current_time()), description="x" * 2**20)
+    reason = await refusal_of(handle.execute_update(TicketWorkflow.record_call, huge_call))
+    assert reason == "a change is at most 512 KiB; this record_call is 1024 KiB"
     # Neither entered the history; the first-response clock still warns at 75 %.
     await harness.sleep(timedelta(minutes=23))
     assert await harness.outbox_kinds(handle.id, 1) == [("sla_warning", "support_lead")]

@@ -24,7 +24,7 @@ from sla.ticket.view import TicketView
 from tests.support.domain import FAST
 from tests.support.harness import TAM, Harness, policy_from, send
 from tests.support.paths import HISTORIES, ROOT
-from tests.support.scenarios import RETARGETING_POLICY, next_tuesday, one_slot
+from tests.support.scenarios import RETARGETING_POLICY, call, next_tuesday, one_slot
 from workflow_client import DATA_CONVERTER
 from workflows import visibility as ticket_attributes
 from workflows.messages import (
@@ -162,7 +162,23 @@ async def slot_taken_by_the_ticket(harness: Harness) -> Handle:
     return handle
 
 
+async def continued_as_new_while_paging(harness: Harness) -> Handle:
+    """Paged every ten minutes until its history is long: the run continues as new on a
+    page's step, the page going along unsent (the run recorded is that one)."""
+    office = load_policy(ROOT / "policies" / "bird-email-enterprise.toml")
+    handle = await harness.start("critical", plan="enterprise", policy=office,
+                                 max_history_events=60)
+    first_run = (await handle.describe()).run_id
+    await handle.execute_update(TicketWorkflow.record_call, call(
+        await harness.env.get_current_time()))
+    await harness.sleep(timedelta(hours=1))
+    assert (await handle.describe()).run_id != first_run
+    return harness.env.client.get_workflow_handle_for(TicketWorkflow.run, handle.id,
+                                                      run_id=first_run)
+
+
 SCENARIOS: dict[str, Callable[[Harness], Awaitable[Handle]]] = {
+    "continued_as_new_while_paging": continued_as_new_while_paging,
     "slot_taken_by_the_ticket": slot_taken_by_the_ticket,
     "slots_and_feedback": slots_and_feedback,
     "retargeted": retargeted,

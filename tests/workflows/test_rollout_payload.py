@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from temporalio.converter import DataConverter
+from temporalio.api.common.v1 import Payload
 
 from sla.policy.loading import LARGEST_POLICY_BYTES, PolicyError, load_policy, parse_policy
+from workflow_client import DATA_CONVERTER
 from workflows.messages import (
     ROLLOUT_LISTED,
     RetargetOutcome,
@@ -26,8 +27,11 @@ ROOT = Path(__file__).resolve().parents[2]
 AT_MOST = 200_000
 
 
+CONVERTER = DATA_CONVERTER.payload_converter
+
+
 def payload_size(value: object) -> int:
-    return len(DataConverter.default.payload_converter.to_payloads([value])[0].data)
+    return len(CONVERTER.to_payloads([value])[0].data)
 
 
 def test_a_rollout_over_100000_customers_carries_a_small_input() -> None:
@@ -49,14 +53,18 @@ def test_a_rollout_over_100000_customers_carries_a_small_input() -> None:
     assert (progress.retargeted_count, progress.failed_count) == (90_000, 10_000)
     assert len(progress.retargeted) == len(progress.failed) == ROLLOUT_LISTED
     # Decoded again (each run continues from the last), the counts are kept.
-    again = DataConverter.default.payload_converter.from_payloads(
-        DataConverter.default.payload_converter.to_payloads([rollout]), [RolloutInput])[0]
+    again = CONVERTER.from_payloads(CONVERTER.to_payloads([rollout]), [RolloutInput])[0]
     assert again.progress.done == 100_000 and again.after == rollout.after
 
 
 def test_a_progress_recorded_before_the_counts_counts_its_lists() -> None:
-    old = RolloutProgress(total=3, retargeted=["TCK-1", "TCK-2"], failed={"TCK-3": "gone"})
-    assert (old.retargeted_count, old.failed_count, old.done) == (2, 1, 3)
+    """A running rollout's progress, as its history holds it from before the counts."""
+    recorded = Payload(metadata={"encoding": b"json/plain"}, data=(
+        b'{"total": 4, "retargeted": ["TCK-1", "TCK-2"], "unchanged": ["TCK-4"], '
+        b'"failed": {"TCK-3": "gone"}}'))
+    old = CONVERTER.from_payloads([recorded], [RolloutProgress])[0]
+    assert (old.retargeted_count, old.unchanged_count, old.failed_count) == (2, 1, 1)
+    assert old.done == old.total == 4
 
 
 def test_a_policy_file_over_256_kib_is_refused() -> None:
