@@ -16,6 +16,8 @@ def public(view: TicketView, for_customer: bool = False) -> TicketPublic:
     """The ticket as the API shows it; to a customer, only what the contract commits to."""
     fields = asdict(view)
     fields["id"] = fields.pop("ticket_id")
+    # A view written before the count was kept listed every duplicate.
+    fields["duplicates_linked"] = max(view.duplicates_linked, len(view.duplicates))
     if for_customer:
         fields.update(customer_fields(view))
     return TicketPublic.model_validate(fields)

@@ -169,7 +169,10 @@ class TicketPublic(BaseModel):
     next_due_at: datetime | None
     next_due_clock: str | None
     duplicate_of: str | None
-    duplicates: list[str]
+    duplicates: list[str] = Field(description="The latest 100 tickets linked to this one "
+                                  "as its duplicates.")
+    duplicates_linked: int = Field(default=0, description="How many tickets were linked "
+                                   "to this one as its duplicates, in all.")
     possible_duplicate_of: str | None = Field(
         default=None, description="An open ticket of the customer this one looks like: its "
         "own clocks run until an agent confirms the link (POST /tickets/{id}/duplicate; then "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 import time
-from collections import defaultdict, deque
+from collections import deque
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
@@ -106,49 +106,53 @@ def check_form_token(caller: WebCaller, token: str) -> None:
                                    "form token): reload the page and try again")
 
 
-class SignInLimiter:
-    """A client address with ``per_minute`` failed sign-ins in the last minute is turned
-    away until the oldest of them is a minute old (a guesser, not a person who signs in)."""
-
-    def __init__(self) -> None:
-        self.failures: dict[str, deque[float]] = defaultdict(deque)
-
-    def blocked(self, client: str, per_minute: int) -> bool:
-        now = time.monotonic()
-        recent = self.failures[client]
-        while recent and now - recent[0] > 60:
-            recent.popleft()
-        return len(recent) >= per_minute
-
-    def failed(self, client: str) -> None:
-        self.failures[client].append(time.monotonic())
-
-
-def client_address(request: Request) -> str:
-    """The address a request came from, as the limits count it."""
-    return request.client.host if request.client else "unknown"
-
-
-class RequestLimiter:
-    """At most ``per_minute`` requests per client address in any minute; the rest are
-    turned away until the oldest counted is a minute old. Holds at most ``addresses``
-    addresses: the quietest are forgotten first, so a flood of addresses costs bounded
-    memory."""
+class _LastMinute:
+    """Per client address, the instants counted in the last minute. Holds at most
+    ``addresses`` addresses: the least recently seen are forgotten first, so a flood of
+    addresses costs bounded memory."""
 
     def __init__(self, addresses: int = 10_000) -> None:
         self.addresses = addresses
         self.recent: dict[str, deque[float]] = {}
 
-    def allow(self, client: str, per_minute: int) -> bool:
+    def count(self, client: str, add: bool = False) -> int:
+        """How many were counted in the last minute (before this one, with ``add``)."""
         now = time.monotonic()
         recent = self.recent.pop(client, None) or deque()
         while recent and now - recent[0] > 60:
             recent.popleft()
-        allowed = len(recent) < per_minute
-        if allowed:
+        counted = len(recent)
+        if add:
             recent.append(now)
         # Re-inserted last: the dict's order is the order addresses were last seen.
         self.recent[client] = recent
         while len(self.recent) > self.addresses:
             del self.recent[next(iter(self.recent))]
-        return allowed
+        return counted
+
+
+class SignInLimiter(_LastMinute):
+    """A client address with ``per_minute`` failed sign-ins in the last minute is turned
+    away until the oldest of them is a minute old (a guesser, not a person who signs in)."""
+
+    def blocked(self, client: str, per_minute: int) -> bool:
+        return self.count(client) >= per_minute
+
+    def failed(self, client: str) -> None:
+        self.count(client, add=True)
+
+
+class RequestLimiter(_LastMinute):
+    """At most ``per_minute`` requests per client address in any minute; the rest are
+    turned away until the oldest counted is a minute old."""
+
+    def allow(self, client: str, per_minute: int) -> bool:
+        if self.count(client) >= per_minute:
+            return False
+        self.count(client, add=True)
+        return True
+
+
+def client_address(request: Request) -> str:
+    """The address a request came from, as the limits count it."""
+    return request.client.host if request.client else "unknown"

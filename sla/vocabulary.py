@@ -151,6 +151,8 @@ class TimelineKind(StrEnum):
     MESSAGE_UNDELIVERABLE = "message_undeliverable"
     # A failing step (``sla.ticket.steps``): an operator asked for its next try now.
     STEP_RETRY_ASKED = "step_retry_asked"
+    # Entries folded while the database write kept failing (``bounds.PENDING_TIMELINE_KEPT``).
+    TIMELINE_GAP = "timeline_gap"
 
 
 class DeliveryStatus(StrEnum):

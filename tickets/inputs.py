@@ -4,17 +4,22 @@ the "open a ticket" use case, and the rule that no text may hold what cannot be 
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from sla.vocabulary import Channel, Severity, TicketType
 
+#: One scan in C for a whole body (a character-by-character loop in Python took tens of
+#: milliseconds on the event loop for a 1 MiB request).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 def _unstorable(text: str) -> str | None:
     if "\x00" in text:
         return "text may not contain NUL characters"
-    if any("\ud800" <= char <= "\udfff" for char in text):
+    if _SURROGATE.search(text):
         return "text may not contain lone surrogates (\\ud800-\\udfff): they are no characters"
     return None
 

@@ -12,6 +12,9 @@ from __future__ import annotations
 import hashlib
 from typing import TypeVar
 
+from sla.ticket.state import TimelineEntry
+from sla.vocabulary import TimelineKind
+
 T = TypeVar("T")
 
 #: Emergency calls kept (a repeat of one is recognised by its call id among them; the
@@ -25,6 +28,10 @@ MESSAGES_KEPT = 200
 FEEDBACK_KEPT = 10
 #: Later tickets linked as duplicates, kept by id.
 DUPLICATES_KEPT = 100
+#: Timeline entries waiting for the database write, while it fails: beyond them, the
+#: oldest are folded into one entry that says how many, and when (a week of paging with the
+#: database down is a thousand entries).
+PENDING_TIMELINE_KEPT = 500
 
 
 def keep_last(items: list[T], kept: int) -> None:
@@ -45,3 +52,21 @@ def message_key(message_id: str) -> str:
     """What the state keeps of a Message-ID (up to 1,000 characters): a digest, enough to
     tell a redelivery."""
     return hashlib.sha256(message_id.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+
+def fold_pending_timeline(pending: list[TimelineEntry]) -> None:
+    """Past ``PENDING_TIMELINE_KEPT`` entries, fold the oldest into one ``timeline_gap``
+    entry in their place (under the first one's sequence number, so the order holds),
+    in place. The folded entries stay events in the workflow's history."""
+    if len(pending) <= PENDING_TIMELINE_KEPT:
+        return
+    folded = pending[:len(pending) - PENDING_TIMELINE_KEPT + 1]
+    first, last = folded[0], folded[-1]
+    count = sum(entry.folded or 1 for entry in folded)
+    pending[:len(folded)] = [TimelineEntry(
+        seq=first.seq, at=first.at, kind=TimelineKind.TIMELINE_GAP, actor="system",
+        detail=(f"{count} timeline entries from {first.at:%Y-%m-%d %H:%M} to "
+                f"{last.at:%Y-%m-%d %H:%M} UTC were recorded while the ticket's database "
+                "write failed and are not written here; the ticket's workflow history "
+                "holds each of them"),
+        folded=count)]

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sla.policy.calendars import calendar_for
 from sla.policy.snapshot import Contact
+from sla.ticket import bounds
 from sla.ticket.state import Notification, TicketState, TimelineEntry
 from sla.vocabulary import MessageChannel, NoticeKind, TicketStatus, TimelineKind, status_kind
 
@@ -58,6 +59,7 @@ def record(
         TimelineEntry(seq=_next_seq(state), at=at, kind=kind, actor=actor, detail=detail,
                       clock=clock, level=level, rating=rating)
     )
+    bounds.fold_pending_timeline(state.pending_timeline)
 
 
 def notify(

@@ -97,6 +97,8 @@ class TimelineEntry:
     #: A feedback entry's rating (1-5): what reports count (None in entries of other
     #: kinds, and in feedback entries recorded before it was kept).
     rating: int | None = None
+    #: A ``timeline_gap`` entry's count of the entries folded into it.
+    folded: int | None = None
 
 
 @dataclass

@@ -81,6 +81,7 @@ class TicketView:
     next_due_at: datetime | None = None
     next_due_clock: str | None = None
     duplicate_of: str | None = None
+    #: The latest linked duplicates (``bounds.DUPLICATES_KEPT``); how many in all below.
     duplicates: list[str] = field(default_factory=list)
     #: Looks like this open ticket; its own clocks run until an agent decides.
     possible_duplicate_of: str | None = None
@@ -93,6 +94,8 @@ class TicketView:
     recommendations_only: bool = False
     #: Intake fields the policy asks for that the request lacked ("intake incomplete").
     intake_missing: list[str] = field(default_factory=list)
+    #: Duplicates linked to this ticket in all (``duplicates`` lists the latest).
+    duplicates_linked: int = 0
     #: A workflow step that keeps failing (the database write): why, since when, next try.
     failing_step: StepFailure | None = None
     #: SHA-256 of the latest closure's feedback-link token, for the projection.
@@ -146,6 +149,7 @@ def view(state: TicketState, now: datetime) -> TicketView:
         next_due_clock=upcoming[1] if upcoming else None,
         duplicate_of=details.duplicate_of,
         duplicates=list(state.duplicates),
+        duplicates_linked=max(state.duplicates_linked, len(state.duplicates)),
         possible_duplicate_of=details.possible_duplicate_of,
         intake_missing=list(details.intake_missing),
         failing_step=state.failing_step,

@@ -14,7 +14,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -22,6 +21,7 @@ from api.main import create_app
 from api.web_auth import COOKIE
 from store.db import make_engine
 from store.web_sessions import find_session
+from tests.support.database import refuse_ticket_writes
 from tests.support.in_process import InProcessApi, signed_in
 from tests.support.routes import ALL, PUBLIC, ROUTES, Row, fill
 
@@ -130,10 +130,7 @@ class Callers:
         if state == "failing":
             # The database refuses this ticket's row from its next write on.
             ticket_id = await self.open()
-            with self.engine.begin() as connection:
-                connection.execute(text(
-                    f"CREATE TRIGGER refuse_{ticket_id.replace('-', '_')} BEFORE UPDATE ON "
-                    f"ticket WHEN OLD.id = '{ticket_id}' BEGIN SELECT RAISE(ABORT, 'full'); END"))
+            refuse_ticket_writes(self.engine, ticket_id, "full")
             await self.call(f"/tickets/{ticket_id}/replies", {"body": "more"})
             return ticket_id
         assert state in ("open", "called", "proposed", "closed"), f"no way to make {state!r}"

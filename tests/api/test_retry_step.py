@@ -4,36 +4,25 @@ pause, and a retry with nothing failing is refused on every door."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from cli import tickets as tickets_cli
 from store.db import make_engine
+from tests.support.database import allow_ticket_writes, refuse_ticket_writes
 from tests.support.in_process import InProcessApi, form_token, signed_in
-
-#: The database refuses to change the ticket's row (a full disk, a read-only failover):
-#: reads still work, so the pages and the checks before a change still answer.
-REFUSE_WRITES = ("CREATE TRIGGER refuse_ticket_writes BEFORE UPDATE ON ticket "
-                 "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
-FIXED = "DROP TRIGGER refuse_ticket_writes"
+from tests.support.stack import wait_for
 
 
 @pytest.fixture
 def database(api: InProcessApi) -> Iterator[Engine]:
     engine = make_engine(api.settings.database_url)
     yield engine
-    with engine.begin() as connection:
-        connection.execute(text("DROP TRIGGER IF EXISTS refuse_ticket_writes"))
+    allow_ticket_writes(engine)
     engine.dispose()
-
-
-def run(engine: Engine, statement: str) -> None:
-    with engine.begin() as connection:
-        connection.execute(text(statement))
 
 
 async def failing_ticket(api: InProcessApi, engine: Engine, name: str) -> str:
@@ -43,7 +32,7 @@ async def failing_ticket(api: InProcessApi, engine: Engine, name: str) -> str:
     ticket_id: str = (await api.http.post("/tickets", json={
         "customer_id": customer, "subject": "Exports fail", "description": "since 9",
         "severity": "minor", "force_new": True})).json()["id"]
-    run(engine, REFUSE_WRITES)
+    refuse_ticket_writes(engine)
     replied = await api.http.post(f"/tickets/{ticket_id}/replies", json={"body": "still"})
     assert replied.status_code == 200, replied.text
     failing = replied.json()["failing_step"]
@@ -53,13 +42,13 @@ async def failing_ticket(api: InProcessApi, engine: Engine, name: str) -> str:
 
 async def written_after_retry(api: InProcessApi, ticket_id: str) -> list[str]:
     """The ticket's timeline as the database holds it, once it holds the retry."""
-    for _attempt in range(400):
-        kinds = [event["kind"] for event in (await api.http.get(
+    async def kinds() -> list[str] | None:
+        written = [event["kind"] for event in (await api.http.get(
             f"/tickets/{ticket_id}/timeline")).json()]
-        if "step_retry_asked" in kinds:
-            return kinds
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{ticket_id}'s row was not written after the retry")
+        return written if "step_retry_asked" in written else None
+
+    written: list[str] = await wait_for(kinds, timeout=40)
+    return written
 
 
 async def test_an_operator_retries_the_failing_write_from_the_ticket_page(
@@ -74,7 +63,7 @@ async def test_an_operator_retries_the_failing_write_from_the_ticket_page(
     assert f'action="{page}/actions/retry"' in html and "Retry record ticket now" in html
     next_try = (await api.http.get(f"/tickets/{ticket_id}")).json()["failing_step"]["retry_at"]
 
-    run(database, FIXED)
+    allow_ticket_writes(database)
     retried = await browser.post(f"{page}/actions/retry", data={"form_token": form_token(html)})
     assert retried.status_code == 303, retried.text
     kinds = await written_after_retry(api, ticket_id)
@@ -98,16 +87,14 @@ async def test_the_cli_and_the_api_retry_the_same_way_and_refuse_when_nothing_fa
     out = capsys.readouterr().out
     assert f"{ticket_id}: retry done" in out and "record_ticket failing since" in out
 
-    run(database, FIXED)
+    allow_ticket_writes(database)
     assert await tickets_cli.change(ticket_id, "retry", "ops", [], None) == 0
     kinds = await written_after_retry(api, ticket_id)
     assert kinds.count("step_retry_asked") == 2
-    for _attempt in range(100):
-        view = (await api.http.get(f"/tickets/{ticket_id}")).json()
-        if view["failing_step"] is None:
-            break
-        await asyncio.sleep(0.1)
-    assert view["failing_step"] is None
+    async def written() -> bool:
+        return (await api.http.get(f"/tickets/{ticket_id}")).json()["failing_step"] is None
+
+    await wait_for(written, timeout=10)
 
     # Nothing is failing now: every door refuses the retry with the same reason.
     refused = await api.http.post(f"/tickets/{ticket_id}/retries", json={"by": "ops"})

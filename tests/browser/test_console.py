@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, expect
 
+from store.db import make_engine
 from tests.support.browser import UiStack, new_key, sign_in
+from tests.support.database import allow_ticket_writes, refuse_ticket_writes
 
 pytestmark = pytest.mark.browser
 
@@ -155,3 +157,37 @@ async def test_the_session_cookie_forms_sign_out_and_revocation(
 
     await context.close()
 
+
+
+async def test_an_operator_sees_a_failing_step_and_retries_it_once_fixed(
+    browser: Browser, ui_stack: UiStack, artifacts: Path
+) -> None:
+    _customer, ticket_id = await customer_with_ticket(ui_stack, "Failing Write Co")
+    engine = make_engine(ui_stack.settings.database_url)
+    # The database refuses this ticket's row from now on (a full disk, say).
+    trigger = refuse_ticket_writes(engine, ticket_id)
+    try:
+        replied = await ui_stack.http.post(f"/tickets/{ticket_id}/replies",
+                                           json={"body": "still failing"})
+        assert replied.status_code == 200, replied.text
+        context, page = await sign_in(browser, ui_stack, await new_key(ui_stack, "agent", "Olga"),
+                                      start=f"/queue/tickets/{ticket_id}")
+        failing = page.locator("#failing-step")
+        await expect(failing).to_contain_text("record_ticket")
+        await expect(failing).to_contain_text("database or disk is full")
+        await expect(failing).to_contain_text("(1 round, next try")
+        retry = page.get_by_role("button", name="Retry record ticket now")
+        await expect(retry).to_be_visible()
+        await page.screenshot(path=str(artifacts / "console-failing-step.png"), full_page=True)
+
+        allow_ticket_writes(engine, trigger)
+        await retry.click()
+        await expect(page.locator("#failing-step")).to_have_count(0)
+        await expect(page.get_by_role("button", name="Retry record ticket now")).to_have_count(0)
+        timeline = (await ui_stack.http.get(f"/tickets/{ticket_id}/timeline")).json()
+        assert [event["actor"] for event in timeline
+                if event["kind"] == "step_retry_asked"] == ["Olga"]
+        await context.close()
+    finally:
+        allow_ticket_writes(engine, trigger)
+        engine.dispose()

@@ -13,6 +13,7 @@ from sla.policy.snapshot import Contact
 from sla.ticket import bounds, emergency_line, feedback, lifecycle
 from sla.ticket.state import EmergencyCall, Page, TicketState
 from sla.ticket.view import view
+from sla.vocabulary import TimelineKind
 from tests.support.domain import START, ticket
 
 pytestmark = pytest.mark.pure
@@ -119,6 +120,8 @@ def test_linked_duplicates_are_counted_beyond_the_ids_kept() -> None:
     assert (state.duplicates_linked, len(state.duplicates)) == (150, bounds.DUPLICATES_KEPT)
     lifecycle.link_duplicate(state, START, "TCK-151")  # linked already, and still kept
     assert state.duplicates_linked == 150
+    shown = view(state, START)
+    assert (shown.duplicates_linked, shown.duplicates[-1]) == (150, "TCK-151")
 
 
 def test_a_page_recorded_with_its_whole_contact_is_read_as_a_reference() -> None:
@@ -129,3 +132,33 @@ def test_a_page_recorded_with_its_whole_contact_is_read_as_a_reference() -> None
     [page] = converter.from_payloads([payload], [Page])
     assert (page.contact_name, page.contact_role, page.contact) == ("Tess", "tam", None)
     assert isinstance(Page(1, START, contact=Contact("tam", "Tess")).contact_name, str)
+
+
+def lived_1200_replies() -> TicketState:
+    state = ticket("critical")
+    state.pending_timeline.clear()
+    for number in range(1_200):
+        lifecycle.customer_reply(state, START + timedelta(minutes=number), f"reply {number}")
+    return state
+
+
+def test_a_timeline_waiting_for_a_failing_database_folds_its_oldest_entries(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """1,200 replies (and the warnings and breaches of 20 hours) with the database write
+    failing: the entries waiting for it stay bounded, the oldest folded into one entry that
+    counts them, in order."""
+    with monkeypatch.context() as unbounded:
+        unbounded.setattr(bounds, "PENDING_TIMELINE_KEPT", 10**6)
+        every = lived_1200_replies().pending_timeline
+    state = lived_1200_replies()
+    pending = state.pending_timeline
+    assert len(pending) == bounds.PENDING_TIMELINE_KEPT
+    gap, *kept = pending
+    assert gap.kind == TimelineKind.TIMELINE_GAP and gap.folded is not None
+    assert gap.folded + len(kept) == len(every)  # each entry counted once
+    assert kept == every[-len(kept):] and gap.at == every[0].at
+    assert gap.detail.startswith(f"{gap.folded} timeline entries from 2026-")
+    assert [entry.seq for entry in pending] == sorted(entry.seq for entry in pending)
+    assert kept[-1].kind == TimelineKind.CUSTOMER_REPLY and kept[-1].at == START + timedelta(
+        minutes=1_199)
+    assert size(state) < 300_000
