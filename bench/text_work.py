@@ -224,9 +224,9 @@ def ms(seconds: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.text_work", description=__doc__)
-    parser.add_argument("--tickets", type=int, default=48,
+    parser.add_argument("--tickets", type=int, default=144,
                         help="POST /tickets requests, each with 100,000 characters of a text")
-    parser.add_argument("--mails", type=int, default=24,
+    parser.add_argument("--mails", type=int, default=72,
                         help="POST /inbound/email requests, each with 100,000 characters")
     parser.add_argument("--concurrency", type=int, default=2,
                         help="requests of each kind in flight at once")
