@@ -10,6 +10,7 @@ made to write through the API on a signed-in agent's behalf.
 from __future__ import annotations
 
 import hmac
+import math
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -108,26 +109,28 @@ def check_form_token(caller: WebCaller, token: str) -> None:
 
 class _LastMinute:
     """Per client address, the instants counted in the last minute. Holds at most
-    ``addresses`` addresses: the least recently seen are forgotten first, so a flood of
-    addresses costs bounded memory."""
+    ``addresses`` addresses with something counted: the least recently counted are
+    forgotten first, so a flood of addresses costs bounded memory."""
 
     def __init__(self, addresses: int = 10_000) -> None:
         self.addresses = addresses
         self.recent: dict[str, deque[float]] = {}
 
-    def count(self, client: str, add: bool = False) -> int:
-        """How many were counted in the last minute (before this one, with ``add``)."""
+    def counted(self, client: str, add_below: float = 0) -> int:
+        """How many were counted in the last minute; one more is counted now if fewer than
+        ``add_below`` were."""
         now = time.monotonic()
         recent = self.recent.pop(client, None) or deque()
         while recent and now - recent[0] > 60:
             recent.popleft()
         counted = len(recent)
-        if add:
+        if counted < add_below:
             recent.append(now)
-        # Re-inserted last: the dict's order is the order addresses were last seen.
-        self.recent[client] = recent
-        while len(self.recent) > self.addresses:
-            del self.recent[next(iter(self.recent))]
+        if recent:
+            # Re-inserted last: the dict's order is the order addresses were last counted.
+            self.recent[client] = recent
+            while len(self.recent) > self.addresses:
+                del self.recent[next(iter(self.recent))]
         return counted
 
 
@@ -136,10 +139,10 @@ class SignInLimiter(_LastMinute):
     away until the oldest of them is a minute old (a guesser, not a person who signs in)."""
 
     def blocked(self, client: str, per_minute: int) -> bool:
-        return self.count(client) >= per_minute
+        return self.counted(client) >= per_minute
 
     def failed(self, client: str) -> None:
-        self.count(client, add=True)
+        self.counted(client, add_below=math.inf)
 
 
 class RequestLimiter(_LastMinute):
@@ -147,10 +150,7 @@ class RequestLimiter(_LastMinute):
     turned away until the oldest counted is a minute old."""
 
     def allow(self, client: str, per_minute: int) -> bool:
-        if self.count(client) >= per_minute:
-            return False
-        self.count(client, add=True)
-        return True
+        return self.counted(client, add_below=per_minute) < per_minute
 
 
 def client_address(request: Request) -> str:

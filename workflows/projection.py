@@ -16,7 +16,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from sla.ticket import steps
+    from sla.ticket import bounds, steps
     from sla.ticket.state import TicketState
     from sla.ticket.view import TicketProjection, current_details, view
     from sla.vocabulary import WorkflowStep
@@ -84,6 +84,7 @@ class Projection:
                     raise
                 # Written with the next try, in order, before anything newer.
                 self.state.pending_timeline[:0] = timeline
+                bounds.fold_pending_timeline(self.state.pending_timeline)
                 steps.step_failed(self.state, WorkflowStep.RECORD_TICKET,
                                   _reason(failure), workflow.now())
                 workflow.set_current_details(current_details(self.state))

@@ -54,19 +54,38 @@ def message_key(message_id: str) -> str:
     return hashlib.sha256(message_id.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
+#: The kinds the reports and the worker's metrics count from the timeline
+#: (``reports.attainment``, ``activities.metrics``): folded last, only when the entries of
+#: other kinds are not enough to keep the bound.
+READ_BACK = frozenset({
+    TimelineKind.CREATED, TimelineKind.AGENT_RESPONSE, TimelineKind.CALLBACK_MADE,
+    TimelineKind.CALLBACK_ALREADY_PENDING, TimelineKind.EMERGENCY_CALL, TimelineKind.SLA_BREACH,
+    TimelineKind.ESCALATED, TimelineKind.PAGED, TimelineKind.FEEDBACK, TimelineKind.STATUS_OPEN,
+    TimelineKind.STATUS_WAITING_ON_CUSTOMER, TimelineKind.STATUS_RESOLUTION_PROPOSED,
+    TimelineKind.STATUS_CLOSED})
+
+
 def fold_pending_timeline(pending: list[TimelineEntry]) -> None:
     """Past ``PENDING_TIMELINE_KEPT`` entries, fold the oldest into one ``timeline_gap``
-    entry in their place (under the first one's sequence number, so the order holds),
-    in place. The folded entries stay events in the workflow's history."""
-    if len(pending) <= PENDING_TIMELINE_KEPT:
+    entry, in place: first those no report counts, then (a bound is a bound) the oldest of
+    the rest. The gap takes the first folded entry's place and sequence number, so the
+    order holds; the folded entries stay events in the workflow's history."""
+    excess = len(pending) - PENDING_TIMELINE_KEPT + 1
+    if excess <= 1:
         return
-    folded = pending[:len(pending) - PENDING_TIMELINE_KEPT + 1]
-    first, last = folded[0], folded[-1]
+    unread = [at for at, entry in enumerate(pending) if entry.kind not in READ_BACK]
+    chosen = set(unread[:excess])
+    chosen.update([at for at in range(len(pending)) if at not in chosen][:excess - len(chosen)])
+    folded = [pending[at] for at in sorted(chosen)]
+    first = folded[0]
     count = sum(entry.folded or 1 for entry in folded)
-    pending[:len(folded)] = [TimelineEntry(
+    gap = TimelineEntry(
         seq=first.seq, at=first.at, kind=TimelineKind.TIMELINE_GAP, actor="system",
         detail=(f"{count} timeline entries from {first.at:%Y-%m-%d %H:%M} to "
-                f"{last.at:%Y-%m-%d %H:%M} UTC were recorded while the ticket's database "
-                "write failed and are not written here; the ticket's workflow history "
-                "holds each of them"),
-        folded=count)]
+                f"{max(entry.at for entry in folded):%Y-%m-%d %H:%M} UTC were recorded while "
+                "the ticket's database write failed and are not written here; the ticket's "
+                "workflow history holds each of them"),
+        folded=count)
+    place = min(chosen)
+    pending[:] = [gap if at == place else entry for at, entry in enumerate(pending)
+                  if at == place or at not in chosen]

@@ -145,20 +145,36 @@ def lived_1200_replies() -> TicketState:
 def test_a_timeline_waiting_for_a_failing_database_folds_its_oldest_entries(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """1,200 replies (and the warnings and breaches of 20 hours) with the database write
-    failing: the entries waiting for it stay bounded, the oldest folded into one entry that
-    counts them, in order."""
+    failing: the entries waiting for it stay bounded, the oldest replies folded into one
+    entry that counts them, in order; what the reports count (the creation, the breaches)
+    is kept."""
     with monkeypatch.context() as unbounded:
         unbounded.setattr(bounds, "PENDING_TIMELINE_KEPT", 10**6)
         every = lived_1200_replies().pending_timeline
     state = lived_1200_replies()
     pending = state.pending_timeline
     assert len(pending) == bounds.PENDING_TIMELINE_KEPT
-    gap, *kept = pending
-    assert gap.kind == TimelineKind.TIMELINE_GAP and gap.folded is not None
-    assert gap.folded + len(kept) == len(every)  # each entry counted once
-    assert kept == every[-len(kept):] and gap.at == every[0].at
+    [gap] = [entry for entry in pending if entry.kind == TimelineKind.TIMELINE_GAP]
+    assert gap.folded is not None and gap.folded + len(pending) - 1 == len(every)
     assert gap.detail.startswith(f"{gap.folded} timeline entries from 2026-")
     assert [entry.seq for entry in pending] == sorted(entry.seq for entry in pending)
-    assert kept[-1].kind == TimelineKind.CUSTOMER_REPLY and kept[-1].at == START + timedelta(
-        minutes=1_199)
+    read_back = [entry for entry in every if entry.kind in bounds.READ_BACK]
+    assert read_back and [entry for entry in pending if entry.kind in bounds.READ_BACK] == (
+        read_back)
+    assert pending[-1] == every[-1] and pending[-1].kind == TimelineKind.CUSTOMER_REPLY
     assert size(state) < 300_000
+
+
+def test_past_the_bound_even_entries_reports_count_are_folded(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bound is a bound: with nothing else left to fold, the oldest counted entries go,
+    the gap entry counting them."""
+    monkeypatch.setattr(bounds, "PENDING_TIMELINE_KEPT", 5)
+    state = ticket("critical")
+    state.pending_timeline.clear()
+    for number in range(8):
+        emergency_line.record_call(state, START + timedelta(minutes=number),
+                                   call(number, START + timedelta(minutes=number)))
+    kinds = [entry.kind for entry in state.pending_timeline]
+    assert len(kinds) == 5 and kinds.count(TimelineKind.TIMELINE_GAP) == 1
+    assert sum(entry.folded or 1 for entry in state.pending_timeline) >= 8
