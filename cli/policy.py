@@ -246,8 +246,8 @@ async def apply(policy: Policy, customer_id: int | None, reason: str, dry_run: b
     try:
         require_current(engine)
         with Session(engine) as session:
-            tickets = open_tickets(session, customer_id)
             if dry_run:
+                tickets = open_tickets(session, customer_id)
                 for ticket in tickets:
                     print(f"{ticket.id}  {ticket.plan}  {ticket.severity} {ticket.type}")
                 print(f"{len(tickets)} open ticket(s) would take {policy.source_name}@"

@@ -128,11 +128,6 @@ def _identifiers_in_long_run(run: str) -> list[str]:
     return found
 
 
-def same_problem_possible(first: str, second: str) -> bool:
-    """False when the texts name different identifiers: different problems."""
-    return _identifiers(first) == _identifiers(second)
-
-
 def similarity(first: str, second: str) -> float:
     return _jaccard(words(first), words(second))
 

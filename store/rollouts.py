@@ -83,9 +83,12 @@ def plan_tickets(session: Session, policy: Policy, tickets: list[Ticket]) -> Pla
     planned = PlannedTickets()
     refused_keys: dict[str, str] = {}
     now = datetime.now(UTC)
+    tiers_of: dict[int, set[str]] = {}
     for ticket in tickets:
-        tiers = set(session.exec(select(Contract.tier).where(
-            Contract.customer_id == ticket.customer_id)))
+        if ticket.customer_id not in tiers_of:  # once per customer, not once per ticket
+            tiers_of[ticket.customer_id] = set(session.exec(select(Contract.tier).where(
+                Contract.customer_id == ticket.customer_id)))
+        tiers = tiers_of[ticket.customer_id]
         customer = session.get(Customer, ticket.customer_id)
         wanted = ticket.plan if ticket.plan in tiers else (customer.plan if customer else "?")
         key = f"{ticket.customer_id}:{wanted}"

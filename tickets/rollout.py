@@ -1,5 +1,5 @@
-"""Bringing open tickets under another plan or policy version: planned here, carried out by
-``workflows.rollout.RolloutWorkflow``, each ticket through its own workflow.
+"""Bringing open tickets under another plan or policy version: started here, carried out by
+``workflows.rollout.PagedRolloutWorkflow``, each ticket through its own workflow.
 
 Used by ``POST /customers/{id}/plan`` with ``apply_to_open`` and by ``policy apply``. The
 rollout is durable work: it goes on if whoever started it goes away, ``progress`` says

@@ -184,7 +184,6 @@ class RolloutPageRequest:
     customer_id: int | None
     after: RolloutCursor | None
     limit: int
-    actor: str
 
 
 @dataclass

@@ -43,9 +43,16 @@ PAGE_TIMEOUT = timedelta(seconds=60)
 
 class _Rollout:
     """What both kinds of rollout do: re-target a batch of tickets at once, one step each,
-    and keep count."""
+    and keep count. Query ``progress``: how many tickets are done of how many, and each
+    one's outcome."""
 
-    so_far: RolloutProgress
+    @workflow.init
+    def __init__(self, input: RolloutInput) -> None:
+        self.so_far: RolloutProgress = input.progress
+
+    @workflow.query
+    def progress(self) -> RolloutProgress:
+        return self.so_far
 
     async def _pages(self, input: RolloutInput) -> RolloutProgress:
         """A page of open tickets at a time, from the cursor on; the run continues as new
@@ -60,10 +67,10 @@ class _Rollout:
             page: RolloutPage = await workflow.execute_activity(
                 "plan_rollout_page", RolloutPageRequest(
                     policy_text=input.policy_text, policy_name=input.policy_name,
-                    customer_id=input.customer_id, after=after, limit=input.page_size,
-                    actor=input.actor),
+                    customer_id=input.customer_id, after=after, limit=input.page_size),
                 start_to_close_timeout=PAGE_TIMEOUT, retry_policy=PAGE_RETRY,
-                summary=f"open tickets after {after.ticket_id if after else 'the first'}",
+                summary=(f"open tickets after {after.ticket_id}" if after
+                         else "open tickets from the first"),
                 result_type=RolloutPage)
             for ticket_id, reason in page.refused.items():
                 self.so_far.record(ticket_id, RetargetOutcome("failed", reason))
@@ -114,16 +121,7 @@ class _Rollout:
 @workflow.defn
 class RolloutWorkflow(_Rollout):
     """A rollout that carries its tickets and their plans (started before pages; kept for
-    those still running). Query ``progress``: how many tickets are done of how many, and
-    each one's outcome."""
-
-    @workflow.init
-    def __init__(self, input: RolloutInput) -> None:
-        self.so_far = input.progress
-
-    @workflow.query
-    def progress(self) -> RolloutProgress:
-        return self.so_far
+    those still running)."""
 
     @workflow.run
     async def run(self, input: RolloutInput) -> RolloutProgress:
@@ -147,15 +145,7 @@ class RolloutWorkflow(_Rollout):
 class PagedRolloutWorkflow(_Rollout):
     """A rollout that reads its tickets a page at a time (``RolloutInput.paged``), under a
     type of its own: a worker from before pages does not know it, so it leaves the rollout
-    to a worker that does instead of finishing it with nothing done. Query ``progress``."""
-
-    @workflow.init
-    def __init__(self, input: RolloutInput) -> None:
-        self.so_far = input.progress
-
-    @workflow.query
-    def progress(self) -> RolloutProgress:
-        return self.so_far
+    to a worker that does instead of finishing it with nothing done."""
 
     @workflow.run
     async def run(self, input: RolloutInput) -> RolloutProgress:

@@ -41,9 +41,10 @@ from workflow_client import connect
 
 pytestmark = pytest.mark.crash
 POLICY = Path(__file__).resolve().parent / "crash-policy.toml"
-#: A breach or an escalation reaches the mail server this soon after its due time, at most
-#: (the crash policy's first response is 12 s; sends take well under a second).
-ON_TIME = 5.0
+#: A breach or an escalation reaches the mail server this soon after its due time, at most.
+#: Not a timing figure (the benchmark measures those; sends take well under a second): a
+#: poison that held the clocks would hold them for good, or for a 30 s round at least.
+ON_TIME = 10.0
 NUL_REPLY = "the log says \x00\x00 then nothing"
 INTERVALS = [1_000_000 * 7 * 86_400.0, 0.0000001, float("nan"), float("inf")]
 

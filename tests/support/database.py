@@ -1,6 +1,7 @@
-"""The application database refusing writes, as a full disk or a read-only failover does:
-a SQLite trigger refuses updates of ticket rows (one ticket's, or every one), while reads
-keep working, so pages and the checks before a change still answer."""
+"""The application database refusing a ticket's row for good: a SQLite trigger refuses
+updates of ticket rows (one ticket's, or every one) with a constraint error, which the
+projection takes as data the database will not take (``permanent``), while reads keep
+working, so pages and the checks before a change still answer."""
 
 from __future__ import annotations
 
@@ -20,9 +21,10 @@ def refuse_ticket_writes(engine: Engine, ticket_id: str | None = None,
         raise ValueError(f"not a ticket id: {ticket_id!r}")
     name = EVERY_TICKET if ticket_id is None else f"{EVERY_TICKET}_{ticket_id.replace('-', '_')}"
     when = "" if ticket_id is None else f" WHEN OLD.id = '{ticket_id}'"
+    quoted = error.replace("'", "''")
     with engine.begin() as connection:
         connection.execute(text(f"CREATE TRIGGER {name} BEFORE UPDATE ON ticket{when} "
-                                f"BEGIN SELECT RAISE(ABORT, '{error}'); END"))
+                                f"BEGIN SELECT RAISE(ABORT, '{quoted}'); END"))
     return name
 
 
