@@ -106,6 +106,20 @@ class Settings(BaseSettings):
     #: ``text``: plain lines for a terminal.
     log_format: Literal["json", "text"] = "json"
 
+    # ---- security: recipients ----
+
+    # ---- security: inbound mail ----
+
+    # ---- security: phone line ----
+
+    # ---- security: payload codec ----
+
+    # ---- security: feedback links ----
+
+    # ---- security: console ----
+
+    # ---- security: output ----
+
     @model_validator(mode="after")
     def _deployment_needs_build(self) -> Settings:
         if (self.worker_deployment_name is None) != (self.worker_build_id is None):
