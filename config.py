@@ -111,6 +111,10 @@ class Settings(BaseSettings):
     # ---- security: inbound mail ----
 
     # ---- security: phone line ----
+    #: A number no customer has opens at most one ticket per this many minutes: caller ID
+    #: is easy to spoof, and each such ticket pages on-call until someone acknowledges.
+    #: Later calls from the number within the window are recorded on that ticket.
+    emergency_unknown_caller_window_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
 
     # ---- security: payload codec ----
 

@@ -87,8 +87,26 @@ class ChatSettings(BaseModel):
     timeout_seconds: float = 30
 
 
+def _cut(escaped: str, limit: int) -> str:
+    """At most ``limit`` characters, never ending inside an entity (``&am``)."""
+    if len(escaped) <= limit:
+        return escaped
+    cut = escaped[:limit]
+    amp = cut.rfind("&")
+    return cut[:amp] if amp != -1 and ";" not in cut[amp:] else cut
+
+
 def chat_signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def mrkdwn_text(text: str) -> str:
+    """Text shown as itself in Slack's mrkdwn: ``&``, ``<`` and ``>`` escaped as Slack
+    documents, so a customer's ``<!channel>``, ``<@U123>`` or ``<https://evil|click>``
+    arrives as those characters, not as a mention or a disguised link. A message's subject
+    and body are plain text (customer text among ours, which uses no ``<...>`` markup);
+    the formatting the chat gets is the blocks below, added after escaping."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class ChatWebhookChannel:
@@ -100,12 +118,16 @@ class ChatWebhookChannel:
 
     async def deliver(self, message: Notification) -> str:
         payload = {
-            "text": message.subject,
+            # The top-level text is the notification's, parsed as mrkdwn too; a header is
+            # plain_text, never parsed.
+            "text": mrkdwn_text(message.subject),
             "blocks": [
                 {"type": "header", "text": {"type": "plain_text", "text": message.subject[:150]}},
-                {"type": "section", "text": {"type": "mrkdwn", "text": message.body[:3000]}},
-                {"type": "context", "elements": [{"type": "mrkdwn", "text":
-                    f"ticket {message.ticket_id} · {message.kind} · to {message.recipient.name}"}]},
+                {"type": "section", "text": {"type": "mrkdwn",
+                                             "text": _cut(mrkdwn_text(message.body), 3000)}},
+                {"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn_text(
+                    f"ticket {message.ticket_id} · {message.kind} · to "
+                    f"{message.recipient.name}")}]},
             ],
             "ticket_id": message.ticket_id,
             "kind": message.kind,

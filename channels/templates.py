@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -49,6 +50,25 @@ def locale_directory(locale: str) -> str:
     return locale.strip().lower().replace("-", "_") or DEFAULT_LOCALE
 
 
+def template_locales(root: Path) -> frozenset[str]:
+    """The languages there are templates for: the directories under ``root``, and English
+    always (without its templates a message is the English text the workflow wrote)."""
+    if not root.is_dir():
+        return frozenset({DEFAULT_LOCALE})
+    return frozenset({DEFAULT_LOCALE, *(path.name for path in root.iterdir() if path.is_dir())})
+
+
+def known_locale(locales: Collection[str], locale: str) -> str | None:
+    """The template directory of ``locale`` (``pt-BR``: ``pt_br``, else ``pt``), or None.
+    Only a name from ``locales`` is returned, never the text given, so a locale such as
+    ``../../etc`` can never become a path."""
+    wanted = locale_directory(locale)
+    for candidate in (wanted, wanted.split("_")[0]):
+        if candidate in locales:
+            return candidate
+    return None
+
+
 class MessageTemplates:
     def __init__(self, root: Path, public_base_url: str | None = None) -> None:
         self.root = root
@@ -59,14 +79,12 @@ class MessageTemplates:
         self._environments: dict[tuple[str, str, bool], Environment] = {}
 
     def locales(self) -> list[str]:
-        return sorted(path.name for path in self.root.iterdir() if path.is_dir())
+        return sorted(template_locales(self.root))
 
     def _resolve(self, locale: str) -> str:
-        wanted = locale_directory(locale)
-        for candidate in (wanted, wanted.split("_")[0]):
-            if (self.root / candidate).is_dir():
-                return candidate
-        return DEFAULT_LOCALE
+        # A locale stored before it was checked (or a policy contact's) may be anything:
+        # one the directories do not name is English.
+        return known_locale(template_locales(self.root), locale) or DEFAULT_LOCALE
 
     def _environment(self, locale: str, time_zone: str, strict: bool) -> Environment:
         key = (locale, time_zone, strict)

@@ -372,5 +372,21 @@ def csv_rows(report: Report) -> list[list[str]]:
             round(group.paused_seconds, 3), len(group.ratings), group.rating_average(),
             group.messages_logged,
         ]
-        rows.append(["" if value is None else str(value) for value in row])
+        rows.append([csv_cell(value) for value in row])
     return rows
+
+
+#: What a spreadsheet takes for the start of a formula (OWASP's CSV injection list).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """One cell: a number as itself (a negative one too), no figure as empty, text that a
+    spreadsheet would run as a formula (a customer named ``=HYPERLINK(...)``) behind a
+    ``'``, as OWASP advises, so it shows as the text it is."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text

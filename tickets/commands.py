@@ -193,7 +193,7 @@ async def create_ticket(
         # The workflow was started in the same call; the worker will write the row.
         return ticket_id
     except WorkflowUpdateFailedError as error:
-        raise from_update_failure(error) from None
+        raise from_update_failure(error, ticket_id) from None
     except WorkflowAlreadyStartedError:
         raise Refused(f"this Idempotency-Key created ticket {ticket_id}, which is closed and "
                       "archived; use a new key for a new ticket") from None
@@ -249,7 +249,7 @@ async def update_ticket(
                           f"apply when it does: check GET /tickets/{ticket_id} before "
                           "retrying") from None
     except WorkflowUpdateFailedError as error:
-        raise from_update_failure(error) from None
+        raise from_update_failure(error, ticket_id) from None
     except RPCError as error:
         if error.status != RPCStatusCode.NOT_FOUND:
             raise

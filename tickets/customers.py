@@ -4,10 +4,12 @@ phone), and a plan whose escalation goes only to the customer's TAM needs one.""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
 
+from channels.templates import known_locale
 from sla.policy.rules import Policy
 from store.models import Customer, CustomerBase
 from tickets.errors import Invalid, NotFound, Problem
@@ -42,10 +44,18 @@ def tam_problems(policy: Policy, plan: str, tam_name: str | None, tam_email: str
     return []
 
 
-def add_customer(session: Session, policy: Policy, request: CustomerBase) -> Customer:
-    """A new customer on one of the policy's plans, in a real time zone, with a TAM where
-    the plan escalates to one."""
-    problem = plan_problem(policy, request.plan)
+def locale_problem(locales: Collection[str], locale: str) -> Problem | None:
+    if known_locale(locales, locale) is None:
+        return _body("locale", f"no message templates for {locale[:20]!r}; there are "
+                               f"{', '.join(sorted(locales))}")
+    return None
+
+
+def add_customer(session: Session, policy: Policy, request: CustomerBase,
+                 locales: Collection[str]) -> Customer:
+    """A new customer on one of the policy's plans, in a language there are templates for
+    (``locales``), in a real time zone, with a TAM where the plan escalates to one."""
+    problem = plan_problem(policy, request.plan) or locale_problem(locales, request.locale)
     if problem is not None:
         raise Invalid([problem])
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
@@ -13,7 +13,7 @@ from sla.ticket.state import EmergencyCall
 from sla.ticket.view import TicketView
 from sla.vocabulary import Severity, TicketStatus
 from store.models import Customer, Ticket
-from tickets.commands import update_ticket
+from tickets.commands import new_ticket_id, update_ticket
 from tickets.errors import invalid
 from tickets.inputs import TicketCreate
 from tickets.opening import EntryPoint, open_ticket
@@ -69,6 +69,33 @@ def latest_open_ticket(
     return session.exec(query.order_by(col(Ticket.created_at).desc())).first()
 
 
+def unknown_number_subject(number: str) -> str:
+    """The subject of a ticket opened by a number no customer has: the number, so the
+    next call from it finds the ticket (``unknown_numbers_ticket``)."""
+    return f"Emergency call from an unknown number {number or '(withheld)'}"[:300]
+
+
+def unknown_numbers_ticket(session: Session, unknown_id: int, number: str,
+                           since: datetime) -> Ticket | None:
+    """The open ticket a number no customer has opened since ``since``, if any. Read from
+    the tickets' table, so every API process finds the same one."""
+    query = select(Ticket).where(Ticket.customer_id == unknown_id,
+                                 Ticket.subject == unknown_number_subject(number),
+                                 Ticket.status != TicketStatus.CLOSED,
+                                 col(Ticket.created_at) >= since)
+    return session.exec(query.order_by(col(Ticket.created_at).desc())).first()
+
+
+@dataclass(frozen=True)
+class CallersTicket:
+    customer: Customer
+    #: The open ticket the call goes to; None: the call opens one.
+    ticket_id: str | None
+    #: The key of the ticket the call opens (None: a ticket of its own, by the call's id).
+    opening_key: str | None = None
+    subject: str | None = None
+
+
 @dataclass
 class RoutedCall:
     ticket_id: str
@@ -88,27 +115,29 @@ async def route_call(
     critical one with ``critical_only``), else a new critical ticket; a caller no customer
     matches gets one too, and support is paged at once."""
     wait = resources.wait
-    caller, ticket_to_call = await asyncio.to_thread(
+    found = await asyncio.to_thread(
         lambda: _callers_ticket(resources, session, call, ticket_id, customer, critical_only))
-    if ticket_to_call is not None:
-        return await _record_on(resources, session, ticket_to_call, call, wait)
+    if found.ticket_id is not None:
+        return await _record_on(resources, session, found.ticket_id, call, wait)
+    caller = found.customer
     request = TicketCreate(
         customer_id=caller.id or 0,
-        subject=f"Emergency call: {call.company_name}"[:300],
+        subject=found.subject or f"Emergency call: {call.company_name}"[:300],
         description=call.description,
         severity="critical",
         type="problem",
         channel="phone",
     )
     opened = await open_ticket(resources, session, request, EntryPoint.PHONE,
-                               f"call:{call.call_id}", call=call, customer=caller)
+                               found.opening_key or f"call:{call.call_id}", call=call,
+                               customer=caller)
     return RoutedCall(opened.ticket_id, True, opened.view)
 
 
 def _callers_ticket(
     resources: AppResources, session: Session, call: EmergencyCall, ticket_id: str | None,
     customer: Customer | None, critical_only: bool,
-) -> tuple[Customer, str | None]:
+) -> CallersTicket:
     """The caller's customer and the open ticket the call goes to (None: a new one).
     Database work only: the route runs it off the event loop."""
     if ticket_id is not None:
@@ -117,14 +146,35 @@ def _callers_ticket(
             raise invalid(("body", "ticket_id"), f"no ticket {ticket_id}")
         customer = customer or session.get(Customer, named.customer_id)
         if named.status != TicketStatus.CLOSED and customer is not None:
-            return customer, named.id
+            return CallersTicket(customer, named.id)
     customer = customer or find_customer(session, call.contact_phone, call.contact_email,
                                          call.company_name)
     if customer is None:
         call.unknown_caller = True
-        return unknown_callers(session, resources), None
+        return _unknown_numbers_ticket(resources, session, call)
     open_ticket = latest_open_ticket(session, customer.id or 0, critical_only)
-    return customer, open_ticket.id if open_ticket is not None else None
+    return CallersTicket(customer, open_ticket.id if open_ticket is not None else None)
+
+
+def _unknown_numbers_ticket(resources: AppResources, session: Session,
+                            call: EmergencyCall) -> CallersTicket:
+    """One ticket per unknown number and window: the number's open ticket from within
+    the window, else a new one whose id is the number's and the window's, so calls that
+    race each other (on any API process) start the same workflow and are recorded on it."""
+    unknown = unknown_callers(session, resources)
+    assert unknown.id is not None
+    number = normalize_phone(call.contact_phone)
+    window = timedelta(minutes=resources.settings.emergency_unknown_caller_window_minutes)
+    now = datetime.now(UTC)
+    existing = unknown_numbers_ticket(session, unknown.id, number, now - window)
+    subject = unknown_number_subject(number)
+    if existing is not None:
+        return CallersTicket(unknown, existing.id, subject=subject)
+    key = f"unknown-number:{number}:{int(now.timestamp() // window.total_seconds())}"
+    if session.get(Ticket, new_ticket_id(unknown.id, key)) is not None:
+        # This window's ticket was closed by support: the next call opens a ticket again.
+        key = f"call:{call.call_id}"
+    return CallersTicket(unknown, None, key, subject)
 
 
 async def _record_on(

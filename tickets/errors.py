@@ -3,12 +3,16 @@ status code, and the command-line tools print them."""
 
 from __future__ import annotations
 
+import logging
+import secrets
 from dataclasses import dataclass
 
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from workflows.ticket import IDEMPOTENCY_CONFLICT, REFUSED
+
+logger = logging.getLogger(__name__)
 
 
 class TicketError(Exception):
@@ -55,12 +59,20 @@ def invalid(where: tuple[str, ...], message: str, kind: str = "value_error") -> 
     return Invalid([Problem(where, message, kind)])
 
 
-def from_update_failure(error: WorkflowUpdateFailedError) -> TicketError:
-    """A refused or failed update, as the error a caller can act on."""
+def from_update_failure(error: WorkflowUpdateFailedError, ticket_id: str) -> TicketError:
+    """A refused or failed update, as the error a caller can act on.
+
+    The ticket's own refusals (its validators' words, written for the caller) are passed
+    on; any other failure is Temporal's or the worker's text, which goes to the log under
+    a reference: the caller gets the ticket id and that reference."""
     cause = error.cause
     if isinstance(cause, ApplicationError):
         if cause.type == REFUSED:
             return Refused(cause.message)
         if cause.type == IDEMPOTENCY_CONFLICT:
             return invalid(("header", "Idempotency-Key"), cause.message)
-    return Unavailable(f"the ticket could not be updated: {cause or error}")
+    reference = secrets.token_hex(6)
+    logger.error("update of ticket %s failed (reference %s): %s", ticket_id, reference,
+                 cause or error)
+    return Unavailable(f"ticket {ticket_id} could not be updated (reference {reference}); "
+                       "check it before trying again")

@@ -20,6 +20,7 @@ from api.customer_schemas import (
 from api.deps import PolicyDep, ResourcesDep, SessionDep, off_loop
 from api.routes.rollouts import rollout_public
 from api.schemas import CustomerCreate, CustomerPublic
+from channels.templates import template_locales
 from store.contracts import contracts_of
 from store.models import Contract, Customer
 from tickets.contracts import cover_waiting_tickets, covering_id, plan_covering
@@ -33,9 +34,11 @@ router = APIRouter(prefix="/customers", tags=["customers"])
 
 @router.post("", response_model=CustomerPublic, status_code=status.HTTP_201_CREATED)
 def create_customer(
-    request: CustomerCreate, session: SessionDep, policy: PolicyDep, caller: Admin
+    request: CustomerCreate, session: SessionDep, policy: PolicyDep, resources: ResourcesDep,
+    caller: Admin,
 ) -> Customer:
-    return add_customer(session, policy, request)
+    locales = template_locales(resources.settings.templates_dir)
+    return add_customer(session, policy, request, locales)
 
 
 @router.get("", response_model=list[CustomerPublic])

@@ -57,8 +57,10 @@ async def take_call(
     """Record a call to the emergency line; the callback clock starts (24/7).
 
     The call goes to the named ticket, else the caller's latest open ticket (matched by
-    phone, email or company), else a new critical ticket. The same call posted twice (same
-    Idempotency-Key, or the same form) is recorded once.
+    phone, email or company), else a new critical ticket; a number no customer has opens
+    at most one ticket per window (``EMERGENCY_UNKNOWN_CALLER_WINDOW_MINUTES``), later calls
+    from it are recorded there. The same call posted twice (same Idempotency-Key, or the
+    same form and ``taken_at``) is recorded once.
     """
     now = datetime.now(UTC)
     taken_at = request.taken_at or now
@@ -73,7 +75,11 @@ async def take_call(
     scrub = Scrubber()
     request = await off_loop(lambda: request.model_copy(update={
         "description": scrub("description", request.description)}))
+    # The same words at another time are another call; a form posted again is the same
+    # one. Without taken_at, a repost within the same minute is taken for a retry.
     form = request.model_dump(mode="json", exclude={"taken_at"})
+    form["taken_at"] = (request.taken_at or now.replace(second=0, microsecond=0)
+                        ).astimezone(UTC).isoformat()
     call_id = "intake:" + (idempotency_key or hashlib.sha256(
         json.dumps(form, sort_keys=True).encode()).hexdigest()[:24])
     call = EmergencyCall(

@@ -110,6 +110,10 @@ async def test_bad_input_is_422_naming_the_field(api: InProcessApi) -> None:
         ("POST", "/customers", {"name": "N", "plan": "no-such-plan"}, ["body", "plan"]),
         ("POST", "/customers", {"name": "N", "plan": "fast", "time_zone": "Mars/Base"},
          ["body", "time_zone"]),
+        ("POST", "/customers", {"name": "N", "plan": "fast", "locale": "../../etc"},
+         ["body", "locale"]),
+        ("POST", "/customers", {"name": "N", "plan": "fast", "locale": "xx-YY"},
+         ["body", "locale"]),
     ]
     for method, path, body, location in cases:
         # Escaped as a client's JSON would be: a lone surrogate cannot be sent as UTF-8.
@@ -119,6 +123,18 @@ async def test_bad_input_is_422_naming_the_field(api: InProcessApi) -> None:
         assert any(problem["loc"][:len(location)] == location for problem in detail), detail
     period = await api.http.get("/reports", params={"from": "yesterday"})
     assert answered(api, period, 422, "GET /reports")[0]["loc"] == ["query", "from"]
+
+
+async def test_a_customer_takes_a_locale_there_are_templates_for(api: InProcessApi) -> None:
+    for locale in ("pt-BR", "de", "en"):
+        created = await api.http.post("/customers", json={
+            "name": f"Locale {locale}", "plan": "fast", "locale": locale,
+            "tam_name": "Tess", "tam_email": "t@example.com"})
+        assert created.status_code == 201, created.text
+        assert created.json()["locale"] == locale
+    refused = await api.http.post("/customers", json={"name": "N", "plan": "fast",
+                                                      "locale": "fr"})
+    assert "pt_br" in refused.json()["detail"][0]["msg"]
 
 
 async def test_a_body_over_a_mebibyte_is_413(api: InProcessApi) -> None:

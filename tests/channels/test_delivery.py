@@ -139,6 +139,38 @@ async def test_sms_voice_and_chat_reach_the_provider(
     assert recorder.bad_signatures == 0
 
 
+async def test_customer_text_reaches_chat_as_text_not_mentions_or_links(
+    sessions: SessionFactory, ticket: str, provider: tuple[ProviderRecorder, str],
+    http: httpx.AsyncClient,
+) -> None:
+    recorder, base = provider
+    activities = NotificationActivities(sessions, router(base=base, http=http))
+    sent = replace(message("chat"), subject="[TCK-1] <!channel> R&D down",
+                   body="Customer wrote: <@U123> see <https://evil.example|the console>",
+                   recipient=replace(TESS, name="<!here>"))
+    assert await ActivityEnvironment().run(activities.send_notification, sent) == "sent"
+    [chat] = recorder.chat
+    assert chat["text"] == "[TCK-1] &lt;!channel&gt; R&amp;D down"
+    assert chat["blocks"][0]["text"] == {"type": "plain_text",
+                                         "text": "[TCK-1] <!channel> R&D down"}
+    assert chat["blocks"][1]["text"]["text"] == (
+        "Customer wrote: &lt;@U123&gt; see &lt;https://evil.example|the console&gt;")
+    assert chat["blocks"][2]["elements"][0]["text"] == (
+        "ticket TCK-1 · escalation · to &lt;!here&gt;")
+
+
+async def test_a_long_chat_body_is_cut_before_an_escaped_character_not_inside_it(
+    sessions: SessionFactory, ticket: str, provider: tuple[ProviderRecorder, str],
+    http: httpx.AsyncClient,
+) -> None:
+    recorder, base = provider
+    activities = NotificationActivities(sessions, router(base=base, http=http))
+    sent = replace(message("chat"), body="x" * 2997 + "&<")
+    assert await ActivityEnvironment().run(activities.send_notification, sent) == "sent"
+    [chat] = recorder.chat
+    assert chat["blocks"][1]["text"]["text"] == "x" * 2997
+
+
 async def test_a_permanent_failure_is_recorded_and_not_retried(
     sessions: SessionFactory, ticket: str, smtp: tuple[SmtpRecorder, int],
     provider: tuple[ProviderRecorder, str], http: httpx.AsyncClient,

@@ -98,3 +98,14 @@ def test_the_feedback_request_carries_its_link_in_every_language(locale: str) ->
                                     if k != "feedback_token"})
     plain = MessageTemplates(ROOT / "templates", "https://support.example.com").render(older)
     assert "/feedback/" not in plain.body and "TCK-1" in plain.body
+
+
+def test_a_stored_locale_that_names_a_path_is_english_not_that_directory(tmp_path: Path) -> None:
+    copy = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", copy)
+    (tmp_path / "evil").mkdir()
+    (tmp_path / "evil" / "ticket_received.txt").write_text("Subject: pwned\n\npwned\n")
+    templates = MessageTemplates(copy)
+    for locale in ("../evil", "..", "es/../../evil", "/etc"):
+        rendered = templates.render(received(locale, "UTC"))
+        assert rendered.subject == "We received your request: SMTP down", locale

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import xml.etree.ElementTree as ElementTree
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,12 +62,15 @@ async def signed_call(http: httpx.AsyncClient, form: dict[str, str],
 
 async def test_intake_opens_a_critical_ticket_and_a_retry_is_recorded_once(line: Stack) -> None:
     await customer(line, "+390211110001")
-    first = await line.http.post("/emergency-calls", json=intake("+39 02 1111 0001"))
+    taken_at = datetime.now(UTC).isoformat()
+    first = await line.http.post("/emergency-calls",
+                                 json=intake("+39 02 1111 0001", taken_at=taken_at))
     assert first.status_code == 201, first.text
     accepted = first.json()
     assert accepted["ticket_created"] is True and accepted["unknown_caller"] is False
     assert accepted["callback_due_at"] is not None
-    again = await line.http.post("/emergency-calls", json=intake("+39 02 1111 0001"))
+    again = await line.http.post("/emergency-calls",
+                                 json=intake("+39 02 1111 0001", taken_at=taken_at))
     assert again.json()["ticket_id"] == accepted["ticket_id"]
     assert again.json()["ticket_created"] is False
     ticket = (await line.http.get(f"/tickets/{accepted['ticket_id']}")).json()
@@ -118,7 +122,8 @@ async def test_an_unknown_caller_is_told_how_to_reach_support_and_on_call_is_pag
     assert response.status_code == 200
     assert "could not match your number" in response.text
     listed = (await line.http.get("/tickets")).json()
-    ticket_id = next(row["id"] for row in listed if row["subject"] == "Emergency call: unknown")
+    ticket_id = next(row["id"] for row in listed if row["subject"] ==
+                     "Emergency call from an unknown number +15550001234")
 
     async def paged() -> list[dict[str, Any]]:
         rows = (await line.http.get(f"/tickets/{ticket_id}/notifications")).json()
@@ -168,3 +173,62 @@ async def test_the_emergency_number_opens_a_critical_ticket_beside_a_minor_one(
     # The representative's form, naming nothing, goes to the latest open ticket: the critical one.
     routed = await line.http.post("/emergency-calls", json=intake("+390211110005"))
     assert routed.json()["ticket_id"] == critical[0]
+
+
+async def test_the_same_words_ten_minutes_later_are_a_second_call(line: Stack) -> None:
+    await customer(line, "+390211110006")
+    earlier = datetime.now(UTC) - timedelta(minutes=15)
+    first = await line.http.post("/emergency-calls", json=intake(
+        "+390211110006", taken_at=earlier.isoformat()))
+    later = intake("+390211110006", taken_at=(earlier + timedelta(minutes=10)).isoformat())
+    second = await line.http.post("/emergency-calls", json=later)
+    assert second.status_code == 201, second.text
+    assert second.json()["call_id"] != first.json()["call_id"]
+    assert second.json()["ticket_id"] == first.json()["ticket_id"]
+    # The later call's form posted again is still the later call.
+    assert (await line.http.post("/emergency-calls", json=later)).status_code == 201
+    ticket = (await line.http.get(f"/tickets/{first.json()['ticket_id']}")).json()
+    assert len(ticket["emergency"]["calls"]) == 2
+
+
+async def test_an_unknown_number_opens_one_ticket_and_its_later_calls_join_it(
+    line: Stack,
+) -> None:
+    number = "+15550002222"
+    opened = await line.http.post("/emergency-calls", json=intake(
+        number, company_name="Nobody Ltd", contact_email="x@nobody.example"))
+    assert opened.status_code == 201, opened.text
+    assert opened.json()["ticket_created"] is True and opened.json()["unknown_caller"] is True
+    ticket_id = opened.json()["ticket_id"]
+    again = await line.http.post("/emergency-calls", json=intake(
+        "+1 555 000 2222", company_name="Other Name", contact_email="y@nobody.example",
+        description="still down"))
+    assert again.status_code == 201, again.text
+    assert again.json()["ticket_id"] == ticket_id and again.json()["ticket_created"] is False
+    for sid in ("CA-unknown-2a", "CA-unknown-2b", "CA-unknown-2b"):
+        form = {"CallSid": sid, "From": number, "To": "+3120000000"}
+        answered = await signed_call(line.http, form)
+        assert answered.status_code == 200 and "could not match your number" in answered.text
+    ticket = (await line.http.get(f"/tickets/{ticket_id}")).json()
+    # Four calls (the retried CallSid once), and on-call paged once, for the first.
+    assert len(ticket["emergency"]["calls"]) == 4
+    assert len(ticket["emergency"]["pages"]) == 1
+    listed = (await line.http.get("/tickets", params={"status": "open"})).json()
+    assert [row["id"] for row in listed if number in row["subject"]] == [ticket_id]
+
+
+async def test_a_webhook_from_an_unknown_number_opens_the_ticket_later_posts_join(
+    line: Stack,
+) -> None:
+    number = "+15550003333"
+    form = {"CallSid": "CA-unknown-3a", "From": number, "To": "+3120000000"}
+    assert (await signed_call(line.http, form)).status_code == 200
+    posted = await line.http.post("/emergency-calls", json=intake(number))
+    assert posted.status_code == 201, posted.text
+    assert posted.json()["ticket_created"] is False
+    second = {"CallSid": "CA-unknown-3b", "From": number, "To": "+3120000000"}
+    assert (await signed_call(line.http, second)).status_code == 200
+    ticket = (await line.http.get(f"/tickets/{posted.json()['ticket_id']}")).json()
+    assert len(ticket["emergency"]["calls"]) == 3
+    listed = (await line.http.get("/tickets")).json()
+    assert len([row for row in listed if number in row["subject"]]) == 1

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from reports.attainment import (
     build_report,
+    csv_cell,
     csv_rows,
     median,
     nearest_rank,
@@ -105,6 +106,24 @@ def test_csv_has_a_row_per_group_and_a_total() -> None:
     assert premium["first_response_median_seconds"] == "2100.0"
     assert rows[0]["rating_average"] == "" and premium["rating_average"] == "4.0"
     assert rows[2]["callbacks_within_limit"] == "1"
+
+
+def test_a_customer_name_that_is_a_formula_reaches_the_csv_as_text() -> None:
+    from dataclasses import replace
+
+    named = [replace(ANSWERED_LATE, customer='=HYPERLINK("https://evil.example","x")'),
+             replace(ANSWERED_IN_TIME, customer="@SUM(A1)")]
+    report = build_report(named, START, END, "customer", NOW)
+    keys = sorted(row[0] for row in csv_rows(report)[1:])
+    assert keys == ["'=HYPERLINK(\"https://evil.example\",\"x\")", "'@SUM(A1)", "total"]
+
+
+def test_a_csv_cell_is_neutralised_only_where_it_is_text() -> None:
+    assert [csv_cell(text) for text in ("=1+1", "+1", "-1", "@x", "\tx", "\rx")] == [
+        "'=1+1", "'+1", "'-1", "'@x", "'\tx", "'\rx"]
+    assert csv_cell("Acme - EU") == "Acme - EU"
+    # Figures are written as numbers, a negative one too; no figure is an empty cell.
+    assert (csv_cell(-3), csv_cell(-0.25), csv_cell(None)) == ("-3", "-0.25", "")
 
 
 def test_percentiles() -> None:
