@@ -41,6 +41,7 @@ from tickets.errors import Invalid, Problem, TicketError
 
 router = APIRouter(tags=["console"], include_in_schema=False)
 
+
 def _limiter(request: Request) -> SignInLimiter:
     limiter: SignInLimiter | None = getattr(request.app.state, "sign_in_limiter", None)
     if limiter is None:
