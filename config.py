@@ -121,6 +121,13 @@ class Settings(BaseSettings):
     # ---- security: feedback links ----
 
     # ---- security: console ----
+    #: A browser session ends this long after sign-in however busy it is (the queue page's
+    #: refresh keeps it from going idle, not alive for ever); then the person signs in again.
+    web_session_max_hours: float = Field(default=12, gt=0, le=24 * 30)
+    #: Proxies whose X-Forwarded-For names the real client (comma-separated addresses or
+    #: networks, uvicorn's ``forwarded_allow_ips``); unset trusts none, so the sign-in and
+    #: feedback limits count the connecting address.
+    forwarded_allow_ips: str | None = None
 
     # ---- security: output ----
 

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
+from api.headers import SecurityHeaders
 from api.limits import BodySizeLimit
 from api.links import add_links
 from api.log_context import TicketLogContext
@@ -60,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(BodySizeLimit)
+    # Outside the body limit: its 413 carries the headers too.
+    app.add_middleware(SecurityHeaders)
     # Outermost: a refused body or a failing route is counted, and logged with its ticket.
     app.add_middleware(RequestMetrics)
     app.add_middleware(TicketLogContext)

@@ -2,15 +2,22 @@
 form carries.
 
 The cookie is HttpOnly and SameSite=Strict, Secure when the API is served over HTTPS (its
-``PUBLIC_BASE_URL`` says so behind a proxy), and ends after the configured idle time. The
-JSON API never reads it: API clients send ``Authorization: Bearer``, so a page cannot be
-made to write through the API on a signed-in agent's behalf.
+``PUBLIC_BASE_URL`` says so behind a proxy), and ends after the configured idle time or
+maximum lifetime, whichever comes first. The JSON API never reads it: API clients send
+``Authorization: Bearer``, so a page cannot be made to write through the API on a
+signed-in agent's behalf.
+
+The sign-in form carries a token of its own, before there is any session: the same random
+value in a cookie and in the form (double submit). Another site can make a browser post
+the form, but cannot read or set our cookie, so it cannot sign a victim in to the
+attacker's account (login CSRF).
 """
 
 from __future__ import annotations
 
 import hmac
 import math
+import secrets
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -22,9 +29,13 @@ from fastapi import Depends, Header, HTTPException, Request, Response, status
 
 from api.auth import Principal, principal
 from api.deps import ResourcesDep, SessionDep
+from config import Settings
 from store.web_sessions import find_session
 
 COOKIE = "sla_session"
+SIGN_IN_COOKIE = "sla_sign_in"
+#: Long enough to type a key after opening the form; a stale form is shown again.
+SIGN_IN_FORM_LIFETIME = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,30 @@ def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(COOKIE, path="/")
 
 
+def new_sign_in_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def set_sign_in_cookie(response: Response, request: Request, token: str,
+                       public_base_url: str | None) -> None:
+    response.set_cookie(SIGN_IN_COOKIE, token,
+                        max_age=int(SIGN_IN_FORM_LIFETIME.total_seconds()), httponly=True,
+                        samesite="strict", secure=secure_cookies(request, public_base_url),
+                        path="/sign-in")
+
+
+def sign_in_form_is_ours(request: Request, form_token: str) -> bool:
+    """The form's token matches the cookie set when our page showed the form."""
+    cookie = request.cookies.get(SIGN_IN_COOKIE, "")
+    return bool(cookie) and hmac.compare_digest(cookie.encode(), form_token.encode())
+
+
+def session_limits(settings: Settings) -> tuple[timedelta, timedelta]:
+    """A session's idle time and its maximum lifetime."""
+    return (timedelta(minutes=settings.web_session_idle_minutes),
+            timedelta(hours=settings.web_session_max_hours))
+
+
 def _to_sign_in(request: Request) -> HTTPException:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return HTTPException(status.HTTP_303_SEE_OTHER, detail="sign in first",
@@ -63,8 +98,8 @@ def web_caller(request: Request, session: SessionDep, resources: ResourcesDep,
     pages with ``Authorization: Bearer`` instead; it gets no form token, so it cannot
     post their forms."""
     token = request.cookies.get(COOKIE)
-    idle = timedelta(minutes=resources.settings.web_session_idle_minutes)
-    found = find_session(session, token, idle) if token else None
+    idle, lifetime = session_limits(resources.settings)
+    found = find_session(session, token, idle, lifetime) if token else None
     if found is None:
         if authorization:
             caller = principal(session, authorization)
@@ -154,5 +189,7 @@ class RequestLimiter(_LastMinute):
 
 
 def client_address(request: Request) -> str:
-    """The address a request came from, as the limits count it."""
+    """The address a request came from, as the limits count it: behind a proxy named in
+    ``FORWARDED_ALLOW_IPS``, uvicorn has already put the client its X-Forwarded-For names
+    here; anyone else's X-Forwarded-For is ignored."""
     return request.client.host if request.client else "unknown"

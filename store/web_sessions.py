@@ -1,7 +1,8 @@
 """Browser sessions: signing in with an API key sets a cookie whose SHA-256 is kept here.
 
-A session is good while it is used within its idle time, has not been ended, and its key
-has not been revoked: revoking a key ends its sessions at once, with nothing to clean up.
+A session is good while it is used within its idle time, is younger than its maximum
+lifetime, has not been ended, and its key has not been revoked: revoking a key ends its
+sessions at once, with nothing to clean up.
 """
 
 from __future__ import annotations
@@ -30,10 +31,10 @@ def start_session(session: Session, key: ApiKey) -> tuple[WebSession, str]:
     return row, token
 
 
-def find_session(session: Session, token: str, idle: timedelta,
+def find_session(session: Session, token: str, idle: timedelta, lifetime: timedelta,
                  now: datetime | None = None) -> tuple[WebSession, ApiKey] | None:
     """The live session behind a cookie and its key, or None (unknown, ended, idle too
-    long, or its key revoked)."""
+    long, older than ``lifetime``, or its key revoked)."""
     now = now or datetime.now(UTC)
     found = session.exec(
         select(WebSession, ApiKey).join(ApiKey, col(ApiKey.id) == col(WebSession.key_id))
@@ -42,7 +43,8 @@ def find_session(session: Session, token: str, idle: timedelta,
     if found is None:
         return None
     row, key = found
-    if now - as_utc(row.last_seen_at) > idle:
+    # A page that refreshes itself uses the session all day: only its age ends it then.
+    if now - as_utc(row.last_seen_at) > idle or now - as_utc(row.created_at) > lifetime:
         end(session, row, now)
         return None
     if now - as_utc(row.last_seen_at) > TOUCH_EVERY:

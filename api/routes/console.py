@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-from fastapi import APIRouter, Form, Query, Request, status
+from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
@@ -18,13 +18,19 @@ from api.errors import status_of
 from api.forms import text_problem_of
 from api.routes.pages import render_page, render_ticket
 from api.web_auth import (
+    SIGN_IN_COOKIE,
     CustomerPage,
     SignedIn,
     SignInLimiter,
     StaffPage,
     check_form_token,
     clear_session_cookie,
+    client_address,
+    new_sign_in_token,
     set_session_cookie,
+    set_sign_in_cookie,
+    sign_in_form_is_ours,
+    web_caller,
 )
 from store.keys import find_key
 from store.models import Ticket, WebSession
@@ -35,6 +41,7 @@ from tickets.errors import Invalid, Problem, TicketError
 
 router = APIRouter(tags=["console"], include_in_schema=False)
 
+
 def _limiter(request: Request) -> SignInLimiter:
     limiter: SignInLimiter | None = getattr(request.app.state, "sign_in_limiter", None)
     if limiter is None:
@@ -43,37 +50,82 @@ def _limiter(request: Request) -> SignInLimiter:
 
 
 def _safe_next(target: str) -> str:
-    """Only a path of ours: never a redirect to another site."""
-    return target if target.startswith("/") and not target.startswith("//") else ""
+    """Only a path of ours: never a redirect to another site. Browsers read a backslash as
+    a slash, so ``/\\evil.com`` is refused as ``//evil.com`` is."""
+    parts = urlsplit(target)
+    if (not target.startswith("/") or target[1:2] in ("/", "\\") or "\\" in target
+            or parts.scheme or parts.netloc or any(ord(c) < 33 for c in target)):
+        return ""
+    return target
+
+
+def _home(customer_id: int | None) -> str:
+    return "/my/tickets" if customer_id is not None else "/queue"
+
+
+def _landing(customer_id: int | None, target: str) -> str:
+    """Where a person goes after signing in: the page they asked for when it is one they
+    may open (a customer sent to a staff page lands on their own tickets, not on a 403)."""
+    target = _safe_next(target)
+    customers_page = target == "/my" or target.startswith("/my/")
+    if not target or customers_page != (customer_id is not None):
+        return _home(customer_id)
+    return target
+
+
+@router.get("/")
+def root(request: Request, session: SessionDep, resources: ResourcesDep) -> Response:
+    """A stranger is sent to sign in; a signed-in person to their home."""
+    try:
+        caller = web_caller(request, session, resources, request.headers.get("authorization"))
+    except HTTPException:
+        return RedirectResponse("/sign-in", status_code=status.HTTP_303_SEE_OTHER)
+    return RedirectResponse(_home(caller.customer_id),
+                            status_code=status.HTTP_303_SEE_OTHER)
+
+
+def _sign_in_page(request: Request, resources: ResourcesDep, next: str, error: str | None,
+                  status_code: int = status.HTTP_200_OK) -> HTMLResponse:
+    """The form with a fresh sign-in token, in the form and in its cookie."""
+    token = new_sign_in_token()
+    response = HTMLResponse(render_page("sign_in.html", next=_safe_next(next), error=error,
+                                        sign_in_token=token), status_code=status_code)
+    set_sign_in_cookie(response, request, token, resources.settings.public_base_url)
+    return response
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
-def sign_in_form(next: Annotated[str, Query(max_length=2000)] = "") -> HTMLResponse:
-    return HTMLResponse(render_page("sign_in.html", next=_safe_next(next), error=None))
+def sign_in_form(request: Request, resources: ResourcesDep,
+                 next: Annotated[str, Query(max_length=2000)] = "") -> HTMLResponse:
+    return _sign_in_page(request, resources, next, error=None)
 
 
 @router.post("/sign-in", response_class=HTMLResponse)
 def sign_in(request: Request, session: SessionDep, resources: ResourcesDep,
             key: Annotated[str, Form(max_length=200)],
-            next: Annotated[str, Form(max_length=2000)] = "") -> Response:
+            next: Annotated[str, Form(max_length=2000)] = "",
+            sign_in_token: Annotated[str, Form(max_length=200)] = "") -> Response:
     settings = resources.settings
-    client = request.client.host if request.client else "unknown"
+    if not sign_in_form_is_ours(request, sign_in_token):
+        return _sign_in_page(request, resources, next, status_code=status.HTTP_403_FORBIDDEN,
+                             error="This sign-in form did not come from our page (missing "
+                                   "or stale form token): sign in again here.")
+    client = client_address(request)
     limiter = _limiter(request)
     if limiter.blocked(client, settings.sign_in_attempts_per_minute):
-        return HTMLResponse(render_page("sign_in.html", next=_safe_next(next),
-                                        error="Too many attempts: wait a minute."),
-                            status_code=status.HTTP_429_TOO_MANY_REQUESTS)
+        return _sign_in_page(request, resources, next, error="Too many attempts: wait a minute.",
+                             status_code=status.HTTP_429_TOO_MANY_REQUESTS)
     found = find_key(session, key.strip())
     if found is None:
         limiter.failed(client)
-        return HTMLResponse(render_page("sign_in.html", next=_safe_next(next),
-                                        error="Unknown or revoked key."),
-                            status_code=status.HTTP_401_UNAUTHORIZED)
+        return _sign_in_page(request, resources, next, error="Unknown or revoked key.",
+                             status_code=status.HTTP_401_UNAUTHORIZED)
     _row, token = start_session(session, found)
-    home = "/my/tickets" if found.customer_id is not None else "/queue"
-    response = RedirectResponse(_safe_next(next) or home, status_code=status.HTTP_303_SEE_OTHER)
+    response = RedirectResponse(_landing(found.customer_id, next),
+                                status_code=status.HTTP_303_SEE_OTHER)
     set_session_cookie(response, request, token, settings.public_base_url,
                        timedelta(minutes=settings.web_session_idle_minutes))
+    response.delete_cookie(SIGN_IN_COOKIE, path="/sign-in")
     return response
 
 

@@ -17,6 +17,7 @@ from sqlmodel import col, func, select
 
 from api.auth import Principal
 from api.deps import ResourcesDep, SessionDep, off_loop
+from api.headers import csp_nonce
 from api.presenters import public
 from api.routes.tickets import notifications, timeline
 from api.web_auth import StaffPage
@@ -51,6 +52,8 @@ def duration(seconds: float | None) -> str:
 _pages.filters["duration"] = duration
 # A fresh key for each rendered form (``tickets.commands.make_change``'s request key).
 _pages.globals["new_request_key"] = lambda: secrets.token_urlsafe(18)
+# Inline <script> and <style> run only with the request's nonce (api/headers.py).
+_pages.globals["csp_nonce"] = csp_nonce
 
 
 def render_page(template: str, **context: object) -> str:

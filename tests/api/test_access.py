@@ -7,7 +7,6 @@ added without its row (or a row left for a route that is gone) fails here."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -18,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.main import create_app
-from api.web_auth import COOKIE
+from api.web_auth import COOKIE, session_limits
 from store.db import make_engine
 from store.web_sessions import find_session
 from tests.support.database import refuse_ticket_writes
@@ -158,9 +157,9 @@ class Callers:
     async def session(self, role: str) -> tuple[httpx.AsyncClient, str]:
         """A browser signed in with the role's key, and its session's form token."""
         browser = await signed_in(self.api, self.keys[role])
-        idle = timedelta(minutes=self.api.settings.web_session_idle_minutes)
         with Session(self.engine) as session:
-            found = find_session(session, browser.cookies[COOKIE], idle)
+            found = find_session(session, browser.cookies[COOKIE],
+                                 *session_limits(self.api.settings))
             assert found is not None
             token = found[0].csrf_token
         return browser, token

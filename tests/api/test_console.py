@@ -7,10 +7,11 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from store.db import make_engine
 from store.keys import find_key
+from store.models import WebSession
 from store.web_sessions import find_session, start_session
 from tests.support.in_process import InProcessApi, form_token, signed_in
 
@@ -127,10 +128,55 @@ async def test_a_session_idle_too_long_has_ended(api: InProcessApi) -> None:
         found = find_key(session, key)
         assert found is not None
         _row, token = start_session(session, found)
-        idle = timedelta(minutes=30)
+        idle, lifetime = timedelta(minutes=30), timedelta(hours=12)
         later = datetime.now(UTC) + timedelta(minutes=29)
-        assert find_session(session, token, idle, now=later) is not None  # used: renewed
-        assert find_session(session, token, idle, now=later + timedelta(minutes=29)) is not None
-        assert find_session(session, token, idle, now=later + timedelta(minutes=60)) is None
-        assert find_session(session, token, idle, now=later + timedelta(minutes=61)) is None
+        assert find_session(session, token, idle, lifetime, now=later) is not None  # renewed
+        assert find_session(session, token, idle, lifetime,
+                            now=later + timedelta(minutes=29)) is not None
+        assert find_session(session, token, idle, lifetime,
+                            now=later + timedelta(minutes=60)) is None
+        assert find_session(session, token, idle, lifetime,
+                            now=later + timedelta(minutes=61)) is None
     engine.dispose()
+
+
+async def test_a_session_used_all_day_ends_at_its_maximum_lifetime(api: InProcessApi) -> None:
+    key = (await api.http.post("/keys", json={"role": "agent", "name": "Busy"})).json()["key"]
+    engine = make_engine(api.settings.database_url)
+    with Session(engine) as session:
+        found = find_key(session, key)
+        assert found is not None
+        _row, token = start_session(session, found)
+        idle, lifetime = timedelta(minutes=30), timedelta(hours=12)
+        start = datetime.now(UTC)
+        # The queue's refresh uses it every few seconds: never idle, still only 12 hours.
+        for minutes in range(20, 12 * 60, 20):
+            assert find_session(session, token, idle, lifetime,
+                                now=start + timedelta(minutes=minutes)) is not None, minutes
+        assert find_session(session, token, idle, lifetime,
+                            now=start + timedelta(hours=12, minutes=1)) is None
+        # Ended for good: going back in time does not revive it.
+        assert find_session(session, token, idle, lifetime,
+                            now=start + timedelta(hours=1)) is None
+    engine.dispose()
+
+
+async def test_the_queue_refresh_does_not_outlive_the_session(api: InProcessApi) -> None:
+    key = (await api.http.post("/keys", json={"role": "agent", "name": "Refresh"})).json()["key"]
+    browser = await signed_in(api, key)
+    assert (await browser.get("/queue")).status_code == 200
+    engine = make_engine(api.settings.database_url)
+    with Session(engine) as session:
+        row = session.exec(select(WebSession).order_by(col(WebSession.id).desc())).first()
+        assert row is not None
+        # Signed in 13 hours ago and used just now (the refresh): past the 12 hour default.
+        row.created_at = datetime.now(UTC) - timedelta(hours=13)
+        row.last_seen_at = datetime.now(UTC)
+        session.add(row)
+        session.commit()
+    engine.dispose()
+    refreshed = await browser.get("/queue")
+    assert refreshed.status_code == 303
+    assert refreshed.headers["location"].startswith("/sign-in?next=")
+    assert (await browser.get("/")).headers["location"] == "/sign-in"
+    await browser.aclose()

@@ -17,7 +17,7 @@ import httpx
 from temporalio.api.enums.v1 import EventType
 
 from tests.support.feedback import feedback_link
-from tests.support.in_process import InProcessApi
+from tests.support.in_process import InProcessApi, post_sign_in
 
 #: Longer than any field of any change takes (20,000 characters; 100,000 for a mail).
 OVER_LONG = "x" * 100_001
@@ -51,7 +51,7 @@ class Door:
 async def signed_in(api: InProcessApi, key: str) -> tuple[httpx.AsyncClient, str]:
     browser = httpx.AsyncClient(transport=httpx.ASGITransport(app=api.app),
                                 base_url="http://api.test")
-    answer = await browser.post("/sign-in", data={"key": key})
+    answer = await post_sign_in(browser, key)
     assert answer.status_code == 303, answer.text
     home = await browser.get(answer.headers["location"])
     found = re.search(r'name="form_token" value="([^"]+)"', home.text)

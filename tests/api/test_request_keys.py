@@ -7,7 +7,7 @@ import re
 
 import httpx
 
-from tests.support.in_process import InProcessApi
+from tests.support.in_process import InProcessApi, post_sign_in
 
 
 async def responses_on(api: InProcessApi, ticket_id: str) -> list[str]:
@@ -32,7 +32,7 @@ async def test_a_double_click_on_respond_records_one_response(api: InProcessApi)
     key = (await api.http.post("/keys", json={"role": "agent", "name": "Ana"})).json()["key"]
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api.app),
                                  base_url="http://api.test") as browser:
-        assert (await browser.post("/sign-in", data={"key": key})).status_code == 303
+        assert (await post_sign_in(browser, key)).status_code == 303
         page = (await browser.get(f"/queue/tickets/{ticket_id}")).text
         form = re.search(r'action="[^"]*/actions/respond">(.*?)</form>', page)
         assert form is not None, page

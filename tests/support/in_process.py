@@ -43,11 +43,22 @@ class InProcessApi:
         return {int(code) for code in responses}
 
 
+async def post_sign_in(browser: httpx.AsyncClient, key: str, next: str = "",
+                       headers: dict[str, str] | None = None) -> httpx.Response:
+    """The sign-in form opened and sent, as a person does: its sign-in token comes with it."""
+    form = await browser.get("/sign-in", params={"next": next} if next else None,
+                             headers=headers)
+    found = re.search(r'name="sign_in_token" value="([^"]+)"', form.text)
+    assert found is not None, form.text
+    return await browser.post("/sign-in", headers=headers, data={
+        "key": key, "next": next, "sign_in_token": found.group(1)})
+
+
 async def signed_in(api: InProcessApi, key: str) -> httpx.AsyncClient:
     """A browser (a client that keeps cookies, and sends no key) signed in with ``key``."""
     browser = httpx.AsyncClient(transport=httpx.ASGITransport(app=api.app),
                                 base_url="http://api.test")
-    answer = await browser.post("/sign-in", data={"key": key})
+    answer = await post_sign_in(browser, key)
     assert answer.status_code == 303, answer.text
     return browser
 

@@ -106,6 +106,7 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/docs"): "the API's own description, as a page",
     ("GET", "/docs/oauth2-redirect"): "part of the /docs page",
     ("GET", "/redoc"): "the API's own description, as a page",
+    ("GET", "/"): "the site's root: sends a person to sign in, or home if signed in",
     ("GET", "/sign-in"): "where a person signs in with their key",
     ("POST", "/sign-in"): "the key is the form's field (tests/api/test_sign_in.py)",
     ("POST", "/telephony/voice"): "Twilio's webhook: X-Twilio-Signature is its credential "
