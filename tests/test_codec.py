@@ -52,7 +52,7 @@ async def test_a_rotated_key_set_encrypts_with_the_new_key_and_reads_the_old() -
     [new_payload] = await rotated.encode([SECRET])
     assert new_payload.metadata[KEY_ID] == b"2026-12"
     # The old key alone cannot read what the new one wrote: the id says which is missing.
-    with pytest.raises(UndecryptablePayload, match="key '2026-12'.*PAYLOAD_ENCRYPTION_KEYS"):
+    with pytest.raises(UndecryptablePayload, match=r"key '2026-12'.*PAYLOAD_ENCRYPTION_KEYS"):
         await data_converter(keyed(OLD)).decode([new_payload], [str])
 
 
@@ -89,7 +89,7 @@ def test_settings_with_bad_keys_do_not_load() -> None:
 
 
 def test_no_client_without_a_key_unless_encryption_is_off(tmp_path: Path) -> None:
-    with pytest.raises(MissingKeys, match="PAYLOAD_ENCRYPTION_KEYS.*PAYLOAD_ENCRYPTION=off"):
+    with pytest.raises(MissingKeys, match=r"PAYLOAD_ENCRYPTION_KEYS.*PAYLOAD_ENCRYPTION=off"):
         data_converter(Settings(payload_encryption="on"))
     assert data_converter(Settings(payload_encryption="off")) is DATA_CONVERTER
     keys = tmp_path / "keys"
