@@ -61,9 +61,13 @@ async def encrypted_ticket(dev_server: DevServer, sessions: SessionFactory,
                                 subject=PERSONAL[4], description=PERSONAL[3],
                                 severity="critical", type="problem", channel="api",
                                 assignee=customer)
+        # Started as tickets.commands starts one: the Web UI's summary and details name the
+        # subject, the customer and the description.
         handle = await client.start_workflow(
             TicketWorkflow.run, TicketWorkflowInput(details=details, plan=snapshot),
-            id=ticket_id, task_queue=task_queue)
+            id=ticket_id, task_queue=task_queue,
+            static_summary=f"{PERSONAL[4]} · {PERSONAL[0]}",
+            static_details=f"**{PERSONAL[4]}**\n\n{PERSONAL[3]}")
         harness.started.append(handle)
         await eventually(lambda: harness.ticket(ticket_id))
         # The search attributes are upserted in clear: none may carry what the ticket says.
