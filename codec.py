@@ -28,6 +28,8 @@ ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
 KEY_BYTES = 32
 NONCE_BYTES = 12
+#: AES-GCM's authentication tag, at the end of every ciphertext.
+TAG_BYTES = 16
 #: A key id travels in every payload's metadata: short, and plain enough for a log line.
 _KEY_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 #: More keys than this is a rotation never finished, not a key set.
@@ -111,6 +113,9 @@ class EncryptionCodec(PayloadCodec):
             raise UndecryptablePayload(
                 f"payload encrypted with key {key_id!r}, which is not among the configured "
                 f"keys ({', '.join(self._ciphers)}): add it to PAYLOAD_ENCRYPTION_KEYS")
+        if len(payload.data) < NONCE_BYTES + TAG_BYTES:
+            raise UndecryptablePayload(f"payload of key {key_id!r} is too short to be one "
+                                       "this codec wrote")
         try:
             plain = cipher.decrypt(payload.data[:NONCE_BYTES], payload.data[NONCE_BYTES:], None)
         except InvalidTag:

@@ -68,6 +68,9 @@ async def test_an_altered_payload_is_refused() -> None:
     payload.data = payload.data[:-1] + bytes([payload.data[-1] ^ 1])
     with pytest.raises(UndecryptablePayload, match="does not decrypt"):
         await EncryptionCodec(parse_keys(NEW)).decode([payload])
+    payload.data = payload.data[:20]
+    with pytest.raises(UndecryptablePayload, match="too short"):
+        await EncryptionCodec(parse_keys(NEW)).decode([payload])
 
 
 @pytest.mark.parametrize(("keys", "reason"), [

@@ -79,9 +79,11 @@ def _codec(resources: ResourcesDep) -> PayloadCodec | None:
 def _payloads(body: PayloadsJSON) -> list[Payload]:
     try:
         parsed = ParseDict(body.model_dump(), Payloads())
-    except ParseError as bad:
+    except ParseError:
+        # Not the parser's words: they quote the input, which may not even be text.
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            detail=f"not proto-JSON payloads: {bad}") from None
+                            detail="not proto-JSON payloads: metadata values and data must "
+                                   "be base64") from None
     return list(parsed.payloads)
 
 

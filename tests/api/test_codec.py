@@ -93,10 +93,13 @@ async def test_a_payload_of_an_unknown_key_or_not_a_payload_is_a_422(api: InProc
     unknown = await api.http.post("/codec/decode", json=await encrypted_body(OLD))
     assert unknown.status_code == 422
     assert "key 'old'" in unknown.json()["detail"]
-    malformed: list[dict[str, Any]] = [{"payloads": [{"data": "not base64!"}]},
-                                       {"payloads": "x"}, {"other": []}]
-    for body in malformed:
-        assert (await api.http.post("/codec/decode", json=body)).status_code == 422, body
+    # As JSON text: a lone surrogate escape is valid JSON that no client library would send.
+    for body in ('{"payloads": [{"data": "not base64!"}]}',
+                 '{"payloads": [{"metadata": {"k": "\\ud800"}}]}',
+                 '{"payloads": [{"data": "\\ud800"}]}', '{"payloads": "x"}', '{"other": []}'):
+        answer = await api.http.post("/codec/decode", content=body,
+                                     headers={"Content-Type": "application/json"})
+        assert answer.status_code == 422, (body, answer.text)
 
 
 async def test_the_ui_origin_passes_cors_others_do_not(api: InProcessApi) -> None:
