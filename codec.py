@@ -16,7 +16,7 @@ import binascii
 import functools
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -129,11 +129,6 @@ class EncryptionCodec(PayloadCodec):
 def codec_for(keys_text: str) -> EncryptionCodec:
     """The codec of a key setting, built once per process."""
     return EncryptionCodec(parse_keys(keys_text))
-
-
-def encrypted(payloads: Iterable[Payload]) -> bool:
-    """Whether every payload is encrypted (what the tests of histories check)."""
-    return all(payload.metadata.get("encoding") == ENCODING for payload in payloads)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from workflow_client import DATA_CONVERTER, MissingKeys, data_converter
 
 pytestmark = pytest.mark.pure
 
+ROOT = Path(__file__).resolve().parents[1]
 OLD = "2026-11:" + base64.b64encode(b"o" * 32).decode()
 NEW = "2026-12:" + base64.b64encode(b"n" * 32).decode()
 SECRET = "Ada Lovelace <ada@example.com> +390200000777: the invoice export is down"
@@ -100,6 +103,13 @@ def test_no_client_without_a_key_unless_encryption_is_off(tmp_path: Path) -> Non
     from_file = data_converter(Settings(payload_encryption="on", payload_encryption_keys_file=keys))
     assert isinstance(from_file.payload_codec, EncryptionCodec)
     assert from_file.payload_codec.key_id == "2026-12"
+
+
+def test_python_m_codec_prints_a_new_key_entry() -> None:
+    printed = subprocess.run([sys.executable, "-m", "codec", "2027-01"], cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout.strip()
+    [key] = parse_keys(printed)
+    assert key.id == "2027-01" and len(key.key) == 32
 
 
 def test_the_embedded_stack_makes_its_key_once_readable_by_its_owner(tmp_path: Path) -> None:

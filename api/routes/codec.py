@@ -36,9 +36,10 @@ MAX_PAYLOADS = 1000
 
 
 class PayloadJSON(BaseModel):
-    """A payload as proto-JSON: metadata values and data in base64."""
+    """A payload as proto-JSON: metadata values and data in base64. Other fields of the
+    proto (newer API versions add some) pass to the proto parser, which knows them."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="allow")
     metadata: dict[str, str] = Field(default_factory=dict, max_length=64)
     data: str = ""
 

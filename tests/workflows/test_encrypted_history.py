@@ -15,7 +15,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
-from cli.replay import histories_from_files, main, replay
+from cli.replay import histories_from_files, main, replay, ticket_replayer
 from codec import ENCODING
 from config import Settings, get_settings
 from sla.policy.snapshot import Contact
@@ -23,7 +23,8 @@ from sla.ticket.state import TicketDetails
 from stack.temporal import DevServer
 from store.db import SessionFactory
 from tests.support.harness import DEFAULT_POLICY, TAM, eventually, running_harness
-from workflow_client import DATA_CONVERTER, connect
+from workflow_client import DATA_CONVERTER, connect, data_converter
+from workflows import search_attributes
 from workflows.messages import TicketWorkflowInput
 from workflows.ticket import TicketWorkflow
 
@@ -46,7 +47,7 @@ def keyed_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 async def encrypted_ticket(dev_server: DevServer, sessions: SessionFactory,
                            executor: ThreadPoolExecutor, keys: str) -> WorkflowHistory:
     """A ticket opened and recorded by a worker whose client ``connect`` made with ``keys``;
-    its history once its record is written."""
+    its history once it has settled."""
     client = await connect(Settings(temporal_address=dev_server.address,
                                     payload_encryption="on", payload_encryption_keys=keys))
     env = WorkflowEnvironment.from_client(client)
@@ -66,13 +67,19 @@ async def encrypted_ticket(dev_server: DevServer, sessions: SessionFactory,
         handle = await client.start_workflow(
             TicketWorkflow.run, TicketWorkflowInput(details=details, plan=snapshot),
             id=ticket_id, task_queue=task_queue,
+            search_attributes=search_attributes.ticket_attributes(
+                status="open", severity="critical", plan=snapshot.plan,
+                customer_id=harness.customer_id, escalation_level=0, breached=False,
+                ticket_id=ticket_id, ticket_type="problem"),
             static_summary=f"{PERSONAL[4]} · {PERSONAL[0]}",
             static_details=f"**{PERSONAL[4]}**\n\n{PERSONAL[3]}")
         harness.started.append(handle)
         await eventually(lambda: harness.ticket(ticket_id))
-        # The search attributes are upserted in clear: none may carry what the ticket says.
+        # Settled: its workflow tasks completed, so a replay has commands to check.
+        await harness.settled(handle)
+        # The search attributes are in clear: none may carry what the ticket says.
         published = (await handle.describe()).typed_search_attributes
-        assert len(published) >= 6
+        assert len(published) >= 7, published
         for pair in published:
             assert not any(text in str(pair.value) for text in PERSONAL), pair
         return await handle.fetch_history()
@@ -98,6 +105,8 @@ async def test_a_tickets_history_is_encrypted_and_replays_with_the_keys(
     saved.write_text(history.to_json())
     assert await asyncio.to_thread(main, [str(saved)]) == 0
     assert "1 of 1 histories replay" in capsys.readouterr().err
+    # The worker's replayer with the settings' converter (the codec in it) replays it too.
+    await ticket_replayer(data_converter(get_settings())).replay_workflow(history)
     # Without the codec, the ticket's input is unreadable: the keys are what replays it.
     count, failures = await replay(histories_from_files([saved]), DATA_CONVERTER)
     assert count == 1 and len(failures) == 1, failures
