@@ -5,8 +5,10 @@
 Only staff read decrypted ticket data: a signed-in agent's or admin's session cookie (the
 UI sends it when its codec setting includes cross-origin credentials) or a staff key in
 ``Authorization: Bearer`` (the UI's "pass the user access token" is a Temporal token, not
-ours, so a key is for scripts). The UI runs on another origin: ``CodecCors`` answers its
-preflight and lets the origins in ``CODEC_CORS_ORIGINS`` read the answers.
+ours, so a key is for scripts). Unlike the JSON API they read the session cookie: they
+change nothing, and only the allowed origins may read what they answer. The UI runs on
+another origin: ``CodecCors`` answers its preflight and lets the origins in
+``CODEC_CORS_ORIGINS`` read the answers. Every namespace uses the same keys.
 """
 
 from __future__ import annotations
