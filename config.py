@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from codec import BadKeys, parse_keys
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
@@ -117,6 +119,20 @@ class Settings(BaseSettings):
     emergency_unknown_caller_window_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
 
     # ---- security: payload codec ----
+    #: Keys that encrypt ticket data (inputs, state, results) before it reaches Temporal:
+    #: comma-separated ``id:base64key`` entries of 32-byte keys, newest first. The newest
+    #: encrypts; the others still decrypt the histories they wrote (``python -m codec ID``
+    #: prints a new entry).
+    payload_encryption_keys: SecretStr | None = None
+    #: The same entries read from a file instead (commas or lines); ``make run`` writes one
+    #: into DATA_DIR for the embedded stack.
+    payload_encryption_keys_file: Path | None = None
+    #: ``on``: no process connects to Temporal without keys. ``off``: payloads go in clear,
+    #: readable by anyone with Web UI access to the namespace (a cluster that is yours alone).
+    payload_encryption: Literal["on", "off"] = "on"
+    #: Origins (comma-separated) of the Temporal Web UIs that may call /codec/decode with a
+    #: staff session; unset, the embedded UI (http://localhost:TEMPORAL_UI_PORT).
+    codec_cors_origins: str | None = None
 
     # ---- security: feedback links ----
 
@@ -137,6 +153,32 @@ class Settings(BaseSettings):
             raise ValueError("WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID go together: set both "
                              "(Worker Versioning) or neither")
         return self
+
+    @model_validator(mode="after")
+    def _keys_readable(self) -> Settings:
+        if self.payload_encryption_keys and self.payload_encryption_keys_file:
+            raise ValueError("PAYLOAD_ENCRYPTION_KEYS and PAYLOAD_ENCRYPTION_KEYS_FILE: set one")
+        if self.payload_encryption_keys:
+            try:
+                parse_keys(self.payload_encryption_keys.get_secret_value())
+            except BadKeys as bad:
+                raise ValueError(f"PAYLOAD_ENCRYPTION_KEYS: {bad}") from None
+        return self
+
+    def payload_keys_text(self) -> str | None:
+        """The configured key entries, from the setting or its file (read when asked)."""
+        if self.payload_encryption_keys:
+            return self.payload_encryption_keys.get_secret_value()
+        if self.payload_encryption_keys_file:
+            return self.payload_encryption_keys_file.read_text().replace("\n", ",")
+        return None
+
+    @property
+    def effective_codec_cors_origins(self) -> list[str]:
+        if self.codec_cors_origins:
+            return [origin.strip().rstrip("/") for origin in self.codec_cors_origins.split(",")
+                    if origin.strip()]
+        return [f"http://localhost:{self.temporal_ui_port}"]
 
     @property
     def effective_temporal_ui_url(self) -> str:

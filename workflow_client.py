@@ -8,6 +8,7 @@ the embedded dev server is ``stack.temporal``'s business, not this module's.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 
@@ -29,6 +30,7 @@ from temporalio.converter import (
 from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
+from codec import BadKeys, codec_for
 from config import Settings
 from workflows import search_attributes
 
@@ -87,8 +89,31 @@ class PayloadConverter(CompositePayloadConverter):
                            for converter in DefaultPayloadConverter.default_encoding_payload_converters))
 
 
-#: How every payload (a ticket's input, state, view, messages) is written and read.
+#: How every payload (a ticket's input, state, view, messages) is turned into JSON; what
+#: reaches Temporal is that JSON encrypted (:func:`data_converter`).
 DATA_CONVERTER = DataConverter(payload_converter_class=PayloadConverter)
+
+
+class MissingKeys(RuntimeError):
+    """Encryption is on and no key is configured."""
+
+
+def data_converter(settings: Settings) -> DataConverter:
+    """DATA_CONVERTER with the settings' encryption codec (``codec.py``): the worker, the
+    API, the CLI and the replay tool all read and write payloads through it."""
+    if settings.payload_encryption == "off":
+        return DATA_CONVERTER
+    keys = settings.payload_keys_text()
+    if keys is None:
+        raise MissingKeys(
+            "no payload encryption key: set PAYLOAD_ENCRYPTION_KEYS (id:base64key, newest "
+            "first; `python -m codec k1` prints one) or PAYLOAD_ENCRYPTION_KEYS_FILE, or "
+            "PAYLOAD_ENCRYPTION=off to send ticket data to Temporal in clear")
+    try:
+        codec = codec_for(keys)
+    except BadKeys as bad:
+        raise MissingKeys(f"payload encryption keys: {bad}") from None
+    return dataclasses.replace(DATA_CONVERTER, payload_codec=codec)
 
 
 async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
@@ -100,7 +125,7 @@ async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
         tls=_tls(settings),
         api_key=api_key,
         runtime=runtime,
-        data_converter=DATA_CONVERTER,
+        data_converter=data_converter(settings),
     )
 
 

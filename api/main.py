@@ -15,6 +15,7 @@ from api.log_context import TicketLogContext
 from api.metrics import ApiMetrics, RequestMetrics
 from api.openapi import install_openapi
 from api.routes import (
+    codec,
     console,
     customers,
     emergency,
@@ -29,6 +30,7 @@ from api.routes import (
     ticket_changes,
     tickets,
 )
+from api.routes.codec import CodecCors
 from config import Settings, get_settings
 from sla.policy.loading import load_policy
 from store.db import make_engine
@@ -61,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(BodySizeLimit)
+    # The Temporal Web UI's origin may call /codec/ (preflight included), no other route.
+    app.add_middleware(CodecCors)
     # Outside the body limit: its 413 carries the headers too.
     app.add_middleware(SecurityHeaders)
     # Outermost: a refused body or a failing route is counted, and logged with its ticket.
@@ -80,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(feedback_link.router)
     app.include_router(keys.router)
     app.include_router(rollouts.router)
+    app.include_router(codec.router)
     install_openapi(app)
     add_links(app)
     return app

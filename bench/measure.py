@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bench.report import say
+from codec import new_key_entry
 from stack.temporal import DevServer, free_port
 from store.db import make_engine
 from store.keys import create_key
@@ -163,9 +164,11 @@ async def start_stack(data: Path, policy: str, task_queue: str,
     upgrade(engine)
     with Session(engine) as session:
         _row, key = create_key(session, "admin", "bench")
+    # Encrypted payloads, as in a deployment: the codec's cost is part of what is measured.
     env = {**os.environ, "TEMPORAL_ADDRESS": server.address, "DATABASE_URL": database,
            "SLA_POLICY_FILE": str(data / "policy.toml"), "TEMPORAL_TASK_QUEUE": task_queue,
-           "LOG_LEVEL": "WARNING", **settings}
+           "LOG_LEVEL": "WARNING", "PAYLOAD_ENCRYPTION": "on",
+           "PAYLOAD_ENCRYPTION_KEYS": new_key_entry("bench"), **settings}
     # The workflow sandbox imports the workflow module afresh for each new ticket; without
     # bytecode files that is a compile each time, which no deployment would pay.
     env.pop("PYTHONDONTWRITEBYTECODE", None)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 from sqlmodel import Session
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
@@ -31,6 +32,7 @@ from api.main import create_app
 from api.metrics import ApiMetrics
 from bench.baseline import SleepThenActivity, stamp
 from bench.report import prepend_section, say
+from codec import new_key_entry
 from config import Settings
 from sla.policy.loading import load_policy
 from stack.temporal import DevServer, free_port
@@ -108,7 +110,8 @@ async def run(data: Path) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
     settings = Settings(database_url=f"sqlite:///{data / 'app.db'}",
                         temporal_address=server.address, sla_policy_file=data / "policy.toml",
                         temporal_task_queue="steps", log_delivery=True, log_level="WARNING",
-                        worker_metrics_port=0, demo_data=False)
+                        worker_metrics_port=0, demo_data=False, payload_encryption="on",
+                        payload_encryption_keys=SecretStr(new_key_entry("bench")))
     engine = make_engine(settings.database_url)
     upgrade(engine)
     with Session(engine) as session:

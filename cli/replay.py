@@ -5,7 +5,9 @@ longer replays is a running ticket the new code would break (its workflow task w
 fail on the next event). With no files, it reads the histories of the cluster's tickets
 (``TEMPORAL_ADDRESS`` and the other ``TEMPORAL_*`` settings; by default the running
 ones); with files, it replays those (``temporal workflow show --output json`` or the
-Web UI's download). Exit status 0: every history replays; 1: some do not (listed).
+Web UI's download). Encrypted payloads are read with the PAYLOAD_ENCRYPTION_KEYS (every
+key that wrote one must be there); plain ones as they are. Exit status 0: every history
+replays; 1: some do not (listed).
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
 from temporalio.client import Client, WorkflowHistory
+from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
 from config import get_settings
-from workflow_client import DATA_CONVERTER, connect
+from workflow_client import DATA_CONVERTER, connect, data_converter
 from workflows.sandbox import WORKFLOW_RUNNER
 from workflows.ticket import TicketWorkflow
 
@@ -33,15 +36,16 @@ async def histories_from_files(paths: Iterable[Path]) -> AsyncIterator[WorkflowH
         yield WorkflowHistory.from_json(path.stem, path.read_text())
 
 
-def ticket_replayer() -> Replayer:
+def ticket_replayer(converter: DataConverter = DATA_CONVERTER) -> Replayer:
     """The ticket workflow in the worker's sandbox: what a worker replaying a ticket runs."""
     return Replayer(workflows=[TicketWorkflow], workflow_runner=WORKFLOW_RUNNER,
-                    data_converter=DATA_CONVERTER)
+                    data_converter=converter)
 
 
-async def replay(histories: AsyncIterator[WorkflowHistory]) -> tuple[int, list[tuple[str, str]]]:
+async def replay(histories: AsyncIterator[WorkflowHistory],
+                 converter: DataConverter = DATA_CONVERTER) -> tuple[int, list[tuple[str, str]]]:
     """Replays every history; returns how many, and (workflow id, error) of those that fail."""
-    replayer = ticket_replayer()
+    replayer = ticket_replayer(converter)
     failures: list[tuple[str, str]] = []
     count = 0
     async with replayer.workflow_replay_iterator(histories) as results:
@@ -59,11 +63,14 @@ def cluster_histories(client: Client, query: str, limit: int) -> AsyncIterator[W
 
 
 async def run(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    converter = data_converter(settings)
     if args.files:
-        count, failures = await replay(histories_from_files(args.files))
+        count, failures = await replay(histories_from_files(args.files), converter)
     else:
-        client = await connect(get_settings())
-        count, failures = await replay(cluster_histories(client, args.query, args.limit))
+        client = await connect(settings)
+        count, failures = await replay(cluster_histories(client, args.query, args.limit),
+                                       converter)
     for workflow_id, error in failures:
         print(f"{workflow_id}: does not replay: {error}")
     print(f"{count - len(failures)} of {count} histories replay against this code",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -19,10 +20,10 @@ from sqlmodel import Session
 
 import logs
 from channels.templates import MessageTemplates
-from config import Settings, settings_or_exit
+from config import Settings, get_settings, settings_or_exit
 from sla.policy.loading import PolicyError, load_policy
 from stack.demo import load_demo_customers
-from stack.temporal import DevServer
+from stack.temporal import DevServer, embedded_key_file
 from store.db import make_engine
 from store.keys import create_key, has_admin_key
 from store.migrations import upgrade
@@ -45,6 +46,7 @@ async def run_stack(settings: Settings) -> None:
     template_problems = MessageTemplates(settings.templates_dir).check()
     if template_problems:
         raise RuntimeError("message templates do not render:\n  - " + "\n  - ".join(template_problems))
+    settings = with_embedded_key(settings)
     engine = make_engine(settings.database_url)
     upgrade(engine)
     if settings.demo_data:
@@ -65,10 +67,14 @@ async def run_stack(settings: Settings) -> None:
     server: DevServer | None = None
     if settings.temporal_address is None:
         server = DevServer(settings.data_dir / "temporal.db", settings.temporal_port,
-                           settings.temporal_ui_port, log_file=settings.data_dir / "temporal.log")
+                           settings.temporal_ui_port, log_file=settings.data_dir / "temporal.log",
+                           codec_endpoint=f"{settings.effective_public_base_url}/codec")
         logger.info("starting the Temporal dev server (data in %s)", server.db_file)
         await server.start()
-        logger.info("Temporal Web UI: http://localhost:%d", settings.temporal_ui_port)
+        logger.info("Temporal Web UI: http://localhost:%d (ticket data decrypted for staff "
+                    "signed in at %s/sign-in: in the UI's codec settings, include "
+                    "cross-origin credentials)", settings.temporal_ui_port,
+                    settings.effective_public_base_url)
     try:
         client = await connect(settings)
         if server is not None:
@@ -105,6 +111,17 @@ async def run_stack(settings: Settings) -> None:
         if server is not None:
             logger.info("stopping the Temporal dev server")
             server.stop()
+
+
+def with_embedded_key(settings: Settings) -> Settings:
+    """The embedded stack encrypts with a key of its own unless one is configured. The API
+    reads its settings again (``get_settings``), so the key file goes in the environment."""
+    if (settings.temporal_address is not None or settings.payload_encryption == "off"
+            or settings.payload_keys_text() is not None):
+        return settings
+    os.environ["PAYLOAD_ENCRYPTION_KEYS_FILE"] = str(embedded_key_file(settings.data_dir))
+    get_settings.cache_clear()
+    return settings_or_exit()
 
 
 def main() -> None:

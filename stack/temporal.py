@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import ctypes
 import logging
+import os
 import shutil
 import signal
 import socket
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from temporalio.client import Client
 
+from codec import new_key_entry
 from workflow_client import CLI_TYPE_NAMES
 from workflows import search_attributes
 
@@ -39,7 +41,7 @@ def temporal_cli() -> str:
 
 def dev_server_command(
     db_file: Path, port: int, ui_port: int | None, namespace: str = "default",
-    with_search_attributes: bool = True,
+    with_search_attributes: bool = True, codec_endpoint: str | None = None,
 ) -> list[str]:
     command = [
         temporal_cli(), "server", "start-dev",
@@ -54,9 +56,24 @@ def dev_server_command(
     if namespace != "default":
         command += ["--namespace", namespace]
     command += ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
+    if ui_port and codec_endpoint:
+        # The UI shows ticket payloads decrypted through the API's codec server.
+        command += ["--ui-codec-endpoint", codec_endpoint]
     for key in search_attributes.ALL if with_search_attributes else ():
         command += ["--search-attribute", f"{key.name}={CLI_TYPE_NAMES[key.indexed_value_type]}"]
     return command
+
+
+def embedded_key_file(data_dir: Path) -> Path:
+    """The embedded stack's payload key, made on its first start and kept with its data:
+    the dev server's histories stay readable across restarts, and nothing is in clear."""
+    path = data_dir / "payload-encryption-keys"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        # Created readable by its owner only, before the key is in it.
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+            out.write(new_key_entry("local-1") + "\n")
+    return path
 
 
 def free_port() -> int:
@@ -88,9 +105,10 @@ class DevServer:
 
     def __init__(
         self, db_file: Path, port: int, ui_port: int | None, log_file: Path | None = None,
-        with_search_attributes: bool = True,
+        with_search_attributes: bool = True, codec_endpoint: str | None = None,
     ) -> None:
         self.with_search_attributes = with_search_attributes
+        self.codec_endpoint = codec_endpoint
         self.db_file = db_file
         self.port = port
         self.ui_port = ui_port
@@ -111,7 +129,8 @@ class DevServer:
         output = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             dev_server_command(self.db_file, self.port, self.ui_port,
-                               with_search_attributes=self.with_search_attributes),
+                               with_search_attributes=self.with_search_attributes,
+                               codec_endpoint=self.codec_endpoint),
             stdout=output, stderr=subprocess.STDOUT,
             # Its own process group: Ctrl-C reaches us, and we stop it in order.
             start_new_session=True,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 import uuid
 import warnings
@@ -35,6 +36,12 @@ from store.migrations import upgrade
 from tests.support.harness import Harness, running_harness
 from tests.support.postgres import new_database, temporary_postgres
 from workflow_client import DATA_CONVERTER, connect, ensure_search_attributes
+
+# The suite's tickets go to Temporal in clear, so its tests can read their histories'
+# payloads; the codec's tests (tests/test_codec.py, tests/api/test_codec.py,
+# tests/workflows/test_encrypted_history.py) give their settings keys. The processes the
+# tests start inherit it.
+os.environ.setdefault("PAYLOAD_ENCRYPTION", "off")
 
 #: Directories of pure tests only: every test in them is marked ``pure``.
 PURE_DIRECTORIES = tuple(Path(__file__).resolve().parent / name

@@ -85,6 +85,9 @@ ROUTES: list[Row] = [
     Row("POST", "/keys", ADMIN, {"role": "agent"}),
     Row("GET", "/keys", ADMIN),
     Row("DELETE", "/keys/{key_id}", ADMIN),
+    # The Temporal Web UI's codec server: staff read ticket data decrypted.
+    Row("POST", "/codec/decode", STAFF, {"payloads": []}),
+    Row("POST", "/codec/encode", STAFF, {"payloads": []}),
     # The console: the agents' pages and forms, the customers' own, signing out.
     Row("GET", "/queue", STAFF, kind="page"),
     Row("GET", "/queue/tickets/{ticket_id}", STAFF, kind="page"),
