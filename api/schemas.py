@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sla.addresses import one_address
 from sla.ticket.bounds import CALLS_KEPT, PAGES_KEPT
 from sla.ticket.state import EmergencyCall
 from sla.vocabulary import ClockState, DeliveryStatus, Severity, TicketStatus, TicketType
 from store.models import CustomerBase
 from tickets.inputs import (
-    Address,
     Input,
     Name,
     Text,
@@ -42,12 +40,6 @@ class CustomerCreate(CustomerBase):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)  # type: ignore[assignment]
 
     _storable_text = model_validator(mode="before")(reject_unstorable_text)
-
-    @field_validator("email", "tam_email")
-    @classmethod
-    def _one_address(cls, value: str | None) -> str | None:
-        # The customer's and the TAM's mail go here: exactly one address each.
-        return None if value is None else one_address(value)
 
 
 class CustomerPublic(CustomerBase):
@@ -283,7 +275,7 @@ class HealthPublic(BaseModel):
 # --- the emergency line -------------------------------------------------------------
 
 Phone = Annotated[str, Field(min_length=3, max_length=32, pattern=r"^\+?[0-9][0-9 ()./-]{2,}$")]
-Email = Address
+Email = Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 
 class EmergencyCallCreate(Input):

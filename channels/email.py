@@ -12,7 +12,6 @@ import aiosmtplib
 from pydantic import BaseModel, SecretStr
 
 from channels import PermanentDeliveryError
-from sla.addresses import NotOneAddress, one_address
 from sla.ticket.state import Notification
 
 
@@ -56,13 +55,7 @@ class EmailChannel:
         settings = self.settings
         email = EmailMessage()
         email["From"] = settings.sender
-        try:
-            # The last guard: a stored value that is not exactly one address (a list, a
-            # display name, a line break) never reaches a second recipient.
-            email["To"] = one_address(message.recipient.email)
-        except NotOneAddress as error:
-            raise PermanentDeliveryError(
-                f"{message.recipient.name}'s address is refused: {error}") from None
+        email["To"] = message.recipient.email
         subject = message.subject
         if f"[{message.ticket_id}]" not in subject:
             subject = f"[{message.ticket_id}] {subject}"

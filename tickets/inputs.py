@@ -7,16 +7,8 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationInfo,
-    field_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from sla.addresses import MAX_ADDRESS_LENGTH, one_address
 from sla.vocabulary import Channel, Severity, TicketType
 
 #: One scan in C for a whole body (a character-by-character loop in Python took tens of
@@ -57,9 +49,6 @@ TicketChannel = Channel
 
 Text = Annotated[str, Field(min_length=1, max_length=20_000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-#: Exactly one mail address (``sla.addresses``): never a list, a display name or a header.
-Address = Annotated[str, Field(min_length=3, max_length=MAX_ADDRESS_LENGTH),
-                    AfterValidator(one_address)]
 
 
 def reject_unstorable_value(value: Any, info: ValidationInfo) -> Any:
@@ -83,11 +72,8 @@ class Input(BaseModel):
 
 
 class AssigneeIn(Input):
-    """Who works the ticket and receives its warnings and breaches: staff only (an agent's
-    key or a contact of the policy), and only a staff key may name one."""
-
     name: Name
-    email: Address | None = None
+    email: str | None = Field(default=None, max_length=320)
 
 
 class TicketCreate(Input):

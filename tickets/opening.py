@@ -31,7 +31,6 @@ from sla.ticket.coverage import coverage_for
 from sla.ticket.state import EmergencyCall
 from sla.ticket.view import TicketView
 from store.models import Customer, Ticket
-from tickets.assignees import check_assignee
 from tickets.commands import create_ticket, find_duplicate, new_ticket_id
 from tickets.contracts import decide_for
 from tickets.errors import Invalid, Problem, invalid
@@ -119,12 +118,10 @@ async def open_ticket(
     call: EmergencyCall | None = None,
     customer: Customer | None = None,
     wait_for_worker: bool = True,
-    by_staff: bool = False,
 ) -> Opened:
     """Check the request and start its ticket's workflow (``create_ticket``), whichever way
     it came in. ``customer`` saves a second read when the caller has it already; ``call``
-    is the emergency call the ticket opens with; ``by_staff`` says an agent or admin asks,
-    the only ones who may name an assignee."""
+    is the emergency call the ticket opens with."""
     policy = resources.policy
     rules = ENTRY_RULES[entry]
     scrub = Scrubber()
@@ -134,7 +131,6 @@ async def open_ticket(
     def read() -> tuple[Customer, list[str], str, bool, str | None]:
         found = customer if customer is not None else session.get(Customer, request.customer_id)
         missing = check_request(policy, found, request, rules)
-        check_assignee(session, policy, request.assignee, by_staff)
         assert found is not None and found.id is not None
         ticket_id = new_ticket_id(found.id, idempotency_key)
         replay = idempotency_key is not None and session.get(Ticket, ticket_id) is not None

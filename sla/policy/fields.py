@@ -11,16 +11,8 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from sla.addresses import one_address
 from sla.policy.calendars import CalendarSpec
 from sla.policy.durations import DurationError, parse_duration
 from sla.policy.snapshot import SEVERITIES
@@ -149,12 +141,6 @@ class ContactPolicy(StrictModel):
     #: Language of the contact's messages and the zone their times are shown in.
     locale: str = "en"
     time_zone: str = "UTC"
-
-    @field_validator("email")
-    @classmethod
-    def _one_address(cls, value: str | None) -> str | None:
-        # The policy's contacts receive the escalations: exactly one address each.
-        return None if value is None else one_address(value)
 
     @model_validator(mode="after")
     def _reachable(self) -> ContactPolicy:

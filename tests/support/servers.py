@@ -45,8 +45,6 @@ class SmtpRecorder:
     accept_after: float = 0.0
     #: Messages whose data arrived, kept or not: (Message-ID, wall-clock time), in order.
     arrived: list[tuple[str, float]] = field(default_factory=list)
-    #: Every envelope recipient of every kept message (what the server would deliver to).
-    recipients: list[str] = field(default_factory=list)
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
@@ -66,7 +64,6 @@ class SmtpRecorder:
             # Cancelled if the sender's connection is lost while it waits.
             await asyncio.sleep(self.accept_after)
         self.received.append(message)
-        self.recipients.extend(envelope.rcpt_tos)
         return "250 Message accepted"
 
 
