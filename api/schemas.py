@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sla.addresses import Address, one_address
 from sla.ticket.bounds import CALLS_KEPT, PAGES_KEPT
 from sla.ticket.state import EmergencyCall
 from sla.vocabulary import ClockState, DeliveryStatus, Severity, TicketStatus, TicketType
@@ -40,6 +41,12 @@ class CustomerCreate(CustomerBase):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)  # type: ignore[assignment]
 
     _storable_text = model_validator(mode="before")(reject_unstorable_text)
+
+    # The customer's and the TAM's addresses receive the ticket's mail: one address each.
+    @field_validator("email", "tam_email")
+    @classmethod
+    def _one_address(cls, value: str | None) -> str | None:
+        return None if value is None else one_address(value)
 
 
 class CustomerPublic(CustomerBase):
@@ -275,7 +282,6 @@ class HealthPublic(BaseModel):
 # --- the emergency line -------------------------------------------------------------
 
 Phone = Annotated[str, Field(min_length=3, max_length=32, pattern=r"^\+?[0-9][0-9 ()./-]{2,}$")]
-Email = Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 
 class EmergencyCallCreate(Input):
@@ -284,7 +290,7 @@ class EmergencyCallCreate(Input):
     company_name: Name
     contact_name: Name
     contact_phone: Phone
-    contact_email: Email
+    contact_email: Address
     description: Text
     ticket_id: str | None = Field(default=None, max_length=64,
                                   description="The ticket the caller names, if any.")

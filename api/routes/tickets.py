@@ -73,7 +73,7 @@ async def create(
     if caller.customer_id is not None and request.customer_id != caller.customer_id:
         raise Forbidden("a customer key opens tickets for its own customer only")
     opened = await open_ticket(resources, session, request, EntryPoint.API, idempotency_key,
-                               wait_for_worker=not asynchronous)
+                               wait_for_worker=not asynchronous, role=caller.role)
     if opened.replay:
         response.status_code = status.HTTP_200_OK
     if opened.view is None:
