@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sla.addresses import Address, one_address
 from sla.ticket.bounds import CALLS_KEPT, PAGES_KEPT
 from sla.ticket.state import EmergencyCall
 from sla.vocabulary import ClockState, DeliveryStatus, Severity, TicketStatus, TicketType
@@ -40,6 +41,12 @@ class CustomerCreate(CustomerBase):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)  # type: ignore[assignment]
 
     _storable_text = model_validator(mode="before")(reject_unstorable_text)
+
+    # The customer's and the TAM's addresses receive the ticket's mail: one address each.
+    @field_validator("email", "tam_email")
+    @classmethod
+    def _one_address(cls, value: str | None) -> str | None:
+        return None if value is None else one_address(value)
 
 
 class CustomerPublic(CustomerBase):
@@ -141,8 +148,8 @@ class StepFailurePublic(BaseModel):
     rounds: int
 
 
-class TicketPublic(BaseModel):
-    """A ticket's live SLA state, read from its workflow."""
+class TicketShown(BaseModel):
+    """What every key reading a ticket sees of its live SLA state."""
 
     id: str
     customer_id: int
@@ -153,17 +160,13 @@ class TicketPublic(BaseModel):
     channel: TicketChannel
     plan: str
     status: TicketStatus
-    escalation_level: int
-    escalated_to: ContactPublic | None
     breached: bool
-    assignee: ContactPublic | None
     created_at: datetime
     first_responded_at: datetime | None
     closed_at: datetime | None
     close_reason: str | None
     clocks: list[ClockPublic]
     intake: dict[str, str]
-    emergency: EmergencyPublic | None
     update_interval_seconds: float | None
     workaround_at: datetime | None
     next_due_at: datetime | None
@@ -181,17 +184,10 @@ class TicketPublic(BaseModel):
         default=[], description="Intake fields the policy asks for that the request lacked: "
         "a mail or a call opens its ticket anyway, marked intake incomplete, and the receipt "
         "asks the customer for them (the API refuses such a request with 422).")
-    failing_step: StepFailurePublic | None = Field(
-        default=None, description="A step of the ticket's workflow that keeps failing (for "
-        "the team only). Its deadlines, warnings, breaches and escalations go on; the row in "
-        "the database lags until the step succeeds.")
     policy_name: str = Field(description="The policy file the ticket runs under ('' for "
                              "tickets opened before tickets recorded it).")
     policy_hash: str = Field(description="SHA-256 of that file's content when the ticket "
                              "opened (first 12 hex digits): an edit changes new tickets only.")
-    held_notices: list[HeldNoticePublic] = Field(
-        default=[], description="Messages held until their recipient's hours begin, with "
-                                "the time each goes out.")
     feedback: list[FeedbackPublic] = []
     coverage: CoveragePublic | None = Field(
         default=None, description="What pays for the work on a tier that sells support "
@@ -203,13 +199,46 @@ class TicketPublic(BaseModel):
     masked: list[MaskedSecretPublic] = []
 
 
+class TicketPublic(TicketShown):
+    """A ticket's live SLA state, read from its workflow, as the team reads it."""
+
+    escalation_level: int
+    escalated_to: ContactPublic | None
+    assignee: ContactPublic | None
+    emergency: EmergencyPublic | None
+    failing_step: StepFailurePublic | None = Field(
+        default=None, description="A step of the ticket's workflow that keeps failing (for "
+        "the team only). Its deadlines, warnings, breaches and escalations go on; the row in "
+        "the database lags until the step succeeds.")
+    held_notices: list[HeldNoticePublic] = Field(
+        default=[], description="Messages held until their recipient's hours begin, with "
+                                "the time each goes out.")
+
+
+class CustomerEmergencyPublic(BaseModel):
+    """The emergency line as the customer sees it: their calls and the callback owed;
+    who was paged, and at which level, is the team's."""
+
+    calls: list[EmergencyCall] = Field(description=f"The latest calls (up to {CALLS_KEPT}).")
+    calls_taken: int
+    callback_made_at: datetime | None
+    callback_outcome: str | None
+
+
+class CustomerTicketPublic(TicketShown):
+    """A ticket as a customer key reads it: the targets committed to them, never the
+    team's contacts, escalation levels, pages or failures."""
+
+    emergency: CustomerEmergencyPublic | None
+
+
 class TicketAccepted(BaseModel):
     id: str
     detail: str
 
 
-class TicketSummary(BaseModel):
-    """A ticket as the database projection holds it (for lists and filters)."""
+class CustomerTicketSummary(BaseModel):
+    """A list row as a customer key reads it (no escalation level)."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -221,7 +250,6 @@ class TicketSummary(BaseModel):
     channel: str
     plan: str
     status: TicketStatus
-    escalation_level: int
     breached: bool
     assignee_name: str | None
     first_response_due: datetime | None
@@ -237,6 +265,12 @@ class TicketSummary(BaseModel):
     closed_at: datetime | None
 
 
+class TicketSummary(CustomerTicketSummary):
+    """A ticket as the database projection holds it (for lists and filters)."""
+
+    escalation_level: int
+
+
 class TimelineEventPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -247,7 +281,9 @@ class TimelineEventPublic(BaseModel):
     detail: str
 
 
-class NotificationPublic(BaseModel):
+class CustomerNotificationPublic(BaseModel):
+    """A message to the customer, as their key reads it (no delivery errors)."""
+
     model_config = ConfigDict(from_attributes=True)
 
     idempotency_key: str
@@ -259,11 +295,14 @@ class NotificationPublic(BaseModel):
     subject: str
     body: str
     status: DeliveryStatus
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class NotificationPublic(CustomerNotificationPublic):
     attempts: int
     last_error: str | None
     provider_ref: str | None
-    created_at: datetime
-    sent_at: datetime | None
 
 
 class HealthPublic(BaseModel):
@@ -275,7 +314,6 @@ class HealthPublic(BaseModel):
 # --- the emergency line -------------------------------------------------------------
 
 Phone = Annotated[str, Field(min_length=3, max_length=32, pattern=r"^\+?[0-9][0-9 ()./-]{2,}$")]
-Email = Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 
 class EmergencyCallCreate(Input):
@@ -284,7 +322,7 @@ class EmergencyCallCreate(Input):
     company_name: Name
     contact_name: Name
     contact_phone: Phone
-    contact_email: Email
+    contact_email: Address
     description: Text
     ticket_id: str | None = Field(default=None, max_length=64,
                                   description="The ticket the caller names, if any.")

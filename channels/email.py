@@ -12,6 +12,7 @@ import aiosmtplib
 from pydantic import BaseModel, SecretStr
 
 from channels import PermanentDeliveryError
+from sla.addresses import one_address
 from sla.ticket.state import Notification
 
 
@@ -52,10 +53,16 @@ class EmailChannel:
     def compose(self, message: Notification) -> EmailMessage:
         if not message.recipient.email:
             raise PermanentDeliveryError(f"{message.recipient.name} has no email address")
+        try:
+            # The last guard: a list or a header in an address stays one refused message,
+            # never a second recipient (the envelope takes every address of the To header).
+            recipient = one_address(message.recipient.email)
+        except ValueError as error:
+            raise PermanentDeliveryError(f"{message.recipient.name}: {error}") from None
         settings = self.settings
         email = EmailMessage()
         email["From"] = settings.sender
-        email["To"] = message.recipient.email
+        email["To"] = recipient
         subject = message.subject
         if f"[{message.ticket_id}]" not in subject:
             subject = f"[{message.ticket_id}] {subject}"

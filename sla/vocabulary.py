@@ -155,6 +155,23 @@ class TimelineKind(StrEnum):
     TIMELINE_GAP = "timeline_gap"
 
 
+#: The timeline entries a customer key reads: what happened to their request. Warnings,
+#: escalations, pages, held and failed messages are the team's (they name its contacts);
+#: a kind added later stays the team's until it is listed here.
+CUSTOMER_TIMELINE = frozenset({
+    TimelineKind.CREATED, TimelineKind.POSSIBLE_DUPLICATE, TimelineKind.INTAKE_INCOMPLETE,
+    TimelineKind.NOT_COVERED, TimelineKind.COVERED, TimelineKind.AUTOMATIC_ACKNOWLEDGEMENT,
+    TimelineKind.AGENT_RESPONSE, TimelineKind.AGENT_UPDATE, TimelineKind.WORKAROUND,
+    TimelineKind.UPDATE_INTERVAL_AGREED, TimelineKind.CUSTOMER_REPLY,
+    TimelineKind.RESOLUTION_CONFIRMED, TimelineKind.FEEDBACK, TimelineKind.STATUS_OPEN,
+    TimelineKind.STATUS_WAITING_ON_CUSTOMER, TimelineKind.STATUS_RESOLUTION_PROPOSED,
+    TimelineKind.STATUS_CLOSED, TimelineKind.SLA_BREACH, TimelineKind.SEVERITY_CHANGED,
+    TimelineKind.TYPE_CHANGED, TimelineKind.PLAN_CHANGED, TimelineKind.SLA_SWITCHED_OFF,
+    TimelineKind.EMERGENCY_CALL, TimelineKind.CALLBACK_MADE, TimelineKind.DUPLICATE_LINKED,
+    TimelineKind.DUPLICATE_CONFIRMED, TimelineKind.DUPLICATE_REJECTED,
+})
+
+
 class DeliveryStatus(StrEnum):
     """An outbox message's status (``OutboxMessage.status``), and what sending it returns."""
 

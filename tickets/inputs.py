@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from sla.addresses import Address
 from sla.vocabulary import Channel, Severity, TicketType
 
 #: One scan in C for a whole body (a character-by-character loop in Python took tens of
@@ -72,8 +73,14 @@ class Input(BaseModel):
 
 
 class AssigneeIn(Input):
+    """Who works on the ticket and receives its warnings and breaches: a staff key sets it
+    (a customer key's is refused, 403), and it must be a contact of the policy or the name
+    of an agent's key (422 otherwise)."""
+
     name: Name
-    email: str | None = Field(default=None, max_length=320)
+    email: Address | None = Field(default=None, description=(
+        "One address, no display name or list; must be the policy contact's own (it is "
+        "taken from the policy when left out)."))
 
 
 class TicketCreate(Input):

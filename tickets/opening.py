@@ -35,6 +35,7 @@ from tickets.commands import create_ticket, find_duplicate, new_ticket_id
 from tickets.contracts import decide_for
 from tickets.errors import Invalid, Problem, invalid
 from tickets.inputs import TicketCreate
+from tickets.recipients import checked_assignee
 from tickets.scrub import MaskedSecretPublic, Scrubber
 from tickets.services import AppResources
 
@@ -118,10 +119,12 @@ async def open_ticket(
     call: EmergencyCall | None = None,
     customer: Customer | None = None,
     wait_for_worker: bool = True,
+    role: str = "customer",
 ) -> Opened:
     """Check the request and start its ticket's workflow (``create_ticket``), whichever way
     it came in. ``customer`` saves a second read when the caller has it already; ``call``
-    is the emergency call the ticket opens with."""
+    is the emergency call the ticket opens with; ``role`` the caller's (only staff name an
+    assignee)."""
     policy = resources.policy
     rules = ENTRY_RULES[entry]
     scrub = Scrubber()
@@ -129,6 +132,9 @@ async def open_ticket(
     request = await asyncio.to_thread(masked_request, request, scrub)
 
     def read() -> tuple[Customer, list[str], str, bool, str | None]:
+        nonlocal request
+        assignee = checked_assignee(session, policy, request.assignee, role)
+        request = request.model_copy(update={"assignee": assignee})
         found = customer if customer is not None else session.get(Customer, request.customer_id)
         missing = check_request(policy, found, request, rules)
         assert found is not None and found.id is not None

@@ -61,10 +61,13 @@ def get_customer(
     customer_id: Annotated[int, Path(ge=1, le=2**62)], session: SessionDep,
     policy: PolicyDep, caller: CustomerOrStaff,
 ) -> CustomerDetail:
-    """The customer, with its support contracts and their slot usage."""
+    """The customer, with its support contracts and their slot usage. A customer key reads
+    its TAM's name, not the TAM's address and number: those are the team's."""
     customer = _visible_customer(session, caller, customer_id)
-    return CustomerDetail(**CustomerPublic.model_validate(customer, from_attributes=True)
-                          .model_dump(), contracts=_contracts(session, policy, customer_id))
+    fields = CustomerPublic.model_validate(customer, from_attributes=True).model_dump()
+    if caller.customer_id is not None:
+        fields |= {"tam_email": None, "tam_phone": None}
+    return CustomerDetail(**fields, contracts=_contracts(session, policy, customer_id))
 
 
 def _contracts(session: SessionDep, policy: PolicyDep, customer_id: int) -> list[ContractPublic]:

@@ -18,7 +18,7 @@ from sqlmodel import col, func, select
 from api.auth import Principal
 from api.deps import ResourcesDep, SessionDep, off_loop
 from api.headers import csp_nonce
-from api.presenters import public
+from api.presenters import shown
 from api.routes.tickets import notifications, timeline
 from api.web_auth import StaffPage
 from sla.vocabulary import TicketStatus
@@ -156,7 +156,7 @@ async def render_ticket(resources: ResourcesDep, session: SessionDep, caller: Pr
                         done: str | None = None, status_code: int = 200) -> HTMLResponse:
     """A ticket's page: staff see it whole with a link to its workflow; a customer sees
     the targets committed to them and their own messages."""
-    ticket = public(await query_ticket(resources.temporal, ticket_id), for_customer=customer)
+    ticket = shown(await query_ticket(resources.temporal, ticket_id), for_customer=customer)
     html = render_page("ticket.html", ticket=ticket, caller=caller, customer=customer,
                        workflow_url=None if customer else workflow_url(resources, ticket_id),
                        error=error, done=done, choices=FORM_CHOICES,

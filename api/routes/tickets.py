@@ -10,10 +10,17 @@ from sqlmodel import col, select
 
 from api.auth import CustomerOrStaff, own_ticket
 from api.deps import ResourcesDep, SessionDep, TemporalClientDep, off_loop
-from api.presenters import public
-from api.schemas import NotificationPublic, TicketAccepted, TicketPublic, TicketSummary, TimelineEventPublic
+from api.presenters import TicketRead, shown
+from api.schemas import (
+    CustomerNotificationPublic,
+    CustomerTicketSummary,
+    NotificationPublic,
+    TicketAccepted,
+    TicketSummary,
+    TimelineEventPublic,
+)
 from sla.ticket.state import STATUSES
-from sla.vocabulary import ClockName, ClockState, Severity
+from sla.vocabulary import CUSTOMER_TIMELINE, ClockName, ClockState, Severity
 from store.models import (
     ROW_CLOCKS,
     DeliveryAttempt,
@@ -46,9 +53,9 @@ IdempotencyKey = Annotated[
 
 @router.post(
     "",
-    response_model=TicketPublic,
+    response_model=TicketRead,
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"model": TicketPublic,
+    responses={200: {"model": TicketRead,
                      "description": "a retry with the same Idempotency-Key: the ticket it "
                                     "opened"},
                202: {"model": TicketAccepted,
@@ -62,7 +69,7 @@ async def create(
     caller: CustomerOrStaff,
     idempotency_key: IdempotencyKey = None,
     prefer: Prefer = None,
-) -> TicketPublic | JSONResponse:
+) -> TicketRead | JSONResponse:
     """Open a ticket (201). A retry with the same ``Idempotency-Key`` returns it with 200; an
     open ticket of the customer about the same problem makes this one its possible duplicate
     (its own clocks run until an agent decides) unless ``force_new``. With
@@ -73,7 +80,7 @@ async def create(
     if caller.customer_id is not None and request.customer_id != caller.customer_id:
         raise Forbidden("a customer key opens tickets for its own customer only")
     opened = await open_ticket(resources, session, request, EntryPoint.API, idempotency_key,
-                               wait_for_worker=not asynchronous)
+                               wait_for_worker=not asynchronous, role=caller.role)
     if opened.replay:
         response.status_code = status.HTTP_200_OK
     if opened.view is None:
@@ -87,12 +94,13 @@ async def create(
             headers["Preference-Applied"] = "respond-async"
         return JSONResponse(accepted.model_dump(), status_code=status.HTTP_202_ACCEPTED,
                             headers=headers)
-    created = public(opened.view, for_customer=caller.customer_id is not None)
+    created = shown(opened.view, for_customer=caller.customer_id is not None)
     created.masked = opened.masked
     return created
 
 
-@router.get("", response_model=list[TicketSummary] | list[TicketVisibilityRow])
+@router.get("", response_model=list[TicketSummary] | list[CustomerTicketSummary]
+            | list[TicketVisibilityRow])
 async def list_tickets(
     session: SessionDep,
     resources: ResourcesDep,
@@ -106,7 +114,7 @@ async def list_tickets(
     source: Annotated[Literal["database", "temporal"], Query(
         description="database: the projection (default); temporal: Temporal's visibility "
                     "store, through the tickets' search attributes")] = "database",
-) -> list[Ticket] | list[TicketSummary] | list[TicketVisibilityRow]:
+) -> list[Ticket] | list[CustomerTicketSummary] | list[TicketVisibilityRow]:
     """Tickets, newest first, from the database projection or from Temporal visibility."""
     if caller.customer_id is not None:
         if customer_id not in (None, caller.customer_id):
@@ -119,9 +127,11 @@ async def list_tickets(
             resources.temporal, resources.settings.temporal_task_queue, status_filter, severity,
             customer_id, breached, limit, offset)
         if caller.customer_id is not None:
-            # Visibility cannot tell a commitment's breach from an internal target's.
+            # Visibility cannot tell a commitment's breach from an internal target's; the
+            # escalation level is the team's.
             rows = [row.model_copy(update={"breached": None, "next_due_at": None,
-                                           "next_due_clock": None}) for row in rows]
+                                           "next_due_clock": None, "escalation_level": None})
+                    for row in rows]
         return rows
     query = select(Ticket)
     if status_filter is not None:
@@ -143,12 +153,13 @@ async def list_tickets(
 CUSTOMER_ROLE = "customer"
 
 
-def committed_only(ticket: Ticket) -> TicketSummary:
-    """The row as a customer key reads it: internal targets are not theirs to see."""
-    shown = TicketSummary.model_validate(ticket)
+def committed_only(ticket: Ticket) -> CustomerTicketSummary:
+    """The row as a customer key reads it: internal targets and the escalation level are
+    not theirs to see."""
+    row = CustomerTicketSummary.model_validate(ticket)
     internal = internal_clock_names(ticket)
     if not internal:
-        return shown
+        return row
     hidden: dict[str, object] = {}
     for name in internal & set(ROW_CLOCKS):
         hidden |= {f"{name}_due": None, f"{name}_state": None}
@@ -162,15 +173,15 @@ def committed_only(ticket: Ticket) -> TicketSummary:
     hidden["breached"] = committed_breach or other_breach
     if ticket.next_due_clock in internal:
         hidden |= {"next_due_at": None, "next_due_clock": None}
-    return shown.model_copy(update=hidden)
+    return row.model_copy(update=hidden)
 
 
-@router.get("/{ticket_id}", response_model=TicketPublic)
+@router.get("/{ticket_id}", response_model=TicketRead)
 async def get_ticket(ticket_id: str, client: TemporalClientDep, session: SessionDep,
-                     caller: CustomerOrStaff) -> TicketPublic:
-    """Live SLA state, read from the ticket's workflow."""
+                     caller: CustomerOrStaff) -> TicketRead:
+    """Live SLA state, read from the ticket's workflow (a customer key: the customer's view)."""
     await off_loop(lambda: own_ticket(caller, session, ticket_id))
-    return public(await query_ticket(client, ticket_id), for_customer=caller.customer_id is not None)
+    return shown(await query_ticket(client, ticket_id), for_customer=caller.customer_id is not None)
 
 
 def _readable(caller: CustomerOrStaff, session: SessionDep, ticket_id: str) -> Ticket:
@@ -184,35 +195,45 @@ def _readable(caller: CustomerOrStaff, session: SessionDep, ticket_id: str) -> T
 @router.get("/{ticket_id}/timeline", response_model=list[TimelineEventPublic])
 def timeline(ticket_id: str, session: SessionDep,
              caller: CustomerOrStaff) -> list[TimelineEventPublic]:
-    """The ticket's events, with every delivery attempt of its messages, in time order."""
+    """The ticket's events, with every delivery attempt of its messages, in time order. A
+    customer key reads the entries of ``CUSTOMER_TIMELINE`` and the attempts of the
+    messages to the customer, without the providers' answers."""
     ticket = _readable(caller, session, ticket_id)
-    internal = internal_clock_names(ticket) if caller.customer_id is not None else set()
+    customer = caller.customer_id is not None
+    internal = internal_clock_names(ticket) if customer else set()
     events = [TimelineEventPublic.model_validate(event) for event in session.exec(
         select(TimelineEvent).where(TimelineEvent.ticket_id == ticket_id))
-        if event.clock is None or event.clock not in internal]
+        if (event.clock is None or event.clock not in internal)
+        and (not customer or event.kind in CUSTOMER_TIMELINE)]
     query = (select(DeliveryAttempt, OutboxMessage)
              .join(OutboxMessage, col(OutboxMessage.id) == col(DeliveryAttempt.outbox_id))
              .where(DeliveryAttempt.ticket_id == ticket_id))
-    if internal:
+    if customer:
         query = query.where(OutboxMessage.recipient_role == CUSTOMER_ROLE)
     for attempt, message in session.exec(query):
         # A message's key is "<ticket>:<seq>": its attempts sit at the message's place.
         seq = int(message.idempotency_key.rsplit(":", 1)[-1])
         detail = f"{message.kind} to {message.recipient_name} via {attempt.channel}, " \
-            f"attempt {attempt.attempt}" + (f": {attempt.detail}" if attempt.detail else "")
+            f"attempt {attempt.attempt}"
+        if attempt.detail and not customer:
+            detail += f": {attempt.detail}"
         events.append(TimelineEventPublic(seq=seq, at=attempt.at, kind=f"delivery_{attempt.outcome}",
                                           actor="system", detail=detail))
     return sorted(events, key=lambda event: (event.at, event.seq))
 
 
-@router.get("/{ticket_id}/notifications", response_model=list[NotificationPublic])
-def notifications(ticket_id: str, session: SessionDep,
-                  caller: CustomerOrStaff) -> list[OutboxMessage]:
-    ticket = _readable(caller, session, ticket_id)
+@router.get("/{ticket_id}/notifications",
+            response_model=list[NotificationPublic] | list[CustomerNotificationPublic])
+def notifications(ticket_id: str, session: SessionDep, caller: CustomerOrStaff,
+                  ) -> list[NotificationPublic] | list[CustomerNotificationPublic]:
+    """The ticket's messages; a customer key reads those sent to the customer only (the
+    team's warnings, escalations and pages carry the team's addresses and numbers)."""
+    _readable(caller, session, ticket_id)
     query = select(OutboxMessage).where(OutboxMessage.ticket_id == ticket_id)
-    if caller.customer_id is not None and internal_clock_names(ticket):
-        # The team's own warnings and escalations about internal targets are not the
-        # customer's to read: they see what was sent to them.
+    if caller.customer_id is not None:
         query = query.where(OutboxMessage.recipient_role == CUSTOMER_ROLE)
-    return sorted(session.exec(query), key=OutboxMessage.event_order)
+        return [CustomerNotificationPublic.model_validate(message) for message in
+                sorted(session.exec(query), key=OutboxMessage.event_order)]
+    return [NotificationPublic.model_validate(message) for message in
+            sorted(session.exec(query), key=OutboxMessage.event_order)]
 

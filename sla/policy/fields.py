@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from sla.addresses import Address
 from sla.policy.calendars import CalendarSpec
 from sla.policy.durations import DurationError, parse_duration
 from sla.policy.snapshot import SEVERITIES
@@ -132,7 +133,7 @@ class TargetSource(StrictModel):
 
 class ContactPolicy(StrictModel):
     name: str = Field(min_length=1)
-    email: str | None = None
+    email: Address | None = None
     phone: str | None = None
     #: Address on the chat webhook, e.g. "#support" or "@lead".
     chat: str | None = None

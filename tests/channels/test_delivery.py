@@ -214,7 +214,7 @@ async def test_a_message_that_cannot_be_composed_fails_for_good_at_once(
                                               message("email", recipient=injected))
     assert outcome == "failed"
     [row] = outbox(sessions)
-    assert row.status == "failed" and "cannot be composed" in (row.last_error or "")
+    assert row.status == "failed" and "not one email address" in (row.last_error or "")
     assert attempts(sessions) == [(1, "failed")]
     assert recorder.received == []
 

@@ -58,7 +58,9 @@ async def test_an_internal_target_escalates_but_is_neither_shown_nor_promised_no
     # The customer reads only what the contract commits to: no breach of theirs happened.
     assert [clock["name"] for clock in seen["clocks"]] == ["resolution"]
     assert seen["breached"] is False
-    assert seen["escalated_to"] is None and seen["escalation_level"] == 0
+    # Nor the team's escalation: the customer's view has no room for it.
+    assert "escalated_to" not in seen and "escalation_level" not in seen
+    assert "escalation_level" not in row
 
     with Session(make_engine(stack.settings.database_url)) as session:
         to_customer = session.exec(select(OutboxMessage).where(

@@ -45,6 +45,8 @@ class SmtpRecorder:
     accept_after: float = 0.0
     #: Messages whose data arrived, kept or not: (Message-ID, wall-clock time), in order.
     arrived: list[tuple[str, float]] = field(default_factory=list)
+    #: The envelope's recipients of each kept message (who the server would deliver to).
+    envelopes: list[list[str]] = field(default_factory=list)
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
@@ -64,6 +66,7 @@ class SmtpRecorder:
             # Cancelled if the sender's connection is lost while it waits.
             await asyncio.sleep(self.accept_after)
         self.received.append(message)
+        self.envelopes.append(list(envelope.rcpt_tos))
         return "250 Message accepted"
 
 
