@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from stack.temporal import DevServer
+from tests.support.in_process import post_sign_in
 from tests.support.routes import ROUTES, Row, fill
 from tests.support.servers import SmtpRecorder, smtp_server
 from tests.support.stack import running_api, running_worker, stack_settings, wait_for
@@ -144,8 +145,7 @@ async def read_as_customer(http: httpx.AsyncClient, row: Row, names: dict[str, A
         assert response.status_code in (200, 201), (row.path, response.text)
         return response.text
     async with httpx.AsyncClient(base_url=str(http.base_url)) as browser:
-        signed = await browser.post("/sign-in", data={
-            "key": customer["Authorization"].removeprefix("Bearer ")})
+        signed = await post_sign_in(browser, customer["Authorization"].removeprefix("Bearer "))
         assert signed.status_code == 303, signed.text
         page = await browser.get(fill("/my/tickets/{ticket_id}", names))
         token = page.text.split('name="form_token" value="', 1)[1].split('"', 1)[0]
