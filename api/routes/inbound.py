@@ -112,8 +112,11 @@ def _validated(fields: MailFields) -> InboundEmail:
                 include_url=False, include_context=False)]) from None
 
 
-def _raw(body: bytes, limit: int) -> str:
-    return body[:limit].decode("utf-8", errors="replace")
+async def _raw(body: bytes, limit: int) -> str:
+    """The post as the quarantine keeps it: cut to its limit, secrets masked as in the
+    mail's own fields (in the thread pool: up to a quarter of a megabyte)."""
+    return await off_loop(lambda: Scrubber()("raw", body[:limit].decode("utf-8",
+                                                                        errors="replace")))
 
 
 def _display(fields: MailFields) -> InboundMail:
@@ -144,7 +147,7 @@ async def inbound_email(
     from another customer's address, or to a closed ticket, it opens a new ticket, as does
     a mail that names no ticket. A From that is not exactly one customer's address is
     quarantined (202)."""
-    raw = _raw(await request.body(), resources.settings.inbound_quarantine_max_bytes)
+    raw = await _raw(await request.body(), resources.settings.inbound_quarantine_max_bytes)
     return await _answer(resources, session, mail, MailProvider.JSON, raw)
 
 
@@ -155,7 +158,16 @@ def _mailgun(request: Request, max_age: int) -> MailgunVerifier:
     return verifier
 
 
-@router.post("/email/mailgun", response_model=InboundResult, responses=_WEBHOOK)
+#: The bodies the providers post, for the API's description (the routes read them raw).
+_FORM_BODY = {"requestBody": {"required": True, "content": {
+    "multipart/form-data": {"schema": {"type": "object"}},
+    "application/x-www-form-urlencoded": {"schema": {"type": "object"}}}}}
+_JSON_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": {"type": "object"}}}}}
+
+
+@router.post("/email/mailgun", response_model=InboundResult, responses=_WEBHOOK,
+             openapi_extra=_FORM_BODY)
 async def mailgun_email(request: Request, resources: ResourcesDep,
                         session: SessionDep) -> Response:
     """Mailgun's route ``forward()`` to this URL: its form fields, signed with the webhook
@@ -164,7 +176,7 @@ async def mailgun_email(request: Request, resources: ResourcesDep,
     key = settings.mailgun_webhook_signing_key
     if key is None:
         raise Unavailable("Mailgun is not configured (MAILGUN_WEBHOOK_SIGNING_KEY)")
-    raw = _raw(await request.body(), settings.inbound_quarantine_max_bytes)
+    raw = await _raw(await request.body(), settings.inbound_quarantine_max_bytes)
     form = {name: value for name, value in (await request.form()).items()
             if isinstance(value, str)}
     fields = mailgun_fields(form)
@@ -186,7 +198,8 @@ def _basic(request: Request) -> tuple[str, str] | None:
     return user, password
 
 
-@router.post("/email/postmark", response_model=InboundResult, responses=_WEBHOOK)
+@router.post("/email/postmark", response_model=InboundResult, responses=_WEBHOOK,
+             openapi_extra=_JSON_BODY)
 async def postmark_email(request: Request, resources: ResourcesDep,
                          session: SessionDep) -> Response:
     """Postmark's inbound webhook: its JSON, with the HTTP Basic credentials of the
@@ -197,7 +210,7 @@ async def postmark_email(request: Request, resources: ResourcesDep,
         raise Unavailable("Postmark is not configured (POSTMARK_INBOUND_USERNAME and "
                           "POSTMARK_INBOUND_PASSWORD)")
     body = await request.body()
-    raw = _raw(body, settings.inbound_quarantine_max_bytes)
+    raw = await _raw(body, settings.inbound_quarantine_max_bytes)
     try:
         posted = json.loads(body)
     except (ValueError, UnicodeDecodeError):

@@ -80,7 +80,8 @@ async def assign_quarantined(mail_id: int, request: AssignRequest, caller: Staff
                         detail=threaded.detail)
 
 
-@router.post("/inbound/quarantine/{mail_id}/drop", response_model=QuarantinedPublic)
+@router.post("/inbound/quarantine/{mail_id}/drop", response_model=QuarantinedPublic,
+             responses={409: {"description": "the mail was assigned or dropped already"}})
 async def drop_quarantined(mail_id: int, caller: Staff,
                            session: SessionDep) -> QuarantinedPublic:
     """Takes the mail off the list; it is kept, marked dropped and by whom."""
