@@ -10,7 +10,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from sla.vocabulary import ClockName, DeliveryStatus
+from sla.vocabulary import ClockName, DeliveryStatus, QuarantineStatus
 
 #: The clocks the ticket row has columns for (``<clock>_due``, ``<clock>_state``).
 ROW_CLOCKS = (ClockName.FIRST_RESPONSE, ClockName.NEXT_UPDATE, ClockName.RESOLUTION)
@@ -264,7 +264,7 @@ class QuarantinedMail(SQLModel, table=True):
     #: The posted body as received (up to INBOUND_QUARANTINE_MAX_BYTES).
     raw: str = Field(default="", max_length=1_000_000)
     #: A ``QuarantineStatus``: held | assigned | dropped.
-    status: str = Field(default="held", max_length=16)
+    status: str = Field(default=QuarantineStatus.HELD.value, max_length=16)
     decided_by: str | None = Field(default=None, max_length=200)
     decided_at: datetime | None = instant(default=None)
     #: The ticket an assigned mail was threaded to.

@@ -4,32 +4,13 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from enum import StrEnum
 
 from sqlmodel import Session, col, delete, func, select
 
+from sla.vocabulary import MailProvider, QuarantineReason, QuarantineStatus
 from store.models import QuarantinedMail
 
 log = logging.getLogger(__name__)
-
-
-class MailProvider(StrEnum):
-    """Who posted the mail: our own JSON (a ``mail`` key), or a forwarding service."""
-
-    JSON = "json"
-    MAILGUN = "mailgun"
-    POSTMARK = "postmark"
-
-
-class QuarantineReason(StrEnum):
-    BAD_SIGNATURE = "bad_signature"
-    UNKNOWN_SENDER = "unknown_sender"
-
-
-class QuarantineStatus(StrEnum):
-    HELD = "held"
-    ASSIGNED = "assigned"
-    DROPPED = "dropped"
 
 
 #: What one page of the console (or the JSON list) shows at most.

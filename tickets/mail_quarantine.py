@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from sla.vocabulary import MailProvider, QuarantineReason, QuarantineStatus
 from store.models import Customer, QuarantinedMail
-from store.quarantine import MailProvider, QuarantineReason, QuarantineStatus, decide, keep
+from store.quarantine import decide, keep
 from tickets.errors import NotFound, Refused
 from tickets.inbound_mail import InboundMail, Threaded, UnknownSender, thread_mail
 from tickets.services import AppResources

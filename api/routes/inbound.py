@@ -19,7 +19,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from api.auth import MailForwarder
 from api.deps import ResourcesDep, SessionDep, off_loop
-from store.quarantine import MailProvider
+from sla.vocabulary import MailProvider
 from tickets.errors import Unavailable
 from tickets.inbound_mail import InboundMail
 from tickets.inputs import reject_unstorable_text
