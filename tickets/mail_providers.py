@@ -98,8 +98,10 @@ def postmark_fields(body: Mapping[str, Any]) -> MailFields:
     """Postmark's inbound JSON: ``From``/``FromFull``, ``Subject``, ``MessageID``,
     ``TextBody`` and ``Headers`` (a list of ``Name``/``Value``, where In-Reply-To,
     References and the original Message-ID are)."""
+    listed = body.get("Headers")
     headers = {str(item.get("Name", "")).lower(): str(item.get("Value", ""))
-               for item in body.get("Headers") or [] if isinstance(item, dict)}
+               for item in (listed if isinstance(listed, list) else [])
+               if isinstance(item, dict)}
     full = body.get("FromFull") if isinstance(body.get("FromFull"), dict) else {}
     sender = str(body.get("From") or (full or {}).get("Email") or "")
     return MailFields(

@@ -31,6 +31,9 @@ def test_the_api_survives_schemathesis(dev_server: DevServer, tmp_path: Path) ->
         "API_PORT": str(port),
         "WORKER_WAIT_SECONDS": "5",
         "TWILIO_AUTH_TOKEN": "fuzz-token",
+        "MAILGUN_WEBHOOK_SIGNING_KEY": "fuzz-signing-key",
+        "POSTMARK_INBOUND_USERNAME": "fuzz",
+        "POSTMARK_INBOUND_PASSWORD": "fuzz-password",
     }
     key = admin_key(env["DATABASE_URL"])
     stack = subprocess.Popen([sys.executable, "-m", "stack"], cwd=ROOT, env=env,

@@ -78,3 +78,8 @@ def test_each_providers_payload_maps_to_the_same_fields() -> None:
                               postmark.references, postmark.text)
     assert sender_address(mailgun.sender) == sender_address(postmark.sender) == \
         "ops@acme.example"
+
+
+def test_a_postmark_body_of_the_wrong_shape_maps_to_empty_fields() -> None:
+    odd = postmark_fields({"Headers": 7, "FromFull": "x", "Subject": None})
+    assert (odd.sender, odd.subject, odd.in_reply_to) == ("", "", "")
