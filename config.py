@@ -111,6 +111,21 @@ class Settings(BaseSettings):
     # ---- security: recipients ----
 
     # ---- security: inbound mail ----
+    #: Mailgun's HTTP webhook signing key: verifies ``POST /inbound/email/mailgun`` (unset:
+    #: that route answers 503).
+    mailgun_webhook_signing_key: SecretStr | None = None
+    #: How old a Mailgun signature's timestamp may be (either way), and how long its token
+    #: is remembered so the same post is not accepted twice.
+    mailgun_signature_max_age_seconds: int = Field(default=300, ge=10, le=86_400)
+    #: The HTTP Basic credentials in Postmark's inbound webhook URL: verify
+    #: ``POST /inbound/email/postmark`` (both unset: that route answers 503).
+    postmark_inbound_username: str | None = None
+    postmark_inbound_password: SecretStr | None = None
+    #: The most one posted mail may store in the quarantine (characters of its raw body).
+    inbound_quarantine_max_bytes: int = Field(default=262_144, ge=1024, le=1_000_000)
+    #: Unverified quarantined mails (failed signatures: anyone can post them) kept at most;
+    #: beyond it the oldest give way, with a warning in the log.
+    inbound_quarantine_max_unverified: int = Field(default=1000, ge=1)
 
     # ---- security: phone line ----
     #: A number no customer has opens at most one ticket per this many minutes: caller ID

@@ -52,7 +52,8 @@ CustomerOrStaff = Annotated[Principal, Depends(allow("customer", "agent", "admin
 Staff = Annotated[Principal, Depends(allow("agent", "admin"))]
 Admin = Annotated[Principal, Depends(allow("admin"))]
 Intake = Annotated[Principal, Depends(allow("telephony", "agent", "admin"))]
-Integration = Annotated[Principal, Depends(allow("telephony", "admin"))]
+#: The inbound-mail forwarder posts with a key of its own: a telephony key may not.
+MailForwarder = Annotated[Principal, Depends(allow("mail", "admin"))]
 
 
 def own_ticket(caller: Principal, session: SessionDep, ticket_id: str) -> None:

@@ -25,6 +25,7 @@ from api.routes import (
     keys,
     metrics,
     pages,
+    quarantine,
     reports,
     rollouts,
     ticket_changes,
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ticket_changes.router)
     app.include_router(emergency.router)
     app.include_router(inbound.router)
+    app.include_router(quarantine.router)
     app.include_router(pages.router)
     app.include_router(console.router)
     app.include_router(reports.router)

@@ -249,3 +249,26 @@ class WorkflowStep(StrEnum):
 
     #: The projection: the ticket's row and timeline in the database (``record_ticket``).
     RECORD_TICKET = "record_ticket"
+
+
+class MailProvider(StrEnum):
+    """Who posted the mail: our own JSON (a ``mail`` key), or a forwarding service."""
+
+    JSON = "json"
+    MAILGUN = "mailgun"
+    POSTMARK = "postmark"
+
+
+class QuarantineReason(StrEnum):
+    """Why an inbound mail waits in the quarantine instead of being threaded."""
+
+    BAD_SIGNATURE = "bad_signature"
+    UNKNOWN_SENDER = "unknown_sender"
+
+
+class QuarantineStatus(StrEnum):
+    """Where a quarantined mail stands: waiting, or decided by an agent."""
+
+    HELD = "held"
+    ASSIGNED = "assigned"
+    DROPPED = "dropped"

@@ -11,8 +11,9 @@ from sqlmodel import Session, col, select
 
 from store.models import ApiKey
 
-Role = Literal["customer", "agent", "admin", "telephony"]
-ROLES: tuple[Role, ...] = ("customer", "agent", "admin", "telephony")
+Role = Literal["customer", "agent", "admin", "telephony", "mail"]
+#: ``mail``: the inbound-mail forwarder's own key (POST /inbound/email and nothing else).
+ROLES: tuple[Role, ...] = ("customer", "agent", "admin", "telephony", "mail")
 
 
 def key_hash(key: str) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from sla.vocabulary import ClockName, DeliveryStatus
+from sla.vocabulary import ClockName, DeliveryStatus, QuarantineStatus
 
 #: The clocks the ticket row has columns for (``<clock>_due``, ``<clock>_state``).
 ROW_CLOCKS = (ClockName.FIRST_RESPONSE, ClockName.NEXT_UPDATE, ClockName.RESOLUTION)
@@ -215,7 +215,7 @@ class ApiKey(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key_hash: str = Field(unique=True, max_length=64)
-    #: customer | agent | admin | telephony
+    #: customer | agent | admin | telephony | mail
     role: str = Field(max_length=16)
     customer_id: int | None = Field(default=None, foreign_key="customer.id")
     name: str = Field(default="", max_length=200)
@@ -235,6 +235,40 @@ class WebSession(SQLModel, table=True):
     created_at: datetime = instant(default_factory=utcnow)
     last_seen_at: datetime = instant(default_factory=utcnow)
     ended_at: datetime | None = instant(default=None)
+
+
+class QuarantinedMail(SQLModel, table=True):
+    """An inbound mail that was not threaded: its signature failed (unverified) or its
+    sender matched no customer. Kept whole (the raw post, capped) until an agent assigns it
+    to a customer or drops it; a dropped row stays, marked with who dropped it."""
+
+    # The console lists held mails newest first; trimming reads the oldest unverified.
+    __table_args__ = (Index("ix_quarantinedmail_status_received_at", "status", "received_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    received_at: datetime = instant(default_factory=utcnow)
+    #: A ``MailProvider``: json | mailgun | postmark.
+    provider: str = Field(max_length=16)
+    #: A ``QuarantineReason``: bad_signature | unknown_sender.
+    reason: str = Field(max_length=32)
+    #: The forwarding service's credential checked out (an unknown sender); unverified rows
+    #: are the ones anyone can post, and give way first.
+    verified: bool = False
+    sender: str = Field(default="", max_length=500)
+    subject: str = Field(default="", max_length=1000)
+    message_id: str = Field(default="", max_length=1000)
+    #: In-Reply-To and References, one after the other: what finds the ticket on assignment.
+    thread_refs: str = Field(default="", max_length=11_000)
+    #: The mail's text, secrets masked (what an assignment threads).
+    text: str = Field(default="", max_length=100_000)
+    #: The posted body as received (up to INBOUND_QUARANTINE_MAX_BYTES).
+    raw: str = Field(default="", max_length=1_000_000)
+    #: A ``QuarantineStatus``: held | assigned | dropped.
+    status: str = Field(default=QuarantineStatus.HELD.value, max_length=16)
+    decided_by: str | None = Field(default=None, max_length=200)
+    decided_at: datetime | None = instant(default=None)
+    #: The ticket an assigned mail was threaded to.
+    ticket_id: str | None = Field(default=None, max_length=64)
 
 
 #: The tables as SQLAlchemy Core sees them, for bulk upserts and aggregate queries.

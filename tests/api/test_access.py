@@ -66,12 +66,13 @@ class Callers:
         )).json()["id"] for letter in "AB"]
         self.customer_id, self.slotted_id = customers[0], (await self.admin.post(
             "/customers", json={"name": "Access Slotted", "plan": "slotted"})).json()["id"]
-        for role in ("agent", "telephony", "customer"):
+        for role in ("agent", "telephony", "mail", "customer"):
             self.key_ids[role], self.keys[role] = await self.key(
                 role, self.customer_id if role == "customer" else None)
         self.names = {"ticket_id": await self.open(), "customer_id": self.customer_id,
                       "customer_email": "desk@access-a.example", "level": 1,
-                      "key_id": await self.key_id(), "rollout_id": await self.rollout()}
+                      "key_id": await self.key_id(), "rollout_id": await self.rollout(),
+                      "mail_id": await self.quarantined()}
         self.other = {"ticket_id": await self.open(customers[1]), "customer_id": customers[1]}
 
     async def key(self, role: str, customer_id: int | None = None,
@@ -84,6 +85,16 @@ class Callers:
     async def key_id(self) -> int:
         key_id, _key = await self.key("agent", name="to revoke")
         return key_id
+
+    async def quarantined(self) -> int:
+        """A mail from an address no customer has: it waits in the quarantine."""
+        self.made += 1
+        response = await self.admin.post("/inbound/email", json={
+            "from": f"stranger{self.made}@nowhere.example", "message-id": f"<q{self.made}@x>",
+            "subject": "Who am I", "text": "hello"})
+        assert response.status_code == 202, response.text
+        mail_id: int = response.json()["quarantine_id"]
+        return mail_id
 
     async def rollout(self) -> str:
         """A rollout of a plan over a customer's open ticket."""
@@ -152,6 +163,8 @@ class Callers:
             names["ticket_id"] = await self.in_state(row.state)
         if allowed and "{key_id}" in row.path:
             names["key_id"] = await self.key_id()
+        if allowed and "{mail_id}" in row.path:
+            names["mail_id"] = await self.quarantined()
         return names
 
     async def session(self, role: str) -> tuple[httpx.AsyncClient, str]:

@@ -31,6 +31,9 @@ def test_the_api_survives_schemathesis(dev_server: DevServer, tmp_path: Path) ->
         "API_PORT": str(port),
         "WORKER_WAIT_SECONDS": "5",
         "TWILIO_AUTH_TOKEN": "fuzz-token",
+        "MAILGUN_WEBHOOK_SIGNING_KEY": "fuzz-signing-key",
+        "POSTMARK_INBOUND_USERNAME": "fuzz",
+        "POSTMARK_INBOUND_PASSWORD": "fuzz-password",
     }
     key = admin_key(env["DATABASE_URL"])
     stack = subprocess.Popen([sys.executable, "-m", "stack"], cwd=ROOT, env=env,
@@ -46,7 +49,7 @@ def test_the_api_survives_schemathesis(dev_server: DevServer, tmp_path: Path) ->
             time.sleep(0.25)
         else:
             pytest.fail("the API did not come up")
-        # Every role fuzzes the whole API: a customer, agent or telephony key must get its
+        # Every role fuzzes the whole API: a customer, agent, telephony or mail key must get its
         # 401/403/404 or a success, never a 5xx or an answer the schema does not describe.
         # The stateful phase follows the schema's links from a created ticket or customer
         # (api/links.py) through the operations its id opens.
@@ -54,7 +57,7 @@ def test_the_api_survives_schemathesis(dev_server: DevServer, tmp_path: Path) ->
         customer_id = httpx.post(f"{base}/customers", headers=admin, timeout=30, json={
             "name": "Fuzz Co", "plan": "fast"}).json()["id"]
         keys = {"admin": key}
-        for role in ("customer", "agent", "telephony"):
+        for role in ("customer", "agent", "telephony", "mail"):
             body: dict[str, object] = {"role": role, "name": f"fuzz {role}"}
             if role == "customer":
                 body["customer_id"] = customer_id

@@ -6,7 +6,8 @@ the routes' bodies from it.
 
 Path parameters are filled in by name (:func:`fill`): ``{ticket_id}`` a ticket of the
 caller's customer, ``{customer_id}`` that customer, ``{key_id}`` an API key,
-``{rollout_id}`` a rollout, ``{level}`` a page level, ``{action}`` the row's console action.
+``{rollout_id}`` a rollout, ``{level}`` a page level, ``{mail_id}`` a quarantined mail,
+``{action}`` the row's console action.
 Bodies name ``{customer_id}`` and ``{customer_email}`` the same way.
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-ALL = frozenset({"customer", "agent", "admin", "telephony"})
+ALL = frozenset({"customer", "agent", "admin", "telephony", "mail"})
 CUSTOMER_OR_STAFF = frozenset({"customer", "agent", "admin"})
 STAFF = frozenset({"agent", "admin"})
 ADMIN = frozenset({"admin"})
@@ -79,8 +80,11 @@ ROUTES: list[Row] = [
     Row("POST", "/emergency-calls", frozenset({"telephony", "agent", "admin"}), {
         "company_name": "Access Co A", "contact_name": "R", "contact_phone": "+390200000777",
         "contact_email": "r@example.com", "description": "down"}),
-    Row("POST", "/inbound/email", frozenset({"telephony", "admin"}), {
+    Row("POST", "/inbound/email", frozenset({"mail", "admin"}), {
         "from": "{customer_email}", "message-id": "<m@x>", "subject": "Bounces", "text": "hi"}),
+    Row("GET", "/inbound/quarantine", STAFF),
+    Row("POST", "/inbound/quarantine/{mail_id}/assign", STAFF, {"customer_id": "{customer_id}"}),
+    Row("POST", "/inbound/quarantine/{mail_id}/drop", STAFF, {}),
     Row("GET", "/reports/sla", STAFF),
     Row("POST", "/keys", ADMIN, {"role": "agent"}),
     Row("GET", "/keys", ADMIN),
@@ -92,6 +96,9 @@ ROUTES: list[Row] = [
     Row("GET", "/queue", STAFF, kind="page"),
     Row("GET", "/queue/tickets/{ticket_id}", STAFF, kind="page"),
     Row("GET", "/reports", STAFF, kind="page"),
+    Row("GET", "/queue/quarantine", STAFF, kind="page"),
+    Row("POST", "/queue/quarantine/{mail_id}/actions/{action}", STAFF, {}, kind="form",
+        action="drop", done="/queue/quarantine?done=drop"),
     Row("GET", "/my/tickets", CUSTOMER, kind="page"),
     Row("GET", "/my/tickets/{ticket_id}", CUSTOMER, kind="page"),
     Row("POST", "/queue/tickets/{ticket_id}/actions/{action}", STAFF, {"body": "Looking"},
@@ -114,6 +121,10 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("POST", "/sign-in"): "the key is the form's field (tests/api/test_sign_in.py)",
     ("POST", "/telephony/voice"): "Twilio's webhook: X-Twilio-Signature is its credential "
                                   "(tests/e2e/test_emergency_api.py)",
+    ("POST", "/inbound/email/mailgun"): "Mailgun's webhook: its HMAC signature is its "
+                                        "credential (tests/api/test_inbound_mail.py)",
+    ("POST", "/inbound/email/postmark"): "Postmark's webhook: the Basic credentials of its "
+                                         "URL (tests/api/test_inbound_mail.py)",
     ("GET", "/feedback/{ticket_id}"): "the feedback link: its token is the credential",
     ("POST", "/feedback/{ticket_id}"): "the feedback link: its token is the credential",
 }
