@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
 import signal
 import sys
 from collections.abc import Iterator
@@ -17,6 +19,7 @@ from collections.abc import Iterator
 import uvicorn
 from sqlmodel import Session
 
+import config
 import logs
 from channels.templates import MessageTemplates
 from config import Settings, settings_or_exit
@@ -107,8 +110,24 @@ async def run_stack(settings: Settings) -> None:
             server.stop()
 
 
+def with_feedback_link_secret(settings: Settings) -> Settings:
+    """``make run`` signs feedback links without setup: a secret made once in the data
+    directory (kept across restarts, so links sent before one still open), handed to the
+    worker and, through the environment, to the API."""
+    if settings.feedback_link_secret is not None:
+        return settings
+    path = settings.data_dir / "feedback-link-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(32))
+    os.environ["FEEDBACK_LINK_SECRET"] = path.read_text().strip()
+    config.get_settings.cache_clear()
+    return config.get_settings()
+
+
 def main() -> None:
-    settings = settings_or_exit()
+    settings = with_feedback_link_secret(settings_or_exit())
     logs.configure(settings.log_level, settings.log_format)
     try:
         asyncio.run(run_stack(settings))
