@@ -324,9 +324,10 @@ async def checked_feedback_link(resources: AppResources, session: Session, ticke
                                 token: str) -> FeedbackLink | None:
     """Where a feedback link stands; None for a ticket or a token that does not exist.
 
-    The anonymous page's one door to the ticket: the link is checked against the
-    ticket's row first (the digest of its latest link's token), so a made-up id or token
-    costs one indexed read and never a workflow query. Only a link that matches is asked
+    The anonymous page's one door to the ticket: a link signed by the server is checked
+    with its secrets (FEEDBACK_LINK_SECRET, then the old ones), one of a ticket with a
+    secret of its own against the ticket's row (the digest of its latest link's token), so
+    a made-up id or token costs one indexed read and never a workflow query. Only a link that matches is asked
     of the workflow (is it rated already, reopened?), within the API's wait."""
     row = await asyncio.to_thread(lambda: session.get(Ticket, ticket_id))
     if row is None:
