@@ -4,18 +4,14 @@ details of a ticket is plain text."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import contextlib
-import json
 import re
-from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
 from sla.ticket.feedback_link import server_token
 from tests.support.feedback import FeedbackLinkParts, feedback_link
+from tests.support.history_text import history_text
 from tests.support.in_process import InProcessApi
 from tests.support.stack import FEEDBACK_LINK_SECRET
 from workflow_client import connect
@@ -40,26 +36,9 @@ def anonymous(api: InProcessApi) -> httpx.AsyncClient:
                              base_url="http://api.test", timeout=30)
 
 
-def decoded_strings(node: Any) -> list[str]:
-    """Every string in a history's JSON, payload data base64-decoded as well."""
-    found: list[str] = []
-    if isinstance(node, dict):
-        for value in node.values():
-            found += decoded_strings(value)
-    elif isinstance(node, list):
-        for value in node:
-            found += decoded_strings(value)
-    elif isinstance(node, str):
-        found.append(node)
-        with contextlib.suppress(binascii.Error, ValueError):
-            found.append(base64.b64decode(node, validate=True).decode("utf-8", "replace"))
-    return found
-
-
-async def history_text(api: InProcessApi, ticket_id: str) -> str:
+async def ticket_history(api: InProcessApi, ticket_id: str) -> str:
     client = await connect(api.settings)
-    history = await client.get_workflow_handle(ticket_id).fetch_history()
-    return "\n".join(decoded_strings(json.loads(history.to_json())))
+    return history_text(await client.get_workflow_handle(ticket_id).fetch_history())
 
 
 async def test_the_link_is_signed_by_the_server_and_its_token_is_in_no_history(
@@ -71,7 +50,7 @@ async def test_the_link_is_signed_by_the_server_and_its_token_is_in_no_history(
         assert page.status_code == 200 and "Bounces" in page.text
         rated = await browser.post(link.path, data={"token": link.token, "rating": "4"})
         assert rated.status_code == 200 and "you rated 4/5" in rated.text
-    text = await history_text(api, ticket_id)
+    text = await ticket_history(api, ticket_id)
     # The search reads the payloads: the subject and the rating are there, the token is not,
     # nor any secret of the ticket's own.
     assert "Bounces" in text and '"rating":4' in text.replace(" ", "")
