@@ -13,11 +13,13 @@ import string
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
 #: Every other ASCII punctuation mark is backslash-escaped (CommonMark allows it on each):
 #: emphasis, links, images, headings, lists, quotes, tables, code and setext underlines.
-_ESCAPED = frozenset(string.punctuation) - frozenset(_ENTITIES)
+#: (A colon means nothing once brackets are escaped; words that could be links are code.)
+_ESCAPED = frozenset(string.punctuation) - frozenset(_ENTITIES) - {":"}
 #: Words a renderer may turn into links by themselves (GFM autolinks, linkify): a scheme,
 #: "www.", an address, a bare domain. Escaping a colon is not enough there: autolinking runs
 #: on the text after escapes are resolved; a code span is never linked.
-_LINK_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|www\.|@|[\w-]\.[A-Za-z]{2,}", re.ASCII)
+_LINK_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s:]|www\.|@|[\w-]\.[A-Za-z]{2,}",
+                        re.ASCII)
 _BACKTICKS = re.compile(r"`+")
 _NEWLINES = re.compile(r"\s*[\r\n]+\s*")
 

@@ -228,14 +228,14 @@ def current_details(state: TicketState) -> str:
     whatever a customer or person typed is escaped (``sla.plain_text``)."""
     details = state.details
     lines = [
-        f"**{plain(details.ticket_id)}**: {plain(details.subject)}",
+        f"**{details.ticket_id}**: {plain(details.subject)}",
         f"status **{state.status}** · {details.severity} {details.type} · plan {state.plan.plan}"
         f" · escalation level {state.escalation_level}"
         + (" · **SLA breached**" if state.breached else "")
         + (" · **not covered: waiting for a support slot**" if state.awaiting_coverage else "")
-        + (f" · possible duplicate of {plain(details.possible_duplicate_of or '')}"
+        + (f" · possible duplicate of {details.possible_duplicate_of}"
            if details.possible_duplicate_of else "")
-        + (f" · duplicate of {plain(details.duplicate_of or '')}" if details.duplicate_of else "")
+        + (f" · duplicate of {details.duplicate_of}" if details.duplicate_of else "")
         + (f" · **intake incomplete**: missing {', '.join(details.intake_missing)}"
            if details.intake_missing else ""),
         "",

@@ -64,3 +64,7 @@ def test_backticks_cannot_close_a_code_span_early() -> None:
     assert escaped == "``https://a.example/`x`](https://evil)``"
     assert escape_markdown("`https://a.example`") == "`` `https://a.example` ``"
     assert escape_markdown("`code`") == "\\`code\\`"
+
+
+def test_a_label_and_a_time_are_words_not_links() -> None:
+    assert escape_markdown("created: at 17:47 UTC") == "created: at 17:47 UTC"
