@@ -48,6 +48,8 @@ async def run_stack(settings: Settings) -> None:
     template_problems = MessageTemplates(settings.templates_dir).check()
     if template_problems:
         raise RuntimeError("message templates do not render:\n  - " + "\n  - ".join(template_problems))
+    # After the checks: a start-up refused leaves nothing behind in the data directory.
+    settings = with_feedback_link_secret(settings)
     engine = make_engine(settings.database_url)
     upgrade(engine)
     if settings.demo_data:
@@ -127,7 +129,7 @@ def with_feedback_link_secret(settings: Settings) -> Settings:
 
 
 def main() -> None:
-    settings = with_feedback_link_secret(settings_or_exit())
+    settings = settings_or_exit()
     logs.configure(settings.log_level, settings.log_format)
     try:
         asyncio.run(run_stack(settings))
