@@ -150,6 +150,13 @@ class Settings(BaseSettings):
     codec_cors_origins: str | None = None
 
     # ---- security: feedback links ----
+    #: Signs the feedback links sent at closure (HMAC-SHA256 of ticket and closure); known to
+    #: the worker and the API only, never to a workflow's history. Required for feedback links
+    #: (without it a closure's message has no link and the page opens none); ``make run``
+    #: generates one into DATA_DIR/feedback-link-secret.
+    feedback_link_secret: SecretStr | None = None
+    #: Secrets rotated out (a JSON list, newest first): links they signed still open.
+    feedback_link_old_secrets: list[SecretStr] = Field(default_factory=list, max_length=10)
 
     # ---- security: console ----
     #: A browser session ends this long after sign-in however busy it is (the queue page's
@@ -194,6 +201,14 @@ class Settings(BaseSettings):
             return [origin.strip().rstrip("/") for origin in self.codec_cors_origins.split(",")
                     if origin.strip()]
         return [f"http://localhost:{self.temporal_ui_port}"]
+
+    @property
+    def feedback_link_secrets(self) -> list[str]:
+        """Every secret a feedback link may be signed with, newest (the signing one) first."""
+        if self.feedback_link_secret is None:
+            return []
+        return [secret.get_secret_value()
+                for secret in (self.feedback_link_secret, *self.feedback_link_old_secrets)]
 
     @property
     def effective_temporal_ui_url(self) -> str:

@@ -167,8 +167,14 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None,
     # As many threads as activity slots (threads start only when needed).
     with ThreadPoolExecutor(max_workers=settings.worker_max_concurrent_activities) as executor:
         async with httpx.AsyncClient() as http:
+            secrets = settings.feedback_link_secrets
+            if not secrets:
+                logging.getLogger(__name__).warning(
+                    "FEEDBACK_LINK_SECRET is not set: closure messages go without a "
+                    "feedback link")
             templates = MessageTemplates(settings.templates_dir,
-                                         settings.effective_public_base_url)
+                                         settings.effective_public_base_url,
+                                         secrets[0] if secrets else None)
             worker = build_worker(client, settings.temporal_task_queue, session_factory(engine),
                                   build_channels(settings, http), executor, templates,
                                   settings, metrics)

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, Undefined
 
+from sla.ticket.feedback_link import server_token
 from sla.ticket.state import Notification
 from sla.vocabulary import ClockName, NoticeKind, Severity, TicketStatus
 
@@ -70,10 +71,13 @@ def known_locale(locales: Collection[str], locale: str) -> str | None:
 
 
 class MessageTemplates:
-    def __init__(self, root: Path, public_base_url: str | None = None) -> None:
+    def __init__(self, root: Path, public_base_url: str | None = None,
+                 feedback_link_secret: str | None = None) -> None:
         self.root = root
         #: Where the API is reached from outside: links in messages start with it.
         self.public_base_url = (public_base_url or "").rstrip("/")
+        #: Signs feedback links (FEEDBACK_LINK_SECRET); None: a closure's message has none.
+        self.feedback_link_secret = feedback_link_secret
         # One environment per (language, zone, strictness): Jinja2 then compiles each
         # template once and recompiles it only when its file changes (auto_reload).
         self._environments: dict[tuple[str, str, bool], Environment] = {}
@@ -144,12 +148,17 @@ class MessageTemplates:
         return replace(message, subject=subject, body=body)
 
     def _links(self, facts: dict[str, str]) -> dict[str, str]:
-        """The facts plus the links they make (``feedback_url`` from a feedback token)."""
+        """The facts plus the links they make (``feedback_url`` from a closure's number,
+        signed here, or from the token of a ticket with a secret of its own)."""
+        ticket_id = facts.get("ticket_id", "")
         token = facts.get("feedback_token")
+        closure = facts.get("feedback_closure", "")
+        if not token and closure.isdigit() and self.feedback_link_secret:
+            token = server_token(self.feedback_link_secret, ticket_id, int(closure))
         if not token or not self.public_base_url:
             return facts
         return {**facts, "feedback_url": f"{self.public_base_url}/feedback/"
-                f"{quote(facts.get('ticket_id', ''))}?token={quote(token)}"}
+                f"{quote(ticket_id)}?token={quote(token)}"}
 
     def check(self) -> list[str]:
         """Every problem with the templates, one line each (empty when all render)."""

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import secrets
 import signal
 import sys
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 import uvicorn
 from sqlmodel import Session
 
+import config
 import logs
 from channels.templates import MessageTemplates
 from config import Settings, get_settings, settings_or_exit
@@ -47,6 +49,8 @@ async def run_stack(settings: Settings) -> None:
     if template_problems:
         raise RuntimeError("message templates do not render:\n  - " + "\n  - ".join(template_problems))
     settings = with_embedded_key(settings)
+    # After the checks: a start-up refused leaves nothing behind in the data directory.
+    settings = with_feedback_link_secret(settings)
     engine = make_engine(settings.database_url)
     upgrade(engine)
     if settings.demo_data:
@@ -122,6 +126,22 @@ def with_embedded_key(settings: Settings) -> Settings:
     os.environ["PAYLOAD_ENCRYPTION_KEYS_FILE"] = str(embedded_key_file(settings.data_dir))
     get_settings.cache_clear()
     return settings_or_exit()
+
+
+def with_feedback_link_secret(settings: Settings) -> Settings:
+    """``make run`` signs feedback links without setup: a secret made once in the data
+    directory (kept across restarts, so links sent before one still open), handed to the
+    worker and, through the environment, to the API."""
+    if settings.feedback_link_secret is not None:
+        return settings
+    path = settings.data_dir / "feedback-link-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(32))
+    os.environ["FEEDBACK_LINK_SECRET"] = path.read_text().strip()
+    config.get_settings.cache_clear()
+    return config.get_settings()
 
 
 def main() -> None:

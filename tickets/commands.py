@@ -8,7 +8,8 @@ import hashlib
 import hmac
 import json
 import secrets
-from dataclasses import dataclass
+from collections.abc import Awaitable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -26,9 +27,11 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
 from intake.duplicates import closest
+from sla.plain_text import escape_markdown as plain
 from sla.policy.rules import Policy
 from sla.policy.snapshot import Contact
-from sla.ticket.feedback_link import token_digest
+from sla.ticket.changes import FeedbackGiven
+from sla.ticket.feedback_link import is_server_token, token_digest, verified_closure
 from sla.ticket.state import Coverage, EmergencyCall, SlotClaim, TicketDetails
 from sla.ticket.view import TicketView, with_sent_text
 from store.models import Customer, Ticket
@@ -143,11 +146,13 @@ async def create_ticket(
         ticket_id=ticket_id, ticket_type=request.type,
         policy=sa.policy_version(plan.policy_name, plan.policy_hash),
     )
-    summary = f"{request.subject} · {customer.name} · {severity}"[:200]
+    # The Web UI renders both as Markdown: the customer's words go in escaped, so only the
+    # console link below is a link.
+    summary = f"{plain(request.subject)} · {plain(customer.name)} · {severity}"[:200]
     description = (
-        f"**{request.subject}**\n\ncustomer {customer.name} (#{customer.id}) · plan "
-        f"{plan.plan} · {severity} {request.type} via {request.channel}\n\n"
-        f"{request.description[:1000]}"
+        f"**{plain(request.subject)}**\n\ncustomer {plain(customer.name)} (#{customer.id}) · "
+        f"plan {plan.plan} · {severity} {request.type} via {request.channel}\n\n"
+        f"{plain(request.description[:1000], one_line=False)}"
     )
     if console_url:
         # The Web UI shows it as a link back to the ticket's page in the console.
@@ -293,6 +298,8 @@ async def make_change(resources: AppResources, session: Session, ticket_id: str,
     Idempotency-Key) makes a repeat of the same request one change."""
     scrub = Scrubber()
     message = await asyncio.to_thread(change.message, scrub)  # masking: off the event loop
+    if isinstance(message, FeedbackGiven) and message.token and is_server_token(message.token):
+        message = _verified_link(resources, ticket_id, message)
     update_id = None
     if request_key is not None:
         # Scoped by the change, so one key reused for another change is not taken for it.
@@ -302,27 +309,65 @@ async def make_change(resources: AppResources, session: Session, ticket_id: str,
     return Changed(view, scrub.masked)
 
 
+def _verified_link(resources: AppResources, ticket_id: str,
+                   given: FeedbackGiven) -> FeedbackGiven:
+    """A rating from a link signed by the server: checked here, and sent to the ticket as
+    the closure it is good for, so its token never enters the ticket's history."""
+    closure = verified_closure(resources.settings.feedback_link_secrets, ticket_id,
+                               given.token or "")
+    if closure is None:
+        raise Refused("this feedback link is not valid for the ticket")
+    return replace(given, token=None, link_closure=closure)
+
+
 async def checked_feedback_link(resources: AppResources, session: Session, ticket_id: str,
                                 token: str) -> FeedbackLink | None:
     """Where a feedback link stands; None for a ticket or a token that does not exist.
 
-    The anonymous page's one door to the ticket: the link is checked against the
-    ticket's row first (the digest of its latest link's token), so a made-up id or token
-    costs one indexed read and never a workflow query. Only a link that matches is asked
+    The anonymous page's one door to the ticket: a link signed by the server is checked
+    with its secrets (FEEDBACK_LINK_SECRET, then the old ones), one of a ticket with a
+    secret of its own against the ticket's row (the digest of its latest link's token), so
+    a made-up id or token costs one indexed read and never a workflow query. Only a link that matches is asked
     of the workflow (is it rated already, reopened?), within the API's wait."""
     row = await asyncio.to_thread(lambda: session.get(Ticket, ticket_id))
     if row is None:
         return None
+    if is_server_token(token):
+        # Signed by the server: checked with its secrets, and the ticket asked about the
+        # closure only (a wrong token costs no query either).
+        closure = verified_closure(resources.settings.feedback_link_secrets, ticket_id, token)
+        if closure is None:
+            return None
+        return await _asked_in_time(resources, feedback_closure_of(resources.temporal,
+                                                                   ticket_id, closure))
     if row.feedback_link_digest is not None and not hmac.compare_digest(
             row.feedback_link_digest, token_digest(token)):
         # Written by this version ("" for a ticket never closed) and not this token's.
         return None
+    return await _asked_in_time(resources, feedback_link_of(resources.temporal, ticket_id,
+                                                            token))
+
+
+async def _asked_in_time(resources: AppResources,
+                         asked: Awaitable[FeedbackLink | None]) -> FeedbackLink | None:
     try:
-        return await asyncio.wait_for(feedback_link_of(resources.temporal, ticket_id, token),
-                                      timeout=resources.wait.total_seconds())
+        return await asyncio.wait_for(asked, timeout=resources.wait.total_seconds())
     except TimeoutError:
         raise Unavailable("the ticket did not answer in time; try the link again in a "
                           "minute") from None
+
+
+async def feedback_closure_of(client: Client, ticket_id: str,
+                              closure: int) -> FeedbackLink | None:
+    """Where the link of a ticket's closure stands (answered by the workflow)."""
+    try:
+        link: FeedbackLink = await ticket_handle(client, ticket_id).query(
+            TicketWorkflow.feedback_closure, closure)
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+    return None if link.status == "invalid" else link
 
 
 async def feedback_link_of(client: Client, ticket_id: str, token: str) -> FeedbackLink | None:

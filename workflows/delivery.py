@@ -16,6 +16,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    from sla.plain_text import escape_markdown as plain
     from sla.ticket import lifecycle
     from sla.ticket.state import Notification, TicketState
     from sla.vocabulary import DELIVERED
@@ -34,7 +35,8 @@ def activity_summary(message: Notification) -> str:
     """E.g. "page Tess (tam) level 2 via sms"."""
     level = f" level {message.facts['level']}" if "level" in message.facts else ""
     recipient = message.recipient
-    return f"{message.kind.replace('_', ' ')} {recipient.name} ({recipient.role}){level} " \
+    # Shown in the Web UI as Markdown: a contact's name is somebody's typing.
+    return f"{message.kind.replace('_', ' ')} {plain(recipient.name)} ({recipient.role}){level} " \
         f"via {message.channel}"
 
 

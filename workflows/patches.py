@@ -46,6 +46,11 @@ PROJECTION_NEVER_HOLDS = "projection-never-holds-the-clocks"
 #: by the continue-as-new (and the time-skipping test server then never skips time again).
 UNSENT_GO_ALONG = "continue-as-new-carries-unsent-messages"
 
+#: A new ticket makes no secret of its own: its feedback links are signed by the server
+#: (FEEDBACK_LINK_SECRET) outside the workflow, so no token is in its history or in what it
+#: carries when it continues as new. A ticket that holds a secret keeps using it.
+SERVER_FEEDBACK_LINKS = "feedback-links-signed-by-the-server"
+
 #: Stands for every patch in FOLLOWED: a run that has it follows them all.
 CURRENT_SHAPE = "ticket-shape-2026-11-30"
 FOLLOWED = frozenset({CARRY_MESSAGES, SLOT_TAKEN_BY_TICKET, BACKGROUND_MESSAGES,
@@ -57,9 +62,12 @@ FOLLOWED_2026_12_02 = FOLLOWED | {PROJECTION_NEVER_HOLDS}
 SHAPE_2026_12_03 = "ticket-shape-2026-12-03"
 FOLLOWED_2026_12_03 = FOLLOWED_2026_12_02 | {UNSENT_GO_ALONG}
 
+SHAPE_2026_12_04 = "ticket-shape-2026-12-04"
+FOLLOWED_2026_12_04 = FOLLOWED_2026_12_03 | {SERVER_FEEDBACK_LINKS}
+
 #: Newest first: the markers a run may hold, each with the patches it stands for.
-SHAPES = ((SHAPE_2026_12_03, FOLLOWED_2026_12_03), (SHAPE_2026_12_02, FOLLOWED_2026_12_02),
-          (CURRENT_SHAPE, FOLLOWED))
+SHAPES = ((SHAPE_2026_12_04, FOLLOWED_2026_12_04), (SHAPE_2026_12_03, FOLLOWED_2026_12_03),
+          (SHAPE_2026_12_02, FOLLOWED_2026_12_02), (CURRENT_SHAPE, FOLLOWED))
 ANY_SHAPE = frozenset().union(*(followed for _marker, followed in SHAPES))
 
 
@@ -71,6 +79,12 @@ class Patches:
         #: The patches this run's shape marker stands for; asked at its first patch, so a
         #: run replayed without that marker asks each patch after it, as its history did.
         self._followed: frozenset[str] | None = None
+
+    @property
+    def shape_known(self) -> bool:
+        """Whether this run's shape marker was asked already (a patch asked now records no
+        marker before the ones the run recorded)."""
+        return self._followed is not None
 
     def __call__(self, patch_id: str) -> bool:
         if patch_id not in ANY_SHAPE:

@@ -11,7 +11,13 @@ from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
 from workflows.delivery import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, MessageDelivery
-from workflows.patches import CARRY_MESSAGES, SLOT_TAKEN_BY_TICKET, UNSENT_GO_ALONG, Patches
+from workflows.patches import (
+    CARRY_MESSAGES,
+    SERVER_FEEDBACK_LINKS,
+    SLOT_TAKEN_BY_TICKET,
+    UNSENT_GO_ALONG,
+    Patches,
+)
 from workflows.projection import Projection
 
 with workflow.unsafe.imports_passed_through():
@@ -114,9 +120,12 @@ class TicketWorkflow:
             self.state = lifecycle.open_ticket(
                 input.details, input.plan, workflow.now(), input.request_fingerprint
             )
+        #: The secret a ticket made of its own before links were signed by the server
+        #: (``_decide_feedback_secret``). Drawn here as it always was, from randomness seeded
+        #: by Temporal, so a run recorded then replays with the same one.
+        self._own_secret: str | None = None
         if not self.state.feedback_secret:
-            # Seeded by Temporal: the same on every replay, unknown outside the ticket.
-            self.state.feedback_secret = workflow.uuid4().hex
+            self._own_secret = workflow.uuid4().hex
         self.input = input
         self.patched = Patches()
         self.delivery = MessageDelivery(self.state, self.patched)
@@ -142,6 +151,7 @@ class TicketWorkflow:
             # patch is asked only once the history is long, where older runs asked theirs.)
             continuing = self._history_is_long() and self.patched(UNSENT_GO_ALONG)
             await self.projection.flush(send=not continuing)
+            self._decide_feedback_secret()
             if self.state.finished:
                 break
             if continuing or (self._history_is_long() and not self.patched(UNSENT_GO_ALONG)):
@@ -228,8 +238,22 @@ class TicketWorkflow:
             or info.get_current_history_length() >= self.input.max_history_events
         )
 
+    def _decide_feedback_secret(self) -> None:
+        """Once the run's shape is known (its first projection write asks it): a run that
+        started before SERVER_FEEDBACK_LINKS keeps the secret it made, and its links are
+        checked as they were; a later one keeps none, so no token is in its history.
+
+        Asked only then: a patch asked earlier would record the shape marker before the
+        commands older runs recorded first, and their histories would no longer replay."""
+        if self._own_secret is None or not self.patched.shape_known:
+            return
+        if not self.patched(SERVER_FEEDBACK_LINKS):
+            self.state.feedback_secret = self._own_secret
+        self._own_secret = None
+
     async def _changed(self, change: Callable[[], object]) -> TicketView:
         """Apply a change, then answer once the projection has written it."""
+        self._decide_feedback_secret()
         try:
             change()
         except lifecycle.TransitionRefused as refused:
@@ -256,6 +280,13 @@ class TicketWorkflow:
     @workflow.query
     def feedback_link(self, token: str) -> FeedbackLink:
         return FeedbackLink(status=feedback_link.link_status(self.state, token),
+                            ticket_id=self.state.ticket_id, subject=self.state.details.subject)
+
+    @workflow.query
+    def feedback_closure(self, closure: int) -> FeedbackLink:
+        """The link of closure number ``closure``, its token checked by the API (the server's
+        secret never reaches the ticket)."""
+        return FeedbackLink(status=feedback_link.closure_status(self.state, closure),
                             ticket_id=self.state.ticket_id, subject=self.state.details.subject)
 
     # --- updates ----------------------------------------------------------------

@@ -1,8 +1,8 @@
 """The page a feedback link opens: the customer rates a closed ticket without an API key.
 
-The link's token (``sla.ticket.feedback_link``) is the only credential: it is good for one ticket
-and its latest closure. A wrong token looks exactly like a missing ticket (404), and both are
-told from the ticket's row, without asking its workflow; each address has a few tries a
+The link's token (``sla.ticket.feedback_link``, signed with FEEDBACK_LINK_SECRET) is the only
+credential: it is good for one ticket and its latest closure. A wrong token looks exactly like
+a missing ticket (404), and both are told without asking the ticket's workflow; each address has a few tries a
 minute (``FEEDBACK_REQUESTS_PER_MINUTE``).
 """
 

@@ -237,12 +237,16 @@ class FeedbackGiven(TicketChange):
     comment: str = ""
     #: From the link sent at closure (no API key): it must be this closure's.
     token: str | None = None
+    #: The closure of a link the API verified under the server's secret: its token never
+    #: reaches the ticket (nor its history).
+    link_closure: int | None = None
 
     def refusal(self, state: TicketState) -> str | None:
-        return feedback.refusal_feedback(state, self.rating, self.token)
+        return feedback.refusal_feedback(state, self.rating, self.token, self.link_closure)
 
     def apply(self, state: TicketState, now: datetime) -> None:
-        feedback.record_feedback(state, now, self.rating, self.comment, self.token)
+        feedback.record_feedback(state, now, self.rating, self.comment, self.token,
+                                 self.link_closure)
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sla.ticket import bounds
-from sla.ticket.feedback_link import given_feedback, link_status
+from sla.ticket.feedback_link import closure_status, given_feedback, link_status
 from sla.ticket.lifecycle import advance_unless_refused
 from sla.ticket.records import record
 from sla.ticket.state import Feedback, TicketState
@@ -15,11 +15,15 @@ from sla.vocabulary import FeedbackLinkStatus, TicketStatus, TimelineKind
 RATINGS = range(1, 6)
 
 
-def refusal_feedback(state: TicketState, rating: int, token: str | None = None) -> str | None:
+def refusal_feedback(state: TicketState, rating: int, token: str | None = None,
+                     link_closure: int | None = None) -> str | None:
+    """``token``: a link under the ticket's own secret; ``link_closure``: the closure of a
+    link the API verified under the server's secret."""
     if rating not in RATINGS:
         return "a rating is a whole number from 1 to 5"
-    if token is not None:
-        status = link_status(state, token)
+    if token is not None or link_closure is not None:
+        status = link_status(state, token) if token is not None \
+            else closure_status(state, link_closure or 0)
         if status == FeedbackLinkStatus.INVALID:
             return "this feedback link is not valid for the ticket"
         if status == FeedbackLinkStatus.EARLIER_CLOSURE:
@@ -36,8 +40,9 @@ def refusal_feedback(state: TicketState, rating: int, token: str | None = None) 
 
 
 def record_feedback(state: TicketState, now: datetime, rating: int, comment: str,
-                    token: str | None = None) -> None:
-    advance_unless_refused(state, now, lambda: refusal_feedback(state, rating, token))
+                    token: str | None = None, link_closure: int | None = None) -> None:
+    advance_unless_refused(state, now,
+                           lambda: refusal_feedback(state, rating, token, link_closure))
     state.feedback.append(Feedback(closure=state.closures, rating=rating, comment=comment,
                                    at=now))
     bounds.keep_last(state.feedback, bounds.FEEDBACK_KEPT)

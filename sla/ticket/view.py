@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from sla.plain_text import escape_markdown as plain
 from sla.policy.snapshot import Contact
 from sla.ticket.clocks import COMMITMENT
 from sla.ticket.deadlines import next_due
@@ -223,10 +224,11 @@ class TicketProjection:
 
 
 def current_details(state: TicketState) -> str:
-    """The ticket at a glance, for the Web UI's "current details" of its workflow (Markdown)."""
+    """The ticket at a glance, for the Web UI's "current details" of its workflow (Markdown):
+    whatever a customer or person typed is escaped (``sla.plain_text``)."""
     details = state.details
     lines = [
-        f"**{details.ticket_id}**: {details.subject}",
+        f"**{details.ticket_id}**: {plain(details.subject)}",
         f"status **{state.status}** · {details.severity} {details.type} · plan {state.plan.plan}"
         f" · escalation level {state.escalation_level}"
         + (" · **SLA breached**" if state.breached else "")
@@ -245,14 +247,14 @@ def current_details(state: TicketState) -> str:
         lines.append(f"- {clock.name.replace('_', ' ')}{label}: {clock.public_state()}{when}")
     if state.emergency is not None and state.emergency.page_level:
         emergency = state.emergency
-        acknowledged = (f", acknowledged by {emergency.acknowledged_by}"
+        acknowledged = (f", acknowledged by {plain(emergency.acknowledged_by)}"
                         if emergency.acknowledged_by else "")
         lines.append(f"- paging: level {emergency.page_level}{acknowledged}")
     failing = state.failing_step
     if failing is not None:
         lines += ["", f"**{failing.step} failing** since {failing.since:%Y-%m-%d %H:%M} UTC "
                   f"({failing.rounds} rounds; next try {failing.retry_at:%H:%M} UTC): "
-                  f"{failing.error[:200]}"]
+                  f"{plain(failing.error[:200])}"]
     if state.last_event:
-        lines += ["", f"last event: {state.last_event}"]
+        lines += ["", f"last event: {plain(state.last_event)}"]
     return "\n".join(lines)

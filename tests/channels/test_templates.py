@@ -12,6 +12,7 @@ import pytest
 from channels.templates import KINDS, MessageTemplates
 from cli.policy import main
 from sla.policy.snapshot import Contact
+from sla.ticket.feedback_link import server_token
 from sla.ticket.state import Notification
 
 pytestmark = pytest.mark.pure
@@ -109,3 +110,16 @@ def test_a_stored_locale_that_names_a_path_is_english_not_that_directory(tmp_pat
     for locale in ("../evil", "..", "es/../../evil", "/etc"):
         rendered = templates.render(received(locale, "UTC"))
         assert rendered.subject == "We received your request: SMTP down", locale
+
+
+def test_the_link_of_a_closure_is_signed_with_the_server_secret() -> None:
+    request = replace(received("en", "UTC"), kind="feedback_request",
+                      facts={**received("en", "UTC").facts, "status": "closed",
+                             "feedback_closure": "2"})
+    signed = MessageTemplates(ROOT / "templates", "https://support.example.com",
+                              "server secret").render(request)
+    token = server_token("server secret", "TCK-1", 2)
+    assert f"https://support.example.com/feedback/TCK-1?token={token}" in signed.body
+    # Without the secret no link can be made: the message asks for a reply instead.
+    unsigned = MessageTemplates(ROOT / "templates", "https://support.example.com").render(request)
+    assert "/feedback/" not in unsigned.body

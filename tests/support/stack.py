@@ -25,6 +25,9 @@ from store.migrations import upgrade
 from tests.support.paths import FAST_POLICY
 from worker import run_worker
 
+#: What the tests' workers and APIs sign feedback links with.
+FEEDBACK_LINK_SECRET = "feedback-link-secret-of-the-tests"
+
 
 def stack_settings(dev_server: DevServer, data: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
@@ -38,6 +41,7 @@ def stack_settings(dev_server: DevServer, data: Path, **overrides: object) -> Se
         "worker_metrics_port": 0,
         # No mail server: the messages are logged (status "logged"), on purpose.
         "log_delivery": True,
+        "feedback_link_secret": FEEDBACK_LINK_SECRET,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from sla.policy.snapshot import Contact
 from tests.support.harness import Harness, refusal_of, send
+from tests.support.history_text import history_text
 from workflows.messages import (
     AgentResponse,
     Confirmation,
@@ -146,3 +148,26 @@ async def test_feedback_once_per_closure_and_asked_again_after_a_reopen(
     assert len(requests) == 2  # asked at each closure
     assert [event.detail for event in harness.timeline(handle.id)
             if event.kind == "feedback"] == ["rated 5/5: closure 1", "rated 4/5: closure 2"]
+
+
+async def test_a_ticket_carries_no_feedback_secret_and_sends_its_closure_not_a_token(
+    harness: Harness,
+) -> None:
+    customer = Contact(role="customer", name="Acme", email="it@acme.example")
+    handle = await harness.start("minor", customer=customer, max_history_events=40)
+    first_run = (await handle.describe()).run_id
+    for number in range(12):
+        await send(handle, AgentResponse("ana", f"update {number}"))
+    await send(handle, ResolutionProposal("ana", "Fixed"))
+    await send(handle, Confirmation("ok"))
+    await harness.settled(handle)
+    assert (await handle.describe()).run_id != first_run
+    client = harness.env.client
+    carried = history_text(await client.get_workflow_handle(
+        handle.id, run_id=first_run).fetch_history())
+    assert '"carried_state"' in carried.replace(" ", "")  # the continue-as-new input is read
+    assert re.findall(r'"feedback_secret":\s*"([^"]*)"', carried) == [""]
+    closing = history_text(await client.get_workflow_handle(handle.id).fetch_history())
+    assert '"feedback_closure":"1"' in closing.replace(" ", "")
+    assert "feedback_token" not in closing
+    assert re.findall(r'"feedback_secret":\s*"([^"]*)"', closing) in ([], [""])
