@@ -4,29 +4,8 @@ has a few tries a minute."""
 
 from __future__ import annotations
 
-import httpx
-
-from tests.support.feedback import FeedbackLinkParts, feedback_link
+from tests.support.feedback import anonymous, closed_ticket
 from tests.support.in_process import InProcessApi
-
-
-async def closed_ticket(api: InProcessApi) -> tuple[str, FeedbackLinkParts]:
-    admin = api.http
-    customer = (await admin.post("/customers", json={
-        "name": "Rated Co", "plan": "fast", "email": "ops@rated.example"})).json()["id"]
-    opened = await admin.post("/tickets", json={
-        "customer_id": customer, "subject": "Bounces", "description": "d",
-        "severity": "minor"})
-    assert opened.status_code == 201, opened.text
-    ticket_id = str(opened.json()["id"])
-    await admin.post(f"/tickets/{ticket_id}/resolution", json={"author": "a", "summary": "s"})
-    await admin.post(f"/tickets/{ticket_id}/confirmation", json={})
-    return ticket_id, await feedback_link(admin, ticket_id)
-
-
-def anonymous(api: InProcessApi) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=api.app),
-                             base_url="http://api.test", timeout=30)
 
 
 async def test_a_made_up_link_is_a_404_told_from_the_database_alone(api: InProcessApi) -> None:

@@ -6,34 +6,14 @@ from __future__ import annotations
 
 import re
 
-import httpx
 from pydantic import SecretStr
 
 from sla.ticket.feedback_link import server_token
-from tests.support.feedback import FeedbackLinkParts, feedback_link
+from tests.support.feedback import anonymous, closed_ticket
 from tests.support.history_text import history_text
 from tests.support.in_process import InProcessApi
 from tests.support.stack import FEEDBACK_LINK_SECRET
 from workflow_client import connect
-
-
-async def closed_ticket(api: InProcessApi, subject: str = "Bounces") -> tuple[str,
-                                                                               FeedbackLinkParts]:
-    admin = api.http
-    customer = (await admin.post("/customers", json={
-        "name": "Signed Co", "plan": "fast", "email": "ops@signed.example"})).json()["id"]
-    opened = await admin.post("/tickets", json={
-        "customer_id": customer, "subject": subject, "description": "d", "severity": "minor"})
-    assert opened.status_code == 201, opened.text
-    ticket_id = str(opened.json()["id"])
-    await admin.post(f"/tickets/{ticket_id}/resolution", json={"author": "a", "summary": "s"})
-    await admin.post(f"/tickets/{ticket_id}/confirmation", json={})
-    return ticket_id, await feedback_link(admin, ticket_id)
-
-
-def anonymous(api: InProcessApi) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=api.app),
-                             base_url="http://api.test", timeout=30)
 
 
 async def ticket_history(api: InProcessApi, ticket_id: str) -> str:

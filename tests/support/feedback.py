@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from tests.support.in_process import InProcessApi
+
 
 @dataclass
 class FeedbackLinkParts:
@@ -29,3 +31,24 @@ async def feedback_link(admin: httpx.AsyncClient, ticket_id: str) -> FeedbackLin
             return FeedbackLinkParts(parts.path, token.group(1))
         await asyncio.sleep(0.1)
     raise AssertionError("no feedback request was sent")
+
+
+async def closed_ticket(api: InProcessApi,
+                        subject: str = "Bounces") -> tuple[str, FeedbackLinkParts]:
+    """A ticket opened, resolved and confirmed (so closed), and its feedback link."""
+    admin = api.http
+    customer = (await admin.post("/customers", json={
+        "name": "Rated Co", "plan": "fast", "email": "ops@rated.example"})).json()["id"]
+    opened = await admin.post("/tickets", json={
+        "customer_id": customer, "subject": subject, "description": "d", "severity": "minor"})
+    assert opened.status_code == 201, opened.text
+    ticket_id = str(opened.json()["id"])
+    await admin.post(f"/tickets/{ticket_id}/resolution", json={"author": "a", "summary": "s"})
+    await admin.post(f"/tickets/{ticket_id}/confirmation", json={})
+    return ticket_id, await feedback_link(admin, ticket_id)
+
+
+def anonymous(api: InProcessApi) -> httpx.AsyncClient:
+    """A client of the in-process API with no key and no session: a customer's browser."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=api.app),
+                             base_url="http://api.test", timeout=30)
