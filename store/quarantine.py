@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from sqlmodel import Session, col, delete, func, select
+from sqlmodel import Session, col, delete, func, select, update
 
 from sla.vocabulary import MailProvider, QuarantineReason, QuarantineStatus
 from store.models import QuarantinedMail
@@ -62,10 +62,28 @@ def held(session: Session, limit: int = LIST_LIMIT) -> list[QuarantinedMail]:
     return list(session.exec(query))
 
 
-def decide(session: Session, row: QuarantinedMail, status: QuarantineStatus, by: str,
-           ticket_id: str | None = None) -> QuarantinedMail:
-    row.status, row.decided_by = status.value, by[:200]
-    row.decided_at, row.ticket_id = datetime.now(UTC), ticket_id
+def claim(session: Session, quarantine_id: int, status: QuarantineStatus, by: str) -> bool:
+    """Marks a held mail decided, in one conditional UPDATE: of two agents deciding the same
+    mail at once, exactly one gets True (the other's read of "held" was already stale)."""
+    claimed = session.exec(update(QuarantinedMail).where(
+        col(QuarantinedMail.id) == quarantine_id,
+        col(QuarantinedMail.status) == QuarantineStatus.HELD.value,
+    ).values(status=status.value, decided_by=by[:200], decided_at=datetime.now(UTC)))
+    session.commit()
+    return bool(claimed.rowcount == 1)
+
+
+def release(session: Session, quarantine_id: int) -> None:
+    """A claim whose threading failed goes back to the list, for another try."""
+    session.exec(update(QuarantinedMail).where(col(QuarantinedMail.id) == quarantine_id).values(
+        status=QuarantineStatus.HELD.value, decided_by=None, decided_at=None))
+    session.commit()
+
+
+def record_ticket(session: Session, quarantine_id: int, ticket_id: str) -> QuarantinedMail:
+    row = session.get(QuarantinedMail, quarantine_id)
+    assert row is not None
+    row.ticket_id = ticket_id
     session.add(row)
     session.commit()
     session.refresh(row)

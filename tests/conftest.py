@@ -34,14 +34,16 @@ from stack.temporal import DevServer, free_port
 from store.db import SessionFactory, make_engine, session_factory
 from store.migrations import upgrade
 from tests.support.harness import Harness, running_harness
+from tests.support.plain_history import suite_converter
 from tests.support.postgres import new_database, temporary_postgres
-from workflow_client import DATA_CONVERTER, connect, ensure_search_attributes
+from workflow_client import connect, ensure_search_attributes
 
-# The suite's tickets go to Temporal in clear, so its tests can read their histories'
-# payloads; the codec's tests (tests/test_codec.py, tests/api/test_codec.py,
-# tests/workflows/test_encrypted_history.py) give their settings keys. The processes the
-# tests start inherit it.
-os.environ.setdefault("PAYLOAD_ENCRYPTION", "off")
+# The suite sends ticket data to Temporal encrypted, as the product does by default, with a
+# key of its own (never one of production's). A test that reads a history's payloads
+# decrypts them first (tests/support/plain_history.py). The processes the tests start
+# inherit both settings.
+os.environ.setdefault("PAYLOAD_ENCRYPTION", "on")
+os.environ.setdefault("PAYLOAD_ENCRYPTION_KEYS", "suite:CWxszxjalH0GMoE++tsEE/cgHIX0i1L+ebv0tCjRKv8=")
 
 #: Directories of pure tests only: every test in them is marked ``pure``.
 PURE_DIRECTORIES = tuple(Path(__file__).resolve().parent / name
@@ -112,7 +114,7 @@ class TimeSkippingServer:
 
     async def start(self) -> WorkflowEnvironment:
         self.env = await WorkflowEnvironment.start_time_skipping(
-            test_server_existing_path=test_server_path(), data_converter=DATA_CONVERTER)
+            test_server_existing_path=test_server_path(), data_converter=suite_converter())
         return self.env
 
     async def clock_moves(self) -> bool:

@@ -94,7 +94,9 @@ def test_settings_with_bad_keys_do_not_load() -> None:
         keyed("k1:" + base64.b64encode(b"abc").decode())
 
 
-def test_no_client_without_a_key_unless_encryption_is_off(tmp_path: Path) -> None:
+def test_no_client_without_a_key_unless_encryption_is_off(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PAYLOAD_ENCRYPTION_KEYS", raising=False)  # the suite's own key
     with pytest.raises(MissingKeys, match=r"PAYLOAD_ENCRYPTION_KEYS.*PAYLOAD_ENCRYPTION=off"):
         data_converter(Settings(payload_encryption="on"))
     assert data_converter(Settings(payload_encryption="off")) is DATA_CONVERTER

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from sla.vocabulary import MailProvider, QuarantineReason, QuarantineStatus
 from store.models import Customer, QuarantinedMail
-from store.quarantine import decide, keep
+from store.quarantine import claim, keep, record_ticket, release
 from tickets.errors import NotFound, Refused
 from tickets.inbound_mail import InboundMail, Threaded, UnknownSender, thread_mail
 from tickets.services import AppResources
@@ -61,33 +61,44 @@ async def refuse(resources: AppResources, session: Session, provider: MailProvid
         verified=False, raw=raw, mail=mail))
 
 
-def _held(session: Session, quarantine_id: int) -> QuarantinedMail:
-    row = session.get(QuarantinedMail, quarantine_id)
-    if row is None:
-        raise NotFound(f"no quarantined mail {quarantine_id}")
-    if row.status != QuarantineStatus.HELD:
+def _claim(session: Session, quarantine_id: int, status: QuarantineStatus,
+           by: str) -> QuarantinedMail:
+    """The held mail, now marked ``status`` by ``by``; refused if someone decided first."""
+    if not claim(session, quarantine_id, status, by):
+        row = session.get(QuarantinedMail, quarantine_id)
+        if row is None:
+            raise NotFound(f"no quarantined mail {quarantine_id}")
+        session.refresh(row)
         raise Refused(f"quarantined mail {quarantine_id} is {row.status} already "
                       f"(by {row.decided_by})")
+    row = session.get(QuarantinedMail, quarantine_id)
+    assert row is not None
+    session.refresh(row)
     return row
 
 
 async def assign(resources: AppResources, session: Session, quarantine_id: int,
                  customer_id: int, by: str) -> Threaded:
     """Threads the mail as if the customer had sent it (the same ``thread_mail``)."""
-    row = await asyncio.to_thread(lambda: _held(session, quarantine_id))
     customer = await asyncio.to_thread(lambda: session.get(Customer, customer_id))
     if customer is None:
         raise NotFound(f"no customer {customer_id}")
+    # Claimed before threading, so two agents assigning at once thread it once.
+    row = await asyncio.to_thread(lambda: _claim(session, quarantine_id,
+                                                 QuarantineStatus.ASSIGNED, by))
     mail = InboundMail(sender=row.sender, subject=row.subject,
                        message_id=row.message_id or f"<quarantine-{row.id}@inbound>",
                        in_reply_to="", references=row.thread_refs, text=row.text)
-    threaded = await thread_mail(resources, session, mail, as_customer=customer)
-    await asyncio.to_thread(lambda: decide(session, row, QuarantineStatus.ASSIGNED, by,
-                                           threaded.ticket_id))
+    try:
+        threaded = await thread_mail(resources, session, mail, as_customer=customer)
+    except BaseException:
+        await asyncio.to_thread(lambda: release(session, quarantine_id))
+        raise
+    await asyncio.to_thread(lambda: record_ticket(session, quarantine_id, threaded.ticket_id))
     return threaded
 
 
 async def drop(session: Session, quarantine_id: int, by: str) -> QuarantinedMail:
     """Off the list; the row stays, marked dropped and by whom."""
-    row = await asyncio.to_thread(lambda: _held(session, quarantine_id))
-    return await asyncio.to_thread(lambda: decide(session, row, QuarantineStatus.DROPPED, by))
+    return await asyncio.to_thread(lambda: _claim(session, quarantine_id,
+                                                  QuarantineStatus.DROPPED, by))

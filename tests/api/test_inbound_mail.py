@@ -12,6 +12,7 @@ postmarkapp.com/developer/webhooks/inbound-webhook) with the Basic credentials o
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
@@ -220,3 +221,20 @@ async def test_the_quarantine_is_bounded(api: InProcessApi) -> None:
         stored = session.get(QuarantinedMail, rows[0]["id"])
         assert stored is not None and len(stored.raw) <= 2048
     engine.dispose()
+
+
+async def test_two_agents_assigning_one_mail_at_once_thread_it_once(api: InProcessApi) -> None:
+    customer, ticket_id = await customer_with_ticket(api, "desk@race.example")
+    posted = await api.http.post("/inbound/email", json={
+        "from": "colleague@race-other.example", "message-id": "<race@x>",
+        "subject": f"Re: [{ticket_id}] Bounces", "text": "the logs"})
+    assert posted.status_code == 202, posted.text
+    [row] = [row for row in await held(api) if row["sender"] == "colleague@race-other.example"]
+    answers = await asyncio.gather(*(
+        api.http.post(f"/inbound/quarantine/{row['id']}/assign", json={"customer_id": customer})
+        for _ in range(2)))
+    assert sorted(answer.status_code for answer in answers) == [200, 409], [
+        answer.text for answer in answers]
+    assert "assigned already" in next(a for a in answers if a.status_code == 409).text
+    assert await replies(api, ticket_id) == 1
+    assert all(mail["id"] != row["id"] for mail in await held(api))

@@ -59,12 +59,16 @@ async def browser() -> AsyncIterator[Browser]:
 async def ui_stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[UiStack]:
     """The dev server with its Web UI, a worker and the API."""
     data = tmp_path_factory.mktemp("ui")
-    ui_port = free_port()
+    ui_port, api_port = free_port(), free_port()
+    # As `make run` does: the UI decrypts payloads through the API's codec server, which
+    # answers signed-in staff from the UI's origin only.
     server = DevServer(data / "temporal.db", free_port(), ui_port=ui_port,
-                       log_file=data / "temporal.log")
+                       log_file=data / "temporal.log",
+                       codec_endpoint=f"http://127.0.0.1:{api_port}/codec")
     await server.start()
     ui_url = f"http://127.0.0.1:{ui_port}"
-    settings = stack_settings(server, data, temporal_ui_url=ui_url)
+    settings = stack_settings(server, data, temporal_ui_url=ui_url, api_port=api_port,
+                              codec_cors_origins=ui_url)
     try:
         async with running_worker(settings), running_api(settings) as http:
             yield UiStack(http, settings, f"http://127.0.0.1:{settings.api_port}", ui_url)

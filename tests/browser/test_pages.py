@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.support.browser import UiStack, new_key, sign_in
+from tests.support.browser import UiStack, new_key, sign_in, web_ui
 from tests.support.stack import wait_for
 
 pytestmark = pytest.mark.browser
@@ -41,7 +41,7 @@ async def test_the_web_ui_finds_a_ticket_and_shows_its_summary_and_details(
 ) -> None:
     ids = await open_tickets(ui_stack, "Browser Co")
     ticket_id = ids["minor"]
-    page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+    context, page = await web_ui(browser, ui_stack, await new_key(ui_stack, "agent", "Olga"))
     query = quote(f"TicketId = '{ticket_id}'")
     await page.goto(f"{ui_stack.ui_url}/namespaces/default/workflows?query={query}")
     link = page.get_by_role("link", name=ticket_id)
@@ -58,7 +58,18 @@ async def test_the_web_ui_finds_a_ticket_and_shows_its_summary_and_details(
     await shown(page, "first response: running, due")
     await shown(page, "Open in the console")  # and back: the link to the ticket's page
     await page.screenshot(path=str(artifacts / "temporal-ui-metadata.png"), full_page=True)
-    await page.close()
+    await context.close()
+    # Someone with Web UI access but no staff session reads ciphertext only: the codec
+    # server refuses them, and neither the timers' names nor the ticket's words show.
+    stranger, page = await web_ui(browser, ui_stack, None)
+    await page.goto(f"{ui_stack.ui_url}/namespaces/default/workflows/{ticket_id}")
+    await expect(page.get_by_text("Workflow Type").first).to_be_visible(timeout=30_000)
+    await page.wait_for_timeout(3000)
+    for frame in page.frames:
+        body = await frame.inner_text("body")
+        assert "Browser Co" not in body and "first response warning" not in body
+    await page.screenshot(path=str(artifacts / "temporal-ui-no-session.png"), full_page=True)
+    await stranger.close()
 
 
 async def test_the_queue_orders_by_due_time_and_highlights_breaches(
@@ -160,8 +171,8 @@ async def test_the_ticket_page_and_the_web_ui_label_internal_targets(
     await page.screenshot(path=str(artifacts / "ticket-internal-target.png"), full_page=True)
     await context.close()
 
-    ui = await browser.new_page(viewport={"width": 1400, "height": 1000})
+    operator, ui = await web_ui(browser, ui_stack, await new_key(ui_stack, "agent", "Olga 2"))
     await ui.goto(f"{ui_stack.ui_url}/namespaces/default/workflows/{ticket_id}")
     await ui.get_by_text("User Metadata", exact=True).first.click()
     await shown(ui, "first response (internal target):")
-    await ui.close()
+    await operator.close()

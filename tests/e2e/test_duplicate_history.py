@@ -16,6 +16,7 @@ import pytest
 
 from cli.replay import ticket_replayer
 from tests.support.paths import HISTORIES
+from tests.support.plain_history import plain, suite_converter
 from tests.support.stack import Stack, customer, ticket_body
 from workflow_client import connect
 
@@ -37,6 +38,6 @@ async def test_duplicate_ticket_history_replays(stack: Stack) -> None:
     assert response.status_code == 200, response.text
     client = await connect(stack.settings)
     history = await client.get_workflow_handle(duplicate["id"]).fetch_history()
-    await ticket_replayer().replay_workflow(history)
+    await ticket_replayer(suite_converter()).replay_workflow(history)
     if os.environ.get("RECORD_HISTORIES") == "1":
-        (HISTORIES / "possible_duplicate_confirmed.json").write_text(history.to_json())
+        (HISTORIES / "possible_duplicate_confirmed.json").write_text(plain(history).to_json())

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -41,4 +42,31 @@ async def sign_in(browser: Browser, stack: UiStack, key: str,
     await page.get_by_label("API key").fill(key)
     await page.get_by_role("button", name="Sign in").click()
     await expect(page).to_have_url(re.compile(re.escape(start) + r"$"))
+    return context, page
+
+
+#: What a person sets once in the Web UI's codec settings (the gear of "Codec Server"):
+#: use this browser's setting, the API's endpoint, and "include cross-origin credentials",
+#: so the UI's calls to the codec carry the console's session cookie. The dev server has no
+#: flag for the last one, so the browser keeps it (the UI's own localStorage keys).
+UI_CODEC_SETTINGS = """
+if (location.origin === %(ui)s) {
+  localStorage.setItem("overrideRemoteCodecConfiguration", "true");
+  localStorage.setItem("endpoint", JSON.stringify(%(endpoint)s));
+  localStorage.setItem("includeCredentials", "true");
+}
+"""
+
+
+async def web_ui(browser: Browser, stack: UiStack,
+                 key: str | None) -> tuple[BrowserContext, Page]:
+    """A browser at the Temporal Web UI with its codec settings made: signed in to the
+    console with ``key`` first (the codec server decrypts for staff only), or a stranger."""
+    if key is None:
+        context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = await context.new_page()
+    else:
+        context, page = await sign_in(browser, stack, key)
+    await context.add_init_script(UI_CODEC_SETTINGS % {
+        "ui": json.dumps(stack.ui_url), "endpoint": json.dumps(f"{stack.api_url}/codec")})
     return context, page

@@ -1,5 +1,5 @@
 """A workflow history as text to search: every string of its JSON, with payload data
-(base64) decoded as well."""
+decrypted (tests/support/plain_history.py) and decoded from base64 as well."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import json
 from typing import Any
 
 from temporalio.client import WorkflowHistory
+
+from tests.support.plain_history import plain
 
 
 def decoded_strings(node: Any) -> list[str]:
@@ -28,4 +30,4 @@ def decoded_strings(node: Any) -> list[str]:
 
 
 def history_text(history: WorkflowHistory) -> str:
-    return "\n".join(decoded_strings(json.loads(history.to_json())))
+    return "\n".join(decoded_strings(json.loads(plain(history).to_json())))

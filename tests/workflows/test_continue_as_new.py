@@ -24,6 +24,7 @@ from cli.replay import ticket_replayer
 from store.db import SessionFactory
 from tests.support.harness import eventually, running_harness, send
 from tests.support.paths import HISTORIES
+from tests.support.plain_history import plain, suite_converter
 from tests.support.scenarios import WarningsDown
 from workflows.messages import CustomerReply
 
@@ -51,9 +52,10 @@ async def test_a_message_stuck_in_delivery_freezes_neither_updates_nor_deadlines
         first = await harness.env.client.get_workflow_handle(
             handle.id, run_id=first_run).fetch_history()
         # The run that continued as new replays (tests/histories keeps it, for later code).
-        await ticket_replayer().replay_workflow(first)
+        await ticket_replayer(suite_converter()).replay_workflow(first)
         if os.environ.get("RECORD_HISTORIES") == "1":
-            (HISTORIES / "continued_as_new_carrying_a_message.json").write_text(first.to_json())
+            (HISTORIES / "continued_as_new_carrying_a_message.json").write_text(
+                plain(first).to_json())
         # The breach at 30 minutes is served on time, warning or no warning.
         await harness.sleep(timedelta(minutes=8))
         rows = await eventually(lambda: {row.kind: row.status for row in

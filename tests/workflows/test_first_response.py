@@ -10,6 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 from sla.ticket.state import Notification
 from store.db import SessionFactory
 from tests.support.harness import Harness, eventually, running_harness, send
+from tests.support.plain_history import plain
 from tests.support.scenarios import WarningsDown
 from workflows.delivery import MESSAGE_HEARTBEAT_TIMEOUT
 from workflows.messages import AgentResponse
@@ -50,7 +51,7 @@ async def test_first_response_breach_warns_then_escalates_to_the_tam(harness: Ha
     assert ticket is not None and ticket.breached and ticket.escalation_level == 1
     # The warning alone, then the breach and its escalation together: one activity a step.
     scheduled = [event.activity_task_scheduled_event_attributes
-                 for event in (await handle.fetch_history()).events
+                 for event in plain(await handle.fetch_history()).events
                  if event.HasField("activity_task_scheduled_event_attributes")]
     assert [(activity.activity_type.name, len(json.loads(activity.input.payloads[0].data)))
             for activity in scheduled] == [("send_notifications", 1), ("send_notifications", 2)]

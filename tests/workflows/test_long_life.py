@@ -11,6 +11,7 @@ from datetime import timedelta
 from temporalio.api.enums.v1 import EventType
 
 from tests.support.harness import Harness, send
+from tests.support.plain_history import plain
 from tests.support.scenarios import BIRD, call
 from workflows.messages import CustomerReply
 from workflows.ticket import TicketWorkflow
@@ -58,8 +59,8 @@ async def test_a_week_of_paging_and_a_thousand_replies_stay_small_and_on_time(
     unsent: list[list[object]] = []
     run_id: str | None = first_run
     while run_id:
-        history = await harness.env.client.get_workflow_handle(
-            handle.id, run_id=run_id).fetch_history()
+        history = plain(await harness.env.client.get_workflow_handle(
+            handle.id, run_id=run_id).fetch_history())
         run_id = None
         # A run that continued as new left no activity unanswered: what it had still to
         # send went along with its state (and was sent by the next run).

@@ -24,6 +24,7 @@ from sla.ticket.view import TicketView
 from tests.support.domain import FAST
 from tests.support.harness import TAM, Harness, policy_from, send
 from tests.support.paths import HISTORIES, ROOT
+from tests.support.plain_history import plain, suite_converter
 from tests.support.scenarios import RETARGETING_POLICY, call, next_tuesday, one_slot
 from workflow_client import DATA_CONVERTER
 from workflows import visibility as ticket_attributes
@@ -194,10 +195,10 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[Handle]]] = {
 async def test_fresh_history_replays(harness: Harness, name: str) -> None:
     handle = await SCENARIOS[name](harness)
     history = await handle.fetch_history()
-    await ticket_replayer().replay_workflow(history)
+    await ticket_replayer(suite_converter()).replay_workflow(history)
     if os.environ.get("RECORD_HISTORIES") == "1":
         HISTORIES.mkdir(exist_ok=True)
-        (HISTORIES / f"{name}.json").write_text(history.to_json())
+        (HISTORIES / f"{name}.json").write_text(plain(history).to_json())
 
 
 def recorded() -> list[Path]:
