@@ -271,6 +271,19 @@ class QuarantinedMail(SQLModel, table=True):
     ticket_id: str | None = Field(default=None, max_length=64)
 
 
+class WebhookToken(SQLModel, table=True):
+    """A forwarding service's one-time token already accepted (Mailgun's ``token``). Kept in
+    the database, not in one process's memory, so a captured post replayed to another API
+    process behind the same load balancer is refused too. Rows older than the signature's
+    age window are deleted as new ones arrive: a stale post fails on its timestamp anyway."""
+
+    __table_args__ = (Index("ix_webhooktoken_seen_at", "seen_at"),)
+
+    #: ``provider:token``: Mailgun's tokens are 50 hex characters.
+    key: str = Field(primary_key=True, max_length=300)
+    seen_at: datetime = instant(default_factory=utcnow)
+
+
 #: The tables as SQLAlchemy Core sees them, for bulk upserts and aggregate queries.
 TICKETS: Table = Ticket.__table__  # type: ignore[attr-defined]
 TIMELINE: Table = TimelineEvent.__table__  # type: ignore[attr-defined]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.policy import default as default_policy
@@ -49,17 +48,19 @@ def sender_address(sender: str) -> str | None:
     return found[0].lower() if local and "." in domain else None
 
 
-class MailgunVerifier:
-    """Checks Mailgun's signature, its age, and that its token is new (tokens are kept for
-    the age window, at most ``max_tokens`` of them: older ones are stale anyway)."""
+#: Why a replayed Mailgun post is refused (its token was accepted before, by any process).
+REPLAYED_TOKEN = "this Mailgun token was already used: a replayed post"
 
-    def __init__(self, max_age_seconds: int, max_tokens: int = 100_000) -> None:
+
+class MailgunVerifier:
+    """Checks Mailgun's signature and its age. That its token is new is the database's to
+    say (``store.webhook_tokens.first_use``), so every API process shares one memory."""
+
+    def __init__(self, max_age_seconds: int) -> None:
         self.max_age = max_age_seconds
-        self.max_tokens = max_tokens
-        self._seen: OrderedDict[str, float] = OrderedDict()
 
     def problem(self, key: str, fields: Mapping[str, str], now: float) -> str | None:
-        """Why the post is not Mailgun's, or None when it is."""
+        """Why the post is not Mailgun's, or None when it is (its token still to check)."""
         timestamp, token = fields.get("timestamp", ""), fields.get("token", "")
         signature = fields.get("signature", "")
         if not (timestamp and token and signature):
@@ -74,12 +75,6 @@ class MailgunVerifier:
             return "the Mailgun timestamp is not a number"
         if abs(age) > self.max_age:
             return f"the Mailgun signature is {int(age)} s old (at most {self.max_age} s)"
-        while self._seen and (next(iter(self._seen.values())) < now - self.max_age
-                              or len(self._seen) >= self.max_tokens):
-            self._seen.popitem(last=False)
-        if token in self._seen:
-            return "this Mailgun token was already used: a replayed post"
-        self._seen[token] = now
         return None
 
 

@@ -125,7 +125,10 @@ async def add_contract(
                            covering_finished=finished)
 
 
-@router.post("/{customer_id}/plan", response_model=PlanChangePublic)
+@router.post("/{customer_id}/plan", response_model=PlanChangePublic, responses={
+    202: {"model": PlanChangePublic,
+          "description": "the plan is changed; the re-targeting of open tickets did not "
+                         "finish in time and goes on: follow `rollout` at GET /rollouts/{id}"}})
 async def change_plan(
     customer_id: Annotated[int, Path(ge=1, le=2**62)], request: PlanChangeCreate,
     session: SessionDep, resources: ResourcesDep, caller: Admin, response: Response,

@@ -10,6 +10,7 @@ import binascii
 import json
 import secrets
 import time
+from datetime import timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, status
@@ -20,10 +21,17 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 from api.auth import MailForwarder
 from api.deps import ResourcesDep, SessionDep, off_loop
 from sla.vocabulary import MailProvider
+from store.webhook_tokens import first_use, utc_seconds
 from tickets.errors import Unavailable
 from tickets.inbound_mail import InboundMail
 from tickets.inputs import reject_unstorable_text
-from tickets.mail_providers import MailFields, MailgunVerifier, mailgun_fields, postmark_fields
+from tickets.mail_providers import (
+    REPLAYED_TOKEN,
+    MailFields,
+    MailgunVerifier,
+    mailgun_fields,
+    postmark_fields,
+)
 from tickets.mail_quarantine import Quarantined, receive, refuse
 from tickets.scrub import MaskedSecretPublic, Scrubber
 
@@ -180,8 +188,12 @@ async def mailgun_email(request: Request, resources: ResourcesDep,
     form = {name: value for name, value in (await request.form()).items()
             if isinstance(value, str)}
     fields = mailgun_fields(form)
-    problem = _mailgun(request, settings.mailgun_signature_max_age_seconds).problem(
-        key.get_secret_value(), form, time.time())
+    now, window = time.time(), settings.mailgun_signature_max_age_seconds
+    problem = _mailgun(request, window).problem(key.get_secret_value(), form, now)
+    if problem is None and not await off_loop(lambda: first_use(
+            session, MailProvider.MAILGUN, form["token"], utc_seconds(now),
+            timedelta(seconds=window))):
+        problem = REPLAYED_TOKEN
     if problem is not None:
         return await _refused(resources, session, MailProvider.MAILGUN, raw, fields, problem)
     return await _answer(resources, session, _validated(fields), MailProvider.MAILGUN, raw)

@@ -23,6 +23,7 @@ import httpx
 from pydantic import SecretStr
 from sqlmodel import Session
 
+from api.main import create_app
 from store.db import make_engine
 from store.models import QuarantinedMail
 from tests.support.in_process import InProcessApi, form_token, signed_in
@@ -238,3 +239,21 @@ async def test_two_agents_assigning_one_mail_at_once_thread_it_once(api: InProce
     assert "assigned already" in next(a for a in answers if a.status_code == 409).text
     assert await replies(api, ticket_id) == 1
     assert all(mail["id"] != row["id"] for mail in await held(api))
+
+async def test_a_replayed_mailgun_post_is_refused_by_every_api_process(api: InProcessApi) -> None:
+    """The used tokens are in the database: a second API process behind the same load
+    balancer (here a second application on the same database) refuses the replay too."""
+    configure(api)
+    _customer, ticket_id = await customer_with_ticket(api, "ops@mg-two.example")
+    good = mailgun_post("ops@mg-two.example", ticket_id, "<two@mg.example>")
+    assert (await mailgun(api, good)).status_code == 200
+    other = create_app(api.settings)
+    other.state.resources = api.app.state.resources
+    other.state.metrics = api.app.state.metrics
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=other),
+                                 base_url="http://other.test") as second:
+        replayed = await second.post("/inbound/email/mailgun", data=good,
+                                     files={"attachment-1": ("bounce.txt", b"550", "text/plain")})
+    assert replayed.status_code == 401, replayed.text
+    assert "already used" in replayed.text and "quarantined" in replayed.text
+    assert await replies(api, ticket_id) == 1
