@@ -13,6 +13,7 @@ import sys
 from sqlmodel import Session
 
 from config import get_settings
+from sla.addresses import one_address
 from store.db import make_engine
 from store.keys import ROLES, create_key, list_keys, revoke_key
 from store.migrations import DatabaseBehind, require_current
@@ -26,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--role", required=True, choices=ROLES)
     create.add_argument("--customer-id", type=int, help="the customer of a customer key")
     create.add_argument("--name", default="", help="whose key this is")
+    create.add_argument("--email", default=None,
+                        help="a staff key's mail address: an assigned ticket's warnings go there")
     commands.add_parser("list", help="list keys (id, role, customer, name, created, revoked)")
     revoke = commands.add_parser("revoke", help="revoke a key by its id")
     revoke.add_argument("key_id", type=int)
@@ -41,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             for row in list_keys(session):
                 revoked = f"revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "active"
                 customer = f"customer {row.customer_id}" if row.customer_id else "-"
-                print(f"{row.id}\t{row.role}\t{customer}\t{row.name or '-'}\t"
+                print(f"{row.id}\t{row.role}\t{customer}\t{row.name or '-'}\t{row.email or '-'}\t"
                       f"created {row.created_at:%Y-%m-%d %H:%M}\t{revoked}")
             return 0
         if args.command == "revoke":
@@ -53,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"revoked at {revoked_row.revoked_at:%Y-%m-%d %H:%M:%S} UTC")
             return 0
         try:
-            row, key = create_key(session, args.role, args.name, args.customer_id)
+            email = None if args.email is None else one_address(args.email)
+            row, key = create_key(session, args.role, args.name, args.customer_id, email)
         except ValueError as error:
             print(error, file=sys.stderr)
             return 2

@@ -21,13 +21,32 @@ def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+#: The roles whose keys are people of the team: they may name an assignee, be one, and
+#: carry a mail address for it.
+STAFF_ROLES: frozenset[str] = frozenset({"agent", "admin"})
+
+
+class KeyRefused(ValueError):
+    """A key that cannot be made as asked; ``field`` is the input at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def create_key(session: Session, role: Role, name: str = "",
-               customer_id: int | None = None) -> tuple[ApiKey, str]:
-    """Stores a new key; returns it with the key itself (the only time it is seen)."""
+               customer_id: int | None = None, email: str | None = None) -> tuple[ApiKey, str]:
+    """Stores a new key; returns it with the key itself (the only time it is seen).
+    ``email`` is already one checked address (``sla.addresses.one_address``)."""
     if (role == "customer") != (customer_id is not None):
-        raise ValueError("a customer key needs a customer_id, and only a customer key has one")
+        raise KeyRefused("customer_id", "a customer key needs a customer_id, and only a "
+                                        "customer key has one")
+    if email is not None and role not in STAFF_ROLES:
+        raise KeyRefused("email", "only a staff key (agent, admin) has a mail address: it is "
+                                  "where an assigned ticket's warnings go")
     key = f"sla_{secrets.token_urlsafe(32)}"
-    row = ApiKey(key_hash=key_hash(key), role=role, customer_id=customer_id, name=name)
+    row = ApiKey(key_hash=key_hash(key), role=role, customer_id=customer_id, name=name,
+                 email=email)
     session.add(row)
     session.commit()
     session.refresh(row)

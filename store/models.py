@@ -219,6 +219,9 @@ class ApiKey(SQLModel, table=True):
     role: str = Field(max_length=16)
     customer_id: int | None = Field(default=None, foreign_key="customer.id")
     name: str = Field(default="", max_length=200)
+    #: A staff key's mail address: where a ticket assigned to this agent sends its warnings
+    #: and breaches (None: the agent can be assigned, and the policy's contacts are told).
+    email: str | None = Field(default=None, max_length=320)
     created_at: datetime = instant(default_factory=utcnow)
     revoked_at: datetime | None = instant(default=None)
 

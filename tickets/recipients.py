@@ -11,12 +11,10 @@ from sqlmodel import Session, col, select
 
 from sla.addresses import same_address
 from sla.policy.rules import Policy
+from store.keys import STAFF_ROLES
 from store.models import ApiKey
 from tickets.errors import Forbidden, invalid
 from tickets.inputs import AssigneeIn
-
-#: The roles whose keys may name an assignee.
-STAFF_ROLES = frozenset({"agent", "admin"})
 
 
 def checked_assignee(session: Session, policy: Policy, assignee: AssigneeIn | None,
@@ -36,13 +34,16 @@ def checked_assignee(session: Session, policy: Policy, assignee: AssigneeIn | No
             raise invalid(("body", "assignee", "email"),
                           f"{contact.name}'s address is the policy's: leave email out")
         return AssigneeIn(name=contact.name, email=contact.email)
-    agents = select(ApiKey.name).where(col(ApiKey.role).in_(STAFF_ROLES),
-                                       col(ApiKey.revoked_at).is_(None))
-    if wanted in {name.casefold() for name in session.exec(agents) if name}:
+    agents = select(ApiKey).where(col(ApiKey.role).in_(STAFF_ROLES),
+                                  col(ApiKey.revoked_at).is_(None))
+    found = [key for key in session.exec(agents) if key.name and key.name.casefold() == wanted]
+    if found:
         if assignee.email is not None:
             raise invalid(("body", "assignee", "email"),
-                          "an agent's key holds no address: leave email out")
-        return AssigneeIn(name=assignee.name)
+                          "an agent's address is the one on their key: leave email out")
+        # The newest key of that name with an address (a re-issued key keeps the person).
+        emails = [key.email for key in sorted(found, key=lambda key: key.id or 0) if key.email]
+        return AssigneeIn(name=found[-1].name, email=emails[-1] if emails else None)
     known = sorted(contact.name for contact in policy.contacts.values())
     raise invalid(("body", "assignee", "name"),
                   "the assignee must be a contact of the policy "

@@ -6,12 +6,13 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, status
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from api.auth import Admin
 from api.deps import SessionDep
+from sla.addresses import one_address
 from store import keys as key_store
-from store.keys import Role
+from store.keys import KeyRefused, Role
 from store.models import ApiKey, Customer
 from tickets.errors import NotFound, invalid
 from tickets.inputs import reject_unstorable_text
@@ -24,8 +25,17 @@ class KeyCreate(BaseModel):
     customer_id: int | None = Field(default=None, ge=1, le=2**62,
                                     description="Required for, and only for, a customer key.")
     name: str = Field(default="", max_length=200)
+    email: str | None = Field(
+        default=None, max_length=320,
+        description="A staff key's one mail address: a ticket assigned to this agent sends "
+                    "its warnings and breaches there.")
 
     _storable_text = model_validator(mode="before")(reject_unstorable_text)
+
+    @field_validator("email")
+    @classmethod
+    def _one_address(cls, value: str | None) -> str | None:
+        return None if value is None else one_address(value)
 
 
 class KeyPublic(BaseModel):
@@ -33,6 +43,7 @@ class KeyPublic(BaseModel):
     role: str
     customer_id: int | None
     name: str
+    email: str | None
     created_at: datetime
     revoked_at: datetime | None
 
@@ -46,9 +57,10 @@ def make_key(request: KeyCreate, session: SessionDep, caller: Admin) -> KeyCreat
     if request.customer_id is not None and session.get(Customer, request.customer_id) is None:
         raise invalid(("body", "customer_id"), f"no customer {request.customer_id}")
     try:
-        row, key = key_store.create_key(session, request.role, request.name, request.customer_id)
-    except ValueError as error:
-        raise invalid(("body", "customer_id"), str(error)) from None
+        row, key = key_store.create_key(session, request.role, request.name, request.customer_id,
+                                        request.email)
+    except KeyRefused as refused:
+        raise invalid(("body", refused.field), str(refused)) from None
     return KeyCreated(key=key, **row.model_dump(exclude={"key_hash"}))
 
 

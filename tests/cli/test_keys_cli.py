@@ -51,18 +51,20 @@ def test_create_list_and_revoke_rotate_a_key(tmp_path: Path, keys: Keys) -> None
     assert old.returncode == 0, old.stderr
     old_key = old.stdout.strip()
     assert old_key.startswith("sla_") and "only its hash is stored" in old.stderr
-    new = keys(url, "create", "--role", "agent", "--name", "ana (rotated)")
+    new = keys(url, "create", "--role", "agent", "--name", "ana (rotated)",
+               "--email", "ana@team.example")
     new_key = new.stdout.strip()
 
     listed = keys(url, "list").stdout.splitlines()
-    assert [[*line.split("\t")[:4], line.split("\t")[5]] for line in listed] == [
-        ["1", "agent", "-", "ana", "active"], ["2", "agent", "-", "ana (rotated)", "active"]]
+    assert [[*line.split("\t")[:5], line.split("\t")[6]] for line in listed] == [
+        ["1", "agent", "-", "ana", "-", "active"],
+        ["2", "agent", "-", "ana (rotated)", "ana@team.example", "active"]]
     assert old_key not in "\n".join(listed)
 
     revoked = keys(url, "revoke", "1")
     assert revoked.returncode == 0
     assert revoked.stdout.startswith("key 1 (agent, ana) revoked at ")
-    assert keys(url, "list").stdout.splitlines()[0].split("\t")[5].startswith("revoked ")
+    assert keys(url, "list").stdout.splitlines()[0].split("\t")[6].startswith("revoked ")
     with Session(engine) as session:
         assert find_key(session, old_key) is None
         assert find_key(session, new_key) is not None
@@ -72,6 +74,8 @@ def test_create_list_and_revoke_rotate_a_key(tmp_path: Path, keys: Keys) -> None
     customer_without_id = keys(url, "create", "--role", "customer")
     assert customer_without_id.returncode == 2
     assert "needs a customer_id" in customer_without_id.stderr
+    two = keys(url, "create", "--role", "agent", "--name", "eve", "--email", "a@x.example, b@x.example")
+    assert two.returncode == 2 and "not one email address" in two.stderr
 
 
 def test_a_database_that_is_behind_is_refused_with_the_upgrade_command(

@@ -155,3 +155,38 @@ async def read_as_customer(http: httpx.AsyncClient, row: Row, names: dict[str, A
         if posted.status_code == 303 and posted.headers["Location"] != "/sign-in":
             return posted.text + (await browser.get(posted.headers["Location"])).text
         return posted.text
+
+
+async def test_an_agent_assigned_by_their_key_receives_the_tickets_warnings(
+    dev_server: DevServer, tmp_path: Path
+) -> None:
+    async with smtp_server() as (mailbox, smtp_port):
+        settings = stack_settings(dev_server, tmp_path, sla_policy_file=POLICY,
+                                  smtp_host="127.0.0.1", smtp_port=smtp_port)
+        async with running_worker(settings), running_api(settings) as admin:
+            # A staff key carries one address; a list, or an address on a customer's key, not.
+            for refused in ({"role": "agent", "name": "Eve", "email": "a@x.example, b@y.example"},
+                            {"role": "telephony", "name": "Line", "email": "line@team.example"}):
+                answer = await admin.post("/keys", json=refused)
+                assert answer.status_code == 422, answer.text
+            made = await admin.post("/keys", json={"role": "agent", "name": "Ana",
+                                                   "email": "Ana@Team.example"})
+            assert made.status_code == 201 and made.json()["email"] == "Ana@team.example"
+            customer_id = (await admin.post("/customers", json={
+                "name": "Acme", "plan": "fast", "email": CUSTOMER_EMAIL, **TAM})).json()["id"]
+            opened = await admin.post("/tickets", json={
+                "customer_id": customer_id, "subject": "Injections fail", "severity": "critical",
+                "description": "all down", "assignee": {"name": "ana"}})
+            assert opened.status_code == 201, opened.text
+            assignee = opened.json()["assignee"]
+            assert (assignee["name"], assignee["email"]) == ("Ana", "Ana@team.example")
+
+            async def warned() -> bool:
+                return any(envelope == ["Ana@team.example"] for envelope in mailbox.envelopes)
+
+            await wait_for(warned, timeout=30)
+            to_ana = [message for message, envelope in zip(mailbox.received, mailbox.envelopes,
+                                                           strict=True)
+                      if envelope == ["Ana@team.example"]]
+            assert any("due soon" in str(message["Subject"]) and "Injections fail" in str(message)
+                       for message in to_ana), [str(message["Subject"]) for message in to_ana]
