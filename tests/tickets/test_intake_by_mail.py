@@ -115,6 +115,9 @@ async def test_a_mail_without_the_failure_report_opens_a_ticket_that_asks_for_it
     for label in FAILURE_REPORT_FIELDS.values():
         assert label in text, (label, text)
     assert "affected_users" not in text, "field names are shown in the customer's words"
+    assert "verificaciones realizadas" not in text, \
+        "checks done are asked for only 'si realizaste alguna prueba': never as missing"
+    assert "checks_done" not in ticket["intake_missing"]
 
 
 async def test_a_mail_with_the_whole_report_in_a_complete_ticket_asks_for_nothing(
