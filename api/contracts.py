@@ -1,5 +1,5 @@
-"""Contracts as the API shows them (usage per period, the refund a justified complaint
-would give) and the checks of a new one.
+"""Contracts as the API shows them (usage per period, the refund the customer may
+demand if their requests are, with good reason, not satisfied) and the checks of a new one.
 
 A slot is taken in ``slotuse`` (one row per ticket) by the ticket's own workflow, as its
 first step or in its ``cover`` step (``store.slots``); the projection marks it used at the

@@ -61,13 +61,15 @@ class ContractCreate(Input):
     kind: Literal["subscription", "slots", "grant"] = Field(description=(
         "subscription: `slots` per month of the term; slots: `slots` for the whole term "
         "(single slots bought); grant: included support, no slots needed (e.g. one month "
-        "of Basic after an integration is delivered)."))
+        "of Basic with an integration we delivered or a module bought)."))
     tier: str = Field(min_length=1, max_length=64, description="The plan its requests run on.")
     starts_at: datetime
     months: int | None = Field(default=None, ge=1, le=120)
     ends_at: datetime | None = None
     slots: int = Field(default=0, ge=0, le=10_000)
-    note: str = Field(default="", max_length=500)
+    note: str = Field(default="", max_length=500, description=(
+        "What the contract is for, e.g. the integration delivered or the module bought that "
+        "a grant of one month of Basic comes with."))
 
 
 class PeriodUsagePublic(BaseModel):
@@ -109,7 +111,8 @@ class ContractPublic(BaseModel):
                               "They are not refunded as such: see refund_if_justified.")
     refund_if_justified: RefundPublic | None = Field(
         default=None, description="What a refund of the remaining unserved part of the paid "
-        "term would be, on justified dissatisfaction (subscriptions while their term runs).")
+        "term would be if the customer's requests are, with good reason, not satisfied "
+        "(subscriptions while their term runs).")
 
 
 class ContractCreated(BaseModel):

@@ -111,6 +111,9 @@ class TimelineKind(StrEnum):
     NOT_COVERED = "not_covered"
     COVERED = "covered"
     AUTOMATIC_ACKNOWLEDGEMENT = "automatic_acknowledgement"
+    #: A person's response that is no investigation, where the policy's first response is
+    #: one (``first_response = "investigation"``): recorded, it stops no clock.
+    ACKNOWLEDGEMENT = "acknowledgement"
     AGENT_RESPONSE = "agent_response"
     AGENT_UPDATE = "agent_update"
     WORKAROUND = "workaround"
@@ -161,6 +164,7 @@ class TimelineKind(StrEnum):
 CUSTOMER_TIMELINE = frozenset({
     TimelineKind.CREATED, TimelineKind.POSSIBLE_DUPLICATE, TimelineKind.INTAKE_INCOMPLETE,
     TimelineKind.NOT_COVERED, TimelineKind.COVERED, TimelineKind.AUTOMATIC_ACKNOWLEDGEMENT,
+    TimelineKind.ACKNOWLEDGEMENT,
     TimelineKind.AGENT_RESPONSE, TimelineKind.AGENT_UPDATE, TimelineKind.WORKAROUND,
     TimelineKind.UPDATE_INTERVAL_AGREED, TimelineKind.CUSTOMER_REPLY,
     TimelineKind.RESOLUTION_CONFIRMED, TimelineKind.FEEDBACK, TimelineKind.STATUS_OPEN,

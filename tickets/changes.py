@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
-from pydantic import AfterValidator, Field, ValidationError
+from pydantic import AfterValidator, Field, ValidationError, model_validator
 
 from sla.policy.durations import DurationError, format_duration, parse_duration
 from sla.ticket.lifecycle import LONGEST_UPDATE_INTERVAL, SHORTEST_UPDATE_INTERVAL
@@ -131,9 +131,26 @@ class Respond(Change):
                     "ticket stays open until the customer confirms a resolution.",
     )
 
+    investigation: bool = Field(
+        default=False,
+        description="The agent marks the response as an investigation carried out, with "
+                    "substantive information. Where the policy's first response is the first "
+                    "investigation (first_response = \"investigation\", 360dialog), only such "
+                    "a response (or a workaround) stops the first-response clock: any other "
+                    "is an acknowledgement, recorded on the timeline, stopping no clock. "
+                    "Under other policies it changes nothing.")
+
+    @model_validator(mode="after")
+    def _an_automatic_reply_investigates_nothing(self) -> Respond:
+        if self.automatic and self.investigation:
+            raise ValueError("an automatic acknowledgement is not an investigation: "
+                             "send automatic or investigation, not both")
+        return self
+
     def message(self, scrub: Scrubber) -> AgentResponse:
         return AgentResponse(author=self.author, body=scrub("body", self.body),
-                             automatic=self.automatic, workaround=self.workaround)
+                             automatic=self.automatic, workaround=self.workaround,
+                             investigation=self.investigation)
 
 
 class Reply(Change):

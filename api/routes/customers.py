@@ -83,7 +83,8 @@ def list_contracts(
 ) -> list[ContractPublic]:
     """Support contracts and slot usage per period: slots used, reserved by tickets nobody
     has started on, available, and unused in periods that have ended; and, for a running
-    subscription, what a refund of its unserved term would be on justified dissatisfaction."""
+    subscription, what a refund of its unserved term would be if the customer's requests
+    are, with good reason, not satisfied."""
     _visible_customer(session, caller, customer_id)
     return _contracts(session, policy, customer_id)
 

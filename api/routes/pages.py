@@ -160,6 +160,9 @@ async def render_ticket(resources: ResourcesDep, session: SessionDep, caller: Pr
     html = render_page("ticket.html", ticket=ticket, caller=caller, customer=customer,
                        workflow_url=None if customer else workflow_url(resources, ticket_id),
                        error=error, done=done, choices=FORM_CHOICES,
+                       # The policy's first response is the first investigation (360dialog):
+                       # the respond form asks whether this response is one.
+                       investigation_asked=resources.policy.first_response == "investigation",
                        **await ticket_records(session, caller, ticket_id))
     return HTMLResponse(html, status_code=status_code)
 

@@ -5,7 +5,8 @@ Pure: the API reads the customer's contracts and slot uses from the database and
 - A **subscription** holds ``slots`` per calendar month of its term (the CRM integrator's
   monthly subscription: 5 slots), counted from its start date.
 - A **slot pack** holds ``slots`` for its whole term (single slots bought one by one).
-- A **grant** is included support (one month of Basic after an integration is delivered):
+- A **grant** is included support (one month of Basic with every integration delivered
+  or module bought):
   requests in its term are covered without a slot.
 
 A request on a tier that sells slots (the policy's ``[entitlements] slot_plans``) needs
@@ -157,8 +158,10 @@ def usage(contract: ContractTerms, uses: list[SlotUse], now: datetime) -> list[P
 
 
 #: The condition the CRM integrator's document puts on a refund.
-REFUND_CONDITION = ("only in case of justified dissatisfaction with the support requests "
-                    "(«в случае обоснованного не удовлетворения ваших запросов»)")
+#: The document's words as written («в случае, обоснованного не удовлетворения ваших
+#: запросов»: no "only"), then their translation.
+REFUND_CONDITION = ("«в случае, обоснованного не удовлетворения ваших запросов» (if your "
+                    "requests are, with good reason, not satisfied)")
 
 
 @dataclass(frozen=True)

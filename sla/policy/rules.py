@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr
 
@@ -152,6 +152,11 @@ class PlanPolicy(Targets):
 
 class Policy(StrictModel):
     warn_at: float = Field(default=0.75, gt=0, lt=1)
+    #: What counts as the first response, for every plan: "response" (the default), any
+    #: person's response; "investigation", only a response the agent marks as the first
+    #: investigation carried out (360dialog's «первое проведенное расследование»): any other
+    #: is an acknowledgement, recorded, stopping no clock.
+    first_response: Literal["response", "investigation"] = "response"
     #: Waiting on the customer this long closes the ticket ("none": never).
     auto_close_after: OptionalDuration = timedelta(hours=48)
     #: A proposed resolution unconfirmed this long closes ("none": only the customer closes it).
@@ -265,6 +270,7 @@ class Policy(StrictModel):
             callback_seconds=self.emergency.callback_within.total_seconds(),
             callback_internal=self.emergency.source is None or self.emergency.source.internal,
             answers_during_business_hours=chosen.answers_during_business_hours,
+            first_response_is_investigation=self.first_response == "investigation",
             page_every_seconds=self.emergency.page_every.total_seconds(),
             delivery={role: list(channels) for role, channels in self.delivery.items()},
             customer=customer,

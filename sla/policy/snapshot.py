@@ -94,6 +94,10 @@ class PlanSnapshot:
     callback_internal: bool = False
     #: The document says an agent answers during business hours, naming no time.
     answers_during_business_hours: bool = False
+    #: The first response is the first investigation (360dialog): a person's response
+    #: stops the first-response clock only when marked as one. False (and in older
+    #: snapshots): any person's response does.
+    first_response_is_investigation: bool = False
     #: Role -> the channels its messages go out on ("urgent": pages); empty: one channel,
     #: email where there is an address (the behaviour before roles had channels).
     delivery: dict[str, list[str]] = field(default_factory=dict)

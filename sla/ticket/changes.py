@@ -61,19 +61,23 @@ def updates() -> list[str]:
 
 @dataclass
 class AgentResponse(TicketChange):
-    """An agent's response or update; the first stops the first-response clock."""
+    """An agent's response or update; the first stops the first-response clock (where the
+    policy's first response is an investigation, the first marked ``investigation``)."""
 
     update = "respond"
     author: str
     body: str
     automatic: bool = False
     workaround: bool = False
+    #: The agent marks it as an investigation carried out, with substantive information.
+    investigation: bool = False
 
     def refusal(self, state: TicketState) -> str | None:
         return lifecycle.refusal_respond(state)
 
     def apply(self, state: TicketState, now: datetime) -> None:
-        lifecycle.respond(state, now, self.author, self.body, self.automatic, self.workaround)
+        lifecycle.respond(state, now, self.author, self.body, self.automatic, self.workaround,
+                          self.investigation)
 
 
 @dataclass

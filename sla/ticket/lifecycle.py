@@ -117,13 +117,23 @@ def refusal_respond(state: TicketState) -> str | None:
 
 def respond(
     state: TicketState, now: datetime, author: str, body: str, automatic: bool = False,
-    workaround: bool = False,
+    workaround: bool = False, investigation: bool = False,
 ) -> None:
     """An agent's response or update. Automatic acknowledgements stop no clock; a
-    workaround lowers urgency: the update clock stops while the ticket stays open."""
+    workaround lowers urgency: the update clock stops while the ticket stays open.
+
+    Where the first response is the first investigation (``first_response_is_investigation``),
+    a person's response before it that is neither marked ``investigation`` nor a workaround
+    is an acknowledgement: recorded, it stops and restarts no clock."""
     advance_unless_refused(state, now, lambda: refusal_respond(state))
     if automatic:
         record(state, now, TimelineKind.AUTOMATIC_ACKNOWLEDGEMENT, f"system:{author}", body)
+        return
+    if (state.plan.first_response_is_investigation and state.first_responded_at is None
+            and not investigation and not workaround):
+        if state.details.assignee is None:
+            state.details.assignee = Contact(role="assignee", name=author)
+        record(state, now, TimelineKind.ACKNOWLEDGEMENT, f"agent:{author}", body)
         return
     first = answered(state, now, author)
     record(state, now, TimelineKind.AGENT_RESPONSE if first else TimelineKind.AGENT_UPDATE,

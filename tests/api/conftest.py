@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -27,10 +28,14 @@ from tickets.services import AppResources
 from worker import run_worker
 from workflow_client import connect
 
+POLICIES = Path(__file__).resolve().parents[2] / "policies"
 
-@pytest_asyncio.fixture
-async def api(dev_server: DevServer, tmp_path: Path) -> AsyncIterator[InProcessApi]:
-    settings = stack_settings(dev_server, tmp_path, worker_wait_seconds=5)
+
+@asynccontextmanager
+async def in_process_api(dev_server: DevServer, tmp_path: Path,
+                         **overrides: object) -> AsyncIterator[InProcessApi]:
+    """The API in this process and a worker, on the stack's settings with ``overrides``."""
+    settings = stack_settings(dev_server, tmp_path, worker_wait_seconds=5, **overrides)
     key = admin_key(settings.database_url)
     engine = make_engine(settings.database_url)
     client = await connect(settings)
@@ -52,9 +57,21 @@ async def api(dev_server: DevServer, tmp_path: Path) -> AsyncIterator[InProcessA
         engine.dispose()
 
 
-@pytest.fixture
-def shell_settings(api: InProcessApi, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The command reads its settings from the environment, as on the server."""
+@pytest_asyncio.fixture
+async def api(dev_server: DevServer, tmp_path: Path) -> AsyncIterator[InProcessApi]:
+    async with in_process_api(dev_server, tmp_path) as running:
+        yield running
+
+
+@pytest_asyncio.fixture
+async def dialog_api(dev_server: DevServer, tmp_path: Path) -> AsyncIterator[InProcessApi]:
+    """The API under 360dialog's policy (its first response is the first investigation)."""
+    async with in_process_api(dev_server, tmp_path,
+                              sla_policy_file=POLICIES / "360dialog.toml") as running:
+        yield running
+
+
+def _shell_env(api: InProcessApi, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     settings = api.settings
     for name, value in {"DATABASE_URL": settings.database_url,
                         "TEMPORAL_ADDRESS": str(settings.temporal_address),
@@ -65,3 +82,16 @@ def shell_settings(api: InProcessApi, monkeypatch: pytest.MonkeyPatch) -> Iterat
     config.get_settings.cache_clear()
     yield
     config.get_settings.cache_clear()
+
+
+@pytest.fixture
+def shell_settings(api: InProcessApi, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The command reads its settings from the environment, as on the server."""
+    yield from _shell_env(api, monkeypatch)
+
+
+@pytest.fixture
+def dialog_shell_settings(dialog_api: InProcessApi,
+                          monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The same, for the API under 360dialog's policy."""
+    yield from _shell_env(dialog_api, monkeypatch)

@@ -5,15 +5,24 @@ and the reports count it apart from the customer's SLA attainment."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sqlmodel import Session, select
 
+from stack.temporal import DevServer
 from store.db import make_engine
 from store.models import OutboxMessage
-from tests.support.stack import Stack, customer, ticket_body, wait_for
+from tests.support.stack import (
+    Stack,
+    customer,
+    running_api,
+    stack_settings,
+    ticket_body,
+    wait_for,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -111,3 +120,32 @@ async def test_a_service_the_contract_does_not_include_is_refused_with_its_words
     assert "deliverability_strategy" in unknown.json()["detail"][0]["msg"]
     listed = (await stack.http.get("/tickets", params={"customer_id": customer_id})).json()
     assert listed == []  # no ticket, so no clocks
+
+
+POLICIES = Path(__file__).resolve().parents[2] / "policies"
+#: "Tingkat penempatan kotak masuk tidak dapat dijamin oleh Bird ..." (bird-email-premium.id.txt).
+INBOX_PLACEMENT = ("Tingkat penempatan kotak masuk tidak dapat dijamin oleh Bird mengingat "
+                   "banyaknya kondisi, praktik, dan masalah reputasi di luar kendali kami.")
+
+
+async def test_bird_premium_answers_an_inbox_placement_guarantee_with_the_documents_words(
+    dev_server: DevServer, tmp_path: Path,
+) -> None:
+    settings = stack_settings(dev_server, tmp_path,
+                              sla_policy_file=POLICIES / "bird-email-premium.toml")
+    async with running_api(settings) as http:
+        customer_id = (await http.post("/customers", json={
+            "name": "Toko Surel", "plan": "premium", "locale": "id"})).json()["id"]
+        refused = await http.post("/tickets", json=ticket_body(
+            customer_id, subject="Jamin 99% masuk inbox", service="inbox_placement_guarantee"))
+        assert refused.status_code == 422, refused.text
+        detail = refused.json()["detail"][0]
+        assert detail["loc"] == ["body", "service"]
+        assert INBOX_PLACEMENT in detail["msg"]
+        # What the migration guidance excludes is refused in the document's words too.
+        for service in ("template_creation", "translation", "internal_project_management"):
+            answer = await http.post("/tickets", json=ticket_body(customer_id, service=service))
+            assert answer.status_code == 422, (service, answer.text)
+            assert "tidak termasuk pembuatan template Pelanggan atau terjemahan atau " \
+                   "manajemen proyek internal Pelanggan" in answer.json()["detail"][0]["msg"]
+        assert (await http.get("/tickets", params={"customer_id": customer_id})).json() == []

@@ -320,14 +320,14 @@ async def test_missing_intake_fields_are_listed(dev_server: DevServer, tmp_path:
         response = await http.post("/tickets", json=body)
         assert response.status_code == 422
         missing = [error["loc"][-1] for error in response.json()["detail"]]
-        assert missing == ["affected_users", "failure_time", "checks_done", "evidence_url"]
+        assert missing == ["affected_users", "failure_time", "evidence_url"]
         assert (await http.get("/tickets", params={"customer_id": customer_id})).json() == []
 
         # Prime treats every ticket as an emergency: a "minor" one is opened as critical.
         prime = (await http.post("/customers", json={"name": "Marca", "plan": "prime"})).json()
+        # "Verificaciones realizadas" only "si realizaste alguna prueba": none given here.
         report = {"affected_users": "all agents", "module": "Chats", "device": "PC",
-                  "failure_time": "09:12", "checks_done": "cleared cache",
-                  "evidence_url": "https://example.com/video"}
+                  "failure_time": "09:12", "evidence_url": "https://example.com/video"}
         async with running_worker(settings):
             created = await http.post("/tickets", json=ticket_body(
                 prime["id"], severity="minor", intake=report))

@@ -56,7 +56,7 @@ async def test_meta_problems_have_no_resolution_target_but_keep_the_first_respon
     first = view.clocks[0]
     assert first.kind == "commitment"
     assert close_to(first.due_at, view.created_at + timedelta(minutes=30))
-    await send(handle, AgentResponse("ana", "Asked Meta"))
+    await send(handle, AgentResponse("ana", "Asked Meta", investigation=True))
     await harness.sleep(timedelta(days=4))
     # Answered in time; four days waiting on Meta breach nothing.
     await harness.settled(handle)
@@ -74,7 +74,7 @@ async def test_an_automatic_reply_is_not_a_first_response(harness: Harness) -> N
 
 async def test_past_48_hours_every_involved_team_is_brought_in(harness: Harness) -> None:
     handle = await harness.start("major", plan="premium", policy=DIALOG, channel="chat")
-    await send(handle, AgentResponse("ana", "Investigating"))
+    await send(handle, AgentResponse("ana", "Investigating", investigation=True))
     await harness.sleep(timedelta(hours=48, minutes=1))
     sent = await harness.outbox_kinds(handle.id, 3)
     # The first response was in time, yet the resolution breach goes straight to every team.
@@ -93,3 +93,34 @@ async def test_waiting_on_the_customer_more_than_48_hours_closes_the_ticket(
     await harness.sleep(timedelta(hours=2))
     ticket = await harness.ticket_when(handle.id, lambda t: t.status == "closed")
     assert ticket.close_reason == "closed automatically: no customer reply within 2d"
+
+
+async def test_a_first_response_is_the_first_investigation_not_an_acknowledgement(
+    harness: Harness,
+) -> None:
+    """"Первый ответ = первое проведенное расследование. Мы предоставим содержательную
+    информацию о вашей проблеме. Это не автоответ.": a person's acknowledgement is
+    recorded and stops nothing; the response the agent marks as an investigation stops
+    the first-response clock."""
+    handle = await harness.start("minor", plan="premium", policy=DIALOG, channel="chat")
+    view = await send(handle, AgentResponse("ana", "Thanks, we have your request"))
+    assert view.first_responded_at is None
+    assert next(c for c in view.clocks if c.name == "first_response").state == "running"
+    assert "acknowledgement" in harness.kinds(handle.id)
+    assert "agent_response" not in harness.kinds(handle.id)
+    view = await send(handle, AgentResponse("ana", "The webhook returns 401: your token "
+                                            "expired at 09:12", investigation=True))
+    assert view.first_responded_at is not None
+    assert next(c for c in view.clocks if c.name == "first_response").state == "met"
+    assert "agent_response" in harness.kinds(handle.id)
+
+
+async def test_an_unmarked_acknowledgement_lets_the_first_response_breach(
+    harness: Harness,
+) -> None:
+    handle = await harness.start("minor", plan="premium", policy=DIALOG, channel="chat")
+    await send(handle, AgentResponse("ana", "Looking into it"))
+    await harness.sleep(timedelta(minutes=31))
+    sent = await harness.outbox_kinds(handle.id, 3)
+    assert sent[-1] == ("escalation", "support_lead")  # the breach escalated automatically
+    assert (await harness.clock(handle, "first_response")).state == "breached"

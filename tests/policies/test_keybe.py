@@ -70,9 +70,13 @@ async def test_a_requirement_gets_a_48_hour_study_and_no_estimate(harness: Harne
     assert sent[-1] == ("escalation", "customer_care_lead")
 
 
-def test_a_failure_report_needs_its_six_fields() -> None:
+def test_a_failure_report_needs_five_fields_and_the_checks_done_only_if_any() -> None:
+    """"Verificaciones realizadas" applies only "si realizaste alguna prueba": optional."""
     assert KEYBE.missing_intake("problem", {"module": "Chats", "device": " "}) == [
-        "affected_users", "device", "failure_time", "checks_done", "evidence_url"]
+        "affected_users", "device", "failure_time", "evidence_url"]
+    assert KEYBE.missing_intake("problem", {
+        "affected_users": "todos", "module": "Chats", "device": "PC", "failure_time": "09:10",
+        "evidence_url": "https://example.com/v.mp4"}) == []
 
 
 

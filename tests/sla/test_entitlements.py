@@ -96,6 +96,10 @@ def test_a_refund_is_the_unserved_rest_of_the_paid_term_not_unused_slots() -> No
                                  "the month's price is ambiguous")
     assert refund is not None
     assert refund.condition == REFUND_CONDITION
+    # The document's condition, as written, with no "only" added to it.
+    assert "«в случае, обоснованного не удовлетворения ваших запросов»" in refund.condition
+    assert "if your requests are, with good reason, not satisfied" in refund.condition
+    assert "only" not in refund.condition
     assert (refund.unserved_from, refund.unserved_until) == (
         datetime(2026, 2, 15, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))
     assert refund.months == 1.5

@@ -204,7 +204,8 @@ def test_everything_a_ticket_s_life_writes_is_vocabulary() -> None:
     assert set(TimelineKind) - kinds == {
         TimelineKind.NOTICE_HELD, TimelineKind.NOTICE_CANCELLED,
         TimelineKind.SLA_EXPECTED_MISSED, TimelineKind.ESCALATION_SKIPPED,
-        TimelineKind.SLA_SWITCHED_OFF, TimelineKind.TIMELINE_GAP}
+        TimelineKind.SLA_SWITCHED_OFF, TimelineKind.TIMELINE_GAP,
+        TimelineKind.ACKNOWLEDGEMENT}  # a first response that must be an investigation
     assert {entry.clock for entry in timeline} <= {*ClockName, None}
     assert {message.kind for message in messages} <= set(NoticeKind)
     assert {message.channel for message in messages} <= set(MessageChannel)

@@ -7,12 +7,18 @@ request: its sender is there to add the fields."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import secrets
+import time
 from collections.abc import AsyncIterator
 from email.message import Message
 from pathlib import Path
 
 import httpx
+import pytest
 import pytest_asyncio
+from pydantic import SecretStr
 
 from api.main import create_app
 from api.metrics import ApiMetrics
@@ -26,6 +32,8 @@ from worker import run_worker
 from workflow_client import connect
 
 KEYBE = Path(__file__).resolve().parents[2] / "policies" / "keybe.toml"
+SIGNING_KEY = "key-intake-by-mail-0123456789"
+POSTMARK = ("postmark", "intake-s3cret")
 #: Keybe's failure report, in the document's words (the Spanish labels of the fields).
 #: "Verificaciones realizadas" is left out on purpose: the document asks for it only "si
 #: realizaste alguna prueba", so whether the policy requires it is the policy's call.
@@ -42,7 +50,10 @@ async def keybe(dev_server: DevServer, tmp_path: Path
     async with smtp_server() as (mailbox, smtp_port):
         settings = stack_settings(dev_server, tmp_path, sla_policy_file=KEYBE,
                                   smtp_host="127.0.0.1", smtp_port=smtp_port,
-                                  worker_wait_seconds=10)
+                                  worker_wait_seconds=10,
+                                  mailgun_webhook_signing_key=SecretStr(SIGNING_KEY),
+                                  postmark_inbound_username=POSTMARK[0],
+                                  postmark_inbound_password=SecretStr(POSTMARK[1]))
         key = admin_key(settings.database_url)
         app = create_app(settings)
         engine = make_engine(settings.database_url)
@@ -115,6 +126,9 @@ async def test_a_mail_without_the_failure_report_opens_a_ticket_that_asks_for_it
     for label in FAILURE_REPORT_FIELDS.values():
         assert label in text, (label, text)
     assert "affected_users" not in text, "field names are shown in the customer's words"
+    assert "verificaciones realizadas" not in text, \
+        "checks done are asked for only 'si realizaste alguna prueba': never as missing"
+    assert "checks_done" not in ticket["intake_missing"]
 
 
 async def test_a_mail_with_the_whole_report_in_a_complete_ticket_asks_for_nothing(
@@ -134,3 +148,41 @@ async def test_a_mail_with_the_whole_report_in_a_complete_ticket_asks_for_nothin
     assert opened.json()["intake_missing"] == []
     text = body_of(await receipt_for(mailbox, "ayuda@luna.example"))
     assert "necesitamos además" not in text
+
+
+async def _provider_post(http: httpx.AsyncClient, provider: str, sender: str,
+                         message_id: str) -> httpx.Response:
+    subject, text = "La app móvil se cierra", "Al abrir People la app se cierra."
+    if provider == "mailgun":
+        stamp, token = str(int(time.time())), secrets.token_hex(25)
+        signature = hmac.new(SIGNING_KEY.encode(), f"{stamp}{token}".encode(),
+                             hashlib.sha256).hexdigest()
+        return await http.post("/inbound/email/mailgun", headers={"Authorization": ""}, data={
+            "recipient": "soporte@keybe.example", "sender": sender, "from": sender,
+            "subject": subject, "Message-Id": message_id, "body-plain": text,
+            "stripped-text": text, "timestamp": stamp, "token": token,
+            "signature": signature}, files={"attachment-1": ("x.txt", b"x", "text/plain")})
+    return await http.post("/inbound/email/postmark", auth=POSTMARK, json={
+        "From": sender, "FromFull": {"Email": sender, "Name": "", "MailboxHash": ""},
+        "To": "soporte@keybe.example", "Subject": subject, "MessageID": "pm-1",
+        "TextBody": text, "HtmlBody": "", "StrippedTextReply": "",
+        "Headers": [{"Name": "Message-ID", "Value": message_id}], "Attachments": []})
+
+
+@pytest.mark.parametrize("provider", ["mailgun", "postmark"])
+async def test_the_mail_providers_webhooks_open_the_ticket_and_ask_for_the_report(
+    keybe: tuple[httpx.AsyncClient, SmtpRecorder], provider: str,
+) -> None:
+    """The same door as /inbound/email: a mail without the failure report is never refused."""
+    http, mailbox = keybe
+    address = f"ayuda@{provider}-cliente.example"
+    await http.post("/customers", json={"name": f"Cliente {provider}", "plan": "standard",
+                                        "email": address, "locale": "es"})
+    answer = await _provider_post(http, provider, address, f"<k-{provider}@cliente.example>")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["action"] == "new_ticket"
+    text = body_of(await receipt_for(mailbox, address))
+    assert "necesitamos además los siguientes datos" in text
+    for label in FAILURE_REPORT_FIELDS.values():
+        assert label in text, (label, text)
+    assert "verificaciones realizadas" not in text
