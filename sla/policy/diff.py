@@ -103,12 +103,13 @@ def diff_policies(old: Policy, new: Policy, at: datetime) -> list[PolicyChange]:
     return changes + field_changes(old, new, set(old.plans) ^ set(new.plans))
 
 
-#: Fields compared above in the terms tickets feel (targets, a plan's calendar and chain,
-#: notices): not listed twice.
+#: Fields compared above in the terms tickets feel (targets, a plan's calendar and chain):
+#: not listed twice. (Notices are listed both ways: the summary above shows only what a
+#: plan's tickets feel, and omits the urgent lists while nothing is held.)
 _COMPARED = re.compile(
     r"^(plans\.[^.]+\.(types\.[^.]+\.)?|types\.[^.]+\.|channels\.[^.]+\.)"
     r"(first_response|update_interval|resolution|study)(\.|$)"
-    r"|^plans\.[^.]+\.(calendar|escalation)$|^notices\.")
+    r"|^plans\.[^.]+\.(calendar|escalation)$")
 
 
 def flatten(value: Any, path: str = "") -> dict[str, Any]:
