@@ -35,9 +35,10 @@ lock:
 	{ sed -n '1,3p' $(LOCK); .lock-venv/bin/python -m pip freeze --exclude-editable; } > $(LOCK).new
 	mv $(LOCK).new $(LOCK) && rm -rf .lock-venv
 
-## run: Temporal dev server (Web UI :8233), worker and API (:8000), in the foreground
+## run: Temporal dev server (Web UI :8233), worker and API (:8000), in the foreground, on
+## policies/360dialog.toml (a real contract; SLA_POLICY_FILE=... make run names another)
 run: $(STAMP)
-	$(BIN)/python -m stack
+	SLA_POLICY_FILE="$${SLA_POLICY_FILE:-policies/360dialog.toml}" $(BIN)/python -m stack
 
 ## test: lint, type-check and the whole test suite
 test: $(TEST_STAMP)

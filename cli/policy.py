@@ -25,6 +25,7 @@ from sla.policy.diff import PolicyChange, diff_policies
 from sla.policy.durations import format_duration
 from sla.policy.fields import CLOCK_KEYS, TargetSource
 from sla.policy.loading import PolicyError, load_policy
+from sla.policy.quotes import commitment_problems
 from sla.policy.rules import Policy
 from sla.policy.snapshot import SEVERITIES, TICKET_CHANNELS, TICKET_TYPES, Contact
 from sla.ticket import lifecycle
@@ -49,6 +50,20 @@ def source_hint(key: str) -> str:
             'or { assumption = "why the team runs it" } (an internal target)')
 
 
+def read_contract(path: Path, policy: Policy) -> tuple[str | None, str | None]:
+    """(the contract's text, or None; why it could not be read, or None). The contract's
+    name is a file beside the policy file (``contracts/keybe-customer-care.es.txt``)."""
+    if policy.contract is None:
+        return None, None
+    contract = path.parent / policy.contract
+    try:
+        return contract.read_bytes().decode("utf-8"), None
+    except OSError as error:
+        return None, f"contract: cannot read {contract}: {error.strerror}"
+    except UnicodeDecodeError as error:
+        return None, f"contract: {contract} is not UTF-8 text: {error.reason}"
+
+
 def check(path: Path, templates: Path, allow_unsourced: bool = False) -> int:
     """The policy, and the message templates it sends with: every problem, exit status 1.
 
@@ -68,6 +83,14 @@ def check(path: Path, templates: Path, allow_unsourced: bool = False) -> int:
                   file=sys.stderr)
             for key in unsourced:
                 print(f"  - {key}: add a source: {source_hint(key)}", file=sys.stderr)
+            failed = True
+        contract, unread = read_contract(path, policy)
+        problems = ([unread] if unread else []) + commitment_problems(policy, contract)
+        if problems:
+            print(f"invalid SLA policy {path}: commitments that cannot be verified against "
+                  f"its contract {policy.contract or '(none named)'}:", file=sys.stderr)
+            for problem in problems:
+                print(f"  - {problem}", file=sys.stderr)
             failed = True
     template_problems = MessageTemplates(templates).check() if templates.is_dir() else [
         f"{templates}: no such directory"]
@@ -225,7 +248,7 @@ def describe_diff(changes: list[PolicyChange],
         return "no differences"
     lines = []
     for change in changes:
-        line = f"{change.plan}: {change.description}"
+        line = f"{change.plan or 'all plans'}: {change.description}"
         if not isinstance(open_tickets, str):
             touched = sum(count for kind, count in open_tickets.items() if change.touches(*kind))
             line += f"  [{touched} open ticket{'s' if touched != 1 else ''}]"

@@ -1,14 +1,18 @@
 """What changes between two versions of a policy, in the terms tickets feel: a clock's
-target for a plan, severity, type and channel; a plan's calendar; its escalation chain.
+target for a plan, severity, type and channel; a plan's calendar; its escalation chain;
+then every other field of the file, found by walking the model's dump (so a field added to
+the model is compared without anyone remembering to).
 
 Pure: the ``policy diff`` command adds how many open tickets each change would touch.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sla.policy.rules import Policy
 from sla.policy.snapshot import SEVERITIES, TICKET_CHANNELS, TICKET_TYPES, Contact, PlanSnapshot
@@ -25,6 +29,7 @@ Scope = tuple[str, str, str]
 
 @dataclass
 class PolicyChange:
+    #: The plan changed; empty for a change to the whole policy (it touches every plan).
     plan: str
     area: str
     description: str
@@ -32,7 +37,8 @@ class PolicyChange:
     scopes: list[Scope] = field(default_factory=list)
 
     def touches(self, plan: str, severity: str, type: str, channel: str) -> bool:
-        return plan == self.plan and (not self.scopes or (severity, type, channel) in self.scopes)
+        return (not self.plan or plan == self.plan) and (
+            not self.scopes or (severity, type, channel) in self.scopes)
 
 
 def _chain(snapshot: PlanSnapshot) -> list[str]:
@@ -94,7 +100,48 @@ def diff_policies(old: Policy, new: Policy, at: datetime) -> list[PolicyChange]:
         if _notices(before) != _notices(after):
             changes.append(PolicyChange(plan, "notices", f"messages {_notices(before)} -> "
                                                          f"{_notices(after)}"))
+    return changes + field_changes(old, new, set(old.plans) ^ set(new.plans))
+
+
+#: Fields compared above in the terms tickets feel (targets, a plan's calendar and chain):
+#: not listed twice. (Notices are listed both ways: the summary above shows only what a
+#: plan's tickets feel, and omits the urgent lists while nothing is held.)
+_COMPARED = re.compile(
+    r"^(plans\.[^.]+\.(types\.[^.]+\.)?|types\.[^.]+\.|channels\.[^.]+\.)"
+    r"(first_response|update_interval|resolution|study)(\.|$)"
+    r"|^plans\.[^.]+\.(calendar|escalation)$")
+
+
+def flatten(value: Any, path: str = "") -> dict[str, Any]:
+    """A dump as {key path: leaf}; a list is one leaf."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(flatten(item, f"{path}.{key}" if path else str(key)))
+        return out
+    return {path: value}
+
+
+def field_changes(old: Policy, new: Policy, plans_added_or_removed: set[str]) -> list[PolicyChange]:
+    """Every field of the file that differs and the diff above does not describe."""
+    before = flatten(old.model_dump(mode="json"))
+    after = flatten(new.model_dump(mode="json"))
+    changes = []
+    for path in sorted(set(before) | set(after)):
+        was, now = before.get(path, "(not set)"), after.get(path, "(not set)")
+        if was == now or _COMPARED.search(path):
+            continue
+        parts = path.split(".")
+        plan = parts[1] if parts[0] == "plans" and len(parts) > 1 else ""
+        if plan in plans_added_or_removed:
+            continue
+        changes.append(PolicyChange(plan, parts[0], f"{path}: {_show(was)} -> {_show(now)}"))
     return changes
+
+
+def _show(value: Any) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _notices(snapshot: PlanSnapshot) -> str:

@@ -102,14 +102,39 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class TargetSource(StrictModel):
-    """Where a target comes from: exactly one of the contract's words (a commitment, which
-    customers are told and reports count) or the assumption behind an internal target."""
+#: Joins the fragments of a quote when it is shown (never inside a fragment).
+FRAGMENT_JOIN = " … "
 
-    #: The contract's own words for the number (quoted, in its language or translated).
-    document: str | None = Field(default=None, min_length=1)
+
+def _fragments(value: Any) -> Any:
+    """A quote is one verbatim passage or a list of them; blank passages are refused."""
+    if isinstance(value, list):
+        if not value:
+            raise ValueError("document = [] quotes nothing; give the contract's words")
+        for index, fragment in enumerate(value):
+            if not isinstance(fragment, str) or not fragment.strip():
+                raise ValueError(f"document[{index}]: each fragment is a non-empty string of "
+                                 "the contract's words")
+    elif isinstance(value, str) and not value.strip():
+        raise ValueError("document = \"\" quotes nothing; give the contract's words")
+    return value
+
+
+class TargetSource(StrictModel):
+    """Where a number comes from: exactly one of the contract's words (a commitment, which
+    customers are told and reports count) or the assumption behind an internal target.
+
+    ``document`` holds the contract's own words only, verbatim (``policy check`` finds each
+    in the policy's ``contract`` file, whitespace aside): one passage, or a list of passages
+    where the words that matter are apart. A translation, gloss or reading goes in ``note``.
+    """
+
+    #: The contract's words for the number, verbatim: a passage or a list of passages.
+    document: Annotated[str | list[str] | None, BeforeValidator(_fragments)] = None
     #: Why the team runs this number although the contract does not state it.
     assumption: str | None = Field(default=None, min_length=1)
+    #: A translation, gloss or reading of the quote (never checked against the contract).
+    note: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _one(self) -> TargetSource:
@@ -127,8 +152,22 @@ class TargetSource(StrictModel):
         return target_kind(self.internal)
 
     @property
+    def fragments(self) -> list[str]:
+        """The quote's passages (empty for an assumption)."""
+        if self.document is None:
+            return []
+        return [self.document] if isinstance(self.document, str) else list(self.document)
+
+    @property
+    def quote(self) -> str:
+        """The contract's words as shown to people: the passages joined by " … "."""
+        return FRAGMENT_JOIN.join(self.fragments)
+
+    @property
     def text(self) -> str:
-        return self.assumption or self.document or ""
+        if self.assumption is not None:
+            return self.assumption
+        return self.quote + (f" ({self.note})" if self.note else "")
 
 
 class ContactPolicy(StrictModel):
@@ -186,6 +225,14 @@ class CalendarPolicy(StrictModel):
     holidays: HolidaysPolicy | None = None
     closed: list[date] = Field(default_factory=list)
     open: dict[date, list[Hours]] = Field(default_factory=dict)
+    #: Where the hours come from: the contract's words, or the assumption of whoever wrote
+    #: them down. None: nobody says; ``policy check`` refuses a commitment counted in it.
+    source: TargetSource | None = None
+
+    @property
+    def assumed(self) -> bool:
+        """The hours are not the contract's: an instant counted in them is not promised."""
+        return self.source is None or self.source.internal
 
     @model_validator(mode="after")
     def _usable(self) -> CalendarPolicy:

@@ -38,16 +38,20 @@ class Targets(StrictModel):
     #: assumption behind an internal target. A target without a source is a commitment.
     sources: dict[ClockKey, TargetSource] = Field(default_factory=dict)
 
-    def table(self) -> TargetTable:
+    def table(self, calendar_assumed: bool = False) -> TargetTable:
+        """Clock -> severity -> target, each marked internal or with the contract's quote;
+        ``calendar_assumed``: the calendar they count in has hours nobody wrote down."""
         out: TargetTable = {}
         for key, clock in CLOCK_KEYS.items():
             value = getattr(self, key, None)
             if value is not None:
                 source = self.sources.get(key)  # type: ignore[call-overload]
                 internal = source is not None and source.internal
-                out[clock] = {str(severity): target if target is None or not internal
-                              else replace(target, internal=True)
-                              for severity, target in value.items()}
+                quote = source.quote if source is not None else ""
+                out[clock] = {str(severity): None if target is None else replace(
+                    target, internal=internal, quote=quote,
+                    instant_is_assumed=internal or (calendar_assumed and target.kind != "elapsed"))
+                    for severity, target in value.items()}
         return out
 
     def unsourced(self) -> list[str]:
@@ -151,6 +155,10 @@ class PlanPolicy(Targets):
 
 
 class Policy(StrictModel):
+    #: The contract this policy implements: a file name beside the policy file (e.g.
+    #: ``contracts/keybe-customer-care.es.txt``). ``policy check`` finds every ``document``
+    #: quote in it; a policy with commitments must name one.
+    contract: str | None = Field(default=None, min_length=1)
     warn_at: float = Field(default=0.75, gt=0, lt=1)
     #: What counts as the first response, for every plan: "response" (the default), any
     #: person's response; "investigation", only a response the agent marks as the first
@@ -248,6 +256,7 @@ class Policy(StrictModel):
                 tam_hours = self.calendar_spec(chosen.tam_calendar or ALWAYS_OPEN_NAME, at)
                 chain.append(replace(tam, calendar=tam_hours))
         unassigned = contact(self.unassigned)
+        assumed = self.calendar_assumed(chosen.calendar)
 
         return PlanSnapshot(
             plan=plan,
@@ -261,9 +270,11 @@ class Policy(StrictModel):
             unassigned=unassigned,
             on_call=contact(self.on_call),
             calendar=self.calendar_spec(chosen.calendar, at),
-            targets=chosen.table(),
-            types=self._type_rules(chosen),
-            channels={str(channel): targets.table() for channel, targets in self.channels.items()},
+            targets=chosen.table(assumed),
+            types=self._type_rules(chosen, assumed),
+            channels={str(channel): targets.table(assumed)
+                      for channel, targets in self.channels.items()},
+            calendar_is_assumed=assumed,
             emergency=chosen.emergency,
             investigation_level=(chosen.escalation.index(chosen.investigation) + 1
                                  if chosen.investigation else 0),
@@ -286,7 +297,11 @@ class Policy(StrictModel):
                 self.entitlements.close_uncovered_after),
         )
 
-    def _type_rules(self, plan: PlanPolicy) -> dict[str, TypeRules]:
+    def calendar_assumed(self, name: str) -> bool:
+        """The named calendar's hours are not the contract's (24x7 counts no hours)."""
+        return name != ALWAYS_OPEN_NAME and self.calendars[name].assumed
+
+    def _type_rules(self, plan: PlanPolicy, calendar_assumed: bool) -> dict[str, TypeRules]:
         rules = {}
         for type_name in {*self.types, *plan.types}:
             merged: dict[str, Any] = {}
@@ -297,7 +312,8 @@ class Policy(StrictModel):
                     sources.update(source.sources)
             merged["sources"] = sources
             rule = TypePolicy.model_construct(**merged)
-            rules[str(type_name)] = TypeRules(sla=merged.get("sla", True), targets=rule.table())
+            rules[str(type_name)] = TypeRules(sla=merged.get("sla", True),
+                                              targets=rule.table(calendar_assumed))
         return rules
 
     def unsourced_targets(self) -> list[str]:

@@ -83,6 +83,9 @@ class PlanSnapshot:
     types: dict[str, TypeRules] = field(default_factory=dict)
     #: Channel -> targets that hold whatever the plan (e.g. web form: 24h first response).
     channels: dict[str, TargetTable] = field(default_factory=dict)
+    #: The plan's calendar has hours nobody wrote down (an assumption): a business-time
+    #: target's due instant is not promised (see each target's ``instant_is_assumed``).
+    calendar_is_assumed: bool = False
     #: Every ticket on the plan is treated as an emergency (critical severity).
     emergency: bool = False
     #: Level (1-based) a breached resolution escalates straight to; 0: one level up.

@@ -40,6 +40,13 @@ class TargetSpec:
     #: escalates inside the team but is never promised to the customer nor counted as a
     #: breach of their SLA; False: a commitment the contract states.
     internal: bool = False
+    #: The contract's words for the target (its passages joined by " … "); empty for an
+    #: internal target and in snapshots taken before targets carried them.
+    quote: str = ""
+    #: The due instant is not the contract's promise though the duration may be: the target
+    #: counts in business time on hours nobody wrote down (or is internal). Tell the customer
+    #: ``quote``, never a clock time computed from it.
+    instant_is_assumed: bool = False
 
     def describe(self) -> str:
         if self.kind == "business_days":

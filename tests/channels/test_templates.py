@@ -67,7 +67,8 @@ def test_a_broken_template_fails_the_policy_check(
     copy = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", copy)
     (copy / "es" / "sla_warning.txt").write_text("Subject: {{ clok | label }}\n\n{{ due_at | when }\n")
-    code = main(["check", str(ROOT / "policies" / "default.toml"), "--templates", str(copy)])
+    code = main(["check", str(ROOT / "tests" / "support" / "policies" / "example.toml"),
+                 "--templates", str(copy)])
     assert code == 1
     assert "es/sla_warning.txt" in capsys.readouterr().err
 

@@ -66,8 +66,9 @@ def test_explain_shows_no_sla_and_emergencies(capsys: pytest.CaptureFixture[str]
           "--at", "2026-03-06T17:00Z"])
     out = capsys.readouterr().out
     assert "minor -> critical" in out
-    assert "resolution: 1h expected, 3h at most (elapsed time)" in out
-    assert "expected  Fri 2026-03-06 18:00 UTC" in out
+    # The Prime line: "tiempo de resolución en 1 hora", with no 3-hour allowance.
+    assert "resolution: 1h (elapsed time), commitment" in out
+    assert "due       Fri 2026-03-06 18:00 UTC" in out
 
 
 def test_explain_needs_an_offset_and_a_known_plan() -> None:

@@ -14,11 +14,12 @@ from sla.policy.loading import load_policy, parse_policy
 from store.db import make_engine, session_factory
 from store.migrations import upgrade
 from store.models import Customer, Ticket
+from tests.support.paths import EXAMPLE_POLICY
 
 pytestmark = pytest.mark.pure
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
-DEFAULT = (POLICIES / "default.toml").read_text()
+DEFAULT = (EXAMPLE_POLICY).read_text()
 AT = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
 
 
@@ -35,7 +36,7 @@ def edited(tmp_path: Path) -> Path:
 
 
 def test_each_change_is_one_line_naming_plan_clock_and_severity(tmp_path: Path) -> None:
-    old = load_policy(POLICIES / "default.toml")
+    old = load_policy(EXAMPLE_POLICY)
     changes = diff_policies(old, load_policy(edited(tmp_path)), AT)
     assert [(c.plan, c.area, c.description) for c in changes] == [
         ("premium", "target", "first_response critical: 30m -> 15m"),
@@ -88,7 +89,7 @@ def test_the_command_counts_the_open_tickets_each_change_touches(
     monkeypatch.setenv("DATABASE_URL", url)
     get_settings.cache_clear()
     try:
-        assert main(["diff", str(POLICIES / "default.toml"), str(edited(tmp_path))]) == 1
+        assert main(["diff", str(EXAMPLE_POLICY), str(edited(tmp_path))]) == 1
     finally:
         get_settings.cache_clear()
     lines = capsys.readouterr().out.splitlines()
@@ -96,7 +97,7 @@ def test_the_command_counts_the_open_tickets_each_change_touches(
     assert lines[0] == "premium: first_response critical: 30m -> 15m  [1 open ticket]"
     assert lines[1].endswith("[2 open tickets]")
     assert "keep the policy they started with" in lines[2]
-    assert main(["diff", str(POLICIES / "default.toml"), str(POLICIES / "default.toml")]) == 0
+    assert main(["diff", str(EXAMPLE_POLICY), str(EXAMPLE_POLICY)]) == 0
 
 
 def test_a_broken_policy_is_refused_with_its_problems(
@@ -104,7 +105,7 @@ def test_a_broken_policy_is_refused_with_its_problems(
 ) -> None:
     broken = tmp_path / "broken.toml"
     broken.write_text('warn_at = 3\n')
-    assert main(["diff", str(POLICIES / "default.toml"), str(broken)]) == 2
+    assert main(["diff", str(EXAMPLE_POLICY), str(broken)]) == 2
     assert str(broken) in capsys.readouterr().err
 
 
@@ -119,4 +120,6 @@ def test_a_target_that_becomes_internal_is_a_change(tmp_path: Path) -> None:
     assert [change.description for change in changes] == [
         "first_response critical: 1h -> 1h (internal target)",
         "first_response major: 1h -> 1h (internal target)",
-        "first_response minor: 1h -> 1h (internal target)"]
+        "first_response minor: 1h -> 1h (internal target)",
+        "plans.gold.sources.first_response.assumption: None -> the contract names no time",
+        "plans.gold.sources.first_response.document: within one hour -> None"]

@@ -167,6 +167,21 @@ async def test_keybe_promises_the_tiers_resolution_and_never_closes_by_itself(
     assert "closed_automatically" not in {row.kind for row in messages}
 
 
+async def test_keybe_prime_receipt_promises_resolution_in_one_hour(rendering: Harness) -> None:
+    """ "garantizamos atención inmediata, consideración de tickets como emergencia y tiempo
+    de resolución en 1 hora": the receipt promises the hour (not the emergencies' 3 hours),
+    and no time for "atención inmediata", which runs as an internal target only."""
+    handle = await rendering.start("minor", plan="prime", policy=policy("keybe"),
+                                   customer=customer("es"))
+    created = (await rendering.sla(handle)).created_at
+    messages = await customer_messages(rendering, handle.id, {"ticket_received"})
+    receipt = next(row for row in messages if row.kind == "ticket_received")
+    one_hour = created + timedelta(hours=1)
+    assert f"Queremos resolverla antes de {one_hour:%Y-%m-%d %H:%M}" in receipt.body, receipt.body
+    assert "Un agente le responderá" not in receipt.body
+    assert_only_stated_times(messages, {one_hour}, set())
+
+
 async def test_crm_integrator_promises_vip_engagement_and_nothing_for_flow(
     rendering: Harness,
 ) -> None:

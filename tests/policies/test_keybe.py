@@ -37,14 +37,22 @@ async def test_an_emergency_escalates_at_one_hour_and_breaches_at_three(
                         ("escalation", "head_of_customer_care")]
 
 
-async def test_prime_treats_every_ticket_as_an_emergency(harness: Harness) -> None:
+async def test_prime_treats_every_ticket_as_an_emergency_resolved_in_one_hour(
+    harness: Harness,
+) -> None:
+    # "garantizamos atención inmediata, consideración de tickets como emergencia y tiempo de
+    # resolución en 1 hora": 1 hour, with no 3-hour allowance.
     handle = await harness.start("minor", plan="prime", policy=KEYBE)
     view = await harness.sla(handle)
     assert view.severity == "critical"
     resolution = next(c for c in view.clocks if c.name == "resolution")
-    assert close_to(resolution.due_at, view.created_at + timedelta(hours=3))
+    assert close_to(resolution.due_at, view.created_at + timedelta(hours=1))
+    assert resolution.kind == "commitment"
+    # "atención inmediata" names no time: an internal first-response target.
+    first_response = next(c for c in view.clocks if c.name == "first_response")
+    assert first_response.kind == "internal target"
     await harness.sleep(timedelta(hours=1, minutes=1))
-    assert ("escalation", "customer_care_lead") in await harness.outbox_kinds(handle.id, 2)
+    assert (await harness.clock(handle, "resolution")).state == "breached"
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,7 @@ def test_the_documented_shape_loads() -> None:
 
 
 def test_shipped_default_policy_loads() -> None:
-    policy = load_policy(ROOT / "policies" / "default.toml")
+    policy = load_policy(ROOT / "tests" / "support" / "policies" / "example.toml")
     assert {"premium", "basic"} <= set(policy.plans)
 
 
@@ -127,8 +127,9 @@ def test_calendars_resolve_into_the_snapshot_with_holidays() -> None:
     assert snapshot.escalation[1].calendar is None
     assert snapshot.on_call is not None and snapshot.on_call.role == "night_desk"
     targets = snapshot.targets["first_response"]
-    assert targets["critical"] == TargetSpec("business", 4 * 3600)
-    assert targets["major"] == TargetSpec("business_days", days=2)
+    # The calendar gives no source for its hours: a business-time due instant is assumed.
+    assert targets["critical"] == TargetSpec("business", 4 * 3600, instant_is_assumed=True)
+    assert targets["major"] == TargetSpec("business_days", days=2, instant_is_assumed=True)
     assert targets["minor"] == TargetSpec("elapsed", 3 * 86400)
 
 
@@ -165,7 +166,7 @@ def test_a_calendar_that_is_never_open_is_refused() -> None:
 
 
 def test_a_snapshot_names_its_policy_file_and_content(tmp_path: Path) -> None:
-    text = (ROOT / "policies" / "default.toml").read_text()
+    text = (ROOT / "tests" / "support" / "policies" / "example.toml").read_text()
     original, copy = tmp_path / "support.toml", tmp_path / "support-copy.toml"
     original.write_text(text)
     copy.write_text(text)
@@ -184,7 +185,7 @@ def test_a_snapshot_names_its_policy_file_and_content(tmp_path: Path) -> None:
 
 
 def test_the_hash_is_the_files_own_and_a_non_utf8_file_is_named(tmp_path: Path) -> None:
-    written = (ROOT / "policies" / "default.toml").read_bytes().replace(b"\n", b"\r\n")
+    written = (ROOT / "tests" / "support" / "policies" / "example.toml").read_bytes().replace(b"\n", b"\r\n")
     windows = tmp_path / "windows.toml"
     windows.write_bytes(written)
     assert load_policy(windows).content_hash == hashlib.sha256(written).hexdigest()[:12]

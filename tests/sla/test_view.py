@@ -18,7 +18,7 @@ TAM = Contact(role="tam", name="Tess", email="tess@example.com")
 
 
 def opened(description: str = "every payment fails with card 4111…1111") -> TicketState:
-    policy = load_policy(ROOT / "policies" / "default.toml")
+    policy = load_policy(ROOT / "tests" / "support" / "policies" / "example.toml")
     details = TicketDetails(ticket_id="TCK-1", customer_id=1, subject="Checkout down",
                             description=description, severity="critical", type="problem",
                             channel="api", intake={"module": "Sales", "device": "PC"})

@@ -129,7 +129,7 @@ def lived_tickets() -> list[TicketState]:
     callback, a proposal, closure, feedback, a reopening, undelivered messages, a duplicate
     linked; the others: a suspected duplicate confirmed and one rejected, an incomplete
     intake, a request waiting for a slot until it is covered, and a plan change."""
-    policy = load_policy(ROOT / "policies" / "default.toml")
+    policy = load_policy(ROOT / "tests" / "support" / "policies" / "example.toml")
     tam = Contact(role="tam", name="Tess", email="tess@example.com", phone="+390200")
     customer = Contact(role="customer", name="Rita", email="rita@example.com")
     plan = policy.snapshot("premium", tam, START, customer=customer)

@@ -10,7 +10,7 @@ from sla.policy.loading import load_policy, parse_policy
 from sla.policy.snapshot import Contact, PlanSnapshot
 from sla.ticket import lifecycle
 from sla.ticket.state import Coverage, TicketDetails, TicketState
-from tests.support.paths import FAST_POLICY, POLICIES
+from tests.support.paths import EXAMPLE_POLICY, FAST_POLICY
 
 TAM = Contact(role="tam", name="Tess", email="tess@example.com")
 #: The tests' fast policy (``tests/e2e/fast-policy.toml``): minutes-long targets, slotted
@@ -52,8 +52,8 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def ticket(severity: str = "critical") -> TicketState:
-    """A premium ticket under ``policies/default.toml``, opened at :data:`START`."""
-    policy = load_policy(POLICIES / "default.toml")
+    """A premium ticket under the tests' example policy, opened at :data:`START`."""
+    policy = load_policy(EXAMPLE_POLICY)
     details = TicketDetails(ticket_id="TCK-1", customer_id=1, subject="Down", description="x",
                             severity=severity, type="problem", channel="api")
     return lifecycle.open_ticket(details, policy.snapshot("premium", TAM, START), START)

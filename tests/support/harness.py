@@ -41,7 +41,7 @@ from workflows.messages import TicketChange, TicketWorkflowInput
 from workflows.ticket import REFUSED, TicketWorkflow
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_POLICY = load_policy(ROOT / "policies" / "default.toml")
+DEFAULT_POLICY = load_policy(ROOT / "tests" / "support" / "policies" / "example.toml")
 TAM = Contact(role="tam", name="Tess TAM", email="tess@example.com", phone="+15550100")
 
 T = TypeVar("T")

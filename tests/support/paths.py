@@ -11,3 +11,6 @@ TEMPLATES = ROOT / "templates"
 HISTORIES = ROOT / "tests" / "histories"
 #: Minutes-long targets, so the real stack breaches within a test.
 FAST_POLICY = ROOT / "tests" / "e2e" / "fast-policy.toml"
+#: The tests' everyday policy: the commitments of an example contract written for them
+#: (``policies/default.toml`` ships as an example of assumptions only).
+EXAMPLE_POLICY = ROOT / "tests" / "support" / "policies" / "example.toml"

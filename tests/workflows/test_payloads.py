@@ -27,7 +27,7 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 def breached_ticket() -> TicketState:
     """A ticket with something in every part: clocks, a call, messages, a timeline."""
-    policy = load_policy(ROOT / "policies" / "default.toml")
+    policy = load_policy(ROOT / "tests" / "support" / "policies" / "example.toml")
     details = TicketDetails(ticket_id="TCK-1", customer_id=7, subject="Checkout down",
                             description="every payment fails", severity="critical",
                             type="problem", channel="email", intake={"module": "Sales"})
