@@ -51,6 +51,7 @@ def replace(old: str, new: str) -> Callable[[str], str]:
 EDITS: dict[str, Callable[[str], str]] = {
     "contract": top('contract = "contracts/other.txt"'),
     "warn_at": top("warn_at = 0.5"),
+    "first_response": top('first_response = "investigation"'),
     "auto_close_after": top('auto_close_after = "24h"'),
     "auto_confirm_after": top('auto_confirm_after = "24h"'),
     "reopen_window": top('reopen_window = "7d"'),
