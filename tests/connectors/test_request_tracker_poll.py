@@ -12,15 +12,16 @@ from contextlib import asynccontextmanager
 
 import httpx
 from temporalio.client import Client, WorkflowHandle
-from temporalio.worker import Worker
+from temporalio.worker import Replayer, Worker
 
 from activities.request_tracker import RequestTrackerActivities, RtConnector
 from channels.request_tracker import RequestTrackerClient, RtSettings
 from config import Settings
 from stack.temporal import DevServer
+from tests.support.plain_history import plain, suite_converter
 from tests.support.request_tracker import RequestTracker
 from tickets.connectors.events import HelpDeskEvent, HelpDeskEventKind
-from tickets.connectors.request_tracker import batch_handler
+from tickets.connectors.request_tracker import batch_handler, ensure_poll, poll_workflow_id
 from workflow_client import connect
 from workflows.request_tracker import RequestTrackerPollWorkflow
 from workflows.request_tracker_messages import RtPollInput
@@ -116,6 +117,11 @@ async def test_no_event_twice_across_continue_as_new(dev_server: DevServer,
         await until(lambda: bool(of_ticket(applied, second)))
         latest = client.get_workflow_handle_for(RequestTrackerPollWorkflow.run, handle.id)
         progress = await latest.query(RequestTrackerPollWorkflow.progress)
+        # The first run, which continued as new, replays against the code (sandboxed).
+        first_run = client.get_workflow_handle(handle.id, run_id=handle.first_execution_run_id)
+        history = await first_run.fetch_history()
+    await Replayer(workflows=[RequestTrackerPollWorkflow], workflow_runner=workflow_runner(True),
+                   data_converter=suite_converter()).replay_workflow(history)
     assert Counter(event.event_id for event in applied).most_common(1)[0][1] == 1
     assert progress.events_applied == len(applied) and progress.polls > 1
 
@@ -138,3 +144,30 @@ async def test_events_whose_apply_failed_are_applied_once_on_the_retry(
     assert attempts[0] == attempts[1]  # the same page, handed again after the failure
     assert Counter(event.event_id for event in applied).most_common(1)[0][1] == 1
     assert progress.cursor == max(event.sequence for event in applied)
+
+
+async def test_a_connectors_poll_starts_once_from_rts_latest_transaction(
+        dev_server: DevServer, rt: RequestTracker) -> None:
+    client = await connect(Settings(temporal_address=dev_server.address))
+    connector = f"rt-{uuid.uuid4().hex[:8]}"
+    queue = f"rt-{uuid.uuid4()}"
+    rt.create_ticket("Already there", "carol@customer.test", "old")
+    async with httpx.AsyncClient() as http:
+        rt_client = RequestTrackerClient(RtSettings(url=rt.url, token=rt.root_token), http)
+        latest = await rt_client.latest_transaction()
+        first = await ensure_poll(client, queue, rt_client, connector, interval_seconds=60)
+        rt.create_ticket("Later", "carol@customer.test", "new")
+        again = await ensure_poll(client, queue, rt_client, connector, interval_seconds=60)
+    handle = client.get_workflow_handle_for(RequestTrackerPollWorkflow.run,
+                                            poll_workflow_id(connector))
+    try:
+        description = await handle.describe()
+        assert first == again == description.run_id
+        started = plain(await handle.fetch_history())
+        [input_payload] = started.events[0].workflow_execution_started_event_attributes \
+            .input.payloads
+        [poll] = suite_converter().payload_converter.from_payloads([input_payload],
+                                                                   [RtPollInput])
+        assert poll.cursor == latest and poll.connector == connector
+    finally:
+        await handle.terminate()

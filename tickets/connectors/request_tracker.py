@@ -18,8 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
+
 from channels.request_tracker import (
     KEY_LABEL,
+    RequestTrackerClient,
     RtBatch,
     RtSettings,
     RtTicket,
@@ -27,6 +31,8 @@ from channels.request_tracker import (
     RtUser,
 )
 from tickets.connectors.events import HelpDesk, HelpDeskEvent, HelpDeskEventKind
+from workflows.request_tracker import RequestTrackerPollWorkflow
+from workflows.request_tracker_messages import RtPollInput
 
 #: What applies a batch's events to our tickets (de-duplicating by ``event_id``: the poll
 #: delivers at least once, and a retried poll hands the same events again).
@@ -110,3 +116,24 @@ def batch_handler(settings: RtSettings,
         if events:
             await apply(events)
     return handle
+
+
+def poll_workflow_id(connector: str) -> str:
+    """One poll per RT connector: its workflow id."""
+    return f"request-tracker-poll-{connector}"
+
+
+async def ensure_poll(client: Client, task_queue: str, rt: RequestTrackerClient, connector: str,
+                      interval_seconds: float, from_start: bool = False) -> str:
+    """Starts the connector's poll unless it runs already; returns its run id.
+
+    A new poll reads from RT's latest transaction on (the tickets already in RT are the
+    help desk's past), or from RT's first one with ``from_start``. A running poll keeps its
+    own cursor: starting it again changes nothing."""
+    cursor = 0 if from_start else await rt.latest_transaction()
+    handle = await client.start_workflow(
+        RequestTrackerPollWorkflow.run,
+        RtPollInput(connector=connector, cursor=cursor, interval_seconds=interval_seconds),
+        id=poll_workflow_id(connector), task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING)
+    return handle.result_run_id or ""
