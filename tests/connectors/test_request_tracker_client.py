@@ -17,7 +17,7 @@ from tickets.connectors.request_tracker import events_from_batch
 
 
 def settings(rt: RequestTracker) -> RtSettings:
-    return RtSettings(url=rt.url, token=rt.root_token)
+    return RtSettings(url=rt.url, token=rt.connector_token)
 
 
 async def test_a_tickets_life_reads_as_events_after_a_cursor(rt: RequestTracker) -> None:
@@ -46,13 +46,42 @@ async def test_a_tickets_life_reads_as_events_after_a_cursor(rt: RequestTracker)
 
 async def test_pages_follow_one_another_by_id(rt: RequestTracker) -> None:
     async with httpx.AsyncClient() as http:
-        client = RequestTrackerClient(settings(rt), http)
+        # As root, who sees every transaction: pages are full.
+        client = RequestTrackerClient(RtSettings(url=rt.url, token=rt.root_token), http)
         for number in range(3):
             rt.create_ticket(f"Ticket {number}", "erin@customer.test", "hello")
         first = await client.transactions_after(0, limit=2)
         second = await client.transactions_after(first[-1].id, limit=2)
     assert len(first) == len(second) == 2
     assert [item.id for item in first + second] == sorted({item.id for item in first + second})
+
+
+async def test_transactions_the_connector_may_not_see_never_stall_the_poll(
+        rt: RequestTracker) -> None:
+    """Another team's queue: RT pages, then drops what the connector may not see, so whole
+    pages come back empty; the cursor moves past them to the next ticket it may see."""
+    async with httpx.AsyncClient() as http:
+        client = RequestTrackerClient(settings(rt), http)
+        cursor = await client.latest_transaction()
+        with rt.client() as root:
+            hidden = root.post("/ticket", json={"Queue": "Internal", "Subject": "not ours",
+                                                "Content": "x", "ContentType": "text/plain"})
+            hidden.raise_for_status()
+            for number in range(6):
+                root.post(f"/ticket/{hidden.json()['id']}/comment",
+                          json={"Content": f"note {number}", "ContentType": "text/plain"}
+                          ).raise_for_status()
+        ticket = rt.create_ticket("Ours", "carol@customer.test", "visible")
+        seen: list[str] = []
+        for _ in range(20):
+            batch = await client.batch_after(cursor, limit=3)
+            assert batch.cursor >= cursor
+            cursor = batch.cursor
+            seen += [str(item.ticket_id) for item in batch.transactions]
+            if not batch.more:
+                break
+    assert str(ticket) in seen and str(hidden.json()["id"]) not in seen
+    assert not batch.more
 
 
 async def test_a_missing_ticket_is_a_permanent_error(rt: RequestTracker) -> None:

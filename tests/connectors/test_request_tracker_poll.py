@@ -38,7 +38,7 @@ async def polling(dev_server: DevServer, rt: RequestTracker, apply: Apply, inter
     latest transaction."""
     client = await connect(Settings(temporal_address=dev_server.address))
     queue = f"rt-{uuid.uuid4()}"
-    settings = RtSettings(url=rt.url, token=rt.root_token)
+    settings = RtSettings(url=rt.url, token=rt.connector_token)
     async with httpx.AsyncClient() as http:
         rt_client = RequestTrackerClient(settings, http)
         activities = RequestTrackerActivities(
@@ -153,7 +153,7 @@ async def test_a_connectors_poll_starts_once_from_rts_latest_transaction(
     queue = f"rt-{uuid.uuid4()}"
     rt.create_ticket("Already there", "carol@customer.test", "old")
     async with httpx.AsyncClient() as http:
-        rt_client = RequestTrackerClient(RtSettings(url=rt.url, token=rt.root_token), http)
+        rt_client = RequestTrackerClient(RtSettings(url=rt.url, token=rt.connector_token), http)
         latest = await rt_client.latest_transaction()
         first = await ensure_poll(client, queue, rt_client, connector, interval_seconds=60)
         rt.create_ticket("Later", "carol@customer.test", "new")

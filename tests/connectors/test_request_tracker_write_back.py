@@ -36,7 +36,7 @@ def custom_fields(rt: RequestTracker, ticket: int) -> dict[str, list[str]]:
 
 async def write(rt: RequestTracker, step: RtWriteBackStep, token: str | None = None) -> bool:
     async with httpx.AsyncClient() as http:
-        client = RequestTrackerClient(RtSettings(url=rt.url, token=token or rt.root_token), http)
+        client = RequestTrackerClient(RtSettings(url=rt.url, token=token or rt.connector_token), http)
         activities = RequestTrackerActivities({"rt": RtConnector(client, ignore)})
         written: bool = await ActivityEnvironment().run(activities.write_back, step)
         return written

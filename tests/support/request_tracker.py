@@ -65,12 +65,14 @@ $RT::MasonSessionDir = '{directory}/session_data';
 
 @dataclass
 class RequestTracker:
-    """A running RT: its base URL and the tokens of root (the connector's account) and of
-    alice, a privileged agent."""
+    """A running RT: its base URL and the tokens of root, of alice (a privileged agent) and
+    of sla-connector (the connector's user, with only the rights docs/request-tracker.md
+    asks for)."""
 
     url: str
     root_token: str
     agent_token: str
+    connector_token: str
     directory: Path
     #: Seconds the install (0 where already installed), the setup and the start took.
     timings: dict[str, float] = field(default_factory=dict)
@@ -186,7 +188,7 @@ def temporary_request_tracker() -> Iterator[RequestTracker]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, tokens["root"], server, log)
-        yield RequestTracker(url, tokens["root"], tokens["alice"], directory,
+        yield RequestTracker(url, tokens["root"], tokens["alice"], tokens["sla-connector"], directory,
                              {"install": install, "setup": setup,
                               "start": time.monotonic() - started})
     finally:

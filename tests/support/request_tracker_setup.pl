@@ -2,7 +2,8 @@
 # with RT_SITE_CONFIG naming the temporary site config): root's password; an agent,
 # alice (privileged); Everyone may create and reply by mail on General (as a help desk
 # that takes customer mail does); the custom fields the connector writes the SLA state
-# into; and an authentication token for root (the connector) and for alice. Prints
+# into; the connector's user, sla-connector, with the rights the docs ask for; and an
+# authentication token for root, alice and sla-connector. Prints
 # "name token" per line.
 use strict;
 use warnings;
@@ -44,7 +45,23 @@ for my $name ('SLA state', 'SLA next due') {
     die "custom field $name on General: $msg" unless $ok;
 }
 
-for my $user ($root, $alice) {
+# The connector's own user, with only the rights docs/request-tracker.md asks for.
+my $connector = RT::User->new($system);
+($ok, $msg) = $connector->Create(Name => 'sla-connector', EmailAddress => 'sla@example.test',
+                                 RealName => 'SLA connector', Privileged => 1);
+die "sla-connector: $msg" unless $ok;
+for my $right (qw(SeeQueue ShowTicket ShowTicketComments CommentOnTicket ModifyTicket
+                  SeeCustomField ModifyCustomField)) {
+    ($ok, $msg) = $connector->PrincipalObj->GrantRight(Right => $right, Object => $queue);
+    die "sla-connector's $right: $msg" unless $ok;
+}
+
+# A queue the connector may not see (another team's).
+my $internal = RT::Queue->new($system);
+($ok, $msg) = $internal->Create(Name => 'Internal');
+die "queue Internal: $msg" unless $ok;
+
+for my $user ($root, $alice, $connector) {
     my $token = RT::AuthToken->new(RT::CurrentUser->new($root));
     my ($id, $message, $secret) = $token->Create(Owner => $user->id, Description => 'tests');
     die "token for " . $user->Name . ": $message" unless $id;
