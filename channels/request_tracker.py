@@ -107,7 +107,7 @@ class RtBatch:
     users: dict[str, RtUser] = field(default_factory=dict)
     #: The highest transaction id read (the cursor once this batch is applied).
     cursor: int = 0
-    #: RT has more transactions after this page.
+    #: The cursor moved (RT may have more after it).
     more: bool = False
 
 

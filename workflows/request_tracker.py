@@ -5,7 +5,7 @@ Each poll is one activity (``request_tracker_poll``): it reads a page of transac
 after the cursor, has their events applied, and only then answers the new cursor, which
 the workflow keeps in its state. A poll that fails (RT down, a refused token) is retried
 by its policy and then recorded; the cursor stays, so nothing is skipped and the next poll
-reads the same transactions again. A poll that finds a full page polls again at once;
+reads the same transactions again. A poll that moved the cursor polls again at once;
 otherwise the workflow sleeps the interval (a durable timer: a worker that dies only
 delays the next poll). Before its history grows large it continues as new with its cursor.
 

@@ -43,7 +43,7 @@ class RtPollOutcome:
     #: The new cursor: the highest transaction id read (and applied).
     cursor: int
     events: int
-    #: RT has more after this page: poll again without waiting.
+    #: The cursor moved (RT may have more after it): poll again without waiting.
     more: bool
 
 
