@@ -51,7 +51,7 @@ PURE_DIRECTORIES = tuple(Path(__file__).resolve().parent / name
 #: Fixtures that start a server (or need one started): a pure test may use none of them.
 #: ``any_engine`` asks for PostgreSQL as it runs, so it is named itself.
 SERVER_FIXTURES = frozenset({"time_skipping_server", "dev_server", "postgres_url", "any_engine",
-                             "browser", "ui_stack"})
+                             "browser", "ui_stack", "rt"})
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -19,7 +19,8 @@ from temporalio.worker import UnsandboxedWorkflowRunner, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 WORKFLOW_RUNNER = SandboxedWorkflowRunner(
-    restrictions=SandboxRestrictions.default.with_passthrough_modules("sla", "workflows.messages")
+    restrictions=SandboxRestrictions.default.with_passthrough_modules("sla", "workflows.messages",
+                                                                  "workflows.request_tracker_messages")
 )
 
 
