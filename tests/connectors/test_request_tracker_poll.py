@@ -106,8 +106,9 @@ async def test_no_event_twice_across_continue_as_new(dev_server: DevServer,
                        max_history_events=12) as (client, handle):
         first = rt.create_ticket("Before", "carol@customer.test", "one")
         await until(lambda: bool(of_ticket(applied, first)))
-        # Polls go on until the history is long enough to continue as new.
-        for _ in range(100):
+        # Polls go on until the history is long enough to continue as new (a minute at
+        # most: the list is read from visibility, which lags behind on a loaded machine).
+        for _ in range(300):
             runs = [run async for run in client.list_workflows(f"WorkflowId = '{handle.id}'")]
             if len(runs) > 1:
                 break
