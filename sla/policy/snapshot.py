@@ -94,6 +94,11 @@ class PlanSnapshot:
     callback_internal: bool = False
     #: The document says an agent answers during business hours, naming no time.
     answers_during_business_hours: bool = False
+    #: The policy has an emergency line (Bird Enterprise): a critical ticket's receipt tells
+    #: the customer how to reach it instead of the business-hours sentence.
+    emergency_line: bool = False
+    #: The line's number where the policy gives one; blank: the receipt names no number.
+    emergency_number: str = ""
     #: Role -> the channels its messages go out on ("urgent": pages); empty: one channel,
     #: email where there is an address (the behaviour before roles had channels).
     delivery: dict[str, list[str]] = field(default_factory=dict)
