@@ -31,7 +31,7 @@ from sla.policy.snapshot import SEVERITIES, TICKET_CHANNELS, TICKET_TYPES, Conta
 from sla.ticket import lifecycle
 from sla.ticket.clocks import target_kind
 from sla.ticket.state import TicketDetails
-from sla.vocabulary import Channel, ClockName, TicketStatus, TicketType
+from sla.vocabulary import Channel, ClockName, Severity, TicketStatus, TicketType
 from store.db import make_engine
 from store.migrations import DatabaseBehind, require_current
 from store.models import TICKETS
@@ -151,13 +151,21 @@ def explain(
                      " (an interval agreed with the customer replaces it, as a commitment)")
         lines.append(_source_line(*policy.source_for(plan, ClockName.NEXT_UPDATE, effective,
                                                      ticket_type, channel)))
-    callback = target_kind(snapshot.callback_internal)
-    lines.append(f"callback after an emergency call: {_duration(snapshot.callback_seconds)} "
-                 f"(elapsed time, 24/7), {callback}")
-    emergency_source = policy.emergency.source
-    lines.append(_source_line("emergency.callback_within", emergency_source)
-                 if emergency_source else "  source    none given: not promised to customers")
-    if snapshot.answers_during_business_hours:
+    if policy.has_emergency_line:
+        callback = target_kind(snapshot.callback_internal)
+        lines.append(f"callback after an emergency call: {_duration(snapshot.callback_seconds)} "
+                     f"(elapsed time, 24/7), {callback}")
+        emergency_source = policy.emergency.source
+        lines.append(_source_line("emergency.callback_within", emergency_source)
+                     if emergency_source else "  source    none given: not promised to customers")
+    else:
+        lines.append("no emergency line: calls to it are refused, no callback is owed")
+    if snapshot.emergency_line and effective == Severity.CRITICAL:
+        lines.append("the receipt tells the customer of the emergency line (24/7/365)"
+                     + (f", {snapshot.emergency_number}" if snapshot.emergency_number
+                        else ", naming no number (none configured)")
+                     + ", instead of the business-hours sentence")
+    elif snapshot.answers_during_business_hours:
         lines.append("the receipt tells the customer that an agent answers during business "
                      "hours, and no time")
     chain = ", ".join(f"{level}. {contact.name}" for level, contact
@@ -191,10 +199,10 @@ def explain_targets(policy: Policy) -> str:
             lines.append(f"  {key}: {by_severity}  ({kind})")
             lines.append(_source_line(f"{path}.{key}", source))
     callback = policy.emergency.source
-    if "emergency" not in policy.model_fields_set:
-        lines.append(f"no [emergency] table: a call to the emergency line would owe a callback "
-                     f"within {_duration(policy.emergency.callback_within.total_seconds())} as "
-                     "an internal target, never promised to customers")
+    if not policy.has_emergency_line:
+        lines.append("no [emergency] table: this support has no emergency line; a call to "
+                     "it (POST /emergency-calls, the telephony webhook) is refused with 404, "
+                     "and nobody is promised a callback")
         return "\n".join(lines + _business_hours_note(policy))
     lines.append("[emergency]")
     lines.append(f"  callback_within: {_duration(policy.emergency.callback_within.total_seconds())}"

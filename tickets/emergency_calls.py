@@ -9,18 +9,27 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
+from sla.policy.rules import Policy
 from sla.ticket.state import EmergencyCall
 from sla.ticket.view import TicketView
 from sla.vocabulary import Severity, TicketStatus
 from store.models import Customer, Ticket
 from tickets.commands import new_ticket_id, update_ticket
-from tickets.errors import invalid
+from tickets.errors import NoEmergencyLine, invalid
 from tickets.inputs import TicketCreate
 from tickets.opening import EntryPoint, open_ticket
 from tickets.services import AppResources
 from workflows.ticket import TicketWorkflow
 
 UNKNOWN_CALLERS = "Unknown callers"
+
+
+def require_emergency_line(policy: Policy) -> None:
+    """Every door to the emergency line asks this first, before reading a form: under a
+    policy without ``[emergency]`` there is no line, so no call is taken, no ticket is
+    opened and nobody is promised a callback."""
+    if not policy.has_emergency_line:
+        raise NoEmergencyLine()
 
 
 def normalize_phone(value: str) -> str:
@@ -114,6 +123,7 @@ async def route_call(
     """Record the call on the named ticket, else the customer's latest open ticket (only a
     critical one with ``critical_only``), else a new critical ticket; a caller no customer
     matches gets one too, and support is paged at once."""
+    require_emergency_line(resources.policy)
     wait = resources.wait
     found = await asyncio.to_thread(
         lambda: _callers_ticket(resources, session, call, ticket_id, customer, critical_only))

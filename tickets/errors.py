@@ -25,6 +25,16 @@ class NotFound(TicketError):
     """What was named does not exist."""
 
 
+class NoEmergencyLine(NotFound):
+    """The policy has no emergency line: nothing to call, no callback owed."""
+
+    DETAIL = ("this support has no emergency line: its policy has no [emergency] table, so "
+              "no call is taken and no callback is owed; open a ticket (POST /tickets) instead")
+
+    def __init__(self) -> None:
+        super().__init__(self.DETAIL)
+
+
 class Forbidden(TicketError):
     """The caller may not do this (a customer key acting for another customer, a webhook
     whose signature is wrong)."""

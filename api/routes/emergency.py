@@ -7,20 +7,25 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Request, Response, status
 from fastapi.responses import JSONResponse
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
 from api.auth import Intake
 from api.deps import ResourcesDep, SessionDep, off_loop
-from api.schemas import EmergencyCallAccepted, EmergencyCallCreate, TicketAccepted
+from api.schemas import EmergencyCallAccepted, EmergencyCallCreate, ErrorPublic, TicketAccepted
 from sla.policy.rules import EmergencyPolicy
 from sla.ticket.state import EmergencyCall
 from sla.ticket.view import TicketView
 from sla.vocabulary import ClockName
-from tickets.emergency_calls import find_customer, normalize_phone, route_call
-from tickets.errors import Forbidden, Unavailable, invalid
+from tickets.emergency_calls import (
+    find_customer,
+    normalize_phone,
+    require_emergency_line,
+    route_call,
+)
+from tickets.errors import Forbidden, NoEmergencyLine, Unavailable, invalid
 from tickets.scrub import Scrubber
 
 router = APIRouter(tags=["emergency line"])
@@ -29,6 +34,17 @@ router = APIRouter(tags=["emergency line"])
 CLOCK_SKEW = timedelta(minutes=5)
 #: The representative posts the form during or right after the call, not days later.
 OLDEST_CALL = timedelta(hours=24)
+
+
+def _line_exists(resources: ResourcesDep) -> None:
+    # A dependency: FastAPI solves it before it validates the body, so a policy without a
+    # line answers that, not that a form field is missing.
+    require_emergency_line(resources.policy)
+
+
+#: Under a policy without ``[emergency]`` both doors answer this, before reading the form.
+NO_LINE: dict[int | str, dict[str, object]] = {404: {
+    "model": ErrorPublic, "description": NoEmergencyLine.DETAIL}}
 
 
 def _accepted(call: EmergencyCall, ticket_id: str, created: bool,
@@ -45,13 +61,15 @@ def _accepted(call: EmergencyCall, ticket_id: str, created: bool,
     "/emergency-calls",
     response_model=EmergencyCallAccepted,
     status_code=status.HTTP_201_CREATED,
-    responses={202: {"model": TicketAccepted, "description": "recorded; worker not answering"}},
+    responses={202: {"model": TicketAccepted, "description": "recorded; worker not answering"},
+               **NO_LINE},
 )
 async def take_call(
     request: EmergencyCallCreate,
     resources: ResourcesDep,
     session: SessionDep,
     caller: Intake,
+    _line: Annotated[None, Depends(_line_exists)],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
 ) -> EmergencyCallAccepted | JSONResponse:
     """Record a call to the emergency line; the callback clock starts (24/7).
@@ -106,7 +124,8 @@ def _spoken(ticket_id: str) -> str:
 
 @router.post("/telephony/voice", response_class=Response,
              responses={200: {"content": {"application/xml": {}}, "description": "TwiML"},
-                        403: {"description": "missing or wrong X-Twilio-Signature"}})
+                        403: {"description": "missing or wrong X-Twilio-Signature"},
+                        **NO_LINE})
 async def emergency_number(
     request: Request,
     resources: ResourcesDep,
@@ -114,6 +133,7 @@ async def emergency_number(
     signature: Annotated[str | None, Header(alias="X-Twilio-Signature")] = None,
 ) -> Response:
     """Twilio's voice webhook for Emergency Number 1: record the call, answer with TwiML."""
+    require_emergency_line(resources.policy)
     token = resources.settings.twilio_auth_token
     if token is None:
         raise Unavailable("telephony is not configured (TWILIO_AUTH_TOKEN)")
@@ -143,17 +163,21 @@ async def emergency_number(
     emergency = resources.policy.emergency
     answer = VoiceResponse()
     if call.unknown_caller:
+        # The team is paged; a caller nobody knows is promised no callback and no time.
         answer.say(emergency.unknown_caller_message)
-    answer.say(f"Your ticket reference is {_spoken(routed.ticket_id)}. "
-               f"{callback_promise(emergency)}")
+        answer.say(f"Your ticket reference is {_spoken(routed.ticket_id)}.")
+    else:
+        answer.say(f"Your ticket reference is {_spoken(routed.ticket_id)}. "
+                   f"{callback_promise(emergency)}")
     return Response(content=str(answer), media_type="application/xml")
 
 
 def callback_promise(emergency: EmergencyPolicy) -> str:
-    """What the caller is told of the callback: its time only where the contract commits
-    to it (an internal target is not read out)."""
+    """What the caller is told of the callback, in the document's words (Bird Enterprise:
+    "un agente di Supporto Clienti richiamerà", a Customer Support agent, not an engineer):
+    its time only where the contract commits to it (an internal target is not read out)."""
     if emergency.source is None or emergency.source.internal:
-        return "An engineer will call you back."
+        return "A Customer Support agent will call you back."
     minutes = round(emergency.callback_within.total_seconds() / 60)
     within = f"{minutes} minutes" if minutes < 120 or minutes % 60 else f"{minutes // 60} hours"
-    return f"An engineer will call you back within {within}."
+    return f"A Customer Support agent will call you back within {within}."

@@ -88,11 +88,16 @@ class EmergencyPolicy(StrictModel):
     page_every: Duration = timedelta(minutes=10)
     #: Plan of the tickets opened for calls from numbers no customer has.
     unknown_caller_plan: str | None = None
-    #: What the telephony tells a caller whose number no customer has.
+    #: What the telephony tells a caller whose number no customer has (no callback time:
+    #: the team is paged, nobody is promised a call).
     unknown_caller_message: str = (
         "We could not match your number to a customer. Please write to support by email; "
-        "our on-call engineer has been alerted."
+        "the support team has been alerted."
     )
+    #: The emergency number customers call, where the contract or the team gives it (Bird
+    #: Enterprise's document names "Emergency Number 1" without its digits): a critical
+    #: ticket's receipt quotes it; without it, the receipt names the line without a number.
+    number: str | None = None
 
 
 class DuplicatesPolicy(StrictModel):
@@ -282,6 +287,8 @@ class Policy(StrictModel):
             callback_internal=self.emergency.source is None or self.emergency.source.internal,
             answers_during_business_hours=chosen.answers_during_business_hours,
             first_response_is_investigation=self.first_response == "investigation",
+            emergency_line=self.has_emergency_line,
+            emergency_number=self.emergency.number or "",
             page_every_seconds=self.emergency.page_every.total_seconds(),
             delivery={role: list(channels) for role, channels in self.delivery.items()},
             customer=customer,
@@ -315,6 +322,12 @@ class Policy(StrictModel):
             rules[str(type_name)] = TypeRules(sla=merged.get("sla", True),
                                               targets=rule.table(calendar_assumed))
         return rules
+
+    @property
+    def has_emergency_line(self) -> bool:
+        """Whether this support has an emergency line at all: only a policy with an
+        ``[emergency]`` table (of the five documents, Bird Enterprise alone)."""
+        return "emergency" in self.model_fields_set
 
     def unsourced_targets(self) -> list[str]:
         """Key paths of targets that say neither the contract's words nor the assumption."""

@@ -101,6 +101,11 @@ class PlanSnapshot:
     #: stops the first-response clock only when marked as one. False (and in older
     #: snapshots): any person's response does.
     first_response_is_investigation: bool = False
+    #: The policy has an emergency line (Bird Enterprise): a critical ticket's receipt tells
+    #: the customer how to reach it instead of the business-hours sentence.
+    emergency_line: bool = False
+    #: The line's number where the policy gives one; blank: the receipt names no number.
+    emergency_number: str = ""
     #: Role -> the channels its messages go out on ("urgent": pages); empty: one channel,
     #: email where there is an address (the behaviour before roles had channels).
     delivery: dict[str, list[str]] = field(default_factory=dict)

@@ -56,12 +56,16 @@ def record_call(state: TicketState, now: datetime, call: EmergencyCall) -> None:
     emergency.acknowledged_level = emergency.acknowledged_by = emergency.acknowledged_at = None
     callback = state.clocks[ClockName.CALLBACK]
     callback_due = None if callback.internal else callback.due_at()
-    tell_customer(state, now, NoticeKind.CALLBACK_DUE, "an engineer will call you back",
-                  f"An engineer will call you back by {callback_due:%Y-%m-%d %H:%M} UTC."
-                  if callback_due else "An engineer will call you back.",
-                  callback_due=callback_due)
     if call.unknown_caller:
+        # Nobody knows the number: the team is paged, and the caller is promised nothing.
         page(state, now, 1, f"emergency call from an unknown number {call.contact_phone}")
+    else:
+        tell_customer(state, now, NoticeKind.CALLBACK_DUE,
+                      "a Customer Support agent will call you back",
+                      "A Customer Support agent will call you back by "
+                      f"{callback_due:%Y-%m-%d %H:%M} UTC." if callback_due
+                      else "A Customer Support agent will call you back.",
+                      callback_due=callback_due)
     advance(state, now)
 
 

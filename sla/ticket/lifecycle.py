@@ -19,7 +19,14 @@ from sla.ticket.deadlines import CLOCK_LABELS, Wakeup, advance, next_due, next_w
 from sla.ticket.feedback_link import ask_for_feedback
 from sla.ticket.records import change_status, close, hold_while_not_covered, record, tell_customer
 from sla.ticket.state import Notification, TicketDetails, TicketState
-from sla.vocabulary import ClockName, NoticeKind, TicketStatus, TimelineKind, not_delivered_kind
+from sla.vocabulary import (
+    ClockName,
+    NoticeKind,
+    Severity,
+    TicketStatus,
+    TimelineKind,
+    not_delivered_kind,
+)
 
 __all__ = [
     "CLOCK_LABELS", "RESOLVING", "TransitionRefused", "Wakeup", "advance", "next_due",
@@ -95,7 +102,16 @@ def committed_dues(state: TicketState) -> dict[str, object]:
     only that agents answer during business hours, that."""
     dues: dict[str, object] = {f"{name}_due": clock.due_at() for name, clock
                                in state.clocks.items() if not clock.internal}
-    if state.plan.answers_during_business_hours and "first_response_due" not in dues:
+    plan = state.plan
+    if plan.emergency_line and state.details.severity == Severity.CRITICAL:
+        # Bird Enterprise: the business-hours email procedure is for non-critical problems
+        # only; a critical one is told of the emergency line (24/7/365) and, where the
+        # contract states it, the callback after a call.
+        dues["emergency_line"] = "yes"
+        dues["emergency_number"] = plan.emergency_number or None
+        if not plan.callback_internal:
+            dues["callback_minutes"] = round(plan.callback_seconds / 60)
+    elif plan.answers_during_business_hours and "first_response_due" not in dues:
         dues["answers_during_business_hours"] = "yes"
     return dues
 

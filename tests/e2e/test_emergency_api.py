@@ -94,7 +94,7 @@ async def test_a_signed_webhook_gets_twiml_with_the_ticket_reference(line: Stack
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/xml")
     said = " ".join(node.text or "" for node in ElementTree.fromstring(response.text).iter("Say"))
-    assert "call you back within 15 minutes" in said
+    assert "A Customer Support agent will call you back within 15 minutes" in said
     listed = (await line.http.get("/tickets", params={"status": "open"})).json()
     ticket_id = next(row["id"] for row in listed if row["subject"].endswith("Acme +390211110002"))
     assert " ".join(ticket_id) .replace("-", "dash") in said
@@ -121,6 +121,8 @@ async def test_an_unknown_caller_is_told_how_to_reach_support_and_on_call_is_pag
     response = await signed_call(line.http, form)
     assert response.status_code == 200
     assert "could not match your number" in response.text
+    # Paged to the team; the caller is promised no callback and no time.
+    assert "call you back" not in response.text and "minutes" not in response.text
     listed = (await line.http.get("/tickets")).json()
     ticket_id = next(row["id"] for row in listed if row["subject"] ==
                      "Emergency call from an unknown number +15550001234")

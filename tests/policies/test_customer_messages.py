@@ -130,8 +130,36 @@ async def test_bird_enterprise_promises_the_callback_within_15_minutes_of_the_ca
     assert_only_stated_times(messages, {taken + timedelta(minutes=15)}, set())
     callback = next(row for row in messages if row.kind == "callback_due")
     assert f"{taken + timedelta(minutes=15):%Y-%m-%d %H:%M}" in callback.body
-    assert "durante l'orario lavorativo" in next(
-        row for row in messages if row.kind == "ticket_received").body
+    assert "Un agente di Supporto Clienti la richiamerà" in callback.body
+    receipt = next(row for row in messages if row.kind == "ticket_received").body
+    # A critical problem: not the business-hours email procedure ("Per la risoluzione di
+    # Problemi Non Critici"), but Emergency Number 1, 24/7/365, and the callback after a call.
+    assert "orario lavorativo" not in receipt
+    assert "Numero di Emergenza 1, disponibile 24 ore al giorno, 7 giorni alla settimana, " \
+           "365 giorni all'anno" in receipt
+    assert "la richiamerà entro 15 minuti dalla sua chiamata" in receipt
+    # The document gives no digits for the number, and none is configured: none is invented.
+    assert "Numero di Emergenza 1 (" not in receipt
+
+
+async def test_bird_enterprise_quotes_a_configured_emergency_number_to_critical_tickets_only(
+    rendering: Harness,
+) -> None:
+    bird = policy("bird-email-enterprise")
+    numbered = bird.model_copy(update={
+        "emergency": bird.emergency.model_copy(update={"number": "+31 20 000 0001"})})
+    critical = await rendering.start("critical", plan="enterprise", policy=numbered,
+                                     customer=customer("it"))
+    minor = await rendering.start("minor", plan="enterprise", policy=numbered,
+                                  customer=customer("it"))
+    critical_receipt = (await customer_messages(rendering, critical.id,
+                                                {"ticket_received"}))[0].body
+    minor_receipt = (await customer_messages(rendering, minor.id, {"ticket_received"}))[0].body
+    assert "Numero di Emergenza 1 (+31 20 000 0001), disponibile 24 ore" in critical_receipt
+    assert "orario lavorativo" not in critical_receipt
+    # A non-critical problem: the business-hours email procedure, and no emergency line.
+    assert "Un agente le risponderà durante l'orario lavorativo." in minor_receipt
+    assert "Emergenza" not in minor_receipt
 
 
 async def test_360dialog_promises_its_first_response_resolution_and_48_hour_closing(
