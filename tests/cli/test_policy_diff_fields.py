@@ -70,6 +70,7 @@ EDITS: dict[str, Callable[[str], str]] = {
     "emergency.source": table('[emergency]\nsource = { assumption = "x" }\n'),
     "emergency.page_every": table('[emergency]\npage_every = "5m"\n'),
     "emergency.unknown_caller_plan": table('[emergency]\nunknown_caller_plan = "gold"\n'),
+    "emergency.number": table('[emergency]\nnumber = "+31 20 000 0000"\n'),
     "emergency.unknown_caller_message": table('[emergency]\nunknown_caller_message = "Hi"\n'),
     "duplicates.window": table('[duplicates]\nwindow = "24h"\n'),
     "duplicates.similarity": table("[duplicates]\nsimilarity = 0.5\n"),
