@@ -1,7 +1,10 @@
 """Message templates: one Jinja2 file per message kind and language, editable without code.
 
 ``templates/<locale>/<kind>.txt`` starts with a ``Subject:`` line, then a blank line and
-the body. ``labels.json`` names the clocks in that language. A language that lacks a
+the body. ``labels.json`` names the clocks in that language; ``articles.json`` gives each
+clock with its article and gender (``lo studio``, ``der Rückruf``), the form a sentence uses
+as its subject (the ``the`` filter), so no template puts a fixed article before a label
+whose gender it does not know. A language that lacks a
 kind falls back to English, as does a locale the templates do not know (``pt-BR`` looks
 for ``pt_br``, then ``pt``, then ``en``). Times (ISO-8601 in the message's facts) are
 shown in the recipient's time zone with the ``when`` filter.
@@ -112,7 +115,24 @@ class MessageTemplates:
 
         environment.filters["when"] = when
         environment.filters["label"] = lambda clock: labels.get(str(clock), str(clock))
+        articles = self._articles(locale)
+
+        def the(clock: str) -> str:
+            if str(clock) in articles:
+                return articles[str(clock)]
+            if strict:
+                raise TemplateError(f"{locale}/articles.json: no form for {clock!r}")
+            return labels.get(str(clock), str(clock))
+
+        environment.filters["the"] = the
         return environment
+
+    def _articles(self, locale: str) -> dict[str, str]:
+        path = self.root / locale / "articles.json"
+        if not path.exists():
+            return {}
+        loaded: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+        return loaded
 
     def _labels(self, locale: str) -> dict[str, str]:
         labels: dict[str, str] = {}
@@ -171,9 +191,12 @@ class MessageTemplates:
                 if locale == DEFAULT_LOCALE and not path.exists():
                     problems.append(f"{path}: missing")
                     continue
-                try:
-                    self._render(kind, locale, "Europe/Rome",
-                                 {**SAMPLE_FACTS, "recipient": "Ana"}, True)
-                except (TemplateError, OSError, ValueError) as error:
-                    problems.append(f"{path}: {error}")
+                for clock in ClockName:  # every label in every sentence that names one
+                    try:
+                        self._render(kind, locale, "Europe/Rome",
+                                     {**SAMPLE_FACTS, "clock": clock.value, "recipient": "Ana"},
+                                     True)
+                    except (TemplateError, OSError, ValueError) as error:
+                        problems.append(f"{path}: {error}")
+                        break
         return problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -9,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from channels.templates import KINDS, MessageTemplates
+from channels.templates import KINDS, SAMPLE_FACTS, MessageTemplates
 from cli.policy import main
 from sla.policy.snapshot import Contact
 from sla.ticket.feedback_link import server_token
 from sla.ticket.state import Notification
+from sla.vocabulary import ClockName
 
 pytestmark = pytest.mark.pure
 
@@ -123,3 +125,55 @@ def test_the_link_of_a_closure_is_signed_with_the_server_secret() -> None:
     # Without the secret no link can be made: the message asks for a reply instead.
     unsigned = MessageTemplates(ROOT / "templates", "https://support.example.com").render(request)
     assert "/feedback/" not in unsigned.body
+
+
+def every_message(locale: str, clock: str) -> list[Notification]:
+    """One message of every kind, in ``locale``, naming ``clock`` where a kind names one."""
+    base = received(locale, "Europe/Rome")
+    return [replace(base, kind=kind, facts={**SAMPLE_FACTS, "clock": clock}) for kind in KINDS]
+
+
+#: Article and label pairs a sentence must never make (and a German date without "am").
+WRONG = {
+    "it": [r"\bla prossimo", r"\bla studio", r"\bil studio", r"\bla aggiornamento"],
+    "es": [r"\bla estudio", r"\bel primera", r"\bel próxima"],
+    "pt_br": [r"\ba estudo", r"\ba retorno", r"\bo primeira"],
+    "de": [r"\bdie nächstes", r"\bdie Rückruf", r"\bdie Update", r"\bist \d{4}-\d\d-\d\d"],
+}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("clock", [clock.value for clock in ClockName])
+def test_every_sentence_gives_each_label_its_own_article(locale: str, clock: str) -> None:
+    for message in every_message(locale, clock):
+        rendered = TEMPLATES.render(message)
+        assert rendered.body != message.body, (locale, message.kind)  # no English fallback
+        for wrong in WRONG.get(locale, []):
+            text = f"{rendered.subject}\n{rendered.body}"
+            assert not re.search(wrong, text, re.IGNORECASE), (locale, message.kind, text)
+
+
+@pytest.mark.parametrize(("locale", "sentence"), [
+    ("it", "lo studio di TCK-0123456789AB"),
+    ("es", "El estudio de TCK-0123456789AB"),
+    ("pt_br", "o estudo de TCK-0123456789AB"),
+    ("de", "die Prüfung zu TCK-0123456789AB"),
+])
+def test_the_warning_names_the_study_with_its_article(locale: str, sentence: str) -> None:
+    warning = next(message for message in every_message(locale, "study")
+                   if message.kind == "sla_warning")
+    assert sentence in TEMPLATES.render(warning).body
+
+
+def test_a_german_due_time_reads_am() -> None:
+    warning = next(message for message in every_message("de", "callback")
+                   if message.kind == "sla_warning")
+    assert "der Rückruf zu TCK-0123456789AB" in TEMPLATES.render(warning).body
+    assert "ist am 2026-03-06 17:30 (CET) fällig" in TEMPLATES.render(warning).body
+
+
+def test_a_language_without_an_article_for_a_clock_fails_the_check(tmp_path: Path) -> None:
+    copy = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", copy)
+    (copy / "it" / "articles.json").write_text('{"first_response": "la prima risposta"}\n')
+    assert any("it/sla_warning.txt" in problem for problem in MessageTemplates(copy).check())
