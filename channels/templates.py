@@ -7,7 +7,8 @@ as its subject (the ``the`` filter), so no template puts a fixed article before 
 whose gender it does not know. A language that lacks a
 kind falls back to English, as does a locale the templates do not know (``pt-BR`` looks
 for ``pt_br``, then ``pt``, then ``en``). Times (ISO-8601 in the message's facts) are
-shown in the recipient's time zone with the ``when`` filter.
+shown in the recipient's time zone with the ``when`` filter; a duration (seconds) in words
+of the recipient's language with the ``duration`` filter (``48 часов``, never ``2d``).
 
 ``check()`` renders every template with sample values and strict undefined names, so a
 broken template fails ``policy check`` and start-up, not a send at 3 a.m.; at send time a
@@ -28,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, Undefined
 
+from channels.durations import in_words
 from sla.ticket.feedback_link import server_token
 from sla.ticket.state import Notification
 from sla.vocabulary import ClockName, NoticeKind, Severity, TicketStatus
@@ -46,6 +48,7 @@ SAMPLE_FACTS = {
     "clock": ClockName.FIRST_RESPONSE.value, "level": "1", "reason": "the first response target passed",
     "summary": "We restarted the MTA pool.", "intake_missing": "affected_users,module",
     "how_to_buy": "Buy a slot from your account manager.",
+    "cause": "no_reply", "waited": "172800",
     "feedback_url": "https://support.example.com/feedback/TCK-0123456789AB?token=0f1e2d3c",
 }
 
@@ -114,6 +117,7 @@ class MessageTemplates:
             return f"{instant:%Y-%m-%d %H:%M} ({instant.tzname()})"
 
         environment.filters["when"] = when
+        environment.filters["duration"] = lambda seconds: in_words(seconds, locale)
         environment.filters["label"] = lambda clock: labels.get(str(clock), str(clock))
         articles = self._articles(locale)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from dataclasses import replace
@@ -177,3 +178,47 @@ def test_a_language_without_an_article_for_a_clock_fails_the_check(tmp_path: Pat
     shutil.copytree(ROOT / "templates", copy)
     (copy / "it" / "articles.json").write_text('{"first_response": "la prima risposta"}\n')
     assert any("it/sla_warning.txt" in problem for problem in MessageTemplates(copy).check())
+
+
+@pytest.mark.parametrize(("locale", "seconds", "words"), [
+    ("ru", 3600, "1 час"), ("ru", 7200, "2 часа"), ("ru", 5 * 3600, "5 часов"),
+    ("ru", 21 * 3600, "21 час"), ("ru", 48 * 3600, "48 часов"), ("ru", 14 * 86400, "14 дней"),
+    ("it", 48 * 3600, "48 ore"), ("it", 3600, "1 ora"), ("de", 3600, "1 Stunde"),
+    ("pt_br", 90 * 60, "90 minutos"), ("id", 48 * 3600, "48 jam"), ("es", 4, "4 segundos"),
+    ("en", 36 * 3600, "36 hours"),
+])
+def test_a_closing_wait_is_said_in_words_and_plural_forms(
+    locale: str, seconds: int, words: str
+) -> None:
+    message = replace(received(locale, "UTC"), kind="closed_automatically",
+                      facts={**SAMPLE_FACTS, "cause": "no_reply", "waited": str(seconds)})
+    assert words in TEMPLATES.render(message).body
+
+
+#: The English a non-English message must not carry: every label, the sample reasons, and
+#: a short duration ("2d", "48h").
+ENGLISH = [*json.loads((ROOT / "templates" / "en" / "labels.json").read_text()).values(),
+           "closed automatically", "no customer reply", "support slot covered",
+           "the first response target passed"]
+SHORT_DURATION = re.compile(r"\b\d+\s?[smhdw]\b")
+#: Messages to the team (pages, escalations) carry the team's English reason.
+STAFF_KINDS = {"page", "escalation"}
+
+
+@pytest.mark.parametrize("locale", [locale for locale in LOCALES if locale != "en"])
+@pytest.mark.parametrize("cause", ["no_reply", "no_confirmation", "not_covered"])
+def test_no_english_or_short_duration_reaches_a_customer_in_another_language(
+    locale: str, cause: str
+) -> None:
+    for clock in ClockName:
+        for message in every_message(locale, clock.value):
+            if message.kind in STAFF_KINDS:
+                continue
+            facts = {**message.facts, "cause": cause, "waited": "172800",
+                     "how_to_buy": "(the policy's own text)",
+                     "reason": "closed automatically: no customer reply within 2d"}
+            rendered = TEMPLATES.render(replace(message, facts=facts))
+            text = f"{rendered.subject}\n{rendered.body}"
+            for english in ENGLISH:
+                assert english.lower() not in text.lower(), (locale, message.kind, english)
+            assert not SHORT_DURATION.search(text), (locale, message.kind, text)
