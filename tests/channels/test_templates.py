@@ -222,3 +222,21 @@ def test_no_english_or_short_duration_reaches_a_customer_in_another_language(
             for english in ENGLISH:
                 assert english.lower() not in text.lower(), (locale, message.kind, english)
             assert not SHORT_DURATION.search(text), (locale, message.kind, text)
+
+
+@pytest.mark.parametrize(("locale", "promise", "truth"), [
+    ("en", "reopen it", "your reply opens a new request"),
+    ("es", "reabrirlo", "su respuesta abre una nueva solicitud"),
+    ("it", "riaprirlo", "la sua risposta apre una nuova richiesta"),
+    ("id", "membukanya kembali", "balasan Anda membuka permintaan baru"),
+    ("ru", "открыть его снова", "ваш ответ откроет новый запрос"),
+    ("pt_br", "reabri-lo", "sua resposta abre uma nova solicitação"),
+    ("de", "wieder zu öffnen", "Ihre Antwort eröffnet eine neue Anfrage"),
+])
+def test_the_closing_message_says_a_reply_opens_a_new_request(
+    locale: str, promise: str, truth: str
+) -> None:
+    closing = replace(received(locale, "UTC"), kind="closed_automatically",
+                      facts={**SAMPLE_FACTS, "status": "closed"})
+    body = TEMPLATES.render(closing).body
+    assert truth in body and promise not in body
