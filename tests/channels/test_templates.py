@@ -240,3 +240,17 @@ def test_the_closing_message_says_a_reply_opens_a_new_request(
                       facts={**SAMPLE_FACTS, "status": "closed"})
     body = TEMPLATES.render(closing).body
     assert truth in body and promise not in body
+
+
+#: "Paid" in each language: coverage may be a slot, an included month or an agent's cover.
+PAID = {"en": "paid", "ru": "оплач", "de": "bezahlt", "it": "pagat", "es": "pagad",
+        "pt_br": "pag", "id": "bayar"}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_an_uncovered_request_is_not_called_unpaid(locale: str) -> None:
+    message = replace(received(locale, "UTC"), kind="not_covered", facts=SAMPLE_FACTS)
+    rendered = TEMPLATES.render(message)
+    body = f"{rendered.subject}\n{rendered.body}".replace(SAMPLE_FACTS["how_to_buy"], "")
+    assert PAID[locale] not in body.lower(), body
+    assert rendered.subject != message.subject  # its own language's template, not the fallback
