@@ -1,10 +1,14 @@
 """Message templates: one Jinja2 file per message kind and language, editable without code.
 
 ``templates/<locale>/<kind>.txt`` starts with a ``Subject:`` line, then a blank line and
-the body. ``labels.json`` names the clocks in that language. A language that lacks a
+the body. ``labels.json`` names the clocks in that language; ``articles.json`` gives each
+clock with its article and gender (``lo studio``, ``der Rückruf``), the form a sentence uses
+as its subject (the ``the`` filter), so no template puts a fixed article before a label
+whose gender it does not know. A language that lacks a
 kind falls back to English, as does a locale the templates do not know (``pt-BR`` looks
 for ``pt_br``, then ``pt``, then ``en``). Times (ISO-8601 in the message's facts) are
-shown in the recipient's time zone with the ``when`` filter.
+shown in the recipient's time zone with the ``when`` filter; a duration (seconds) in words
+of the recipient's language with the ``duration`` filter (``48 часов``, never ``2d``).
 
 ``check()`` renders every template with sample values and strict undefined names, so a
 broken template fails ``policy check`` and start-up, not a send at 3 a.m.; at send time a
@@ -25,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, Undefined
 
+from channels.durations import in_words
 from sla.ticket.feedback_link import server_token
 from sla.ticket.state import Notification
 from sla.vocabulary import ClockName, NoticeKind, Severity, TicketStatus
@@ -43,6 +48,7 @@ SAMPLE_FACTS = {
     "clock": ClockName.FIRST_RESPONSE.value, "level": "1", "reason": "the first response target passed",
     "summary": "We restarted the MTA pool.", "intake_missing": "affected_users,module",
     "how_to_buy": "Buy a slot from your account manager.",
+    "cause": "no_reply", "waited": "172800",
     "feedback_url": "https://support.example.com/feedback/TCK-0123456789AB?token=0f1e2d3c",
 }
 
@@ -111,8 +117,26 @@ class MessageTemplates:
             return f"{instant:%Y-%m-%d %H:%M} ({instant.tzname()})"
 
         environment.filters["when"] = when
+        environment.filters["duration"] = lambda seconds: in_words(seconds, locale)
         environment.filters["label"] = lambda clock: labels.get(str(clock), str(clock))
+        articles = self._articles(locale)
+
+        def the(clock: str) -> str:
+            if str(clock) in articles:
+                return articles[str(clock)]
+            if strict:
+                raise TemplateError(f"{locale}/articles.json: no form for {clock!r}")
+            return labels.get(str(clock), str(clock))
+
+        environment.filters["the"] = the
         return environment
+
+    def _articles(self, locale: str) -> dict[str, str]:
+        path = self.root / locale / "articles.json"
+        if not path.exists():
+            return {}
+        loaded: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+        return loaded
 
     def _labels(self, locale: str) -> dict[str, str]:
         labels: dict[str, str] = {}
@@ -171,9 +195,12 @@ class MessageTemplates:
                 if locale == DEFAULT_LOCALE and not path.exists():
                     problems.append(f"{path}: missing")
                     continue
-                try:
-                    self._render(kind, locale, "Europe/Rome",
-                                 {**SAMPLE_FACTS, "recipient": "Ana"}, True)
-                except (TemplateError, OSError, ValueError) as error:
-                    problems.append(f"{path}: {error}")
+                for clock in ClockName:  # every label in every sentence that names one
+                    try:
+                        self._render(kind, locale, "Europe/Rome",
+                                     {**SAMPLE_FACTS, "clock": clock.value, "recipient": "Ana"},
+                                     True)
+                    except (TemplateError, OSError, ValueError) as error:
+                        problems.append(f"{path}: {error}")
+                        break
         return problems

@@ -276,3 +276,12 @@ class QuarantineStatus(StrEnum):
     HELD = "held"
     ASSIGNED = "assigned"
     DROPPED = "dropped"
+
+
+class CloseCause(StrEnum):
+    """Why a ticket closed by itself (a ``closed_automatically`` message's ``cause`` fact):
+    each language's template says it in its own words."""
+
+    NO_REPLY = "no_reply"
+    NO_CONFIRMATION = "no_confirmation"
+    NOT_COVERED = "not_covered"

@@ -18,7 +18,7 @@ from sla.ticket.feedback_link import ask_for_feedback
 from sla.ticket.paging import page, page_next_level, paging_due_at
 from sla.ticket.records import close, facts, held_due_at, notify, record, release_held, tell_customer
 from sla.ticket.state import TicketState
-from sla.vocabulary import ClockName, NoticeKind, TicketStatus, TimelineKind
+from sla.vocabulary import ClockName, CloseCause, NoticeKind, TicketStatus, TimelineKind
 
 CLOCK_LABELS: dict[str, str] = {
     ClockName.FIRST_RESPONSE: "first response",
@@ -112,17 +112,23 @@ def _fire(state: TicketState, at: datetime, now: datetime) -> None:
         return
     auto_close = _auto_close_at(state)
     if auto_close is not None and auto_close <= at:
-        wait = format_duration(timedelta(seconds=_auto_close_wait(state)))
+        waited = round(_auto_close_wait(state))
+        wait = format_duration(timedelta(seconds=waited))
         unpaid = state.awaiting_coverage
         if state.status == TicketStatus.RESOLUTION_PROPOSED:
+            cause = CloseCause.NO_CONFIRMATION
             reason = f"closed automatically: the customer did not confirm the resolution within {wait}"
         elif unpaid:
+            cause = CloseCause.NOT_COVERED
             reason = f"closed automatically: no support slot covered the request within {wait}"
         else:
+            cause = CloseCause.NO_REPLY
             reason = f"closed automatically: no customer reply within {wait}"
         close(state, at, reason)
+        # The English reason is the timeline's and the fallback text's; the cause and the
+        # wait in seconds let each language's template say both in its own words.
         tell_customer(state, at, NoticeKind.CLOSED_AUTOMATICALLY, "your ticket is closed", reason,
-                      reason=reason)
+                      reason=reason, cause=cause.value, waited=waited)
         if not unpaid:  # nobody worked on it: there is nothing to rate
             ask_for_feedback(state, at)
         return
