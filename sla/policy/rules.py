@@ -168,8 +168,10 @@ class Policy(StrictModel):
     #: What counts as the first response, for every plan: "response" (the default), any
     #: person's response; "investigation", only a response the agent marks as the first
     #: investigation carried out (360dialog's «первое проведенное расследование»): any other
-    #: is an acknowledgement, recorded, stopping no clock.
-    first_response: Literal["response", "investigation"] = "response"
+    #: is an acknowledgement, recorded, stopping no clock; "engagement", a specialist taking
+    #: up the request (the CRM integrator's «время вовлечения в запрос»): the customer is
+    #: told a specialist takes it up, not that an agent answers.
+    first_response: Literal["response", "investigation", "engagement"] = "response"
     #: Waiting on the customer this long closes the ticket ("none": never).
     auto_close_after: OptionalDuration = timedelta(hours=48)
     #: A proposed resolution unconfirmed this long closes ("none": only the customer closes it).
@@ -287,6 +289,7 @@ class Policy(StrictModel):
             callback_internal=self.emergency.source is None or self.emergency.source.internal,
             answers_during_business_hours=chosen.answers_during_business_hours,
             first_response_is_investigation=self.first_response == "investigation",
+            first_response_is_engagement=self.first_response == "engagement",
             emergency_line=self.has_emergency_line,
             emergency_number=self.emergency.number or "",
             page_every_seconds=self.emergency.page_every.total_seconds(),

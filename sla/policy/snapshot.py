@@ -101,6 +101,9 @@ class PlanSnapshot:
     #: stops the first-response clock only when marked as one. False (and in older
     #: snapshots): any person's response does.
     first_response_is_investigation: bool = False
+    #: The first response is a specialist's engagement with the request (the CRM
+    #: integrator): receipts say a specialist takes it up. False in older snapshots.
+    first_response_is_engagement: bool = False
     #: The policy has an emergency line (Bird Enterprise): a critical ticket's receipt tells
     #: the customer how to reach it instead of the business-hours sentence.
     emergency_line: bool = False

@@ -100,9 +100,20 @@ def committed_dues(state: TicketState) -> dict[str, object]:
     """What a customer may be told of the clocks: the due times the contract commits to
     (``first_response_due``, ...), never an internal target's; and, where the contract says
     only that agents answer during business hours, that."""
-    dues: dict[str, object] = {f"{name}_due": clock.due_at() for name, clock
-                               in state.clocks.items() if not clock.internal}
-    plan = state.plan
+    plan, details = state.plan, state.details
+    dues: dict[str, object] = {}
+    for name, clock in state.clocks.items():
+        if clock.internal:
+            continue
+        target = plan.target_for(name, details.severity, details.type, details.channel)
+        if target is not None and target.instant_is_assumed and target.quote:
+            # Counted on office hours nobody wrote down: the duration is the contract's,
+            # the instant is not. The customer reads the contract's own words.
+            dues[f"{name}_words"] = target.quote
+        else:
+            dues[f"{name}_due"] = clock.due_at()
+    if plan.first_response_is_engagement:
+        dues["engagement"] = "yes"
     if plan.emergency_line and state.details.severity == Severity.CRITICAL:
         # Bird Enterprise: the business-hours email procedure is for non-critical problems
         # only; a critical one is told of the emergency line (24/7/365) and, where the
@@ -111,7 +122,8 @@ def committed_dues(state: TicketState) -> dict[str, object]:
         dues["emergency_number"] = plan.emergency_number or None
         if not plan.callback_internal:
             dues["callback_minutes"] = round(plan.callback_seconds / 60)
-    elif plan.answers_during_business_hours and "first_response_due" not in dues:
+    elif plan.answers_during_business_hours and not {"first_response_due",
+                                                      "first_response_words"} & dues.keys():
         dues["answers_during_business_hours"] = "yes"
     return dues
 

@@ -230,3 +230,24 @@ async def test_crm_integrator_promises_vip_engagement_and_nothing_for_flow(
     flow_messages = await customer_messages(rendering, flow.id, {
         "ticket_received", "resolution_proposed", "feedback_request"})
     assert_only_stated_times(flow_messages, set(), set())
+    # The target is an engagement: a specialist takes the request up, nobody "answers".
+    [vip_receipt] = [m for m in vip_messages if m.kind == "ticket_received"]
+    assert "возьмёт ваш запрос в работу до" in vip_receipt.body
+    assert "ответит" not in vip_receipt.body
+
+
+async def test_crm_integrator_tells_business_time_in_the_documents_words(
+    rendering: Harness,
+) -> None:
+    """Basic's "2 business days" and Premium's "4 business hours" count on office hours
+    nobody wrote down: the customer reads the contract's words, never a computed clock
+    time, while the team's clock still runs on the assumed Moscow hours."""
+    crm = policy("crm-integrator")
+    for plan, words in (("basic", "До 2х раб. дней"), ("premium", "До 4х раб. часов")):
+        handle = await rendering.start("major", plan=plan, policy=crm, customer=customer("ru"))
+        [receipt] = await customer_messages(rendering, handle.id, {"ticket_received"})
+        assert "Специалист возьмёт ваш запрос в работу в срок, указанный в условиях" in receipt.body
+        assert words in receipt.body, receipt.body
+        assert_only_stated_times([receipt], set(), set())
+        first = next(c for c in (await rendering.sla(handle)).clocks if c.name == "first_response")
+        assert first.due_at is not None  # the assumed calendar still runs the clock
