@@ -159,13 +159,6 @@ async def inbound_email(
     return await _answer(resources, session, mail, MailProvider.JSON, raw)
 
 
-def _mailgun(request: Request, max_age: int) -> MailgunVerifier:
-    verifier: MailgunVerifier | None = getattr(request.app.state, "mailgun_verifier", None)
-    if verifier is None or verifier.max_age != max_age:
-        verifier = request.app.state.mailgun_verifier = MailgunVerifier(max_age)
-    return verifier
-
-
 #: The bodies the providers post, for the API's description (the routes read them raw).
 _FORM_BODY = {"requestBody": {"required": True, "content": {
     "multipart/form-data": {"schema": {"type": "object"}},
@@ -189,7 +182,7 @@ async def mailgun_email(request: Request, resources: ResourcesDep,
             if isinstance(value, str)}
     fields = mailgun_fields(form)
     now, window = time.time(), settings.mailgun_signature_max_age_seconds
-    problem = _mailgun(request, window).problem(key.get_secret_value(), form, now)
+    problem = MailgunVerifier(window).problem(key.get_secret_value(), form, now)
     if problem is None and not await off_loop(lambda: first_use(
             session, MailProvider.MAILGUN, form["token"], utc_seconds(now),
             timedelta(seconds=window))):
